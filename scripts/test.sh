@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Every test: type-check, build, then node --test over test/ (unit, CLI, real registries).
+# Usage: scripts/test.sh [test files or globs...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/node.sh
+echo "== typecheck (node $(node --version))" >&2
+npx tsc --noEmit -p tsconfig.json
+echo "== build" >&2
+rm -rf dist && npx tsc -p tsconfig.build.json
+if [ $# -eq 0 ]; then set -- 'test/**/*.test.ts'; fi
+echo "== tests" >&2
+exec node --test --test-concurrency=2 --test-timeout=600000 "$@"

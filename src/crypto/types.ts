@@ -1,0 +1,27 @@
+// The seams between key handling and everything that signs or verifies. Implementations live in
+// src/crypto (files, PEM, cosign's encrypted format); callers never see key formats.
+
+export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'rsa' | 'ed25519';
+
+export interface PublicKeyInfo {
+  algorithm: KeyAlgorithm;
+  /** PKIX `PUBLIC KEY` PEM, with a trailing newline. */
+  pem: string;
+  /** SPKI DER bytes. */
+  der: Uint8Array;
+}
+
+export interface Signer {
+  readonly publicKey: PublicKeyInfo;
+  /**
+   * Signs `data` with the key's default scheme (P-256: ECDSA/SHA-256, DER; P-384: SHA-384;
+   * P-521: SHA-512; RSA: PKCS#1 v1.5/SHA-256; Ed25519: pure Ed25519 for blobs).
+   */
+  sign(data: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface Verifier {
+  readonly publicKey: PublicKeyInfo;
+  /** True when `signature` (DER for ECDSA) is valid over `data`. Never throws on a bad signature. */
+  verify(data: Uint8Array, signature: Uint8Array): boolean;
+}

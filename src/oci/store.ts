@@ -1,0 +1,82 @@
+// One repository's content, wherever it lives: a registry (src/oci/registry/) or an OCI image
+// layout directory (src/oci/layout.ts). Everything above this interface (signatures,
+// attestations, SBOMs, referrers) works the same on both.
+import type { Log } from '../log.ts';
+import type { ImageReference } from './reference.ts';
+import type { FetchedManifest } from './types.ts';
+
+export interface BlobInfo {
+  digest: string;
+  size: number;
+}
+
+export interface PutManifestOptions {
+  /** Tag to put the manifest under; without it the manifest is put by digest. */
+  tag?: string;
+  /** ETag of the version read before; the store refuses the write when it changed (where supported). */
+  ifMatch?: string;
+}
+
+export interface PutManifestResult {
+  digest: string;
+  /** The store registered the manifest's `subject` itself (registry sent OCI-Subject). */
+  subjectIndexed?: boolean;
+}
+
+export interface ImageStore {
+  /** The repository this store serves (tag and digest of the reference are not used). */
+  readonly ref: ImageReference;
+  /** How users name this repository in messages: `127.0.0.1:5000/app`, `oci:/path/dir`. */
+  readonly name: string;
+
+  /** A manifest or index by tag or digest, with its digest checked; null when it does not exist. */
+  getManifest(reference: string): Promise<FetchedManifest | null>;
+  putManifest(bytes: Uint8Array, mediaType: string, opts?: PutManifestOptions): Promise<PutManifestResult>;
+  /** Deletes the manifest by digest (a registry removes every tag pointing at it). */
+  deleteManifest(digest: string): Promise<void>;
+  /** Removes a tag; registries without tag deletion delete the manifest it points at. */
+  deleteTag(tag: string): Promise<void>;
+  listTags(): Promise<string[]>;
+
+  hasBlob(digest: string): Promise<boolean>;
+  /** The whole blob, digest checked; refuses blobs larger than maxBytes (default 128 MiB). */
+  getBlob(digest: string, opts?: { maxBytes?: number }): Promise<Uint8Array>;
+  /** The blob as a stream; the digest is checked as it is read and the stream errors on mismatch. */
+  openBlob(digest: string): Promise<AsyncIterable<Uint8Array>>;
+  /** Uploads bytes unless the blob is already there. */
+  putBlob(data: Uint8Array): Promise<BlobInfo>;
+  /** Uploads a file as a stream (chunked where the store supports it). */
+  putBlobFile(path: string, known?: BlobInfo): Promise<BlobInfo>;
+
+  /**
+   * Descriptors of the manifests whose subject is `digest`, from the referrers API; null when the
+   * store has no referrers API (callers then use the `sha256-<hex>` tag-schema fallback).
+   */
+  referrers(digest: string, opts?: { artifactType?: string }): Promise<import('./types.ts').Descriptor[] | null>;
+}
+
+/** Options for opening a store; the registry ones are ignored for layouts. */
+export interface StoreOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  log: Log;
+  signal?: AbortSignal;
+  username?: string;
+  password?: string;
+  /** Skip TLS certificate verification. */
+  allowInsecure?: boolean;
+  /** Speak plain HTTP to this registry. */
+  allowHttp?: boolean;
+  /** Retry attempts for transient failures (default 5). */
+  retries?: number;
+  /** Per-request timeout in ms (default 60 s). */
+  timeoutMs?: number;
+}
+
+export async function openStore(ref: ImageReference, opts: StoreOptions): Promise<ImageStore> {
+  if (ref.kind === 'layout') {
+    const { LayoutStore } = await import('./layout.ts');
+    return LayoutStore.open(ref, opts);
+  }
+  const { RegistryStore } = await import('./registry/store.ts');
+  return RegistryStore.open(ref, opts);
+}
