@@ -1,10 +1,268 @@
-// Placeholder until the layout store lands.
+// An OCI image layout directory as an ImageStore: `oci:DIR[:TAG]` works wherever an image
+// reference does. https://github.com/opencontainers/image-spec/blob/v1.1.0/image-layout.md
+// index.json is rewritten under a lock file and replaced atomically, so concurrent seal
+// processes never lose each other's tags; tag writes with ifMatch are compare-and-swap.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
 import { SealError } from '../errors.ts';
+import { sha256Digest } from './digest-util.ts';
+import { OCI_INDEX } from './media-types.ts';
 import type { LayoutReference } from './reference.ts';
-import type { ImageStore, StoreOptions } from './store.ts';
+import type { BlobInfo, ImageStore, PutManifestOptions, PutManifestResult, StoreOptions } from './store.ts';
+import type { Descriptor, FetchedManifest, ImageIndex } from './types.ts';
 
-export class LayoutStore {
-  static async open(ref: LayoutReference, _opts: StoreOptions): Promise<ImageStore> {
-    throw new SealError('internal', `layout support is not built yet (${ref.path})`);
+const REF_NAME = 'org.opencontainers.image.ref.name';
+const DEFAULT_MAX_BLOB = 128 * 1024 * 1024;
+const MAX_MANIFEST = 4 * 1024 * 1024;
+const LOCK_STALE_MS = 30_000;
+
+export class LayoutStore implements ImageStore {
+  readonly ref: LayoutReference;
+  readonly name: string;
+  readonly atomicTagUpdates = true;
+  readonly dir: string;
+
+  private constructor(ref: LayoutReference, dir: string) {
+    this.ref = ref;
+    this.dir = dir;
+    this.name = `oci:${ref.path}`;
   }
+
+  static async open(ref: LayoutReference, _opts: StoreOptions): Promise<LayoutStore> {
+    return new LayoutStore(ref, path.resolve(ref.path));
+  }
+
+  /** Creates the layout directory when missing (for writers that start a new layout). */
+  async init(): Promise<void> {
+    await fs.mkdir(path.join(this.dir, 'blobs', 'sha256'), { recursive: true });
+    const layoutFile = path.join(this.dir, 'oci-layout');
+    await fs.writeFile(layoutFile, '{"imageLayoutVersion":"1.0.0"}', { flag: 'wx' }).catch(ignoreExists);
+    await fs
+      .writeFile(path.join(this.dir, 'index.json'), '{"schemaVersion":2,"mediaType":"' + OCI_INDEX + '","manifests":[]}', {
+        flag: 'wx',
+      })
+      .catch(ignoreExists);
+  }
+
+  private blobPath(digest: string): string {
+    const m = /^sha256:([a-f0-9]{64})$/.exec(digest);
+    if (!m) throw new SealError('input', `unsupported digest "${digest}" (seal reads sha256 only)`);
+    return path.join(this.dir, 'blobs', 'sha256', m[1]!);
+  }
+
+  private async readIndex(): Promise<ImageIndex> {
+    let text: string;
+    try {
+      text = await fs.readFile(path.join(this.dir, 'index.json'), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        const stat = await fs.stat(this.dir).catch(() => null);
+        throw new SealError(
+          'not-found',
+          stat ? `${this.dir} is not an OCI image layout (no index.json)` : `OCI layout directory ${this.dir} does not exist`,
+          { hint: 'create one with `skopeo copy docker://IMAGE oci:DIR:TAG` or point oci: at a layout directory' },
+        );
+      }
+      throw err;
+    }
+    try {
+      const index = JSON.parse(text) as ImageIndex;
+      if (!Array.isArray(index.manifests)) throw new Error('no manifests array');
+      return index;
+    } catch (err) {
+      throw new SealError('input', `${this.dir}/index.json is not a valid OCI index: ${(err as Error).message}`);
+    }
+  }
+
+  /** Read-modify-write of index.json under an exclusive lock; the file is replaced atomically. */
+  private async updateIndex<T>(fn: (index: ImageIndex) => T): Promise<T> {
+    await this.init();
+    const release = await this.lock();
+    try {
+      const index = await this.readIndex();
+      const result = fn(index);
+      const tmp = path.join(this.dir, `.index.json.${randomBytes(6).toString('hex')}.tmp`);
+      await fs.writeFile(tmp, JSON.stringify(index));
+      await fs.rename(tmp, path.join(this.dir, 'index.json'));
+      return result;
+    } finally {
+      await release();
+    }
+  }
+
+  private async lock(): Promise<() => Promise<void>> {
+    const lockFile = path.join(this.dir, 'index.json.lock');
+    const token = `${process.pid}-${randomBytes(4).toString('hex')}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await fs.writeFile(lockFile, token, { flag: 'wx' });
+        return async () => {
+          const owner = await fs.readFile(lockFile, 'utf8').catch(() => '');
+          if (owner === token) await fs.unlink(lockFile).catch(() => {});
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const st = await fs.stat(lockFile).catch(() => null);
+        // A lock older than LOCK_STALE_MS belongs to a process that died holding it.
+        if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) await fs.unlink(lockFile).catch(() => {});
+        if (attempt > 2000) throw new SealError('conflict', `timed out waiting for the lock on ${lockFile}`);
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+      }
+    }
+  }
+
+  async getManifest(reference: string): Promise<FetchedManifest | null> {
+    let desc: Descriptor | undefined;
+    const index = await this.readIndex();
+    if (reference.startsWith('sha256:')) {
+      desc = index.manifests.find((m) => m.digest === reference);
+      if (!(await this.hasBlob(reference))) return null;
+    } else {
+      desc = findTag(index, reference);
+      if (!desc) return null;
+    }
+    const digest = desc?.digest ?? reference;
+    const bytes = await this.getBlob(digest, { maxBytes: MAX_MANIFEST });
+    let mediaType = desc?.mediaType;
+    try {
+      mediaType = (JSON.parse(Buffer.from(bytes).toString('utf8')) as { mediaType?: string }).mediaType ?? mediaType;
+    } catch {
+      throw new SealError('input', `${digest} in ${this.name} is not a JSON manifest`);
+    }
+    return { digest, mediaType: mediaType ?? 'application/vnd.oci.image.manifest.v1+json', bytes, etag: digest };
+  }
+
+  async putManifest(bytes: Uint8Array, mediaType: string, opts: PutManifestOptions = {}): Promise<PutManifestResult> {
+    const { digest } = await this.putBlob(bytes);
+    if (opts.tag !== undefined) {
+      const tag = opts.tag;
+      await this.updateIndex((index) => {
+        const current = findTag(index, tag);
+        if (opts.ifMatch !== undefined && (current?.digest ?? '') !== opts.ifMatch) {
+          throw new SealError('conflict', `tag ${tag} in ${this.name} changed while it was being updated`, {
+            code: 'PRECONDITION_FAILED',
+          });
+        }
+        index.manifests = index.manifests.filter((m) => m.annotations?.[REF_NAME] !== tag);
+        index.manifests.push({ mediaType, digest, size: bytes.length, annotations: { [REF_NAME]: tag } });
+      });
+    }
+    return { digest };
+  }
+
+  async deleteManifest(digest: string): Promise<void> {
+    await this.updateIndex((index) => {
+      index.manifests = index.manifests.filter((m) => m.digest !== digest);
+    });
+  }
+
+  async deleteTag(tag: string): Promise<void> {
+    await this.updateIndex((index) => {
+      index.manifests = index.manifests.filter((m) => m.annotations?.[REF_NAME] !== tag);
+    });
+  }
+
+  async listTags(): Promise<string[]> {
+    const index = await this.readIndex();
+    return index.manifests.map((m) => m.annotations?.[REF_NAME]).filter((t): t is string => typeof t === 'string');
+  }
+
+  async hasBlob(digest: string): Promise<boolean> {
+    return fs.stat(this.blobPath(digest)).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+  }
+
+  async getBlob(digest: string, opts: { maxBytes?: number } = {}): Promise<Uint8Array> {
+    const file = this.blobPath(digest);
+    const max = opts.maxBytes ?? DEFAULT_MAX_BLOB;
+    let bytes: Buffer;
+    try {
+      const st = await fs.stat(file);
+      if (st.size > max) {
+        throw new SealError('input', `blob ${digest} in ${this.name} is ${st.size} bytes, more than the ${max}-byte limit`);
+      }
+      bytes = await fs.readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new SealError('not-found', `blob ${digest} is missing from ${this.name}`);
+      }
+      throw err;
+    }
+    if (sha256Digest(bytes) !== digest) {
+      throw new SealError('verification', `blob ${digest} in ${this.name} does not match its digest (corrupted layout)`);
+    }
+    return bytes;
+  }
+
+  async openBlob(digest: string): Promise<AsyncIterable<Uint8Array>> {
+    const file = this.blobPath(digest);
+    if (!(await this.hasBlob(digest))) throw new SealError('not-found', `blob ${digest} is missing from ${this.name}`);
+    const name = this.name;
+    return (async function* () {
+      const hash = createHash('sha256');
+      for await (const chunk of createReadStream(file)) {
+        hash.update(chunk as Buffer);
+        yield chunk as Buffer;
+      }
+      if (`sha256:${hash.digest('hex')}` !== digest) {
+        throw new SealError('verification', `blob ${digest} in ${name} does not match its digest (corrupted layout)`);
+      }
+    })();
+  }
+
+  async putBlob(data: Uint8Array): Promise<BlobInfo> {
+    const digest = sha256Digest(data);
+    const info = { digest, size: data.length };
+    if (await this.hasBlob(digest)) return info;
+    await this.init();
+    const target = this.blobPath(digest);
+    const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    await fs.writeFile(tmp, data);
+    await fs.rename(tmp, target);
+    return info;
+  }
+
+  async putBlobFile(file: string, known?: BlobInfo): Promise<BlobInfo> {
+    if (known && (await this.hasBlob(known.digest))) return known;
+    await this.init();
+    const tmp = path.join(this.dir, 'blobs', 'sha256', `.upload-${randomBytes(6).toString('hex')}.tmp`);
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      const out = await fs.open(tmp, 'w');
+      try {
+        for await (const chunk of createReadStream(file)) {
+          hash.update(chunk as Buffer);
+          size += (chunk as Buffer).length;
+          await out.write(chunk as Buffer);
+        }
+      } finally {
+        await out.close();
+      }
+      const digest = `sha256:${hash.digest('hex')}`;
+      if (known && known.digest !== digest) {
+        throw new SealError('verification', `${file} does not match the expected digest ${known.digest}`);
+      }
+      await fs.rename(tmp, this.blobPath(digest));
+      return { digest, size };
+    } finally {
+      await fs.unlink(tmp).catch(() => {});
+    }
+  }
+
+  async referrers(): Promise<null> {
+    // Layouts have no referrers API; the sha256-<hex> tag-schema fallback index serves instead.
+    return null;
+  }
+}
+
+function findTag(index: ImageIndex, tag: string): Descriptor | undefined {
+  return index.manifests.find((m) => m.annotations?.[REF_NAME] === tag);
+}
+
+function ignoreExists(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EEXIST') throw err;
 }

@@ -13,7 +13,11 @@ export interface BlobInfo {
 export interface PutManifestOptions {
   /** Tag to put the manifest under; without it the manifest is put by digest. */
   tag?: string;
-  /** ETag of the version read before; the store refuses the write when it changed (where supported). */
+  /**
+   * ETag of the version read before; the store refuses the write (SealError code
+   * PRECONDITION_FAILED) when it changed, where supported. The empty string means "the tag must
+   * not exist yet"; only sent to stores with `atomicTagUpdates`.
+   */
   ifMatch?: string;
 }
 
@@ -28,6 +32,11 @@ export interface ImageStore {
   readonly ref: ImageReference;
   /** How users name this repository in messages: `127.0.0.1:5000/app`, `oci:/path/dir`. */
   readonly name: string;
+  /**
+   * True when putManifest honours `ifMatch` as a compare-and-swap (OCI layouts do; most registries
+   * ignore If-Match). Writers use it to skip the settle-and-recheck loop of safe-update.ts.
+   */
+  readonly atomicTagUpdates?: boolean;
 
   /** A manifest or index by tag or digest, with its digest checked; null when it does not exist. */
   getManifest(reference: string): Promise<FetchedManifest | null>;

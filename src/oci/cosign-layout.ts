@@ -1,0 +1,37 @@
+// cosign's conventions on a registry, in one place (cosign-formats.md b.4, b.6, d.4, f.1, l).
+
+export type AttachmentKind = 'sig' | 'att' | 'sbom';
+
+/** `sha256:abc…` → `sha256-abc….sig` (the legacy tag for signatures, attestations or SBOMs). */
+export function attachmentTag(digest: string, kind: AttachmentKind): string {
+  return `${digest.replace(':', '-')}.${kind}`;
+}
+
+/** `sha256:abc…` → `sha256-abc…`: the OCI referrers tag-schema fallback index. */
+export function referrersFallbackTag(digest: string): string {
+  return digest.replace(':', '-');
+}
+
+export const SIMPLESIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
+export const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
+export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+export const BUNDLE_MEDIA_TYPE_PREFIX = 'application/vnd.dev.sigstore.bundle';
+export const SIMPLESIGNING_TYPE = 'cosign container image signature';
+export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
+export const INTOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+
+export const ANNOTATION = {
+  signature: 'dev.cosignproject.cosign/signature',
+  certificate: 'dev.sigstore.cosign/certificate',
+  chain: 'dev.sigstore.cosign/chain',
+  bundle: 'dev.sigstore.cosign/bundle',
+  rfc3161: 'dev.sigstore.cosign/rfc3161timestamp',
+  predicateType: 'predicateType',
+  bundleContent: 'dev.sigstore.bundle.content',
+  bundlePredicateType: 'dev.sigstore.bundle.predicateType',
+  created: 'org.opencontainers.image.created',
+} as const;
+
+/** `application/vnd.dev.cosign.artifact.<name>.v1+json`: cosign's experimental OCI 1.1 types. */
+export const legacyArtifactType = (name: 'sig' | 'sbom' | 'att'): string =>
+  `application/vnd.dev.cosign.artifact.${name}.v1+json`;

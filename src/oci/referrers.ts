@@ -1,0 +1,106 @@
+// OCI 1.1 referrers, with the tag-schema fallback for stores without the referrers API.
+// https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#referrers-tag-schema
+import type { Log } from '../log.ts';
+import { referrersFallbackTag } from './cosign-layout.ts';
+import { OCI_INDEX } from './media-types.ts';
+import { updateTaggedList } from './safe-update.ts';
+import type { ImageStore } from './store.ts';
+import type { Descriptor, FetchedManifest, ImageIndex, ImageManifest } from './types.ts';
+
+function parseIndex(doc: FetchedManifest): ImageIndex | null {
+  try {
+    const json = JSON.parse(Buffer.from(doc.bytes).toString('utf8')) as ImageIndex;
+    return Array.isArray(json.manifests) ? json : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The manifests that name `digest` as their subject, from the API and the fallback tag. */
+export async function listReferrers(
+  store: ImageStore,
+  digest: string,
+  opts: { artifactType?: string } = {},
+): Promise<Descriptor[]> {
+  const api = await store.referrers(digest, opts);
+  const fallback = await store.getManifest(referrersFallbackTag(digest));
+  // `cosign copy` puts the image itself under the same tag: only an index counts.
+  const fromTag = fallback && fallback.mediaType === OCI_INDEX ? (parseIndex(fallback)?.manifests ?? []) : [];
+  const all = new Map<string, Descriptor>();
+  for (const d of [...(api ?? []), ...fromTag]) {
+    if (opts.artifactType && d.artifactType !== opts.artifactType) continue;
+    if (!all.has(d.digest)) all.set(d.digest, d);
+  }
+  return [...all.values()];
+}
+
+export interface AttachOptions {
+  log?: Log;
+  signal?: AbortSignal;
+  settleMs?: number;
+}
+
+/**
+ * Puts a manifest whose `subject` is set (by digest, untagged) and makes sure it can be found:
+ * the registry indexes it itself when it has the referrers API; otherwise it is added to the
+ * fallback index, safely against concurrent writers.
+ */
+export async function attachReferrer(
+  store: ImageStore,
+  manifestBytes: Uint8Array,
+  manifest: ImageManifest,
+  opts: AttachOptions = {},
+): Promise<Descriptor> {
+  const mediaType = manifest.mediaType ?? 'application/vnd.oci.image.manifest.v1+json';
+  const put = await store.putManifest(manifestBytes, mediaType);
+  const desc: Descriptor = { mediaType, digest: put.digest, size: manifestBytes.length };
+  const artifactType = manifest.artifactType ?? manifest.config.mediaType;
+  if (artifactType) desc.artifactType = artifactType;
+  if (manifest.annotations) desc.annotations = { ...manifest.annotations };
+  if (!manifest.subject) return desc;
+  if (put.subjectIndexed) return desc;
+  const api = await store.referrers(manifest.subject.digest);
+  if (api !== null) {
+    opts.log?.debug(`${store.name} has the referrers API; no fallback tag needed`);
+    return desc;
+  }
+  const tag = referrersFallbackTag(manifest.subject.digest);
+  await updateTaggedList(
+    store,
+    {
+      tag,
+      entriesOf: (doc) => (doc.mediaType === OCI_INDEX ? (parseIndex(doc)?.manifests ?? []) : []),
+      keyOf: (d) => d.digest,
+      add: [desc],
+      build: async (entries) => {
+        const sorted = [...entries].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
+        const index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: sorted };
+        return { bytes: Buffer.from(JSON.stringify(index)), mediaType: OCI_INDEX };
+      },
+    },
+    opts,
+  );
+  return desc;
+}
+
+/** Removes a referrer from the fallback index (the manifest itself is deleted by the caller). */
+export async function detachReferrer(store: ImageStore, subjectDigest: string, digest: string, opts: AttachOptions = {}) {
+  const tag = referrersFallbackTag(subjectDigest);
+  const current = await store.getManifest(tag);
+  if (!current || current.mediaType !== OCI_INDEX) return;
+  await updateTaggedList(
+    store,
+    {
+      tag,
+      entriesOf: (doc) => parseIndex(doc)?.manifests ?? [],
+      keyOf: (d) => d.digest,
+      add: [],
+      drop: (d) => d.digest === digest,
+      build: async (entries) => {
+        const index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: entries };
+        return { bytes: Buffer.from(JSON.stringify(index)), mediaType: OCI_INDEX };
+      },
+    },
+    opts,
+  );
+}

@@ -1,0 +1,62 @@
+// The legacy `.sig` / `.att` image: an OCI manifest whose layers are signatures or envelopes,
+// with go-containerregistry's empty-image config (cosign-formats.md b.4). Serialised with ggcr's
+// field order, so an image seal writes is byte-identical to cosign's for the same layers.
+import { DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG, OCI_MANIFEST } from './media-types.ts';
+import type { ImageStore } from './store.ts';
+import type { Descriptor, FetchedManifest, ImageManifest } from './types.ts';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+function descriptorJSON(d: Descriptor): Record<string, unknown> {
+  // ggcr order: mediaType, size, digest, then optional fields.
+  const out: Record<string, unknown> = { mediaType: d.mediaType, size: d.size, digest: d.digest };
+  if (d.annotations && Object.keys(d.annotations).length > 0) out.annotations = d.annotations;
+  return out;
+}
+
+export function signatureConfig(layers: Descriptor[]): Uint8Array {
+  const config = {
+    architecture: '',
+    created: ZERO_TIME,
+    history: layers.map(() => ({ created: ZERO_TIME })),
+    os: '',
+    rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+    config: {},
+  };
+  return Buffer.from(JSON.stringify(config));
+}
+
+/** Builds the manifest for these layers, keeping Docker media types when the existing image uses them. */
+export async function buildSignatureImage(
+  store: ImageStore,
+  layers: Descriptor[],
+  current: FetchedManifest | null,
+): Promise<{ bytes: Uint8Array; mediaType: string }> {
+  const docker = current?.mediaType === DOCKER_MANIFEST;
+  const configBytes = signatureConfig(layers);
+  const config = await store.putBlob(configBytes);
+  const mediaType = docker ? DOCKER_MANIFEST : OCI_MANIFEST;
+  const manifest = {
+    schemaVersion: 2,
+    mediaType,
+    config: descriptorJSON({ mediaType: docker ? DOCKER_CONFIG : OCI_CONFIG, ...config }),
+    layers: layers.map(descriptorJSON),
+  };
+  return { bytes: Buffer.from(JSON.stringify(manifest)), mediaType };
+}
+
+export function parseImageManifest(doc: FetchedManifest): ImageManifest {
+  const json = JSON.parse(Buffer.from(doc.bytes).toString('utf8')) as ImageManifest;
+  if (!json || typeof json !== 'object' || !Array.isArray(json.layers)) {
+    throw new Error(`${doc.digest} is not an image manifest`);
+  }
+  return json;
+}
+
+export const layersOf = (doc: FetchedManifest): Descriptor[] => {
+  try {
+    return parseImageManifest(doc).layers;
+  } catch {
+    return [];
+  }
+};
