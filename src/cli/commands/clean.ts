@@ -1,0 +1,29 @@
+import type { Argv } from 'yargs';
+import { usageError } from '../../errors.ts';
+import { defineCommand } from '../command.ts';
+import { registryOptions, toStoreOptions } from '../options/registry.ts';
+import { writeJSON } from '../output.ts';
+import { confirm } from '../prompt.ts';
+
+export default defineCommand({
+  command: 'clean <image>',
+  describe: 'Remove signatures, attestations and SBOMs attached to an image (never the image)',
+  builder: (y: Argv) =>
+    registryOptions(y)
+      .positional('image', { type: 'string', describe: 'Image reference' })
+      .option('type', { choices: ['signature', 'attestation', 'sbom', 'all'] as const, default: 'all', describe: 'What to remove' })
+      .option('yes', { alias: ['y', 'force', 'f'], type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
+      .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' }),
+  examples: [['seal clean --type signature --yes IMAGE', 'Drop every signature, keep attestations and SBOMs']],
+  run: async (argv, ctx) => {
+    if (!argv.yes) {
+      if (!ctx.stdin.isTTY) throw usageError('seal clean deletes registry content; pass --yes to confirm when not on a terminal');
+      const ok = await confirm(ctx, `This removes ${argv.type === 'all' ? 'all signatures, attestations and SBOMs' : `every ${argv.type}`} of ${argv.image}. Continue?`);
+      if (!ok) throw usageError('cancelled; nothing was removed');
+    }
+    const { cleanImage } = await import('../../ops/clean.ts');
+    const result = await cleanImage(argv.image, argv.type, toStoreOptions(argv, ctx), ctx.log);
+    if (result.removed.length === 0) ctx.log.info(`Nothing to remove for ${argv.image}`);
+    if (argv.output === 'json') await writeJSON(ctx.stdout, result);
+  },
+});

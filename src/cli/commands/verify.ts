@@ -1,0 +1,58 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from '../command.ts';
+import { loadVerifyingKey, verifyingKeyOption } from '../options/key.ts';
+import { registryOptions, toStoreOptions } from '../options/registry.ts';
+import { write, writeJSON } from '../output.ts';
+
+export default defineCommand({
+  command: 'verify <images..>',
+  describe: 'Verify image signatures in both storage formats',
+  builder: (y: Argv) =>
+    registryOptions(verifyingKeyOption(y))
+      .positional('images', { type: 'string', array: true, describe: 'Image references' })
+      .option('annotations', { alias: 'a', type: 'string', array: true, describe: 'Require this signed annotation key=value (repeatable)' })
+      .option('output', {
+        alias: 'o',
+        choices: ['text', 'json', 'cosign'] as const,
+        default: 'text',
+        describe: 'text: a line per image; json: a report per image; cosign: the verified payloads as cosign prints them',
+      })
+      .option('concurrency', { type: 'number', default: 4, describe: 'Images verified at once' }),
+  examples: [
+    ['seal verify --key cosign.pub registry.example.com/app:1.2', 'Exit 0 when at least one signature verifies'],
+    ['seal verify --key cosign.pub -a env=prod -o json IMAGE | jq .', 'Require an annotation; a JSON report of every check'],
+  ],
+  run: async (argv, ctx) => {
+    const { parseAnnotations } = await import('../../cosign/annotations.ts');
+    const annotations = parseAnnotations(argv.annotations);
+    const verifier = await loadVerifyingKey(argv.key, ctx);
+    const { verifyImages, verificationError } = await import('../../ops/verify.ts');
+    const reports = await verifyImages(
+      { images: argv.images, annotations, store: toStoreOptions(argv, ctx), concurrency: argv.concurrency },
+      verifier,
+      ctx.log,
+    );
+    for (const r of reports.filter((r) => r.verified)) {
+      ctx.log.info(`\nVerification for ${r.image} (${r.digest}) --`);
+      ctx.log.info('The following checks were performed on each of these signatures:');
+      if (Object.keys(annotations).length) ctx.log.info('  - The specified annotations were verified.');
+      ctx.log.info('  - The signed payload names this image digest');
+      ctx.log.info('  - The signatures were verified against the specified public key');
+    }
+    if (argv.output === 'json') await writeJSON(ctx.stdout, reports);
+    else if (argv.output === 'cosign') {
+      const payloads = reports.flatMap((r) => r.signatures.filter((s) => s.verified).map((s) => s.payload));
+      await write(ctx.stdout, JSON.stringify(payloads) + '\n');
+    } else {
+      for (const r of reports) {
+        const ok = r.signatures.filter((s) => s.verified).length;
+        await write(ctx.stdout, `${r.image}@${r.digest}: ${ok} of ${r.signatures.length} signature(s) verified\n`);
+        for (const s of r.signatures.filter((s) => !s.verified)) {
+          ctx.log.info(`  ${s.format} ${s.id}: ${s.error}`);
+        }
+      }
+    }
+    const err = verificationError(reports);
+    if (err) throw err;
+  },
+});

@@ -1,0 +1,61 @@
+// Legacy (cosign v2) storage: one `sha256-<hex>.sig|.att` image per subject, one layer per
+// signature or envelope, appended without losing concurrent writers' layers.
+import type { Log } from '../log.ts';
+import { attachmentTag, type AttachmentKind } from '../oci/cosign-layout.ts';
+import { updateTaggedList } from '../oci/safe-update.ts';
+import { buildSignatureImage, layersOf } from '../oci/signature-image.ts';
+import type { ImageStore } from '../oci/store.ts';
+import type { Descriptor } from '../oci/types.ts';
+
+/** cosign refuses to read more layers than this from a signature image. */
+export const MAX_LAYERS = 1000;
+
+export interface LegacyLayers {
+  tag: string;
+  manifestDigest?: string;
+  layers: Descriptor[];
+}
+
+export async function readLegacyLayers(store: ImageStore, digest: string, kind: AttachmentKind): Promise<LegacyLayers> {
+  const tag = attachmentTag(digest, kind);
+  const doc = await store.getManifest(tag);
+  if (!doc) return { tag, layers: [] };
+  const layers = layersOf(doc);
+  if (layers.length > MAX_LAYERS) {
+    throw new Error(`${tag} has ${layers.length} layers, more than the ${MAX_LAYERS} seal reads`);
+  }
+  return { tag, manifestDigest: doc.digest, layers };
+}
+
+export interface AppendOptions {
+  log?: Log;
+  signal?: AbortSignal;
+  /** Layers to remove in the same update (attest --replace). */
+  drop?: (layer: Descriptor) => boolean;
+  settleMs?: number;
+}
+
+/** Uploads the payload and appends its layer to the subject's `.sig`/`.att` image. */
+export async function appendLegacyLayer(
+  store: ImageStore,
+  digest: string,
+  kind: AttachmentKind,
+  layer: Descriptor,
+  payload: Uint8Array,
+  opts: AppendOptions = {},
+): Promise<{ tag: string; manifestDigest: string }> {
+  await store.putBlob(payload);
+  const tag = attachmentTag(digest, kind);
+  const manifestDigest = await updateTaggedList(
+    store,
+    {
+      tag,
+      entriesOf: layersOf,
+      add: [layer],
+      drop: opts.drop,
+      build: (entries, current) => buildSignatureImage(store, entries, current),
+    },
+    opts,
+  );
+  return { tag, manifestDigest };
+}

@@ -1,0 +1,75 @@
+// cosign v3 storage: each signature or attestation is a Sigstore bundle in its own OCI 1.1
+// referrer manifest (cosign-formats.md b.6, d.5), found through the referrers API or the
+// tag-schema fallback.
+import type { Log } from '../log.ts';
+import { ANNOTATION, BUNDLE_MEDIA_TYPE, BUNDLE_MEDIA_TYPE_PREFIX } from '../oci/cosign-layout.ts';
+import { EMPTY_CONFIG_DIGEST, OCI_EMPTY, OCI_MANIFEST } from '../oci/media-types.ts';
+import { attachReferrer, listReferrers } from '../oci/referrers.ts';
+import { parseImageManifest } from '../oci/signature-image.ts';
+import type { ImageStore } from '../oci/store.ts';
+import type { Descriptor } from '../oci/types.ts';
+
+const EMPTY_CONFIG = Buffer.from('{}');
+const MAX_BUNDLE = 16 * 1024 * 1024;
+
+export interface StoredBundle {
+  /** The referrer manifest. */
+  manifest: Descriptor;
+  predicateType?: string;
+  /** The exact bundle bytes stored in the layer. */
+  bytes: Uint8Array;
+}
+
+/** RFC 3339 UTC with whole seconds, as cosign writes `org.opencontainers.image.created`. */
+export const createdNow = (now: Date = new Date()): string => now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export async function attachBundle(
+  store: ImageStore,
+  subject: Descriptor,
+  bundleBytes: Uint8Array,
+  info: { predicateType: string; content?: 'dsse-envelope' | 'message-signature'; now?: Date },
+  opts: { log?: Log; signal?: AbortSignal; settleMs?: number } = {},
+): Promise<Descriptor> {
+  const layer = await store.putBlob(bundleBytes);
+  await store.putBlob(EMPTY_CONFIG);
+  // Field order and the artifactType inside the config descriptor follow cosign (`cosign clean` relies on it).
+  const manifest = {
+    schemaVersion: 2 as const,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: OCI_EMPTY, size: 2, digest: EMPTY_CONFIG_DIGEST, artifactType: BUNDLE_MEDIA_TYPE },
+    layers: [{ mediaType: BUNDLE_MEDIA_TYPE, size: layer.size, digest: layer.digest }],
+    annotations: {
+      [ANNOTATION.bundleContent]: info.content ?? 'dsse-envelope',
+      [ANNOTATION.bundlePredicateType]: info.predicateType,
+      [ANNOTATION.created]: createdNow(info.now),
+    },
+    subject: { mediaType: subject.mediaType, size: subject.size, digest: subject.digest },
+    artifactType: BUNDLE_MEDIA_TYPE,
+  };
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  return attachReferrer(store, bytes, manifest, opts);
+}
+
+/** Every bundle referring to `digest` (any predicate type); unreadable referrers are skipped with a debug line. */
+export async function readBundles(store: ImageStore, digest: string, log?: Log): Promise<StoredBundle[]> {
+  const out: StoredBundle[] = [];
+  for (const desc of await listReferrers(store, digest)) {
+    if (desc.artifactType && !desc.artifactType.startsWith(BUNDLE_MEDIA_TYPE_PREFIX)) continue;
+    try {
+      const doc = await store.getManifest(desc.digest);
+      if (!doc) continue;
+      const m = parseImageManifest(doc);
+      if (m.subject?.digest !== digest) continue; // a fallback index may list anything; trust only the manifest
+      if (m.layers.length !== 1 || !m.layers[0]!.mediaType.startsWith(BUNDLE_MEDIA_TYPE_PREFIX)) continue;
+      const bytes = await store.getBlob(m.layers[0]!.digest, { maxBytes: MAX_BUNDLE });
+      out.push({
+        manifest: { ...desc, digest: doc.digest },
+        predicateType: m.annotations?.[ANNOTATION.bundlePredicateType],
+        bytes,
+      });
+    } catch (err) {
+      log?.debug(`skipping referrer ${desc.digest}: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}

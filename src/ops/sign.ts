@@ -1,0 +1,78 @@
+// seal sign: sign image manifests in the legacy `.sig` format or as Sigstore bundle referrers.
+import { childDescriptors, openImage, type ResolvedImage } from '../cosign/image.ts';
+import { signDsseBundle } from '../cosign/key-bundle.ts';
+import { appendLegacyLayer } from '../cosign/legacy.ts';
+import { attachBundle } from '../cosign/referrer-bundles.ts';
+import { buildSimpleSigningPayload } from '../cosign/simple-signing.ts';
+import { buildSignStatement } from '../cosign/sign-statement.ts';
+import type { Signer } from '../crypto/types.ts';
+import type { Log } from '../log.ts';
+import { ANNOTATION, COSIGN_SIGN_PREDICATE, INTOTO_PAYLOAD_TYPE, SIMPLESIGNING_MEDIA_TYPE } from '../oci/cosign-layout.ts';
+import { sha256Digest } from '../oci/digest-util.ts';
+import { repositoryName } from '../oci/reference.ts';
+import type { StoreOptions } from '../oci/store.ts';
+import type { Descriptor } from '../oci/types.ts';
+import { mapPool } from '../util/pool.ts';
+
+export type SignatureFormat = 'legacy' | 'bundle';
+
+export interface SignImagesOptions {
+  images: string[];
+  annotations: Record<string, string>;
+  recursive: boolean;
+  format: SignatureFormat;
+  store: StoreOptions;
+  /** Images processed at once (default 4). */
+  concurrency?: number;
+  now?: Date;
+}
+
+export interface SignedManifest {
+  image: string;
+  digest: string;
+  format: SignatureFormat;
+  /** The `.sig` tag, or the referrer manifest digest. */
+  location: string;
+}
+
+export async function signImages(opts: SignImagesOptions, signer: Signer, log: Log): Promise<SignedManifest[]> {
+  const perImage = await mapPool(opts.images, opts.concurrency ?? 4, async (input) => {
+    const img = await openImage(input, opts.store, log);
+    const targets: Descriptor[] = [img.descriptor];
+    if (opts.recursive) targets.push(...childDescriptors(img.manifest));
+    const out: SignedManifest[] = [];
+    for (const target of targets) out.push(await signOne(img, target, input, opts, signer, log));
+    return out;
+  });
+  return perImage.flat();
+}
+
+async function signOne(
+  img: ResolvedImage,
+  target: Descriptor,
+  input: string,
+  opts: SignImagesOptions,
+  signer: Signer,
+  log: Log,
+): Promise<SignedManifest> {
+  const store = img.attachStore;
+  const write = { log, signal: opts.store.signal };
+  if (opts.format === 'legacy') {
+    const payload = buildSimpleSigningPayload(repositoryName(img.ref), target.digest, opts.annotations);
+    const sig = await signer.sign(payload);
+    const layer: Descriptor = {
+      mediaType: SIMPLESIGNING_MEDIA_TYPE,
+      size: payload.length,
+      digest: sha256Digest(payload),
+      annotations: { [ANNOTATION.signature]: Buffer.from(sig).toString('base64') },
+    };
+    log.info(`Pushing signature for ${target.digest} to ${store.name}`);
+    const { tag } = await appendLegacyLayer(store, target.digest, 'sig', layer, payload, write);
+    return { image: input, digest: target.digest, format: 'legacy', location: `${store.name}:${tag}` };
+  }
+  const statement = buildSignStatement(target.digest, opts.annotations);
+  const bundle = await signDsseBundle(signer, statement, INTOTO_PAYLOAD_TYPE);
+  log.info(`Pushing signature bundle for ${target.digest} to ${store.name} as a referrer`);
+  const desc = await attachBundle(store, target, bundle, { predicateType: COSIGN_SIGN_PREDICATE, now: opts.now }, write);
+  return { image: input, digest: target.digest, format: 'bundle', location: `${store.name}@${desc.digest}` };
+}

@@ -1,0 +1,129 @@
+// seal verify: find an image's signatures in both storage generations and check each one over
+// the exact bytes that were signed, against this image's digest and the required annotations.
+import { openImage } from '../cosign/image.ts';
+import { readLegacyLayers } from '../cosign/legacy.ts';
+import { readBundles } from '../cosign/referrer-bundles.ts';
+import { checkSimpleSigningClaims } from '../cosign/simple-signing.ts';
+import type { Verifier } from '../crypto/types.ts';
+import { SealError, messageOf } from '../errors.ts';
+import type { Log } from '../log.ts';
+import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../oci/cosign-layout.ts';
+import { digestHex } from '../oci/digest-util.ts';
+import type { StoreOptions } from '../oci/store.ts';
+import { verifyBundle } from '../sigstore/verify-bundle.ts';
+import { mapPool } from '../util/pool.ts';
+
+export interface VerifyImagesOptions {
+  images: string[];
+  annotations: Record<string, string>;
+  store: StoreOptions;
+  concurrency?: number;
+}
+
+export interface SignatureResult {
+  format: 'legacy' | 'bundle';
+  /** The layer digest (legacy) or referrer manifest digest (bundle). */
+  id: string;
+  verified: boolean;
+  checks: { signature: boolean; digest?: boolean; annotations?: boolean };
+  error?: string;
+  /** The verified payload (simple-signing JSON or in-toto statement); only when verified. */
+  payload?: unknown;
+}
+
+export interface ImageVerification {
+  image: string;
+  digest: string;
+  verified: boolean;
+  signatures: SignatureResult[];
+  /** Referrer bundles that are attestations, not signatures (not counted). */
+  ignoredAttestations: number;
+  /** Set when the image could not be checked at all. */
+  error?: { kind: string; message: string };
+}
+
+export async function verifyImages(opts: VerifyImagesOptions, verifier: Verifier, log: Log): Promise<ImageVerification[]> {
+  return mapPool(opts.images, opts.concurrency ?? 4, (image) => verifyImage(image, opts, verifier, log));
+}
+
+async function verifyImage(input: string, opts: VerifyImagesOptions, verifier: Verifier, log: Log): Promise<ImageVerification> {
+  const img = await openImage(input, opts.store, log);
+  const result: ImageVerification = { image: input, digest: img.digest, verified: false, signatures: [], ignoredAttestations: 0 };
+  const store = img.attachStore;
+
+  const legacy = await readLegacyLayers(store, img.digest, 'sig');
+  for (const layer of legacy.layers) {
+    if (layer.mediaType !== SIMPLESIGNING_MEDIA_TYPE) continue;
+    const r: SignatureResult = { format: 'legacy', id: layer.digest, verified: false, checks: { signature: false } };
+    result.signatures.push(r);
+    try {
+      const b64 = layer.annotations?.[ANNOTATION.signature];
+      if (!b64) throw new Error('layer has no signature annotation');
+      const payload = await store.getBlob(layer.digest, { maxBytes: 1024 * 1024 });
+      r.checks.signature = verifier.verify(payload, Buffer.from(b64, 'base64'));
+      if (!r.checks.signature) throw new Error('signature does not verify with the given key');
+      const claims = checkSimpleSigningClaims(payload, img.digest);
+      r.checks.digest = claims.ok;
+      if (!claims.ok) throw new Error(claims.reason);
+      const annotated = checkSimpleSigningClaims(payload, img.digest, opts.annotations);
+      r.checks.annotations = annotated.ok;
+      if (!annotated.ok) throw new Error(annotated.reason);
+      r.verified = true;
+      r.payload = annotated.payload;
+    } catch (err) {
+      r.error = messageOf(err);
+    }
+  }
+
+  for (const stored of await readBundles(store, img.digest, log)) {
+    if (stored.predicateType && stored.predicateType !== COSIGN_SIGN_PREDICATE) {
+      result.ignoredAttestations++;
+      continue;
+    }
+    const r: SignatureResult = { format: 'bundle', id: stored.manifest.digest, verified: false, checks: { signature: false } };
+    try {
+      const bundle = JSON.parse(Buffer.from(stored.bytes).toString('utf8')) as unknown;
+      const verified = await verifyBundle(
+        bundle,
+        { digest: { algorithm: 'sha256', hex: digestHex(img.digest) } },
+        { publicKeyPem: verifier.publicKey.pem },
+      );
+      r.checks.signature = true;
+      r.checks.digest = true; // verifyBundle matched the statement subject against the digest
+      const statement = JSON.parse(Buffer.from(verified.payload ?? []).toString('utf8')) as {
+        predicateType?: string;
+        subject?: { digest?: { sha256?: string }; annotations?: Record<string, string> }[];
+      };
+      if (statement.predicateType !== COSIGN_SIGN_PREDICATE) {
+        result.ignoredAttestations++;
+        continue;
+      }
+      const subject = statement.subject?.find((s) => s?.digest?.sha256 === digestHex(img.digest));
+      const missing = Object.entries(opts.annotations).filter(([k, v]) => subject?.annotations?.[k] !== v);
+      r.checks.annotations = missing.length === 0;
+      if (missing.length) throw new Error(`annotation ${missing[0]![0]}=${missing[0]![1]} required, not in the signed subject`);
+      r.verified = true;
+      r.payload = statement;
+    } catch (err) {
+      r.error = messageOf(err);
+    }
+    result.signatures.push(r);
+  }
+  result.verified = result.signatures.some((s) => s.verified);
+  return result;
+}
+
+/** The exit condition for a set of reports: the first image that failed decides. */
+export function verificationError(reports: ImageVerification[]): SealError | undefined {
+  for (const r of reports) {
+    if (r.verified) continue;
+    if (r.signatures.length === 0) {
+      return new SealError('no-signatures', `no signatures found for ${r.image} (${r.digest})`, {
+        hint: r.ignoredAttestations ? `it has ${r.ignoredAttestations} attestation(s); use seal verify-attestation` : undefined,
+      });
+    }
+    const reasons = [...new Set(r.signatures.map((s) => s.error).filter(Boolean))].join('; ');
+    return new SealError('no-matching', `no matching signatures for ${r.image}: ${reasons}`);
+  }
+  return undefined;
+}
