@@ -17,7 +17,22 @@ const signature = defineCommand({
   },
 });
 
-export const downloadSubcommands: SealCommand[] = [signature];
+const attestation = defineCommand({
+  command: 'attestation <image>',
+  describe: 'Print every attestation of an image (unverified), one JSON document per line',
+  builder: (y: Argv) =>
+    registryOptions(y)
+      .positional('image', { type: 'string', describe: 'Image reference' })
+      .option('predicate-type', { type: 'string', describe: 'Only this predicate type (alias such as vuln, or a URI)' }),
+  examples: [['seal download attestation --predicate-type vuln IMAGE', 'The stored scan attestations']],
+  run: async (argv, ctx) => {
+    const { downloadAttestations } = await import('../../ops/download-attestation.ts');
+    const lines = await downloadAttestations(argv.image, argv['predicate-type'], toStoreOptions(argv, ctx), ctx.log);
+    await write(ctx.stdout, lines.join('\n') + '\n');
+  },
+});
+
+export const downloadSubcommands: SealCommand[] = [signature, attestation];
 
 export default defineCommand({
   command: 'download',

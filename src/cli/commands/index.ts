@@ -1,11 +1,13 @@
 // Every command, in the order `seal --help` lists them. Each module only declares flags; the
 // work lives in src/ops and is imported when the command runs.
 import type { SealCommand } from '../command.ts';
+import attest from './attest.ts';
 import clean from './clean.ts';
 import download from './download.ts';
 import sign from './sign.ts';
 import tree from './tree.ts';
 import triangulate from './triangulate.ts';
+import verifyAttestation from './verify-attestation.ts';
 import verify from './verify.ts';
 
-export const commands: readonly SealCommand[] = [sign, verify, download, tree, triangulate, clean];
+export const commands: readonly SealCommand[] = [sign, verify, attest, verifyAttestation, download, tree, triangulate, clean];

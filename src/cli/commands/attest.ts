@@ -1,0 +1,57 @@
+import type { Argv } from 'yargs';
+import { usageError } from '../../errors.ts';
+import { defineCommand } from '../command.ts';
+import { loadSigningKey, signingKeyOption } from '../options/key.ts';
+import { registryOptions, toStoreOptions } from '../options/registry.ts';
+import { writeJSON } from '../output.ts';
+import { readInput } from '../read-input.ts';
+
+export default defineCommand({
+  command: 'attest <image>',
+  describe: 'Attach a signed in-toto attestation (scan result, SBOM, provenance, ...) to an image',
+  builder: (y: Argv) =>
+    registryOptions(signingKeyOption(y))
+      .positional('image', { type: 'string', describe: 'Image reference' })
+      .option('predicate', { type: 'string', demandOption: 'pass --predicate FILE (or - for stdin)', describe: 'Predicate file, or - for stdin' })
+      .option('type', {
+        type: 'string',
+        default: 'custom',
+        describe: 'custom, slsaprovenance, slsaprovenance02, slsaprovenance1, link, spdx, spdxjson, cyclonedx, vuln, openvex, or a URI',
+      })
+      .option('replace', { type: 'boolean', default: false, describe: 'Replace earlier attestations of the same predicate type' })
+      .option('format', { choices: ['legacy', 'bundle'] as const, describe: 'Storage format (default legacy, or SEAL_SIGNATURE_FORMAT)' })
+      .option('scan-started', { type: 'string', describe: 'vuln: when the scan started (RFC 3339); default from the report' })
+      .option('scan-finished', { type: 'string', describe: 'vuln: when the scan finished (RFC 3339); default from the report' })
+      .option('tlog-upload', { type: 'boolean', default: false, describe: 'Upload to a transparency log (not supported yet)' })
+      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip confirmations' })
+      .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' }),
+  examples: [
+    ['grype IMAGE -o json > scan.json && seal attest --key cosign.key --predicate scan.json --type vuln IMAGE', 'Attest a grype scan'],
+    ['seal attest --key cosign.key --predicate sbom.spdx.json --type spdxjson IMAGE', 'Attest an SPDX SBOM'],
+  ],
+  run: async (argv, ctx) => {
+    if (argv['tlog-upload']) throw usageError('transparency log upload is not supported yet');
+    const format = (argv.format ?? ctx.env.SEAL_SIGNATURE_FORMAT ?? 'legacy') as 'legacy' | 'bundle';
+    if (format !== 'legacy' && format !== 'bundle') throw usageError(`unknown format "${format}" (legacy or bundle)`);
+    const predicate = await readInput(argv.predicate, ctx, 'predicate file');
+    ctx.log.info(`Using payload from: ${argv.predicate}`);
+    const signer = await loadSigningKey(argv.key, ctx);
+    const { attestImage } = await import('../../ops/attest.ts');
+    const result = await attestImage(
+      {
+        image: argv.image,
+        predicate,
+        predicateName: argv.predicate,
+        type: argv.type,
+        replace: argv.replace,
+        format,
+        store: toStoreOptions(argv, ctx),
+        scanStarted: argv['scan-started'],
+        scanFinished: argv['scan-finished'],
+      },
+      signer,
+      ctx.log,
+    );
+    if (argv.output === 'json') await writeJSON(ctx.stdout, result);
+  },
+});

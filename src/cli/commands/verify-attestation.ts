@@ -1,0 +1,69 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from '../command.ts';
+import { loadVerifyingKey, verifyingKeyOption } from '../options/key.ts';
+import { registryOptions, toStoreOptions } from '../options/registry.ts';
+import { write, writeJSON } from '../output.ts';
+import { readInput } from '../read-input.ts';
+
+export default defineCommand({
+  command: 'verify-attestation <images..>',
+  describe: 'Verify image attestations and gate on scan results or a policy',
+  builder: (y: Argv) =>
+    registryOptions(verifyingKeyOption(y))
+      .positional('images', { type: 'string', array: true, describe: 'Image references' })
+      .option('type', { type: 'string', describe: 'Only this predicate type (alias or URI); default: every type' })
+      .option('max-severity', {
+        choices: ['none', 'negligible', 'low', 'medium', 'high', 'critical'] as const,
+        describe: 'Fail when the newest verified scan has a finding above this severity',
+      })
+      .option('max-age', { type: 'string', describe: 'Fail when the newest verified scan is older than this (14d, 36h, 2w)' })
+      .option('ignore-unfixed', { type: 'boolean', default: false, describe: 'Gate only on findings that have a fix' })
+      .option('policy', { type: 'string', describe: 'Policy file (JSON or YAML; see docs/policy.md)' })
+      .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text', describe: 'text: verified statements as JSON lines; json: a full report' }),
+  examples: [
+    ['seal verify-attestation --key cosign.pub --type vuln --max-severity high --max-age 14d IMAGE', 'The deploy gate: no critical CVE, scanned within 14 days'],
+    ['seal verify-attestation --key cosign.pub --policy policy.yaml IMAGE', 'Apply a declarative policy'],
+    ['seal verify-attestation --key cosign.pub --type slsaprovenance1 IMAGE | jq .predicate.buildDefinition', 'Read verified provenance'],
+  ],
+  run: async (argv, ctx) => {
+    const [{ parseDuration }, verifier] = await Promise.all([import('../../attest/gate.ts'), loadVerifyingKey(argv.key, ctx)]);
+    const maxAgeMs = argv['max-age'] === undefined ? undefined : parseDuration(argv['max-age']);
+    let policy;
+    if (argv.policy) {
+      const { loadPolicy, evaluatePolicy } = await import('../../attest/policy.ts');
+      const text = Buffer.from(await readInput(argv.policy, ctx, 'policy file')).toString('utf8');
+      const loaded = loadPolicy(text, argv.policy);
+      policy = { evaluate: (statements: import('../../attest/statement.ts').Statement[], now: Date) => evaluatePolicy(loaded, statements, { now }) };
+    }
+    const { verifyAttestations, attestationFailure } = await import('../../ops/verify-attestation.ts');
+    const reports = await verifyAttestations(
+      {
+        images: argv.images,
+        type: argv.type,
+        maxSeverity: argv['max-severity'],
+        maxAgeMs,
+        ignoreUnfixed: argv['ignore-unfixed'],
+        policy,
+        store: toStoreOptions(argv, ctx),
+      },
+      verifier,
+      ctx.log,
+    );
+    for (const r of reports) {
+      if (r.gate) {
+        const g = r.gate;
+        ctx.log.info(`${r.image}: vulnerability gate ${g.ok ? 'passed' : 'FAILED'} (scan by ${g.scanner ?? 'unknown'}, finished ${g.scanTime?.toISOString() ?? 'unknown'})`);
+        for (const reason of g.reasons) ctx.log.info(`  - ${reason}`);
+      }
+      if (r.policy) for (const p of r.policy.results) ctx.log.info(`  policy ${p.ok ? 'ok' : 'FAILED'}: ${p.rule}: ${p.message}`);
+      if (r.ok) ctx.log.info(`Verified ${r.statements.length} attestation(s) for ${r.image} (${r.digest})`);
+    }
+    if (argv.output === 'json') await writeJSON(ctx.stdout, reports);
+    else {
+      const lines = reports.flatMap((r) => r.statements.map((s) => JSON.stringify(s)));
+      if (lines.length) await write(ctx.stdout, lines.join('\n') + '\n');
+    }
+    const err = attestationFailure(reports);
+    if (err) throw err;
+  },
+});

@@ -1,0 +1,106 @@
+// seal attest: wrap a predicate in an in-toto statement about an image, sign it as a DSSE
+// envelope and store it as a `.att` layer (legacy) or a Sigstore bundle referrer.
+import { buildPredicate, type BuiltPredicate } from '../attest/predicates.ts';
+import { buildStatement, imageSubject } from '../attest/statement.ts';
+import { signEnvelope } from '../attest/dsse.ts';
+import { openImage } from '../cosign/image.ts';
+import { signDsseBundle } from '../cosign/key-bundle.ts';
+import { appendLegacyLayer, readLegacyLayers } from '../cosign/legacy.ts';
+import { attachBundle, readBundles } from '../cosign/referrer-bundles.ts';
+import type { Signer } from '../crypto/types.ts';
+import type { Log } from '../log.ts';
+import { ANNOTATION, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
+import { sha256Digest } from '../oci/digest-util.ts';
+import { repositoryName } from '../oci/reference.ts';
+import { detachReferrer } from '../oci/referrers.ts';
+import type { StoreOptions } from '../oci/store.ts';
+import type { SignatureFormat } from './sign.ts';
+
+export interface AttestOptions {
+  image: string;
+  predicate: Uint8Array;
+  /** Shown in messages ("-" for stdin). */
+  predicateName: string;
+  type: string;
+  replace: boolean;
+  format: SignatureFormat;
+  store: StoreOptions;
+  scanStarted?: string;
+  scanFinished?: string;
+  now?: Date;
+}
+
+export interface AttestResult {
+  image: string;
+  digest: string;
+  predicateType: string;
+  format: SignatureFormat;
+  location: string;
+  replaced: number;
+}
+
+const TIME_SOURCE: Record<string, string> = {
+  scan: 'the scan report itself',
+  flags: '--scan-started/--scan-finished',
+  predicate: 'the predicate metadata',
+  now: 'the current time, because neither the report nor the flags give one',
+};
+
+export function describeVuln(built: BuiltPredicate): string | undefined {
+  if (!built.vuln) return undefined;
+  const v = built.vuln;
+  return `Vulnerability scan from ${v.input} (${v.scanner.name} ${v.scanner.version || '?'}, ${v.findings} findings); scan times from ${TIME_SOURCE[v.timeSource] ?? v.timeSource}`;
+}
+
+export async function attestImage(opts: AttestOptions, signer: Signer, log: Log): Promise<AttestResult> {
+  const now = opts.now ?? new Date();
+  const built = buildPredicate(opts.type, opts.predicate, {
+    now,
+    filename: opts.predicateName,
+    scanStarted: opts.scanStarted,
+    scanFinished: opts.scanFinished,
+  });
+  const vulnNote = describeVuln(built);
+  if (vulnNote) log.info(vulnNote);
+  if (built.vuln?.timeSource === 'now') log.warn('the scan time is the time of attesting; pass --scan-finished to record when the scan ran');
+
+  const img = await openImage(opts.image, opts.store, log);
+  const store = img.attachStore;
+  const write = { log, signal: opts.store.signal };
+  const subject = imageSubject(repositoryName(img.ref), img.digest);
+  const { predicateType } = built;
+
+  if (opts.format === 'legacy') {
+    const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'legacy' });
+    const { bytes: envelope } = await signEnvelope(statement, INTOTO_PAYLOAD_TYPE, signer);
+    const layer = {
+      mediaType: DSSE_MEDIA_TYPE,
+      size: envelope.length,
+      digest: sha256Digest(envelope),
+      annotations: { [ANNOTATION.signature]: '', [ANNOTATION.predicateType]: predicateType },
+    };
+    const same = (l: { annotations?: Record<string, string> }) => l.annotations?.[ANNOTATION.predicateType] === predicateType;
+    const replaced = opts.replace ? (await readLegacyLayers(store, img.digest, 'att')).layers.filter(same).length : 0;
+    const drop = opts.replace ? same : undefined;
+    log.info(`Pushing attestation (${predicateType}) for ${img.digest} to ${store.name}`);
+    const { tag } = await appendLegacyLayer(store, img.digest, 'att', layer, envelope, { ...write, drop });
+    if (opts.replace) log.info(`Replaced ${replaced} earlier ${predicateType} attestation(s)`);
+    return { image: opts.image, digest: img.digest, predicateType, format: 'legacy', location: `${store.name}:${tag}`, replaced };
+  }
+
+  const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'bundle' });
+  const bundle = await signDsseBundle(signer, statement, INTOTO_PAYLOAD_TYPE);
+  log.info(`Pushing attestation bundle (${predicateType}) for ${img.digest} to ${store.name} as a referrer`);
+  const desc = await attachBundle(store, img.descriptor, bundle, { predicateType, now }, write);
+  let replaced = 0;
+  if (opts.replace) {
+    for (const old of await readBundles(store, img.digest, log)) {
+      if (old.predicateType !== predicateType || old.manifest.digest === desc.digest) continue;
+      await store.deleteManifest(old.manifest.digest);
+      await detachReferrer(store, img.digest, old.manifest.digest, write);
+      replaced++;
+    }
+    log.info(`Replaced ${replaced} earlier ${predicateType} attestation(s)`);
+  }
+  return { image: opts.image, digest: img.digest, predicateType, format: 'bundle', location: `${store.name}@${desc.digest}`, replaced };
+}

@@ -1,0 +1,112 @@
+// seal verify-attestation: verify an image's attestations, filter by predicate type, and apply
+// the vulnerability gate and a policy file to the verified statements only.
+import { evaluateVulnGate, type GateResult, type MaxSeverity } from '../attest/gate.ts';
+import { resolvePredicateType } from '../attest/predicates.ts';
+import type { Statement } from '../attest/statement.ts';
+import { VULN_PREDICATE_TYPE, summarizeVulns } from '../attest/vuln.ts';
+import { checkAttestation, findAttestations, type CheckedAttestation } from '../cosign/attestations.ts';
+import { openImage } from '../cosign/image.ts';
+import type { Verifier } from '../crypto/types.ts';
+import { SealError } from '../errors.ts';
+import type { Log } from '../log.ts';
+import type { StoreOptions } from '../oci/store.ts';
+import { mapPool } from '../util/pool.ts';
+
+export interface VerifyAttestationOptions {
+  images: string[];
+  /** Alias or URI; undefined = every type. */
+  type?: string;
+  maxSeverity?: MaxSeverity;
+  maxAgeMs?: number;
+  ignoreUnfixed?: boolean;
+  /** A loaded policy; evaluated against the verified statements of each image. */
+  policy?: { evaluate(statements: Statement[], now: Date): PolicyOutcome };
+  store: StoreOptions;
+  now?: Date;
+}
+
+export interface PolicyOutcome {
+  ok: boolean;
+  results: { rule: string; ok: boolean; message: string }[];
+}
+
+export interface AttestationReport {
+  image: string;
+  digest: string;
+  attestations: Omit<CheckedAttestation, 'bytes'>[];
+  /** Verified statements of the requested type: what the gate and policy judged. */
+  statements: Statement[];
+  gate?: Omit<GateResult, 'summary'> & { scanner?: string; counts?: unknown };
+  policy?: PolicyOutcome;
+  ok: boolean;
+  failure?: { kind: 'no-signatures' | 'no-matching' | 'policy'; message: string };
+}
+
+const gateRequested = (o: VerifyAttestationOptions) =>
+  o.maxSeverity !== undefined || o.maxAgeMs !== undefined || o.ignoreUnfixed === true;
+
+export async function verifyAttestations(opts: VerifyAttestationOptions, verifier: Verifier, log: Log): Promise<AttestationReport[]> {
+  const wanted = opts.type ? resolvePredicateType(opts.type) : undefined;
+  const now = opts.now ?? new Date();
+  return mapPool(opts.images, 4, async (input) => {
+    const img = await openImage(input, opts.store, log);
+    const found = await findAttestations(img.attachStore, img.digest, log);
+    const checked = await Promise.all(found.map((f) => checkAttestation(f, img.digest, verifier)));
+    const report: AttestationReport = {
+      image: input,
+      digest: img.digest,
+      attestations: checked.map(({ bytes: _bytes, ...rest }) => rest),
+      statements: [],
+      ok: false,
+    };
+    const failed = checked.filter((c) => !c.verified);
+    if (failed.length) {
+      log.info(`${input}: ignored ${failed.length} attestation(s) that did not verify with the given key:`);
+      for (const f of failed) log.info(`  ${f.format} ${f.id}: ${f.error}`);
+    }
+    const verified = checked.filter((c) => c.verified);
+    const matching = verified.filter((c) => !wanted || c.predicateType === wanted);
+    report.statements = matching.map((c) => c.statement!);
+    if (found.length === 0) {
+      report.failure = { kind: 'no-signatures', message: `no attestations found for ${input} (${img.digest})` };
+      return report;
+    }
+    if (verified.length === 0) {
+      report.failure = { kind: 'no-matching', message: `none of the ${found.length} attestation(s) of ${input} verifies with the given key` };
+      return report;
+    }
+    if (matching.length === 0) {
+      const types = [...new Set(verified.map((c) => c.predicateType))].join(', ');
+      report.failure = { kind: 'no-matching', message: `no verified attestation of ${input} has predicate type ${wanted}; found: ${types}` };
+      return report;
+    }
+    const reasons: string[] = [];
+    if (gateRequested(opts)) {
+      const scans = verified.filter((c) => c.predicateType === VULN_PREDICATE_TYPE).map((c) => summarizeVulns(c.statement));
+      if (scans.length === 0) {
+        reasons.push(`no verified vulnerability scan (${VULN_PREDICATE_TYPE}) is attached to ${input}`);
+      } else {
+        const gate = evaluateVulnGate(scans, { maxSeverity: opts.maxSeverity, maxAgeMs: opts.maxAgeMs, ignoreUnfixed: opts.ignoreUnfixed, now });
+        const { summary, ...rest } = gate;
+        report.gate = { ...rest, scanner: summary ? `${summary.scanner.name} ${summary.scanner.version}`.trim() : undefined, counts: summary?.bySeverity };
+        reasons.push(...gate.reasons.filter(() => !gate.ok));
+      }
+    }
+    if (opts.policy) {
+      report.policy = opts.policy.evaluate(verified.map((c) => c.statement!), now);
+      for (const r of report.policy.results) if (!r.ok) reasons.push(`policy ${r.rule}: ${r.message}`);
+    }
+    if (reasons.length) {
+      report.failure = { kind: 'policy', message: `${input} fails: ${reasons.join('; ')}` };
+      return report;
+    }
+    report.ok = true;
+    return report;
+  });
+}
+
+export function attestationFailure(reports: AttestationReport[]): SealError | undefined {
+  const bad = reports.find((r) => !r.ok);
+  if (!bad?.failure) return undefined;
+  return new SealError(bad.failure.kind, bad.failure.message);
+}
