@@ -32,7 +32,31 @@ const attestation = defineCommand({
   },
 });
 
-export const downloadSubcommands: SealCommand[] = [signature, attestation];
+const sbom = defineCommand({
+  command: 'sbom <image>',
+  describe: 'Print the SBOM attached to an image (exact bytes), or one carried in an attestation',
+  builder: (y: Argv) =>
+    registryOptions(y)
+      .positional('image', { type: 'string', describe: 'Image reference' })
+      .option('platform', { type: 'string', describe: 'os/arch[/variant] of a multi-platform image' })
+      .option('output-file', { type: 'string', describe: 'Write the SBOM to this file instead of stdout' })
+      .option('force', { type: 'boolean', default: false, describe: 'Overwrite --output-file' }),
+  examples: [['seal download sbom --platform linux/amd64 IMAGE > sbom.json', 'The SBOM of one platform']],
+  run: async (argv, ctx) => {
+    const { downloadSbom } = await import('../../ops/sbom.ts');
+    const found = await downloadSbom(argv.image, argv.platform, toStoreOptions(argv, ctx), ctx.log);
+    ctx.log.info(`Found SBOM of media type ${found.mediaType} in ${found.source}`);
+    if (argv['output-file']) {
+      const { writeFileAtomic } = await import('../../fs/atomic.ts');
+      await writeFileAtomic(argv['output-file'], found.bytes, { overwrite: argv.force });
+      ctx.log.info(`SBOM written to ${argv['output-file']}`);
+    } else {
+      await write(ctx.stdout, found.bytes);
+    }
+  },
+});
+
+export const downloadSubcommands: SealCommand[] = [signature, attestation, sbom];
 
 export default defineCommand({
   command: 'download',

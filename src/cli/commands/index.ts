@@ -1,6 +1,7 @@
 // Every command, in the order `seal --help` lists them. Each module only declares flags; the
 // work lives in src/ops and is imported when the command runs.
 import type { SealCommand } from '../command.ts';
+import attach from './attach.ts';
 import attest from './attest.ts';
 import clean from './clean.ts';
 import download from './download.ts';
@@ -10,4 +11,4 @@ import triangulate from './triangulate.ts';
 import verifyAttestation from './verify-attestation.ts';
 import verify from './verify.ts';
 
-export const commands: readonly SealCommand[] = [sign, verify, attest, verifyAttestation, download, tree, triangulate, clean];
+export const commands: readonly SealCommand[] = [sign, verify, attest, verifyAttestation, attach, download, tree, triangulate, clean];
