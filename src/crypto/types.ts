@@ -3,6 +3,9 @@
 
 export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'rsa' | 'ed25519';
 
+/** Digest algorithms a signature can be made over (node:crypto names). */
+export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
+
 export interface PublicKeyInfo {
   algorithm: KeyAlgorithm;
   /** PKIX `PUBLIC KEY` PEM, with a trailing newline. */
@@ -18,10 +21,24 @@ export interface Signer {
    * P-521: SHA-512; RSA: PKCS#1 v1.5/SHA-256; Ed25519: pure Ed25519 for blobs).
    */
   sign(data: Uint8Array): Promise<Uint8Array>;
+  /** The hash `sign` applies; absent for pure Ed25519, which signs the message itself. */
+  readonly hashAlgorithm?: HashAlgorithm;
+  /**
+   * Signs a digest made with `hashAlgorithm` (prehashed), so large inputs can be hashed as a
+   * stream. Absent when the scheme needs the whole message (pure Ed25519).
+   */
+  signDigest?(digest: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface Verifier {
   readonly publicKey: PublicKeyInfo;
   /** True when `signature` (DER for ECDSA) is valid over `data`. Never throws on a bad signature. */
   verify(data: Uint8Array, signature: Uint8Array): boolean;
+  /** The hash a signature by this key is expected to use; absent for pure Ed25519. */
+  readonly hashAlgorithm?: HashAlgorithm;
+  /**
+   * True when `signature` is valid over a message whose `algorithm` digest is `digest`. Never
+   * throws on a bad signature; absent when the scheme needs the whole message (pure Ed25519).
+   */
+  verifyDigest?(digest: Uint8Array, algorithm: HashAlgorithm, signature: Uint8Array): Promise<boolean>;
 }

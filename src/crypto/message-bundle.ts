@@ -1,0 +1,35 @@
+// The Sigstore bundle v0.3 sign-blob writes for a key signature (cosign-formats.md g.4): protojson
+// field names and enum names, bytes as standard base64, no transparency log entry. The public-key
+// hint is base64(sha256(SPKI DER)), as cosign computes it.
+import { createHash } from 'node:crypto';
+import { toBase64 } from './pem.ts';
+import type { HashAlgorithm } from './types.ts';
+
+export const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+
+const PROTO_HASH: Readonly<Record<HashAlgorithm, string>> = { sha256: 'SHA2_256', sha384: 'SHA2_384', sha512: 'SHA2_512' };
+
+export function publicKeyHint(spkiDer: Uint8Array): string {
+  return createHash('sha256').update(spkiDer).digest('base64');
+}
+
+export interface MessageSignatureBundleJSON {
+  mediaType: string;
+  verificationMaterial: { publicKey: { hint: string } };
+  messageSignature: { messageDigest: { algorithm: string; digest: string }; signature: string };
+}
+
+export function messageSignatureBundle(parts: {
+  publicKeyDer: Uint8Array;
+  digest: { algorithm: HashAlgorithm; bytes: Uint8Array };
+  signature: Uint8Array;
+}): MessageSignatureBundleJSON {
+  return {
+    mediaType: BUNDLE_V03_MEDIA_TYPE,
+    verificationMaterial: { publicKey: { hint: publicKeyHint(parts.publicKeyDer) } },
+    messageSignature: {
+      messageDigest: { algorithm: PROTO_HASH[parts.digest.algorithm], digest: toBase64(parts.digest.bytes) },
+      signature: toBase64(parts.signature),
+    },
+  };
+}
