@@ -1,25 +1,93 @@
-// PLACEHOLDER written by the lead so commands can register; the registry-client engineer replaces
-// this file with the full flag set (same two exports).
+// The registry flag group every image command shares, and its mapping to StoreOptions. Flag
+// names stay here; src/oci only sees StoreOptions. Passwords are never given a yargs default
+// (yargs prints defaults in --help) and never logged. docs/registries.md describes them.
 import type { Argv } from 'yargs';
+import { usageError } from '../../errors.ts';
 import type { StoreOptions } from '../../oci/store.ts';
 import type { Args } from '../command.ts';
 import type { CliContext } from '../context.ts';
 
+const GROUP = 'Registry:';
+const FLAGS = [
+  'registry-username',
+  'registry-password',
+  'allow-insecure-registry',
+  'allow-http-registry',
+  'registry-retries',
+  'registry-timeout',
+];
+
 export const registryOptions = (y: Argv): Argv =>
   y
-    .option('registry-username', { type: 'string', describe: 'Registry user name' })
-    .option('registry-password', { type: 'string', describe: 'Registry password (or SEAL_REGISTRY_PASSWORD)' })
-    .option('allow-insecure-registry', { type: 'boolean', default: false, describe: 'Skip TLS certificate verification' })
-    .option('allow-http-registry', { type: 'boolean', default: false, describe: 'Use plain HTTP' });
+    .option('registry-username', {
+      type: 'string',
+      describe: 'Registry user name (or SEAL_REGISTRY_USERNAME); overrides docker/podman credentials',
+    })
+    .option('registry-password', {
+      type: 'string',
+      describe: 'Registry password or token; prefer SEAL_REGISTRY_PASSWORD (a flag shows in ps)',
+    })
+    .option('allow-insecure-registry', {
+      type: 'boolean',
+      describe: 'Do not verify the registry TLS certificate',
+    })
+    .option('allow-http-registry', {
+      type: 'boolean',
+      describe: 'Speak plain HTTP to the registry (localhost and 127.0.0.1 fall back to it by themselves)',
+    })
+    .option('registry-retries', {
+      type: 'number',
+      describe: 'Retries for connection errors, 408, 429 and 5xx (default 5)',
+    })
+    .option('registry-timeout', {
+      type: 'string',
+      describe: 'Idle timeout per registry request: 30s, 2m, 500ms, or seconds (default 60s)',
+    })
+    .group(FLAGS, GROUP);
+
+/** `30s`, `2m`, `500ms`, `1h`, or a plain number of seconds → milliseconds. */
+export function parseDuration(value: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  const unit = m ? { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'] : 0;
+  const ms = m ? Math.round(Number(m[1]) * unit) : NaN;
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw usageError(`invalid ${flag} "${value}": use a duration such as 30s, 2m or 500ms`);
+  }
+  return ms;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export function toStoreOptions(argv: Args, ctx: CliContext): StoreOptions {
-  return {
-    env: ctx.env,
-    log: ctx.log,
-    signal: ctx.signal,
-    username: argv['registry-username'],
-    password: argv['registry-password'] ?? ctx.env.SEAL_REGISTRY_PASSWORD,
-    allowInsecure: argv['allow-insecure-registry'],
-    allowHttp: argv['allow-http-registry'],
-  };
+  const flagUser = str(argv['registry-username']);
+  const flagPassword = str(argv['registry-password']);
+  const envUser = ctx.env.SEAL_REGISTRY_USERNAME || undefined;
+  const envPassword = ctx.env.SEAL_REGISTRY_PASSWORD || undefined;
+  const username = flagUser ?? envUser;
+  const password = flagPassword ?? envPassword;
+  if (flagPassword !== undefined && username === undefined) {
+    throw usageError('--registry-password needs --registry-username (or SEAL_REGISTRY_USERNAME)');
+  }
+  if (flagUser !== undefined && password === undefined) {
+    throw usageError('--registry-username needs a password: pass --registry-password or set SEAL_REGISTRY_PASSWORD');
+  }
+  const opts: StoreOptions = { env: ctx.env, log: ctx.log, signal: ctx.signal };
+  if (username !== undefined && password !== undefined) {
+    opts.username = username;
+    opts.password = password;
+  } else if (username !== undefined || password !== undefined) {
+    ctx.log.debug('SEAL_REGISTRY_USERNAME and SEAL_REGISTRY_PASSWORD work only together; using other credential sources');
+  }
+  if (argv['allow-insecure-registry']) opts.allowInsecure = true;
+  if (argv['allow-http-registry']) opts.allowHttp = true;
+  const retries = argv['registry-retries'];
+  if (retries !== undefined) {
+    if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > 20) {
+      throw usageError(`invalid --registry-retries "${String(retries)}": use a whole number from 0 to 20`);
+    }
+    opts.retries = retries;
+  }
+  const timeout = argv['registry-timeout'];
+  if (timeout !== undefined) opts.timeoutMs = parseDuration(String(timeout), '--registry-timeout');
+  return opts;
 }

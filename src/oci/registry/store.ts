@@ -1,10 +1,379 @@
-// Placeholder until the registry client lands (issue 3).
-import { SealError } from '../../errors.ts';
-import type { RegistryReference } from '../reference.ts';
-import type { ImageStore, StoreOptions } from '../store.ts';
+// ImageStore over the OCI distribution API (distribution-spec v1.1.1,
+// https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md): manifests, blobs,
+// tags and referrers of one repository. Every read is checked against its digest; every answer
+// that is not a success becomes a SealError (registry.ts errors), except a missing manifest,
+// which getManifest reports as null so callers decide what "not there" means.
+import { stat } from 'node:fs/promises';
+import { SealError, usageError } from '../../errors.ts';
+import { digestFile, isDigest, readAll, sha256Digest, verifyDigest, verifyingStream } from '../digest.ts';
+import { MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST, isIndexType, isManifestType } from '../media-types.ts';
+import { isValidTag, repositoryScope, type RegistryReference } from '../reference.ts';
+import type { BlobInfo, ImageStore, PutManifestOptions, PutManifestResult, StoreOptions } from '../store.ts';
+import type { Descriptor, FetchedManifest } from '../types.ts';
+import { RegistryClient, type RegistryClientOptions } from './client.ts';
+import { parseErrorBody, responseError } from './errors.ts';
+import { BLOB_LIMIT, MANIFEST_LIMIT, type HttpResponse } from './http.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
+import { fileBody, mountBlob, uploadChunked, uploadMonolithic, type UploadContext } from './upload.ts';
 
-export class RegistryStore {
-  static async open(ref: RegistryReference, _opts: StoreOptions): Promise<ImageStore> {
-    throw new SealError('internal', `registry support is not built yet (${ref.registry})`);
+export interface RegistryStoreOptions extends StoreOptions, Pick<RegistryClientOptions, 'transport' | 'retryPolicy' | 'sleep' | 'runHelper'> {
+  /** Files larger than this are uploaded in PATCH chunks of this size (default 16 MiB). */
+  chunkSize?: number;
+}
+
+export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+
+/** The Link header's rel="next" target (RFC 8288), used by tag lists and referrers. */
+export function nextLink(header: string | null): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const m = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
+    if (m && /(?:^|;)\s*rel\s*=\s*"?(?:[^";]*\s)?next(?:\s[^";]*)?"?\s*(?:;|$)/i.test(m[2]!)) return m[1];
+  }
+  return undefined;
+}
+
+/** `application/vnd.oci.image.manifest.v1+json; charset=utf-8` → the bare type. */
+const bareType = (contentType: string | null): string => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+
+/** The manifest's media type: the Content-Type when it is a manifest type, else the JSON's own field, else inferred. */
+export function manifestMediaType(contentType: string | null, bytes: Uint8Array): string {
+  const ct = bareType(contentType);
+  if (isManifestType(ct) || isIndexType(ct)) return ct;
+  try {
+    const doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as { mediaType?: unknown; manifests?: unknown };
+    if (typeof doc.mediaType === 'string' && doc.mediaType) return doc.mediaType;
+    return Array.isArray(doc.manifests) ? OCI_INDEX : OCI_MANIFEST;
+  } catch {
+    return ct || OCI_MANIFEST;
+  }
+}
+
+function isDescriptor(d: unknown): d is Descriptor {
+  const x = d as Descriptor;
+  return !!x && typeof x === 'object' && typeof x.mediaType === 'string' && typeof x.digest === 'string' && typeof x.size === 'number';
+}
+
+export class RegistryStore implements ImageStore {
+  readonly ref: RegistryReference;
+  readonly name: string;
+  readonly #client: RegistryClient;
+  readonly #pull: string[];
+  readonly #push: string[];
+  readonly #delete: string[];
+  readonly #chunkSize: number;
+  readonly #retryPolicy: RetryPolicy;
+  readonly #opts: RegistryStoreOptions;
+
+  private constructor(ref: RegistryReference, opts: RegistryStoreOptions) {
+    this.ref = ref;
+    this.name = `${ref.registry}/${ref.repository}`;
+    this.#opts = opts;
+    this.#client = new RegistryClient({ ...opts, registry: ref.registry, repository: ref.repository });
+    this.#pull = [repositoryScope(ref.repository, ['pull'])];
+    this.#push = [repositoryScope(ref.repository, ['pull', 'push'])];
+    this.#delete = [repositoryScope(ref.repository, ['delete'])];
+    this.#chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    this.#retryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retryPolicy, ...(opts.retries !== undefined ? { retries: opts.retries } : {}) };
+  }
+
+  /** Opens the repository; nothing is sent until the first call (which pings /v2/). */
+  static async open(ref: RegistryReference, opts: RegistryStoreOptions): Promise<RegistryStore> {
+    return new RegistryStore(ref, opts);
+  }
+
+  /** Closes idle connections (they do not keep the process alive either way). */
+  close(): void {
+    this.#client.close();
+  }
+
+  async #error(res: HttpResponse, action: string): Promise<SealError> {
+    return responseError(res, { action, name: this.name, credentialsUsed: this.#client.credentialsUsed });
+  }
+
+  #manifestPath(reference: string): string {
+    if (!isDigest(reference) && !isValidTag(reference)) throw usageError(`invalid tag or digest "${reference}" for ${this.name}`);
+    return `/v2/${this.ref.repository}/manifests/${reference}`;
+  }
+
+  #blobPath(digest: string): string {
+    if (!isDigest(digest)) throw usageError(`invalid blob digest "${digest}" for ${this.name}`);
+    return `/v2/${this.ref.repository}/blobs/${digest}`;
+  }
+
+  // ---- manifests -------------------------------------------------------------------------
+
+  async getManifest(reference: string): Promise<FetchedManifest | null> {
+    const res = await this.#client.request({
+      method: 'GET',
+      path: this.#manifestPath(reference),
+      headers: { accept: MANIFEST_ACCEPT.join(', ') },
+      scopes: this.#pull,
+    });
+    if (res.status === 404) {
+      const errors = parseErrorBody(await res.textPrefix(64 * 1024));
+      this.#client.log.debug(`${this.name}: manifest ${reference} not found (${errors.map((e) => e.code).join(', ') || '404'})`);
+      return null;
+    }
+    if (res.status !== 200) throw await this.#error(res, `reading manifest ${reference}`);
+    const what = `manifest ${reference} from ${this.name}`;
+    const bytes = await res.bytes(
+      MANIFEST_LIMIT,
+      () => new SealError('registry', `${what} is larger than ${MANIFEST_LIMIT / 1024 / 1024} MiB; refused`, { code: 'MANIFEST_TOO_LARGE' }),
+    );
+    if (isDigest(reference)) verifyDigest(bytes, reference, { what, kind: 'registry' });
+    const header = res.headers.get('docker-content-digest');
+    if (header) {
+      if (!isDigest(header)) throw new SealError('registry', `${what}: invalid Docker-Content-Digest "${header}"`, { code: 'DIGEST_INVALID' });
+      verifyDigest(bytes, header, { what, kind: 'registry' });
+    }
+    const digest = isDigest(reference) && reference.startsWith('sha256:') ? reference : sha256Digest(bytes);
+    const etag = res.headers.get('etag') ?? undefined;
+    return { digest, mediaType: manifestMediaType(res.headers.get('content-type'), bytes), bytes, ...(etag ? { etag } : {}) };
+  }
+
+  /** The descriptor of a tag or digest from a HEAD (GET when the registry omits the digest); null when absent. */
+  async resolve(reference: string): Promise<Descriptor | null> {
+    const res = await this.#client.request({
+      method: 'HEAD',
+      path: this.#manifestPath(reference),
+      headers: { accept: MANIFEST_ACCEPT.join(', ') },
+      scopes: this.#pull,
+    });
+    if (res.status === 404) return null;
+    if (res.status !== 200) throw await this.#error(res, `resolving ${reference}`);
+    const digest = res.headers.get('docker-content-digest');
+    const size = Number(res.headers.get('content-length') ?? NaN);
+    const mediaType = bareType(res.headers.get('content-type'));
+    if (digest && isDigest(digest) && Number.isFinite(size) && (isManifestType(mediaType) || isIndexType(mediaType))) {
+      if (isDigest(reference) && digest !== reference) {
+        throw new SealError('registry', `${this.name} answered ${digest} for ${reference}; refused`, { code: 'DIGEST_MISMATCH' });
+      }
+      return { mediaType, digest, size };
+    }
+    const m = await this.getManifest(reference);
+    return m ? { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length } : null;
+  }
+
+  async putManifest(bytes: Uint8Array, mediaType: string, opts: PutManifestOptions = {}): Promise<PutManifestResult> {
+    if (bytes.length > MANIFEST_LIMIT) {
+      throw new SealError('input', `manifest of ${bytes.length} bytes is larger than the ${MANIFEST_LIMIT / 1024 / 1024} MiB registries accept`);
+    }
+    const digest = sha256Digest(bytes);
+    if (opts.tag !== undefined && !isValidTag(opts.tag)) throw usageError(`invalid tag "${opts.tag}"`);
+    const reference = opts.tag ?? digest;
+    const headers: Record<string, string> = { 'content-type': mediaType };
+    if (opts.ifMatch) headers['if-match'] = opts.ifMatch;
+    const res = await this.#client.request({
+      method: 'PUT',
+      path: this.#manifestPath(reference),
+      headers,
+      body: bytes,
+      scopes: this.#push,
+    });
+    if (res.status !== 201 && res.status !== 200 && res.status !== 202 && res.status !== 204) {
+      throw await this.#error(res, `pushing manifest ${reference}`);
+    }
+    res.discard();
+    const stored = res.headers.get('docker-content-digest');
+    if (stored && stored !== digest && stored.startsWith('sha256:')) {
+      throw new SealError('registry', `${this.name} stored manifest ${reference} as ${stored}, but its sha256 is ${digest}`, {
+        code: 'DIGEST_MISMATCH',
+        hint: 'the registry rewrote the manifest; signatures over it would not match',
+      });
+    }
+    return { digest, ...(res.headers.has('oci-subject') ? { subjectIndexed: true } : {}) };
+  }
+
+  async deleteManifest(digest: string): Promise<void> {
+    const res = await this.#client.request({ method: 'DELETE', path: this.#manifestPath(digest), scopes: this.#delete });
+    if (res.status === 202 || res.status === 200 || res.status === 204) {
+      res.discard();
+      return;
+    }
+    if (res.status === 404) {
+      res.discard();
+      this.#client.log.debug(`${this.name}: manifest ${digest} was already gone`);
+      return;
+    }
+    throw await this.#error(res, `deleting manifest ${digest}`);
+  }
+
+  /**
+   * Removes a tag; a tag that does not exist is not an error. Registries that cannot delete a
+   * tag by name (distribution 2.x answers 400/405) delete the manifest it points at, which
+   * removes every tag on it.
+   */
+  async deleteTag(tag: string): Promise<void> {
+    if (!isValidTag(tag)) throw usageError(`invalid tag "${tag}"`);
+    const target = await this.resolve(tag);
+    if (!target) return;
+    const res = await this.#client.request({ method: 'DELETE', path: this.#manifestPath(tag), scopes: this.#delete });
+    if (res.status === 202 || res.status === 200 || res.status === 204 || res.status === 404) {
+      res.discard();
+      return;
+    }
+    if (res.status === 400 || res.status === 405 || res.status === 501) {
+      res.discard();
+      this.#client.log.debug(`${this.name}: tag deletion answered ${res.status}; deleting manifest ${target.digest}`);
+      await this.deleteManifest(target.digest);
+      return;
+    }
+    throw await this.#error(res, `deleting tag ${tag}`);
+  }
+
+  async listTags(opts: { pageSize?: number } = {}): Promise<string[]> {
+    const tags: string[] = [];
+    const seen = new Set<string>();
+    let path: string | undefined = `/v2/${this.ref.repository}/tags/list${opts.pageSize ? `?n=${opts.pageSize}` : ''}`;
+    while (path) {
+      if (seen.has(path)) break; // a registry that links a page to itself
+      seen.add(path);
+      const res = await this.#client.request({ method: 'GET', path, headers: { accept: 'application/json' }, scopes: this.#pull });
+      if (res.status === 404 && tags.length === 0) {
+        res.discard();
+        return [];
+      }
+      if (res.status !== 200) throw await this.#error(res, 'listing tags');
+      const body = await res.bytes(MANIFEST_LIMIT);
+      let page: { tags?: unknown };
+      try {
+        page = JSON.parse(Buffer.from(body).toString('utf8')) as { tags?: unknown };
+      } catch {
+        throw new SealError('registry', `${this.name}: the tag list is not JSON`, { code: 'BAD_RESPONSE' });
+      }
+      if (Array.isArray(page.tags)) tags.push(...page.tags.filter((t): t is string => typeof t === 'string'));
+      const next = nextLink(res.headers.get('link'));
+      path = next ? new URL(next, res.url).href : undefined;
+    }
+    return tags;
+  }
+
+  // ---- blobs -----------------------------------------------------------------------------
+
+  async hasBlob(digest: string): Promise<boolean> {
+    const res = await this.#client.request({ method: 'HEAD', path: this.#blobPath(digest), scopes: this.#pull });
+    res.discard();
+    if (res.status === 200) return true;
+    if (res.status === 404) return false;
+    throw await this.#error(res, `checking blob ${digest}`);
+  }
+
+  async #openBlob(digest: string): Promise<{ res: HttpResponse; size?: number }> {
+    const res = await this.#client.request({ method: 'GET', path: this.#blobPath(digest), scopes: this.#pull });
+    if (res.status !== 200) throw await this.#error(res, `reading blob ${digest}`);
+    const length = res.headers.get('content-length');
+    return { res, size: length !== null && /^\d+$/.test(length) ? Number(length) : undefined };
+  }
+
+  async getBlob(digest: string, opts: { maxBytes?: number } = {}): Promise<Uint8Array> {
+    const max = opts.maxBytes ?? BLOB_LIMIT;
+    const { res, size } = await this.#openBlob(digest);
+    const tooLarge = () =>
+      new SealError('input', `blob ${digest} in ${this.name} is larger than ${max} bytes, the limit for reading it into memory`, {
+        code: 'BLOB_TOO_LARGE',
+      });
+    if (size !== undefined && size > max) {
+      res.discard();
+      throw tooLarge();
+    }
+    const verified = verifyingStream(res.body, digest, { what: `blob ${digest} from ${this.name}`, kind: 'registry', size });
+    return readAll(verified, max, () => {
+      res.discard();
+      return tooLarge();
+    });
+  }
+
+  async openBlob(digest: string): Promise<AsyncIterable<Uint8Array>> {
+    const { res, size } = await this.#openBlob(digest);
+    return verifyingStream(res.body, digest, { what: `blob ${digest} from ${this.name}`, kind: 'registry', size });
+  }
+
+  #upload(): UploadContext {
+    return {
+      client: this.#client,
+      repository: this.ref.repository,
+      name: this.name,
+      pushScopes: this.#push,
+      retryPolicy: this.#retryPolicy,
+      sleep: this.#opts.sleep,
+    };
+  }
+
+  async putBlob(data: Uint8Array): Promise<BlobInfo> {
+    const digest = sha256Digest(data);
+    const info = { digest, size: data.length };
+    if (await this.hasBlob(digest)) return info;
+    await uploadMonolithic(this.#upload(), digest, data);
+    return info;
+  }
+
+  async putBlobFile(path: string, known?: BlobInfo): Promise<BlobInfo> {
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch (err) {
+      throw new SealError('input', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    }
+    if (known && known.size !== size) {
+      throw new SealError('input', `${path} has ${size} bytes, but its descriptor says ${known.size}`, { code: 'SIZE_MISMATCH' });
+    }
+    const info = known ?? (await digestFile(path, this.#opts.signal));
+    if (await this.hasBlob(info.digest)) return info;
+    if (size <= this.#chunkSize) await uploadMonolithic(this.#upload(), info.digest, fileBody(path, 0, size));
+    else await uploadChunked(this.#upload(), info.digest, path, size, this.#chunkSize);
+    return { digest: info.digest, size };
+  }
+
+  /**
+   * Mounts a blob from another repository of the same registry, without sending its bytes.
+   * False when the registry did not mount it (the caller then uploads).
+   */
+  async mountBlob(digest: string, fromRepository: string): Promise<boolean> {
+    if (!isDigest(digest)) throw usageError(`invalid blob digest "${digest}"`);
+    return mountBlob(this.#upload(), digest, fromRepository);
+  }
+
+  // ---- referrers -------------------------------------------------------------------------
+
+  async referrers(digest: string, opts: { artifactType?: string } = {}): Promise<Descriptor[] | null> {
+    if (!isDigest(digest)) throw usageError(`invalid digest "${digest}"`);
+    const q = opts.artifactType ? `?${new URLSearchParams({ artifactType: opts.artifactType })}` : '';
+    let path: string | undefined = `/v2/${this.ref.repository}/referrers/${digest}${q}`;
+    const out: Descriptor[] = [];
+    let filtered = true;
+    const seen = new Set<string>();
+    while (path && !seen.has(path)) {
+      seen.add(path);
+      const res = await this.#client.request({ method: 'GET', path, headers: { accept: OCI_INDEX }, scopes: this.#pull });
+      if (res.status === 401 || res.status === 403 || res.status >= 500) throw await this.#error(res, `listing referrers of ${digest}`);
+      if (res.status !== 200 && res.status !== 404) {
+        res.discard();
+        this.#client.log.debug(`${this.name}: referrers API answered ${res.status}; treating it as absent`);
+        return null;
+      }
+      const index = await this.#readIndex(res);
+      if (!index) {
+        this.#client.log.debug(`${this.name}: referrers API answered ${res.status} without an image index; treating it as absent`);
+        return null;
+      }
+      if (opts.artifactType && !/\bartifactType\b/.test(res.headers.get('oci-filters-applied') ?? '')) filtered = false;
+      out.push(...index);
+      const next = nextLink(res.headers.get('link'));
+      path = next ? new URL(next, res.url).href : undefined;
+    }
+    return filtered || !opts.artifactType ? out : out.filter((d) => d.artifactType === opts.artifactType);
+  }
+
+  async #readIndex(res: HttpResponse): Promise<Descriptor[] | null> {
+    let doc: { manifests?: unknown };
+    try {
+      const bytes = await res.bytes(MANIFEST_LIMIT);
+      doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as { manifests?: unknown };
+    } catch {
+      return null;
+    }
+    if (!doc || typeof doc !== 'object' || !Array.isArray(doc.manifests)) return null;
+    return doc.manifests.filter(isDescriptor);
   }
 }

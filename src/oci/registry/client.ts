@@ -1,0 +1,170 @@
+// One registry host, its layers composed:
+//   node transport (user agent, TLS, idle timeout, logging) → retry → auth → redirects.
+// The first request pings GET /v2/ to learn the scheme and the auth scheme. Scheme: https;
+// `allowHttp` means plain http only; loopback registries (localhost, 127.0.0.0/8, ::1) try https
+// and fall back to http when the server does not speak TLS, as go-containerregistry does.
+import { SealError } from '../../errors.ts';
+import type { Log } from '../../log.ts';
+import { userAgent } from '../../version.ts';
+import { resolveCredential, type HelperRunner } from '../credentials.ts';
+import { isLoopbackRegistry } from '../reference.ts';
+import { RegistryAuth } from './auth.ts';
+import { responseError } from './errors.ts';
+import type { HttpRequest, HttpResponse, RequestBody, Transport } from './http.ts';
+import { withRedirects } from './redirect.ts';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
+import { loadExtraCAs } from './tls.ts';
+import { createNodeTransport } from './transport.ts';
+
+export interface RegistryClientOptions {
+  /** host[:port]. */
+  registry: string;
+  /** Repository, for podman's namespace-scoped credential keys. */
+  repository?: string;
+  env: Readonly<Record<string, string | undefined>>;
+  log: Log;
+  signal?: AbortSignal;
+  username?: string;
+  password?: string;
+  allowInsecure?: boolean;
+  allowHttp?: boolean;
+  retries?: number;
+  timeoutMs?: number;
+  /** Overrides for tests: the bottom transport, retry timing, credential helpers. */
+  transport?: Transport;
+  retryPolicy?: Partial<RetryPolicy>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  runHelper?: HelperRunner;
+}
+
+export interface ApiRequest {
+  method: HttpRequest['method'];
+  /** Path and query under the origin (`/v2/team/app/manifests/latest`), or an absolute URL
+   *  from a Location header. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: RequestBody;
+  scopes: string[];
+  idempotent?: boolean;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+export class RegistryClient {
+  readonly registry: string;
+  readonly log: Log;
+  readonly signal: AbortSignal | undefined;
+  readonly #opts: RegistryClientOptions;
+  readonly #auth: RegistryAuth;
+  #bottom: (Transport & { close?: () => void }) | undefined;
+  #api: Transport | undefined;
+  #retrying: Transport | undefined;
+  #origin: Promise<string> | undefined;
+
+  constructor(opts: RegistryClientOptions) {
+    this.#opts = opts;
+    this.registry = opts.registry;
+    this.log = opts.log;
+    this.signal = opts.signal;
+    this.#auth = new RegistryAuth({
+      registry: opts.registry,
+      getCredential: () =>
+        resolveCredential({
+          registry: opts.registry,
+          repository: opts.repository,
+          env: opts.env,
+          log: opts.log,
+          username: opts.username,
+          password: opts.password,
+          runHelper: opts.runHelper,
+        }),
+      tokenTransport: (req) => this.#layers().retrying(req),
+      allowHttp: opts.allowHttp,
+      log: opts.log,
+    });
+  }
+
+  get credentialsUsed(): boolean {
+    return this.#auth.credentialsUsed;
+  }
+
+  #layers(): { retrying: Transport; api: Transport } {
+    if (!this.#api || !this.#retrying) {
+      const o = this.#opts;
+      this.#bottom =
+        o.transport ??
+        createNodeTransport({
+          log: o.log,
+          userAgent,
+          allowInsecure: o.allowInsecure,
+          extraCA: loadExtraCAs(o.env, o.log),
+          timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        });
+      const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...o.retryPolicy };
+      if (o.retries !== undefined) policy.retries = o.retries;
+      this.#retrying = withRetry(this.#bottom, { policy, log: o.log, sleep: o.sleep });
+      this.#api = withRedirects(this.#auth.wrap(this.#retrying), { log: o.log, allowHttp: o.allowHttp });
+    }
+    return { retrying: this.#retrying, api: this.#api };
+  }
+
+  /** scheme://host of the registry, after the ping. */
+  origin(): Promise<string> {
+    this.#origin ??= this.#ping();
+    // A failed ping is not remembered: the next call tries again.
+    this.#origin.catch(() => (this.#origin = undefined));
+    return this.#origin;
+  }
+
+  async #ping(): Promise<string> {
+    const { registry } = this;
+    const schemes = this.#opts.allowHttp ? ['http'] : isLoopbackRegistry(registry) ? ['https', 'http'] : ['https'];
+    let firstError: unknown;
+    for (const scheme of schemes) {
+      const url = new URL(`${scheme}://${registry}/v2/`);
+      let res: HttpResponse;
+      try {
+        res = await this.#layers().retrying({ method: 'GET', url, headers: {}, signal: this.signal });
+      } catch (err) {
+        // A certificate problem means the server does speak TLS: report it, do not try http.
+        if (err instanceof SealError && /^TLS_(UNTRUSTED|EXPIRED|HOSTNAME)$/.test(err.code)) throw err;
+        if (err instanceof SealError && err.kind === 'interrupted') throw err;
+        firstError ??= err;
+        this.log.debug(`${scheme}://${registry}/v2/ failed: ${(err as Error).message}`);
+        continue;
+      }
+      const origin = `${scheme}://${url.host}`;
+      if (res.status === 200) {
+        res.discard();
+      } else if (res.status === 401) {
+        this.#auth.learn(res.headers.get('www-authenticate'));
+        res.discard();
+      } else {
+        throw await responseError(res, { action: 'checking the registry API (GET /v2/)', name: registry, credentialsUsed: false });
+      }
+      this.#auth.setOrigin(origin);
+      this.log.debug(`${registry}: ${scheme}, auth ${this.#auth.mode}`);
+      return origin;
+    }
+    throw firstError;
+  }
+
+  /** Sends a request through all layers. Non-2xx answers are returned, not thrown. */
+  async request(r: ApiRequest): Promise<HttpResponse> {
+    const origin = await this.origin();
+    const url = new URL(r.path, origin); // Location headers may be absolute or origin-relative
+    return this.#layers().api({
+      method: r.method,
+      url,
+      headers: r.headers ?? {},
+      body: r.body,
+      scopes: r.scopes,
+      idempotent: r.idempotent,
+      signal: this.signal,
+    });
+  }
+
+  close(): void {
+    this.#bottom?.close?.();
+  }
+}

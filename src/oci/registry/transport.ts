@@ -1,0 +1,236 @@
+// The bottom layer: one HTTP exchange over node:http/node:https, with the user agent, TLS
+// policy, a per-request idle timeout, debug logging (Authorization redacted) and network
+// failures turned into SealError 'network' messages that name the host and the cause.
+//
+// Why node:https and not the global fetch: fetch's TLS options need an undici Agent passed as
+// `dispatcher`, and the undici that Node bundles is not importable; an npm undici@7 Agent is a
+// different copy whose dispatcher interface is not guaranteed to match Node 22's fetch, and
+// undici@7's own fetch would add a dependency for what node:https already has: `ca` and
+// `rejectUnauthorized` per agent, an idle (not total) timeout that suits 200 MB blobs, redirects
+// that are never followed behind our back, and request bodies streamed with backpressure.
+import http from 'node:http';
+import https from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { Readable, pipeline } from 'node:stream';
+import { SealError } from '../../errors.ts';
+import type { Log } from '../../log.ts';
+import { readAll } from '../digest.ts';
+import { redactUrl, type HttpRequest, type HttpResponse, type Transport } from './http.ts';
+
+export interface NodeTransportOptions {
+  log: Log;
+  userAgent: string;
+  /** Skip TLS certificate verification (--allow-insecure-registry). */
+  allowInsecure?: boolean;
+  /** Extra PEM CA certificates, trusted in addition to Node's bundled roots. */
+  extraCA?: string[];
+  /** Idle timeout: connecting, waiting for headers, and any pause in the body. */
+  timeoutMs: number;
+}
+
+export interface NodeTransport extends Transport {
+  /** Closes idle keep-alive connections. */
+  close(): void;
+}
+
+export function createNodeTransport(opts: NodeTransportOptions): NodeTransport {
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  const httpsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: 8,
+    rejectUnauthorized: !opts.allowInsecure,
+    // `ca` replaces Node's roots, so the bundled roots go along with the extra ones.
+    ca: opts.extraCA?.length ? [...rootCertificates, ...opts.extraCA] : undefined,
+  });
+  const send = (req: HttpRequest): Promise<HttpResponse> => exchange(req, opts, req.url.protocol === 'https:' ? httpsAgent : httpAgent);
+  return Object.assign(send, {
+    close: () => {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  });
+}
+
+function describeHeaders(headers: Record<string, string>): string {
+  const auth = headers['authorization'];
+  return auth ? ` [authorization: ${auth.split(' ')[0]} <redacted>]` : '';
+}
+
+function exchange(req: HttpRequest, opts: NodeTransportOptions, agent: http.Agent): Promise<HttpResponse> {
+  const { url } = req;
+  const started = Date.now();
+  opts.log.debug(`--> ${req.method} ${redactUrl(url)}${describeHeaders(req.headers)}`);
+  const headers: Record<string, string> = { 'user-agent': opts.userAgent, ...req.headers };
+  if (req.body !== undefined) headers['content-length'] = String(req.body.length);
+  else if (req.method === 'PUT' || req.method === 'POST' || req.method === 'PATCH') headers['content-length'] = '0';
+
+  return new Promise<HttpResponse>((resolve, reject) => {
+    let timedOut = false;
+    let settled = false;
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      reject(toNetworkError(err, url, { timedOut, timeoutMs: opts.timeoutMs, signal: req.signal }));
+    };
+    const mod = url.protocol === 'https:' ? https : http;
+    const r = mod.request(url, { method: req.method, headers, agent, timeout: opts.timeoutMs, signal: req.signal }, (res) => {
+      settled = true;
+      const status = res.statusCode ?? 0;
+      opts.log.debug(`<-- ${status} ${req.method} ${redactUrl(url)} (${Date.now() - started} ms)`);
+      resolve(wrapResponse(res, url, () => timedOut, opts.timeoutMs, req.signal));
+    });
+    r.on('timeout', () => {
+      timedOut = true;
+      r.destroy(new Error('timeout'));
+    });
+    r.on('error', fail);
+    if (req.body === undefined) {
+      r.end();
+    } else if (req.body instanceof Uint8Array) {
+      r.end(req.body);
+    } else {
+      // Streamed with backpressure; an error on either side closes both (and the file).
+      pipeline(Readable.from(req.body.open()), r, (err) => {
+        if (err) r.destroy(err);
+      });
+    }
+  });
+}
+
+function wrapResponse(
+  res: http.IncomingMessage,
+  url: URL,
+  timedOut: () => boolean,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): HttpResponse {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  let consumed = false;
+  async function* body(): AsyncGenerator<Uint8Array> {
+    consumed = true;
+    try {
+      for await (const chunk of res) yield chunk as Buffer;
+    } catch (err) {
+      throw toNetworkError(err, url, { timedOut: timedOut(), timeoutMs, signal, midBody: true });
+    }
+  }
+  const response: HttpResponse = {
+    status: res.statusCode ?? 0,
+    statusText: res.statusMessage ?? '',
+    headers,
+    url,
+    body: { [Symbol.asyncIterator]: () => body() },
+    bytes: (maxBytes, tooLarge) => {
+      const tooBig =
+        tooLarge ?? (() => new SealError('registry', `response from ${url.host} is larger than ${maxBytes} bytes; refused`));
+      const declared = Number(res.headers['content-length'] ?? NaN);
+      if (declared > maxBytes) {
+        response.discard();
+        return Promise.reject(tooBig());
+      }
+      return readAll(body(), maxBytes, () => {
+        res.destroy();
+        return tooBig();
+      });
+    },
+    textPrefix: async (maxBytes) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      try {
+        for await (const chunk of body()) {
+          chunks.push(Buffer.from(chunk));
+          length += chunk.length;
+          if (length >= maxBytes) {
+            res.destroy();
+            break;
+          }
+        }
+      } catch {
+        // An error body that breaks off is still worth showing as far as it got.
+      }
+      return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+    },
+    discard: () => {
+      if (consumed || res.complete) return;
+      consumed = true;
+      const declared = Number(res.headers['content-length'] ?? NaN);
+      // Small bodies are drained so the connection can be reused; large ones are cut off.
+      if (declared <= 64 * 1024) res.resume();
+      else res.destroy();
+    },
+  };
+  return response;
+}
+
+const TLS_UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** Network error codes (SealError.code) the retry layer may retry. */
+export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set(['TIMEOUT', 'CONNECTION_RESET', 'DNS_TEMPORARY', 'NETWORK']);
+
+export function toNetworkError(
+  err: unknown,
+  url: URL,
+  ctx: { timedOut: boolean; timeoutMs: number; signal?: AbortSignal; midBody?: boolean },
+): SealError {
+  if (err instanceof SealError) return err;
+  const host = url.host;
+  const e = err as NodeJS.ErrnoException & { reason?: string };
+  const code = e?.code ?? '';
+  const during = ctx.midBody ? ' while reading the response' : '';
+  const net = (c: string, message: string, hint?: string) => new SealError('network', message, { code: c, cause: err, hint });
+  if (ctx.signal?.aborted || e?.name === 'AbortError') {
+    return new SealError('interrupted', `request to ${host} was interrupted`, { cause: err });
+  }
+  if (ctx.timedOut) {
+    return net('TIMEOUT', `${host} did not answer within ${Math.round(ctx.timeoutMs / 1000)} s${during}`, 'raise --registry-timeout if the registry is slow');
+  }
+  if (TLS_UNTRUSTED.has(code)) {
+    return net(
+      'TLS_UNTRUSTED',
+      `TLS certificate for ${host} is not trusted (${e.message})`,
+      'pass --allow-insecure-registry or add the CA with SSL_CERT_FILE',
+    );
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return net('TLS_EXPIRED', `TLS certificate for ${host} is not valid now (${e.message})`, 'pass --allow-insecure-registry to skip the check');
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return net('TLS_HOSTNAME', `TLS certificate for ${host} is for another host (${e.reason ?? e.message})`, 'pass --allow-insecure-registry to skip the check');
+  }
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || /wrong version number|packet length too long/i.test(e?.message ?? '')) {
+    return net('TLS_PROTOCOL', `TLS handshake with ${host} failed (${e.message.split('\n')[0]})`, 'if it is a plain-http registry, pass --allow-http-registry');
+  }
+  switch (code) {
+    case 'ECONNREFUSED':
+      return net('CONNECTION_REFUSED', `cannot connect to ${host}: connection refused`, 'check the registry address and that it is running');
+    case 'ENOTFOUND':
+      return net('DNS', `cannot resolve registry host ${url.hostname}`, 'check the registry name');
+    case 'EAI_AGAIN':
+      return net('DNS_TEMPORARY', `cannot resolve registry host ${url.hostname} (temporary DNS failure)`);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return net('CONNECTION_RESET', `connection to ${host} was reset${during}`);
+    case 'ETIMEDOUT':
+      return net('TIMEOUT', `connection to ${host} timed out${during}`);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return net('UNREACHABLE', `${host} is unreachable (${code})`);
+  }
+  if (e?.message === 'aborted' || e?.message === 'socket hang up') {
+    return net('CONNECTION_RESET', `connection to ${host} was closed early${during}`);
+  }
+  return net('NETWORK', `request to ${host} failed${during}: ${e?.message ?? String(err)}`);
+}
