@@ -1,0 +1,138 @@
+// `--type` aliases and predicate construction (cosign cmd/cosign/cli/options/predicate.go and
+// pkg/cosign/attestation/attestation.go; spec cosign-formats d.1).
+//
+// Deliberate difference: cosign runs SLSA predicates through in-toto's protobuf types, which drops
+// fields it does not know and rewrites numbers as floats. seal signs the JSON document as given.
+import { inputError, usageError } from '../errors.ts';
+import { formatRfc3339, isObject } from './findings.ts';
+import { type BuildVulnOptions, type TimeSource, VULN_PREDICATE_TYPE, buildVulnPredicateFromBytes } from './vuln.ts';
+
+export const CUSTOM_PREDICATE_TYPE = 'https://cosign.sigstore.dev/attestation/v1';
+
+/** cosign's --type keywords → predicateType URIs. */
+export const PREDICATE_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  custom: CUSTOM_PREDICATE_TYPE,
+  slsaprovenance: 'https://slsa.dev/provenance/v0.2',
+  slsaprovenance02: 'https://slsa.dev/provenance/v0.2',
+  slsaprovenance1: 'https://slsa.dev/provenance/v1',
+  link: 'https://in-toto.io/Link/v1',
+  spdx: 'https://spdx.dev/Document',
+  spdxjson: 'https://spdx.dev/Document',
+  cyclonedx: 'https://cyclonedx.org/bom',
+  vuln: VULN_PREDICATE_TYPE,
+  openvex: 'https://openvex.dev/ns',
+});
+
+/** An absolute URI: a scheme, a colon, and something after it (RFC 3986 §4.3). */
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
+
+/** Maps a --type value to its predicateType URI: a keyword, or any absolute URI verbatim. */
+export function resolvePredicateType(type: string): string {
+  const alias = PREDICATE_ALIASES[type];
+  if (alias) return alias;
+  if (ABSOLUTE_URI.test(type)) return type;
+  throw usageError(`invalid predicate type: ${JSON.stringify(type)}`, {
+    code: 'PREDICATE_TYPE_INVALID',
+    hint: `use one of ${Object.keys(PREDICATE_ALIASES).join(', ')}, or an absolute URI such as https://example.com/my-predicate/v1`,
+  });
+}
+
+/** The keywords that map to a URI, for messages like "found: slsaprovenance1". */
+export function aliasesFor(uri: string): string[] {
+  return Object.entries(PREDICATE_ALIASES)
+    .filter(([, u]) => u === uri)
+    .map(([k]) => k);
+}
+
+const LINK_FIELDS = ['_type', 'name', 'materials', 'products', 'byproducts', 'command', 'environment'];
+
+export interface BuildPredicateOptions {
+  now: Date;
+  /** Named in error messages ("predicate file X is not a JSON object"). */
+  filename?: string;
+  /** For --type vuln: scan time overrides. */
+  scanStarted?: BuildVulnOptions['scanStarted'];
+  scanFinished?: BuildVulnOptions['scanFinished'];
+}
+
+export interface BuiltPredicate {
+  predicateType: string;
+  predicate: unknown;
+  /** Set for --type vuln: where the scan times came from and what was scanned. */
+  vuln?: { timeSource: TimeSource; input: string; scanner: { name: string; version: string }; findings: number };
+}
+
+function parseJsonObject(bytes: Uint8Array, filename: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw inputError(`predicate file ${filename} is not valid JSON`, { cause: err, code: 'PREDICATE_NOT_JSON' });
+  }
+  if (!isObject(value)) {
+    throw inputError(`predicate file ${filename} is not a JSON object`, { code: 'PREDICATE_NOT_OBJECT' });
+  }
+  return value;
+}
+
+/** Builds the predicate cosign's `attest --type T --predicate FILE` would (d.1). */
+export function buildPredicate(type: string, fileBytes: Uint8Array, opts: BuildPredicateOptions): BuiltPredicate {
+  const predicateType = resolvePredicateType(type);
+  const filename = opts.filename ?? 'predicate';
+  switch (type) {
+    case 'custom':
+      // Invalid UTF-8 becomes U+FFFD, as Go's JSON encoder does with string(bytes).
+      return {
+        predicateType,
+        predicate: { Data: new TextDecoder().decode(fileBytes), Timestamp: formatRfc3339(opts.now) },
+      };
+    case 'spdx':
+      // Tag-value SPDX is carried as one JSON string.
+      return { predicateType, predicate: new TextDecoder().decode(fileBytes) };
+    case 'link': {
+      const link = parseJsonObject(fileBytes, filename);
+      const missing = LINK_FIELDS.filter((k) => !(k in link));
+      if (missing.length) {
+        throw inputError(`predicate file ${filename} is not an in-toto link: missing ${missing.join(', ')}`, {
+          code: 'PREDICATE_LINK_FIELDS',
+        });
+      }
+      return { predicateType, predicate: link };
+    }
+    case 'slsaprovenance1': {
+      const doc = parseJsonObject(fileBytes, filename);
+      renameInvocationId(doc);
+      return { predicateType, predicate: doc };
+    }
+    case 'vuln': {
+      const built = buildVulnPredicateFromBytes(fileBytes, {
+        now: opts.now,
+        filename,
+        scanStarted: opts.scanStarted,
+        scanFinished: opts.scanFinished,
+      });
+      return {
+        predicateType,
+        predicate: built.predicate,
+        vuln: { timeSource: built.timeSource, input: built.input, scanner: built.scanner, findings: built.findings },
+      };
+    }
+    default:
+      return { predicateType, predicate: parseJsonObject(fileBytes, filename) };
+  }
+}
+
+/**
+ * SLSA v1 spells it `invocationId`; early generators wrote `invocationID`. cosign renames it before
+ * parsing (otherwise protobuf would drop it); seal does the same rename and keeps everything else.
+ */
+function renameInvocationId(doc: Record<string, unknown>): void {
+  const run = doc.runDetails;
+  if (!isObject(run) || !isObject(run.metadata)) return;
+  const meta = run.metadata;
+  if ('invocationID' in meta && !('invocationId' in meta)) {
+    const renamed: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(meta)) renamed[k === 'invocationID' ? 'invocationId' : k] = v;
+    run.metadata = renamed;
+  }
+}
