@@ -5,10 +5,11 @@ import attach from './attach.ts';
 import attest from './attest.ts';
 import clean from './clean.ts';
 import download from './download.ts';
+import report from './report.ts';
 import sign from './sign.ts';
 import tree from './tree.ts';
 import triangulate from './triangulate.ts';
 import verifyAttestation from './verify-attestation.ts';
 import verify from './verify.ts';
 
-export const commands: readonly SealCommand[] = [sign, verify, attest, verifyAttestation, attach, download, tree, triangulate, clean];
+export const commands: readonly SealCommand[] = [sign, verify, attest, verifyAttestation, attach, download, report, tree, triangulate, clean];

@@ -1,0 +1,41 @@
+import type { Argv } from 'yargs';
+import { SealError } from '../../errors.ts';
+import { defineCommand } from '../command.ts';
+import { loadVerifyingKey, verifyingKeyOption } from '../options/key.ts';
+import { registryOptions, toStoreOptions } from '../options/registry.ts';
+import { write } from '../output.ts';
+import { readInput } from '../read-input.ts';
+
+export default defineCommand({
+  command: 'report <images..>',
+  describe: 'Compare vulnerability findings of images from their verified scan attestations',
+  builder: (y: Argv) =>
+    registryOptions(verifyingKeyOption(y))
+      .positional('images', { type: 'string', array: true, describe: 'Image references' })
+      .option('format', { alias: 'f', choices: ['table', 'json', 'csv', 'markdown'] as const, default: 'table' })
+      .option('template', { type: 'string', describe: 'A Handlebars template file, or a built-in name (summary.md, findings.md, slack)' }),
+  examples: [
+    ['seal report --key cosign.pub python:latest python:alpine', 'Critical/high/... side by side'],
+    ['seal report --key cosign.pub --template summary.md IMAGE > summary.md', 'A built-in template'],
+  ],
+  run: async (argv, ctx) => {
+    const verifier = await loadVerifyingKey(argv.key, ctx);
+    const { buildVulnReport } = await import('../../ops/report.ts');
+    const now = new Date();
+    const model = await buildVulnReport(argv.images, toStoreOptions(argv, ctx), verifier, ctx.log, now);
+    let text: string;
+    if (argv.template) {
+      const { renderTemplate, loadBuiltinTemplate } = await import('../../report/template.ts');
+      const builtin = await loadBuiltinTemplate(argv.template);
+      const source = builtin ?? Buffer.from(await readInput(argv.template, ctx, 'template')).toString('utf8');
+      text = await renderTemplate(source, model, { now, name: argv.template });
+    } else {
+      const { renderReport } = await import('../../report/render.ts');
+      text = renderReport(model, argv.format);
+    }
+    await write(ctx.stdout, text.endsWith('\n') ? text : text + '\n');
+    if (model.totals.scanned === 0) {
+      throw new SealError('no-matching', 'no image has a verified vulnerability scan', { hint: 'attest one with seal attest --type vuln' });
+    }
+  },
+});
