@@ -2,6 +2,7 @@
 // work lives in src/ops and is imported when the command runs.
 import type { SealCommand } from '../command.ts';
 import attach from './attach.ts';
+import attestBlob from './attest-blob.ts';
 import attest from './attest.ts';
 import clean from './clean.ts';
 import download from './download.ts';
@@ -10,6 +11,7 @@ import sign from './sign.ts';
 import tree from './tree.ts';
 import triangulate from './triangulate.ts';
 import verifyAttestation from './verify-attestation.ts';
+import verifyBlobAttestation from './verify-blob-attestation.ts';
 import verify from './verify.ts';
 
-export const commands: readonly SealCommand[] = [sign, verify, attest, verifyAttestation, attach, download, report, tree, triangulate, clean];
+export const commands: readonly SealCommand[] = [sign, verify, attest, verifyAttestation, attach, download, report, attestBlob, verifyBlobAttestation, tree, triangulate, clean];
