@@ -1,9 +1,10 @@
 // `-a key=value` pairs (repeatable, or comma separated as cosign allows), split on the first `=`.
 import { usageError } from '../errors.ts';
 
-export function parseAnnotations(values: readonly string[] | undefined): Record<string, string> {
+export function parseAnnotations(values: string | readonly string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const raw of values ?? []) {
+  const list = values === undefined ? [] : typeof values === 'string' ? [values] : values;
+  for (const raw of list) {
     for (const pair of raw.split(',')) {
       if (pair === '') continue;
       const eq = pair.indexOf('=');

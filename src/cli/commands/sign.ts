@@ -11,7 +11,7 @@ export default defineCommand({
   builder: (y: Argv) =>
     registryOptions(signingKeyOption(y))
       .positional('images', { type: 'string', array: true, describe: 'Image references: REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG]' })
-      .option('annotations', { alias: 'a', type: 'string', array: true, describe: 'Signed annotation key=value (repeatable)' })
+      .option('annotations', { alias: 'a', type: 'string', describe: 'Signed annotation key=value (repeatable)' })
       .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'Also sign every manifest of an index' })
       .option('format', {
         choices: ['legacy', 'bundle'] as const,

@@ -10,7 +10,7 @@ export default defineCommand({
   builder: (y: Argv) =>
     registryOptions(verifyingKeyOption(y))
       .positional('images', { type: 'string', array: true, describe: 'Image references' })
-      .option('annotations', { alias: 'a', type: 'string', array: true, describe: 'Require this signed annotation key=value (repeatable)' })
+      .option('annotations', { alias: 'a', type: 'string', describe: 'Require this signed annotation key=value (repeatable)' })
       .option('output', {
         alias: 'o',
         choices: ['text', 'json', 'cosign'] as const,
