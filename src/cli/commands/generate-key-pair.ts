@@ -1,0 +1,27 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from '../command.ts';
+
+export default defineCommand({
+  command: 'generate-key-pair',
+  describe: 'Create an ECDSA P-256 key pair in cosign format (<prefix>.key encrypted, <prefix>.pub)',
+  builder: (y: Argv) =>
+    y
+      .option('output-key-prefix', { type: 'string', default: 'cosign', describe: 'Write <prefix>.key (mode 0600) and <prefix>.pub (0644)' })
+      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing key pair' }),
+  examples: [
+    ['SEAL_PASSWORD=… seal generate-key-pair', 'cosign.key and cosign.pub, password from the environment'],
+    ['seal generate-key-pair --output-key-prefix keys/release', 'keys/release.key and keys/release.pub; asks for the password twice'],
+    ['printf %s "$PW" | seal generate-key-pair', 'Password piped on stdin (one trailing newline is dropped)'],
+  ],
+  run: async (argv, ctx) => {
+    const [{ generateKeyPairFiles }, { passwordProvider }] = await Promise.all([
+      import('../../ops/generate-key-pair.ts'),
+      import('../password.ts'),
+    ]);
+    const prefix = argv['output-key-prefix'] as string;
+    await generateKeyPairFiles(
+      { outputKeyPrefix: prefix, force: argv.force, cwd: ctx.cwd },
+      { getPassword: passwordProvider(ctx, `private key ${prefix}.key`, { confirm: true }), log: ctx.log },
+    );
+  },
+});

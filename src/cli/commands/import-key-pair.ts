@@ -1,0 +1,36 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from '../command.ts';
+
+export default defineCommand({
+  command: 'import-key-pair',
+  describe: 'Convert a PEM private key (RSA, EC, Ed25519; PKCS#1, SEC1, PKCS#8, encrypted PKCS#8) to a cosign key pair',
+  builder: (y: Argv) =>
+    y
+      .option('key', {
+        alias: 'k',
+        type: 'string',
+        demandOption: 'pass --key with the PEM private key to import',
+        describe: 'The private key PEM to import (encrypted PKCS#8: its password from SEAL_IMPORT_PASSWORD or a prompt)',
+      })
+      .option('output-key-prefix', { alias: 'o', type: 'string', default: 'import-cosign', describe: 'Write <prefix>.key (0600) and <prefix>.pub (0644)' })
+      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing key pair' }),
+  examples: [
+    ['SEAL_PASSWORD=… seal import-key-pair --key ec.pem', 'import-cosign.key and import-cosign.pub'],
+    ['SEAL_IMPORT_PASSWORD=old SEAL_PASSWORD=new seal import-key-pair --key enc.p8.pem -o release', 'An encrypted PKCS#8 key, re-encrypted as release.key'],
+  ],
+  run: async (argv, ctx) => {
+    const [{ importKeyPair }, { passwordProvider, importPasswordProvider }] = await Promise.all([
+      import('../../ops/import-key-pair.ts'),
+      import('../password.ts'),
+    ]);
+    const prefix = argv['output-key-prefix'] as string;
+    await importKeyPair(
+      { key: argv.key, outputKeyPrefix: prefix, force: argv.force, cwd: ctx.cwd, env: ctx.env },
+      {
+        getPassword: passwordProvider(ctx, `private key ${prefix}.key`, { confirm: true }),
+        getImportPassword: importPasswordProvider(ctx, argv.key),
+        log: ctx.log,
+      },
+    );
+  },
+});

@@ -1,0 +1,33 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from '../command.ts';
+import { write } from '../output.ts';
+
+export default defineCommand({
+  command: 'public-key',
+  describe: 'Print the public key (PKIX PEM) of a private key',
+  builder: (y: Argv) =>
+    y
+      .option('key', {
+        alias: 'k',
+        type: 'string',
+        demandOption: 'pass --key with the private key',
+        describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR',
+      })
+      .option('outfile', { type: 'string', describe: 'Write the PEM to this file instead of stdout' })
+      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing --outfile' }),
+  examples: [
+    ['seal public-key --key cosign.key > cosign.pub', 'The public key on stdout'],
+    ['seal public-key --key env://SIGNING_KEY --outfile release.pub', 'From a key held in an environment variable'],
+  ],
+  run: async (argv, ctx) => {
+    const [{ exportPublicKey }, { passwordProvider }] = await Promise.all([import('../../ops/public-key.ts'), import('../password.ts')]);
+    await exportPublicKey(
+      { key: argv.key, outfile: argv.outfile, force: argv.force, cwd: ctx.cwd, env: ctx.env },
+      {
+        getPassword: passwordProvider(ctx, `private key ${argv.key}`, { confirm: false }),
+        writeStdout: (d) => write(ctx.stdout, d),
+        log: ctx.log,
+      },
+    );
+  },
+});

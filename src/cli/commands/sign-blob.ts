@@ -1,0 +1,52 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from '../command.ts';
+import { write } from '../output.ts';
+
+export default defineCommand({
+  command: 'sign-blob <file>',
+  describe: 'Sign a file (or stdin) with a key: a base64 signature and/or a Sigstore bundle',
+  builder: (y: Argv) =>
+    y
+      .positional('file', { type: 'string', describe: 'The file to sign, or - for stdin' })
+      .option('key', {
+        alias: 'k',
+        type: 'string',
+        demandOption: 'pass --key with a private key (cosign.key, a PEM file or env://VAR)',
+        describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR',
+      })
+      .option('bundle', { type: 'string', describe: 'Write a Sigstore bundle v0.3 (JSON) to this file' })
+      .option('output-signature', { alias: 'output', type: 'string', describe: 'Write the signature to this file (base64, no newline)' })
+      .option('b64', { type: 'boolean', default: true, describe: 'Base64-encode the signature; --no-b64 writes raw DER' })
+      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite existing output files' }),
+  examples: [
+    ['seal sign-blob --key cosign.key release.tar.gz > release.tar.gz.sig', 'Base64 signature on stdout'],
+    ['seal sign-blob --key cosign.key --bundle release.sigstore.json release.tar.gz', 'A Sigstore bundle, as cosign v3 writes'],
+    ['tar c dir | SEAL_PASSWORD=… seal sign-blob --key cosign.key --output-signature dir.sig -', 'Sign stdin'],
+  ],
+  run: async (argv, ctx) => {
+    const [{ signBlob }, { passwordProvider }] = await Promise.all([import('../../ops/sign-blob.ts'), import('../password.ts')]);
+    const file = argv.file as string;
+    await signBlob(
+      {
+        key: argv.key,
+        file,
+        bundle: argv.bundle,
+        outputSignature: argv['output-signature'],
+        b64: argv.b64,
+        force: argv.force,
+        cwd: ctx.cwd,
+        env: ctx.env,
+      },
+      {
+        getPassword: passwordProvider(ctx, `private key ${argv.key}`, {
+          confirm: false,
+          ...(file === '-' ? { stdinInUse: 'the file to sign' } : {}),
+        }),
+        stdin: ctx.stdin,
+        writeStdout: (d) => write(ctx.stdout, d),
+        log: ctx.log,
+        signal: ctx.signal,
+      },
+    );
+  },
+});

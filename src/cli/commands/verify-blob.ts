@@ -1,0 +1,31 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from '../command.ts';
+
+export default defineCommand({
+  command: 'verify-blob <file>',
+  describe: 'Verify a file (or stdin, or a sha256 digest) against a signature or a Sigstore bundle',
+  builder: (y: Argv) =>
+    y
+      .positional('file', { type: 'string', describe: 'The file, - for stdin, or sha256:<hex> to verify a digest without the file' })
+      .option('key', {
+        alias: 'k',
+        type: 'string',
+        demandOption: 'pass --key with the public key (cosign.pub)',
+        describe: 'Public key: PKIX PEM (cosign.pub), PKCS#1 RSA PEM, certificate PEM, DER, or env://VAR',
+      })
+      .option('signature', { type: 'string', describe: 'Signature file (base64 or raw DER), or the base64 signature itself' })
+      .option('bundle', { type: 'string', describe: 'Sigstore bundle file (as written by sign-blob --bundle or cosign)' })
+      .conflicts('signature', 'bundle'),
+  examples: [
+    ['seal verify-blob --key cosign.pub --signature release.tar.gz.sig release.tar.gz', 'Prints "Verified OK" on stderr, exit 0'],
+    ['seal verify-blob --key cosign.pub --bundle release.sigstore.json release.tar.gz', 'Verify a Sigstore bundle'],
+    ['seal verify-blob --key cosign.pub --signature MEUCIQ… sha256:0123…cdef', 'Verify a digest; the signature given inline'],
+  ],
+  run: async (argv, ctx) => {
+    const { verifyBlob } = await import('../../ops/verify-blob.ts');
+    await verifyBlob(
+      { key: argv.key, signature: argv.signature, bundle: argv.bundle, target: argv.file as string, cwd: ctx.cwd, env: ctx.env },
+      { stdin: ctx.stdin, log: ctx.log, signal: ctx.signal },
+    );
+  },
+});

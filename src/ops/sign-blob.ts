@@ -1,0 +1,77 @@
+// sign-blob: signs a file (or stdin) with a key, reading it once in constant memory. Outputs:
+// the base64 signature on stdout (no output flag), `--output-signature` (base64 without newline,
+// as cosign writes it), and/or `--bundle` (a Sigstore bundle v0.3 with a messageSignature).
+import path from 'node:path';
+import { loadPrivateKey } from '../crypto/keys.ts';
+import { messageSignatureBundle } from '../crypto/message-bundle.ts';
+import { toBase64 } from '../crypto/pem.ts';
+import { signInput, type Input } from '../crypto/signer.ts';
+import { openInput } from '../crypto/stream.ts';
+import { SealError } from '../errors.ts';
+import { exists, writeFileAtomic } from '../fs/atomic.ts';
+import type { Log } from '../log.ts';
+
+export interface SignBlobOptions {
+  key: string;
+  /** A path, or `-` for stdin. */
+  file: string;
+  bundle?: string;
+  outputSignature?: string;
+  /** Base64 (default) or raw DER for the signature file and stdout. */
+  b64: boolean;
+  /** Replace existing output files. */
+  force: boolean;
+  cwd?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface SignBlobDeps {
+  getPassword: () => Promise<Uint8Array>;
+  stdin: AsyncIterable<Uint8Array | string>;
+  writeStdout: (data: string | Uint8Array) => Promise<void>;
+  log: Log;
+  signal?: AbortSignal;
+}
+
+export interface SignBlobResult {
+  signature: Uint8Array;
+  size: number;
+  bundle?: object;
+}
+
+export async function signBlob(opts: SignBlobOptions, deps: SignBlobDeps): Promise<SignBlobResult> {
+  const resolve = (p: string) => path.resolve(opts.cwd ?? '.', p);
+  // Everything that can be refused cheaply is refused before the password prompt and the hashing.
+  if (opts.file !== '-') await (await openInput(resolve(opts.file))).close();
+  if (!opts.force) {
+    for (const out of [opts.outputSignature, opts.bundle]) {
+      if (out !== undefined && (await exists(resolve(out)))) {
+        throw new SealError('input', `${out} already exists`, { hint: 'pass --force to overwrite it', code: 'FILE_EXISTS' });
+      }
+    }
+  }
+  if (opts.outputSignature !== undefined && opts.outputSignature === opts.bundle) {
+    throw new SealError('usage', '--output-signature and --bundle name the same file');
+  }
+
+  const signer = await loadPrivateKey(opts.key, deps.getPassword, { env: opts.env });
+  const input: Input = opts.file === '-' ? { stream: deps.stdin, name: 'stdin' } : { path: resolve(opts.file) };
+  const signed = await signInput(signer, input, { wantDigest: opts.bundle !== undefined, signal: deps.signal });
+  deps.log.debug(`signed ${signed.size} bytes from ${opts.file === '-' ? 'stdin' : opts.file}`);
+
+  const sigOut: string | Uint8Array = opts.b64 ? toBase64(signed.signature) : signed.signature;
+  let bundle: object | undefined;
+  if (opts.bundle !== undefined) {
+    bundle = messageSignatureBundle({ publicKeyDer: signer.publicKey.der, digest: signed.digest!, signature: signed.signature });
+    await writeFileAtomic(resolve(opts.bundle), JSON.stringify(bundle) + '\n', { mode: 0o644, overwrite: opts.force });
+    deps.log.info(`Wrote bundle to ${opts.bundle}`);
+  }
+  if (opts.outputSignature !== undefined) {
+    await writeFileAtomic(resolve(opts.outputSignature), sigOut, { mode: 0o644, overwrite: opts.force });
+    deps.log.info(`Wrote signature to ${opts.outputSignature}`);
+  }
+  if (opts.outputSignature === undefined && opts.bundle === undefined) {
+    await deps.writeStdout(opts.b64 ? `${sigOut as string}\n` : sigOut);
+  }
+  return { signature: signed.signature, size: signed.size, ...(bundle ? { bundle } : {}) };
+}

@@ -1,0 +1,208 @@
+// verify-blob: checks a signature (--signature: a file or literal base64, base64 or raw DER) or a
+// Sigstore bundle (--bundle, verified by src/sigstore/verify-bundle.ts) against a file, stdin, or
+// a `sha256:HEX` digest. Failures say which of three things went wrong: the signature is malformed,
+// the file does not match (digest differs from the bundle's), or it does not verify with this key.
+import path from 'node:path';
+import { loadPublicKey } from '../crypto/keys.ts';
+import { decodeBase64Strict } from '../crypto/pem.ts';
+import { signatureShapeProblem } from '../crypto/signature-shape.ts';
+import { verifyInput, type Input, type KeyVerifier } from '../crypto/signer.ts';
+import { Collector, fileError, openInput, pumpStream } from '../crypto/stream.ts';
+import { SealError, messageOf } from '../errors.ts';
+import type { Log } from '../log.ts';
+
+export interface VerifyBlobOptions {
+  key: string;
+  /** A signature file, or the base64 signature itself. */
+  signature?: string;
+  /** A Sigstore bundle file. */
+  bundle?: string;
+  /** A path, `-` for stdin, or `sha256:<hex>`. */
+  target: string;
+  cwd?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface VerifyBlobDeps {
+  stdin: AsyncIterable<Uint8Array | string>;
+  log: Log;
+  signal?: AbortSignal;
+}
+
+export interface VerifyBlobResult {
+  via: 'signature' | 'bundle';
+  /** Warnings the bundle verifier raised (no tlog, embedded root, ...), already logged. */
+  warnings: string[];
+}
+
+type Target = { kind: 'digest'; hex: string } | { kind: 'stdin' } | { kind: 'file'; path: string; shown: string };
+
+const MAX_SIGNATURE_FILE = 1 << 20;
+const MAX_BUNDLE_FILE = 64 << 20;
+// What the bundle path buffers when it cannot stream stdin (non-SHA-256 bundle, Ed25519 key).
+const MAX_STDIN_BYTES = 256 << 20;
+
+export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps): Promise<VerifyBlobResult> {
+  if ((opts.signature === undefined) === (opts.bundle === undefined)) {
+    throw new SealError('usage', 'give exactly one of --signature and --bundle');
+  }
+  const resolve = (p: string) => path.resolve(opts.cwd ?? '.', p);
+  const target = parseTarget(opts.target, resolve);
+  if (target.kind === 'file') await (await openInput(target.path)).close(); // exit 1 early for a missing file
+  const verifier = await loadPublicKey(opts.key, { env: opts.env });
+  const result =
+    opts.signature !== undefined
+      ? await viaSignature(opts.signature, target, verifier, opts.key, resolve, deps)
+      : await viaBundle(opts.bundle!, target, verifier, resolve, deps);
+  deps.log.info('Verified OK');
+  return result;
+}
+
+function parseTarget(t: string, resolve: (p: string) => string): Target {
+  if (t === '-') return { kind: 'stdin' };
+  if (t.startsWith('sha256:')) {
+    const hex = t.slice('sha256:'.length);
+    if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+      throw new SealError('usage', `${t} is not a sha256 digest: want sha256: and 64 hex characters`);
+    }
+    return { kind: 'digest', hex: hex.toLowerCase() };
+  }
+  if (t === '') throw new SealError('usage', 'the file to verify is an empty string');
+  return { kind: 'file', path: resolve(t), shown: t };
+}
+
+const describe = (t: Target) => (t.kind === 'file' ? t.shown : t.kind === 'stdin' ? 'stdin' : `sha256:${t.hex}`);
+
+async function viaSignature(
+  ref: string,
+  target: Target,
+  verifier: KeyVerifier,
+  keyRef: string,
+  resolve: (p: string) => string,
+  deps: VerifyBlobDeps,
+): Promise<VerifyBlobResult> {
+  const { bytes: sig, source } = await readSignature(ref, resolve);
+  const problem = signatureShapeProblem(verifier.algorithm, sig, verifier.rsaModulusBytes);
+  if (problem) {
+    throw new SealError('verification', `malformed signature (${source}): ${problem}`, { code: 'MALFORMED_SIGNATURE' });
+  }
+  let ok: boolean;
+  if (target.kind === 'digest') {
+    if (!verifier.verifyDigest) {
+      throw new SealError('usage', 'an Ed25519 signature covers the whole file, so it cannot be checked against a digest', {
+        hint: 'give the file instead of sha256:…',
+      });
+    }
+    ok = await verifier.verifyDigest(Buffer.from(target.hex, 'hex'), 'sha256', sig);
+  } else {
+    const input: Input = target.kind === 'stdin' ? { stream: deps.stdin, name: 'stdin' } : { path: target.path };
+    ok = await verifyInput(verifier, input, sig, deps.signal);
+  }
+  if (!ok) {
+    throw new SealError(
+      'verification',
+      `the signature does not verify for ${describe(target)} with ${keyRef}: the content changed since it was signed, or another key signed it`,
+      { code: 'SIGNATURE_MISMATCH' },
+    );
+  }
+  return { via: 'signature', warnings: [] };
+}
+
+/** The signature bytes from a file (base64 text or raw DER) or from the argument itself (base64). */
+async function readSignature(ref: string, resolve: (p: string) => string): Promise<{ bytes: Uint8Array; source: string }> {
+  let content: Buffer;
+  try {
+    const handle = await openInput(resolve(ref), 'signature file');
+    try {
+      const { size } = await handle.stat();
+      if (size > MAX_SIGNATURE_FILE) {
+        throw new SealError('input', `${ref} is ${size} bytes, too large to be a signature`, { code: 'BAD_SIGNATURE_FILE' });
+      }
+      content = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    const notFound = (err as SealError).code === 'FILE_NOT_FOUND';
+    if (notFound && /^[A-Za-z0-9+/]{16,}={0,2}$/.test(ref)) {
+      const bytes = decodeBase64Strict(ref);
+      if (bytes) return { bytes, source: 'the --signature value' };
+    }
+    throw err;
+  }
+  const text = content.toString('latin1');
+  if (text.trim() === '') throw new SealError('input', `signature file ${ref} is empty`, { code: 'BAD_SIGNATURE_FILE' });
+  if (/^[A-Za-z0-9+/=\s]+$/.test(text)) {
+    const bytes = decodeBase64Strict(text.replace(/\s+/g, ''));
+    if (!bytes) {
+      throw new SealError('verification', `malformed signature (${ref}): it is not valid base64`, { code: 'MALFORMED_SIGNATURE' });
+    }
+    return { bytes, source: ref };
+  }
+  return { bytes: new Uint8Array(content), source: ref }; // raw DER (cosign sign-blob --b64=false)
+}
+
+async function viaBundle(
+  ref: string,
+  target: Target,
+  verifier: KeyVerifier,
+  resolve: (p: string) => string,
+  deps: VerifyBlobDeps,
+): Promise<VerifyBlobResult> {
+  let text: Buffer;
+  try {
+    const handle = await openInput(resolve(ref), 'bundle file');
+    try {
+      const { size } = await handle.stat();
+      if (size > MAX_BUNDLE_FILE) throw new SealError('input', `${ref} is ${size} bytes, too large for a bundle`);
+      text = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    throw err instanceof SealError ? err : fileError(err, ref, 'bundle file');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text.toString('utf8'));
+  } catch (err) {
+    throw new SealError('input', `${ref} is not JSON, so not a Sigstore bundle: ${messageOf(err)}`, { code: 'BAD_BUNDLE' });
+  }
+  const [{ verifyBundle }, { EMBEDDED_ROOT_WARNING }] = await Promise.all([
+    import('../sigstore/verify-bundle.ts'),
+    import('../sigstore/trusted-root.ts'),
+  ]);
+  let artifact: { path?: string; bytes?: Uint8Array; digest?: { algorithm: 'sha256'; hex: string } };
+  if (target.kind === 'digest') artifact = { digest: { algorithm: 'sha256', hex: target.hex } };
+  else if (target.kind === 'file') artifact = { path: target.path };
+  else artifact = await stdinArtifact(json, verifier, deps);
+  const result = await verifyBundle(json, artifact, { publicKeyPem: verifier.publicKey.pem }, { signal: deps.signal });
+  // With a key and no log entry or timestamp the trusted root is never consulted, so its
+  // staleness is not worth a warning there.
+  const material = (json as { verificationMaterial?: { tlogEntries?: unknown[]; timestampVerificationData?: { rfc3161Timestamps?: unknown[] } } })
+    .verificationMaterial;
+  const usesRoot = (material?.tlogEntries?.length ?? 0) > 0 || (material?.timestampVerificationData?.rfc3161Timestamps?.length ?? 0) > 0;
+  const warnings = (result.warnings ?? []).filter((w) => usesRoot || w !== EMBEDDED_ROOT_WARNING);
+  for (const w of warnings) deps.log.warn(w);
+  return { via: 'bundle', warnings };
+}
+
+/** Stdin hashed as a stream when the bundle signs a SHA-256 digest; otherwise held in memory. */
+async function stdinArtifact(
+  bundle: unknown,
+  verifier: KeyVerifier,
+  deps: VerifyBlobDeps,
+): Promise<{ bytes: Uint8Array } | { digest: { algorithm: 'sha256'; hex: string } }> {
+  const alg = (bundle as { messageSignature?: { messageDigest?: { algorithm?: string } } })?.messageSignature?.messageDigest
+    ?.algorithm;
+  if ((alg === undefined || alg === 'SHA2_256') && verifier.hashAlgorithm) {
+    const { createHash } = await import('node:crypto');
+    const h = createHash('sha256');
+    await pumpStream(deps.stdin, [h], deps.signal);
+    return { digest: { algorithm: 'sha256', hex: h.digest('hex') } };
+  }
+  const all = new Collector(MAX_STDIN_BYTES, 'stdin');
+  await pumpStream(deps.stdin, [all], deps.signal);
+  return { bytes: all.bytes() };
+}
+
