@@ -6,12 +6,17 @@ import attestBlob from './attest-blob.ts';
 import attest from './attest.ts';
 import clean from './clean.ts';
 import download from './download.ts';
+import generateKeyPair from './generate-key-pair.ts';
+import importKeyPair from './import-key-pair.ts';
+import publicKey from './public-key.ts';
 import report from './report.ts';
+import signBlob from './sign-blob.ts';
 import sign from './sign.ts';
 import tree from './tree.ts';
 import triangulate from './triangulate.ts';
 import verifyAttestation from './verify-attestation.ts';
 import verifyBlobAttestation from './verify-blob-attestation.ts';
+import verifyBlob from './verify-blob.ts';
 import verify from './verify.ts';
 
-export const commands: readonly SealCommand[] = [sign, verify, attest, verifyAttestation, attach, download, report, attestBlob, verifyBlobAttestation, tree, triangulate, clean];
+export const commands: readonly SealCommand[] = [generateKeyPair, importKeyPair, publicKey, signBlob, verifyBlob, sign, verify, attest, verifyAttestation, attach, download, report, attestBlob, verifyBlobAttestation, tree, triangulate, clean];
