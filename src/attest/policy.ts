@@ -21,6 +21,8 @@ export interface Requirement {
   equals?: unknown;
   /** Whole-value match (the pattern is anchored). */
   matches?: RegExp;
+  /** The pattern as written, for messages. */
+  pattern?: string;
   oneOf?: unknown[];
   exists?: boolean;
 }
@@ -183,6 +185,7 @@ function validateRequirement(raw: unknown, where: string): Requirement {
     if (typeof raw.matches !== 'string') fail(`${where}.matches`, 'must be a regular expression string');
     try {
       req.matches = new RegExp(`^(?:${raw.matches})$`, 'u');
+      req.pattern = raw.matches;
     } catch (err) {
       fail(`${where}.matches`, `invalid regular expression: ${(err as Error).message}`);
     }
@@ -259,7 +262,7 @@ function checkRequirement(statement: Statement, req: Requirement): string | unde
   }
   if (req.matches) {
     if (typeof got.value !== 'string') return `${req.path} is ${show(got.value)}, not a string to match`;
-    if (!req.matches.test(got.value)) return `${req.path} is ${show(got.value)}, which does not match ${req.matches.source.slice(4, -2)}`;
+    if (!req.matches.test(got.value)) return `${req.path} is ${show(got.value)}, which does not match ${req.pattern}`;
   }
   if (req.oneOf && !req.oneOf.some((v) => deepEqual(got.value, v))) {
     return `${req.path} is ${show(got.value)}, not one of ${show(req.oneOf)}`;

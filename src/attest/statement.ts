@@ -143,3 +143,20 @@ export function matchingSubjects(statement: Statement, want: { sha256: string })
 export function subjectMatches(statement: Statement, want: { sha256: string }): boolean {
   return matchingSubjects(statement, want).length > 0;
 }
+
+/**
+ * The claim check after DSSE verification: parse the verified payload and require a subject with
+ * this sha256 (cosign's IntotoSubjectClaimVerifier). Failures are verification errors.
+ */
+export function checkSubjectClaim(payload: Uint8Array, want: { sha256: string }): Statement {
+  const statement = parseStatement(payload, 'verification');
+  if (!subjectMatches(statement, want)) {
+    const hex = want.sha256.startsWith('sha256:') ? want.sha256.slice(7) : want.sha256;
+    const found = statement.subject.map((s) => s.digest?.sha256).filter(Boolean);
+    throw new SealError('verification', `the attestation is not about sha256:${hex}`, {
+      code: 'SUBJECT_MISMATCH',
+      hint: found.length ? `its subjects are ${found.map((h) => `sha256:${h}`).join(', ')}` : 'its subjects carry no sha256 digest',
+    });
+  }
+  return statement;
+}

@@ -28,8 +28,8 @@ export interface ReportImage {
   scanFinishedOn: string;
   /** Milliseconds between scanFinishedOn and the report time; null when unknown. */
   ageMs: number | null;
-  /** Short age: "3d", "5h", "12m", "40s"; "" when unknown. */
-  age: string;
+  /** Short age: "3d", "5h", "12m", "40s"; "" when unknown. (Not `age`: that name is the template helper.) */
+  scanAge: string;
   counts: Record<Severity, number>;
   fixed: number;
   notFixed: number;
@@ -98,7 +98,7 @@ export function buildReportModel(rows: readonly ReportInput[], opts: { now: Date
       scanStartedOn: s?.scanStartedOn ?? '',
       scanFinishedOn: s?.scanFinishedOn ?? '',
       ageMs,
-      age: ageMs === null ? '' : shortAge(ageMs),
+      scanAge: ageMs === null ? '' : shortAge(ageMs),
       counts,
       fixed,
       notFixed: s ? s.total - fixed : 0,

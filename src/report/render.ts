@@ -19,7 +19,7 @@ function columns(model: ReportModel): Column[] {
   for (const sev of SEVERITIES) cols.push({ header: sev.toUpperCase(), align: 'right', cell: num((i) => i.counts[sev]) });
   cols.push(
     { header: 'FIXED/NOT FIXED', align: 'right', cell: (i) => (i.scanned ? `${i.fixed}/${i.notFixed}` : '-') },
-    { header: 'SCAN AGE', align: 'right', cell: (i) => i.age || '-' },
+    { header: 'SCAN AGE', align: 'right', cell: (i) => i.scanAge || '-' },
     { header: 'SCANNER', align: 'left', cell: (i) => (i.scanned ? i.scanner || 'unknown' : i.error) },
   );
   if (model.images.some((i) => i.gate)) {

@@ -53,6 +53,8 @@ export function templateHelpers(now: Date): Record<string, HelperFn> {
       const [list, sep] = params(args);
       return Array.isArray(list) ? list.map(text).join(sep === undefined ? ', ' : text(sep)) : text(list);
     },
+    /** A newline, for use inside subexpressions: (concat a (nl) b). Handlebars strings have no escapes. */
+    nl: () => '\n',
     /** {{concat a b c}} → the values as one string. */
     concat: (...args) => params(args).map(text).join(''),
     /** JSON-encodes a value: for building JSON payloads (Slack) safely. */
