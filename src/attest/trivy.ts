@@ -1,7 +1,6 @@
 // Reading `trivy image -f json` reports (SchemaVersion 2). Trivy names package ecosystems by
 // analyzer (`debian`, `python-pkg`, `gomod`, …); they are mapped to grype's package types so the
-// gate and report speak one vocabulary. `Status` appeared in trivy 0.35; older reports only have
-// `FixedVersion`.
+// gate and report speak one vocabulary. Older reports have no `Status`, only `FixedVersion`.
 import { type Finding, type FixState, isObject, normalizeSeverity, str } from './findings.ts';
 import type { ScanReportInfo } from './grype.ts';
 
