@@ -128,11 +128,15 @@ function safe(f: () => boolean): boolean {
 }
 
 /** Where the bytes come from: a file path or an already-open stream (stdin). */
-export type Input = { path: string } | { stream: Readable | AsyncIterable<Uint8Array | string>; name?: string };
+export type Input =
+  | { path: string; /** For messages; defaults to the path. */ name?: string }
+  | { stream: Readable | AsyncIterable<Uint8Array | string>; name?: string };
 
 function pump(input: Input, sinks: ByteSink[], signal?: AbortSignal): Promise<number> {
-  return 'path' in input ? pumpFile(input.path, sinks, signal) : pumpStream(input.stream, sinks, signal);
+  return 'path' in input ? pumpFile(input.path, sinks, signal, input.name) : pumpStream(input.stream, sinks, signal);
 }
+
+const inputName = (input: Input) => input.name ?? ('path' in input ? input.path : 'the input');
 
 export interface SignedInput {
   signature: Uint8Array;
@@ -153,7 +157,7 @@ export async function signInput(
   const hash = signer.hashAlgorithm;
   if (!hash) {
     // Pure Ed25519: the signature covers the message itself.
-    const all = new Collector(ED25519_MAX_BYTES, 'path' in input ? input.path : 'the input');
+    const all = new Collector(ED25519_MAX_BYTES, inputName(input));
     const h = createHash('sha256');
     const size = await pump(input, [all, h], opts.signal);
     const signature = await signer.sign(all.bytes());
@@ -179,7 +183,7 @@ export async function verifyInput(
   signal?: AbortSignal,
 ): Promise<boolean> {
   if (!verifier.hashAlgorithm) {
-    const all = new Collector(ED25519_MAX_BYTES, 'path' in input ? input.path : 'the input');
+    const all = new Collector(ED25519_MAX_BYTES, inputName(input));
     await pump(input, [all], signal);
     return verifier.verify(all.bytes(), signature);
   }

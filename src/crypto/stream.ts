@@ -12,18 +12,21 @@ export interface ByteSink {
 
 const CHUNK = 1 << 20;
 
-/** Opens `path` for reading, with one-line errors for the usual mistakes. */
-export async function openInput(path: string, what = 'file'): Promise<fs.FileHandle> {
+/**
+ * Opens `path` for reading, with one-line errors for the usual mistakes. `shown` is the name
+ * the user gave (messages use it rather than the resolved path).
+ */
+export async function openInput(path: string, what = 'file', shown = path): Promise<fs.FileHandle> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(path, 'r');
   } catch (err) {
-    throw fileError(err, path, what);
+    throw fileError(err, shown, what);
   }
   const stat = await handle.stat();
   if (stat.isDirectory()) {
     await handle.close();
-    throw new SealError('input', `${path} is a directory, not a ${what}`, { code: 'IS_DIRECTORY' });
+    throw new SealError('input', `${shown} is a directory, not a ${what}`, { code: 'IS_DIRECTORY' });
   }
   return handle;
 }
@@ -39,8 +42,8 @@ export function fileError(err: unknown, path: string, what = 'file'): SealError 
 }
 
 /** Reads `path` once, passing every chunk to every sink. Returns the byte count. */
-export async function pumpFile(path: string, sinks: readonly ByteSink[], signal?: AbortSignal): Promise<number> {
-  const handle = await openInput(path);
+export async function pumpFile(path: string, sinks: readonly ByteSink[], signal?: AbortSignal, shown = path): Promise<number> {
+  const handle = await openInput(path, 'file', shown);
   try {
     const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
     let which = 0;
@@ -51,7 +54,7 @@ export async function pumpFile(path: string, sinks: readonly ByteSink[], signal?
       try {
         n = (await pending).bytesRead;
       } catch (err) {
-        throw fileError(err, path);
+        throw fileError(err, shown);
       }
       if (n === 0) return total;
       const chunk = bufs[which]!;

@@ -42,7 +42,7 @@ export interface SignBlobResult {
 export async function signBlob(opts: SignBlobOptions, deps: SignBlobDeps): Promise<SignBlobResult> {
   const resolve = (p: string) => path.resolve(opts.cwd ?? '.', p);
   // Everything that can be refused cheaply is refused before the password prompt and the hashing.
-  if (opts.file !== '-') await (await openInput(resolve(opts.file))).close();
+  if (opts.file !== '-') await (await openInput(resolve(opts.file), 'file', opts.file)).close();
   if (!opts.force) {
     for (const out of [opts.outputSignature, opts.bundle]) {
       if (out !== undefined && (await exists(resolve(out)))) {
@@ -55,7 +55,7 @@ export async function signBlob(opts: SignBlobOptions, deps: SignBlobDeps): Promi
   }
 
   const signer = await loadPrivateKey(opts.key, deps.getPassword, { env: opts.env });
-  const input: Input = opts.file === '-' ? { stream: deps.stdin, name: 'stdin' } : { path: resolve(opts.file) };
+  const input: Input = opts.file === '-' ? { stream: deps.stdin, name: 'stdin' } : { path: resolve(opts.file), name: opts.file };
   const signed = await signInput(signer, input, { wantDigest: opts.bundle !== undefined, signal: deps.signal });
   deps.log.debug(`signed ${signed.size} bytes from ${opts.file === '-' ? 'stdin' : opts.file}`);
 

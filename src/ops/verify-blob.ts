@@ -48,7 +48,7 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
   }
   const resolve = (p: string) => path.resolve(opts.cwd ?? '.', p);
   const target = parseTarget(opts.target, resolve);
-  if (target.kind === 'file') await (await openInput(target.path)).close(); // exit 1 early for a missing file
+  if (target.kind === 'file') await (await openInput(target.path, 'file', target.shown)).close(); // exit 1 early for a missing file
   const verifier = await loadPublicKey(opts.key, { env: opts.env });
   const result =
     opts.signature !== undefined
@@ -95,7 +95,7 @@ async function viaSignature(
     }
     ok = await verifier.verifyDigest(Buffer.from(target.hex, 'hex'), 'sha256', sig);
   } else {
-    const input: Input = target.kind === 'stdin' ? { stream: deps.stdin, name: 'stdin' } : { path: target.path };
+    const input: Input = target.kind === 'stdin' ? { stream: deps.stdin, name: 'stdin' } : { path: target.path, name: target.shown };
     ok = await verifyInput(verifier, input, sig, deps.signal);
   }
   if (!ok) {
@@ -112,7 +112,7 @@ async function viaSignature(
 async function readSignature(ref: string, resolve: (p: string) => string): Promise<{ bytes: Uint8Array; source: string }> {
   let content: Buffer;
   try {
-    const handle = await openInput(resolve(ref), 'signature file');
+    const handle = await openInput(resolve(ref), 'signature file', ref);
     try {
       const { size } = await handle.stat();
       if (size > MAX_SIGNATURE_FILE) {
@@ -151,7 +151,7 @@ async function viaBundle(
 ): Promise<VerifyBlobResult> {
   let text: Buffer;
   try {
-    const handle = await openInput(resolve(ref), 'bundle file');
+    const handle = await openInput(resolve(ref), 'bundle file', ref);
     try {
       const { size } = await handle.stat();
       if (size > MAX_BUNDLE_FILE) throw new SealError('input', `${ref} is ${size} bytes, too large for a bundle`);

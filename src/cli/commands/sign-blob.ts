@@ -25,7 +25,8 @@ export default defineCommand({
   ],
   run: async (argv, ctx) => {
     const [{ signBlob }, { passwordProvider }] = await Promise.all([import('../../ops/sign-blob.ts'), import('../password.ts')]);
-    const file = argv.file as string;
+    // yargs reads a lone `-` as an empty string; it means stdin.
+    const file = argv.file === '' ? '-' : (argv.file as string);
     await signBlob(
       {
         key: argv.key,

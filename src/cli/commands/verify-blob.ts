@@ -23,8 +23,10 @@ export default defineCommand({
   ],
   run: async (argv, ctx) => {
     const { verifyBlob } = await import('../../ops/verify-blob.ts');
+    // yargs reads a lone `-` as an empty string; it means stdin.
+    const file = argv.file === '' ? '-' : (argv.file as string);
     await verifyBlob(
-      { key: argv.key, signature: argv.signature, bundle: argv.bundle, target: argv.file as string, cwd: ctx.cwd, env: ctx.env },
+      { key: argv.key, signature: argv.signature, bundle: argv.bundle, target: file, cwd: ctx.cwd, env: ctx.env },
       { stdin: ctx.stdin, log: ctx.log, signal: ctx.signal },
     );
   },
