@@ -12,7 +12,8 @@ import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 
 export interface VerifyBlobOptions {
-  key: string;
+  /** Absent for keyless bundles, which name the signer with the certificate* options instead. */
+  key?: string;
   /** A signature file, or the base64 signature itself. */
   signature?: string;
   /** A Sigstore bundle file. */
@@ -21,6 +22,14 @@ export interface VerifyBlobOptions {
   target: string;
   cwd?: string;
   env?: Readonly<Record<string, string | undefined>>;
+  /** Keyless --bundle policy (src/sigstore/identity-policy.ts: anchored matching). */
+  certificateIdentity?: string;
+  certificateIdentityRegexp?: string;
+  certificateOidcIssuer?: string;
+  certificateOidcIssuerRegexp?: string;
+  /** trusted_root.json for --bundle; default: the embedded production root. */
+  trustedRoot?: string;
+  insecureIgnoreTlog?: boolean;
 }
 
 export interface VerifyBlobDeps {
@@ -49,11 +58,23 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
   const resolve = (p: string) => path.resolve(opts.cwd ?? '.', p);
   const target = parseTarget(opts.target, resolve);
   if (target.kind === 'file') await (await openInput(target.path, 'file', target.shown)).close(); // exit 1 early for a missing file
-  const verifier = await loadPublicKey(opts.key, { env: opts.env });
+  const keyless = [opts.certificateIdentity, opts.certificateIdentityRegexp, opts.certificateOidcIssuer, opts.certificateOidcIssuerRegexp];
+  if (opts.signature !== undefined && (opts.key === undefined || keyless.some((v) => v !== undefined))) {
+    throw new SealError('usage', '--signature needs --key; the --certificate-* flags work with --bundle only');
+  }
+  const verifier = opts.key === undefined ? undefined : await loadPublicKey(opts.key, { env: opts.env });
+  const policy = {
+    certificateIdentity: opts.certificateIdentity,
+    certificateIdentityRegexp: opts.certificateIdentityRegexp,
+    certificateOidcIssuer: opts.certificateOidcIssuer,
+    certificateOidcIssuerRegexp: opts.certificateOidcIssuerRegexp,
+    trustedRootPath: opts.trustedRoot === undefined ? undefined : resolve(opts.trustedRoot),
+    ignoreTlog: opts.insecureIgnoreTlog,
+  };
   const result =
     opts.signature !== undefined
-      ? await viaSignature(opts.signature, target, verifier, opts.key, resolve, deps)
-      : await viaBundle(opts.bundle!, target, verifier, resolve, deps);
+      ? await viaSignature(opts.signature, target, verifier!, opts.key!, resolve, deps)
+      : await viaBundle(opts.bundle!, target, verifier, policy, resolve, deps);
   deps.log.info('Verified OK');
   return result;
 }
@@ -145,7 +166,8 @@ async function readSignature(ref: string, resolve: (p: string) => string): Promi
 async function viaBundle(
   ref: string,
   target: Target,
-  verifier: KeyVerifier,
+  verifier: KeyVerifier | undefined,
+  policy: Omit<import('../sigstore/verify-bundle.ts').VerifyPolicy, 'publicKeyPem'>,
   resolve: (p: string) => string,
   deps: VerifyBlobDeps,
 ): Promise<VerifyBlobResult> {
@@ -176,12 +198,12 @@ async function viaBundle(
   if (target.kind === 'digest') artifact = { digest: { algorithm: 'sha256', hex: target.hex } };
   else if (target.kind === 'file') artifact = { path: target.path };
   else artifact = await stdinArtifact(json, verifier, deps);
-  const result = await verifyBundle(json, artifact, { publicKeyPem: verifier.publicKey.pem }, { signal: deps.signal });
+  const result = await verifyBundle(json, artifact, { ...policy, publicKeyPem: verifier?.publicKey.pem }, { signal: deps.signal });
   // With a key and no log entry or timestamp the trusted root is never consulted, so its
   // staleness is not worth a warning there.
   const material = (json as { verificationMaterial?: { tlogEntries?: unknown[]; timestampVerificationData?: { rfc3161Timestamps?: unknown[] } } })
     .verificationMaterial;
-  const usesRoot = (material?.tlogEntries?.length ?? 0) > 0 || (material?.timestampVerificationData?.rfc3161Timestamps?.length ?? 0) > 0;
+  const usesRoot = !verifier || (material?.tlogEntries?.length ?? 0) > 0 || (material?.timestampVerificationData?.rfc3161Timestamps?.length ?? 0) > 0;
   const warnings = (result.warnings ?? []).filter((w) => usesRoot || w !== EMBEDDED_ROOT_WARNING);
   for (const w of warnings) deps.log.warn(w);
   return { via: 'bundle', warnings };
@@ -190,12 +212,13 @@ async function viaBundle(
 /** Stdin hashed as a stream when the bundle signs a SHA-256 digest; otherwise held in memory. */
 async function stdinArtifact(
   bundle: unknown,
-  verifier: KeyVerifier,
+  verifier: KeyVerifier | undefined,
   deps: VerifyBlobDeps,
 ): Promise<{ bytes: Uint8Array } | { digest: { algorithm: 'sha256'; hex: string } }> {
   const alg = (bundle as { messageSignature?: { messageDigest?: { algorithm?: string } } })?.messageSignature?.messageDigest
     ?.algorithm;
-  if ((alg === undefined || alg === 'SHA2_256') && verifier.hashAlgorithm) {
+  // Keyless: Fulcio keys are ECDSA, which verifies from the digest.
+  if ((alg === undefined || alg === 'SHA2_256') && (verifier === undefined || verifier.hashAlgorithm)) {
     const { createHash } = await import('node:crypto');
     const h = createHash('sha256');
     await pumpStream(deps.stdin, [h], deps.signal);

@@ -10,9 +10,15 @@ export default defineCommand({
       .option('key', {
         alias: 'k',
         type: 'string',
-        demandOption: 'pass --key with the public key (cosign.pub)',
-        describe: 'Public key: PKIX PEM (cosign.pub), PKCS#1 RSA PEM, certificate PEM, DER, or env://VAR',
+        describe: 'Public key: PKIX PEM (cosign.pub), PKCS#1 RSA PEM, certificate PEM, DER, or env://VAR (keyless bundles: the --certificate-* flags instead)',
       })
+      // Keyless (Fulcio certificate) bundles: identity and issuer match the WHOLE value (anchored; docs/trusted-root.md).
+      .option('certificate-identity', { type: 'string', describe: 'Keyless, --bundle only: the exact certificate identity (SAN: email or URI)' })
+      .option('certificate-identity-regexp', { type: 'string', describe: 'Keyless: a regexp the whole identity must match' })
+      .option('certificate-oidc-issuer', { type: 'string', describe: 'Keyless: the exact OIDC issuer, e.g. https://token.actions.githubusercontent.com' })
+      .option('certificate-oidc-issuer-regexp', { type: 'string', describe: 'Keyless: a regexp the whole OIDC issuer must match' })
+      .option('trusted-root', { type: 'string', describe: 'trusted_root.json to verify --bundle against (default: the production root embedded in seal, a snapshot)' })
+      .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: "--bundle: skip the bundle's transparency log entries" })
       .option('signature', { type: 'string', describe: 'Signature file (base64 or raw DER), or the base64 signature itself' })
       .option('bundle', { type: 'string', describe: 'Sigstore bundle file (as written by sign-blob --bundle or cosign)' })
       .conflicts('signature', 'bundle'),
@@ -20,13 +26,30 @@ export default defineCommand({
     ['seal verify-blob --key cosign.pub --signature release.tar.gz.sig release.tar.gz', 'Prints "Verified OK" on stderr, exit 0'],
     ['seal verify-blob --key cosign.pub --bundle release.sigstore.json release.tar.gz', 'Verify a Sigstore bundle'],
     ['seal verify-blob --key cosign.pub --signature MEUCIQ… sha256:0123…cdef', 'Verify a digest; the signature given inline'],
+    [
+      'seal verify-blob --bundle app.sigstore.json --certificate-identity dev@example.com --certificate-oidc-issuer https://github.com/login/oauth app.tar.gz',
+      'Verify a keyless bundle offline (add --trusted-root FILE for current or private trust)',
+    ],
   ],
   run: async (argv, ctx) => {
     const { verifyBlob } = await import('../../ops/verify-blob.ts');
     // yargs reads a lone `-` as an empty string; it means stdin.
     const file = argv.file === '' ? '-' : (argv.file as string);
     await verifyBlob(
-      { key: argv.key, signature: argv.signature, bundle: argv.bundle, target: file, cwd: ctx.cwd, env: ctx.env },
+      {
+        key: argv.key,
+        signature: argv.signature,
+        bundle: argv.bundle,
+        target: file,
+        cwd: ctx.cwd,
+        env: ctx.env,
+        certificateIdentity: argv.certificateIdentity,
+        certificateIdentityRegexp: argv.certificateIdentityRegexp,
+        certificateOidcIssuer: argv.certificateOidcIssuer,
+        certificateOidcIssuerRegexp: argv.certificateOidcIssuerRegexp,
+        trustedRoot: argv.trustedRoot,
+        insecureIgnoreTlog: argv.insecureIgnoreTlog,
+      },
       { stdin: ctx.stdin, log: ctx.log, signal: ctx.signal },
     );
   },
