@@ -1,7 +1,9 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 
-export default defineCommand({
+// Not `export default defineCommand(...)`: tsc 5.9 then leaves the dynamic import paths in this file
+// as .ts in dist/ (rewriteRelativeImportExtensions skips the whole file), and the built CLI breaks.
+const command = defineCommand({
   command: 'generate-key-pair',
   describe: 'Create an ECDSA P-256 key pair in cosign format (<prefix>.key encrypted, <prefix>.pub)',
   builder: (y: Argv) =>
@@ -25,3 +27,5 @@ export default defineCommand({
     );
   },
 });
+
+export default command;

@@ -1,7 +1,9 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 
-export default defineCommand({
+// Not `export default defineCommand(...)`: tsc 5.9 then leaves the dynamic import paths in this file
+// as .ts in dist/ (rewriteRelativeImportExtensions skips the whole file), and the built CLI breaks.
+const command = defineCommand({
   command: 'import-key-pair',
   describe: 'Convert a PEM private key (RSA, EC, Ed25519; PKCS#1, SEC1, PKCS#8, encrypted PKCS#8) to a cosign key pair',
   builder: (y: Argv) =>
@@ -34,3 +36,5 @@ export default defineCommand({
     );
   },
 });
+
+export default command;

@@ -2,7 +2,9 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 import { write } from '../output.ts';
 
-export default defineCommand({
+// Not `export default defineCommand(...)`: tsc 5.9 then leaves the dynamic import paths in this file
+// as .ts in dist/ (rewriteRelativeImportExtensions skips the whole file), and the built CLI breaks.
+const command = defineCommand({
   command: 'public-key',
   describe: 'Print the public key (PKIX PEM) of a private key',
   builder: (y: Argv) =>
@@ -31,3 +33,5 @@ export default defineCommand({
     );
   },
 });
+
+export default command;

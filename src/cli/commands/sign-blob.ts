@@ -2,7 +2,9 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 import { write } from '../output.ts';
 
-export default defineCommand({
+// Not `export default defineCommand(...)`: tsc 5.9 then leaves the dynamic import paths in this file
+// as .ts in dist/ (rewriteRelativeImportExtensions skips the whole file), and the built CLI breaks.
+const command = defineCommand({
   command: 'sign-blob <file>',
   describe: 'Sign a file (or stdin) with a key: a base64 signature and/or a Sigstore bundle',
   builder: (y: Argv) =>
@@ -51,3 +53,5 @@ export default defineCommand({
     );
   },
 });
+
+export default command;

@@ -1,7 +1,9 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 
-export default defineCommand({
+// Not `export default defineCommand(...)`: tsc 5.9 then leaves the dynamic import paths in this file
+// as .ts in dist/ (rewriteRelativeImportExtensions skips the whole file), and the built CLI breaks.
+const command = defineCommand({
   command: 'verify-blob <file>',
   describe: 'Verify a file (or stdin, or a sha256 digest) against a signature or a Sigstore bundle',
   builder: (y: Argv) =>
@@ -54,3 +56,5 @@ export default defineCommand({
     );
   },
 });
+
+export default command;
