@@ -38,6 +38,10 @@ export interface ProxiedRequest {
   requestBytes: number;
   /** The fault applied, if any: 'status', 'drop', 'truncate', 'corrupt', 'delay'. */
   fault?: string;
+  /** When the request arrived: milliseconds since the proxy started. */
+  at: number;
+  /** Milliseconds from the request's arrival to the end of the response (or the drop). */
+  ms: number;
 }
 
 export type RequestFilter =
@@ -102,6 +106,7 @@ export async function startFaultProxy(targetUrl: string, opts: FaultProxyOptions
   let rules: ActiveRule[] = [];
   const requests: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
+  const startedAt = performance.now();
   let proxyOrigin = '';
 
   const pickRule = (method: string, path: string): FaultRule | undefined => {
@@ -117,8 +122,18 @@ export async function startFaultProxy(targetUrl: string, opts: FaultProxyOptions
   };
 
   const server = http.createServer((req, res) => {
-    const entry: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', status: 0, bytes: 0, requestBytes: 0 };
+    const started = performance.now();
+    const entry: ProxiedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      status: 0,
+      bytes: 0,
+      requestBytes: 0,
+      at: Math.round(started - startedAt),
+      ms: 0,
+    };
     requests.push(entry);
+    res.on('close', () => (entry.ms = Math.round(performance.now() - started)));
     const rule = pickRule(entry.method, entry.path);
     const action = rule?.action;
 
