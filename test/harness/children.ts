@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 
 const live = new Set<ChildProcess>();
+const exitCleanups = new Set<() => void>();
 let hooked = false;
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -19,6 +20,24 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 function killAllNow(): void {
   for (const child of live) killGroup(child, 'SIGKILL');
   live.clear();
+  for (const cleanup of exitCleanups) {
+    try {
+      cleanup();
+    } catch {
+      // Best effort: the process is going away.
+    }
+  }
+  exitCleanups.clear();
+}
+
+/**
+ * Runs `cleanup` (synchronous: it may run in the 'exit' handler) if the process ends before
+ * the returned function is called.
+ */
+export function cleanupOnExit(cleanup: () => void): () => void {
+  installHooks();
+  exitCleanups.add(cleanup);
+  return () => void exitCleanups.delete(cleanup);
 }
 
 function installHooks(): void {

@@ -5,13 +5,13 @@
 //   token      http + Bearer tokens from our token server (token-server.ts)
 // Callers stop it in an after() hook; children left running when the process exits are killed.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSelfSignedCert } from './certs.ts';
-import { spawnDetached, stopChild, type SpawnedChild } from './children.ts';
+import { cleanupOnExit, spawnDetached, stopChild, type SpawnedChild } from './children.ts';
 import { freePort, isAddressInUse } from './ports.ts';
 import { httpRequest } from './request.ts';
 import { startTokenServer, type TokenServer } from './token-server.ts';
@@ -36,6 +36,8 @@ export interface RunningRegistry {
   host: string;
   /** `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`. */
   url: string;
+  /** The registry process (leader of its own process group). */
+  pid: number;
   username?: string;
   password?: string;
   /** tls-basic: PEM file of the self-signed certificate (trust it as the CA). */
@@ -153,14 +155,18 @@ export async function startRegistry(kind: RegistryKind, opts: StartRegistryOptio
       const outcome = await waitReady(child, `${scheme}://127.0.0.1:${port}`, port, logFile, ca, opts.startTimeoutMs);
       if (outcome === 'ready') {
         const host = `127.0.0.1:${port}`;
+        // If the process ends without stop(), the exit hook kills the registry; drop its files too.
+        const forget = keep ? () => {} : cleanupOnExit(() => rmSync(dir, { recursive: true, force: true }));
         let stopped: Promise<void> | undefined;
         const stop = (): Promise<void> =>
           (stopped ??= (async () => {
             await stopChild(child);
             await tokenServer?.stop();
+            forget();
             if (!keep) await rm(dir, { recursive: true, force: true });
           })());
-        return { kind, host, url: `${scheme}://${host}`, username, password, caFile, certsDir, tokenServer, dir, logFile, stop };
+        const pid = child.child.pid!;
+        return { kind, host, url: `${scheme}://${host}`, pid, username, password, caFile, certsDir, tokenServer, dir, logFile, stop };
       }
       await stopChild(child);
       const log = await tail(logFile);

@@ -61,11 +61,15 @@ const installing = new Map<string, Promise<void>>();
  * The path of a required program. Missing and root: `apt-get install -y <debianPackage>`.
  * Missing and not root: an error with the exact command to run.
  */
-export async function requireTool(name: string, debianPackage: string): Promise<string> {
+export async function requireTool(
+  name: string,
+  debianPackage: string,
+  opts: { isRoot?: boolean } = {},
+): Promise<string> {
   const found = await which(name);
   if (found) return found;
   const install = `apt-get install -y ${debianPackage}`;
-  if (process.getuid?.() !== 0) {
+  if (!(opts.isRoot ?? process.getuid?.() === 0)) {
     throw new Error(`${name} is not installed; install it with: sudo ${install}`);
   }
   let pending = installing.get(debianPackage);

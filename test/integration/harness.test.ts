@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { createHash, verify, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import {
@@ -21,6 +22,7 @@ import {
   pushWithSkopeo,
   rawManifestWithSkopeo,
   registryInstalled,
+  requireTool,
   startFaultProxy,
   startRegistry,
   type FaultProxy,
@@ -87,6 +89,66 @@ function rawGet(url: string): Promise<{ status: number; headers: http.IncomingHt
     req.on('error', reject);
   });
 }
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Runs a child Node process that starts a registry, prints it as JSON, then ends the way
+ * `ending` says without calling stop(); resolves with what it printed once it has exited.
+ */
+async function registryInOrphanedProcess(ending: string): Promise<{ pid: number; url: string; dir: string }> {
+  const script = join(await tempDir('child'), 'child.mjs');
+  const harness = new URL('../harness/index.ts', import.meta.url).href;
+  await writeFile(
+    script,
+    `import { startRegistry } from ${JSON.stringify(harness)};
+const reg = await startRegistry('plain');
+process.stdout.write(JSON.stringify({ pid: reg.pid, url: reg.url, dir: reg.dir }) + '\\n');
+${ending}
+`,
+  );
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c));
+  child.stdout.on('data', (c: Buffer) => {
+    out += c;
+    if (out.includes('\n') && ending.includes('SIGTERM')) child.kill('SIGTERM');
+  });
+  const code = await new Promise<number | string>((r) => child.on('exit', (c, sig) => r(c ?? sig ?? '?')));
+  assert.ok(out.includes('\n'), `child printed nothing (exit ${code}): ${err}`);
+  return JSON.parse(out);
+}
+
+describe('harness cleanup', { skip }, () => {
+  for (const [name, ending] of [
+    ['the test process exits without stop()', 'process.exit(0);'],
+    ['the test process dies of an uncaught error', "throw new Error('boom');"],
+    ['the test process is sent SIGTERM', 'setInterval(() => {}, 1000); // until SIGTERM'],
+  ] as const) {
+    it(`kills the registry and removes its dir when ${name}`, async () => {
+      const { pid, url, dir } = await registryInOrphanedProcess(ending);
+      for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(isAlive(pid), false, `registry ${pid} still running`);
+      await assert.rejects(httpRequest(`${url}/v2/`, { timeoutMs: 2000 }), /ECONNREFUSED/);
+      assert.equal(existsSync(dir), false, `${dir} left behind`);
+    });
+  }
+
+  it('names the exact install command for a missing tool when not root', async () => {
+    await assert.rejects(
+      requireTool('seal-no-such-tool', 'seal-no-such-package', { isRoot: false }),
+      { message: 'seal-no-such-tool is not installed; install it with: sudo apt-get install -y seal-no-such-package' },
+    );
+  });
+});
 
 describe('startRegistry', { skip }, () => {
   it('plain: /v2/ answers 200, and stop() kills the registry and removes its dir', async () => {
