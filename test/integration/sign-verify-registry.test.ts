@@ -1,0 +1,126 @@
+// seal sign / verify / attest against the real CNCF distribution registry (plain, and TLS with
+// basic auth), in both storage formats; skopeo cross-checks what seal wrote.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { makeImageLayout, pushWithSkopeo, startRegistry, type RunningRegistry } from '../harness/index.ts';
+import { runCli, runCommand } from '../helpers/run-cli.ts';
+
+let work: string;
+let key: string;
+let pub: string;
+let otherPub: string;
+const registries: RunningRegistry[] = [];
+
+before(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'seal-reg-'));
+  key = path.join(work, 'key.pem');
+  pub = path.join(work, 'key.pub');
+  otherPub = path.join(work, 'other.pub');
+  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
+  execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub]);
+  const other = path.join(work, 'other.pem');
+  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', other]);
+  execFileSync('openssl', ['pkey', '-in', other, '-pubout', '-out', otherPub]);
+});
+after(async () => {
+  for (const r of registries) await r.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function pushImage(reg: RunningRegistry, repo: string): Promise<{ ref: string; digest: string }> {
+  const img = await makeImageLayout(path.join(work, `${repo}-${Math.random().toString(36).slice(2)}`));
+  const digest = await pushWithSkopeo(img.dir, 'latest', reg, `${repo}:v1`);
+  return { ref: `${reg.host}/${repo}:v1`, digest };
+}
+
+describe('plain registry', () => {
+  let reg: RunningRegistry;
+  before(async () => {
+    reg = await startRegistry('plain');
+    registries.push(reg);
+  });
+
+  for (const format of ['legacy', 'bundle'] as const) {
+    test(`${format}: sign, verify, wrong key, tree`, async () => {
+      const { ref, digest } = await pushImage(reg, `app-${format}`);
+      assert.equal((await runCli(['verify', '--key', pub, ref])).code, 10);
+      const s = await runCli(['sign', '--key', key, '--format', format, ref]);
+      assert.equal(s.code, 0, s.stderr);
+      const v = await runCli(['verify', '--key', pub, '-o', 'json', ref]);
+      assert.equal(v.code, 0, v.stderr);
+      assert.equal(JSON.parse(v.stdout)[0].digest, digest);
+      assert.equal((await runCli(['verify', '--key', otherPub, ref])).code, 12);
+      const t = await runCli(['tree', '-o', 'json', ref]);
+      assert.equal(JSON.parse(t.stdout).entries.length, 1);
+    });
+  }
+
+  test('16 concurrent seal sign processes leave 16 verifiable signatures in both formats', async () => {
+    for (const format of ['legacy', 'bundle']) {
+      const { ref } = await pushImage(reg, `conc-${format}`);
+      const runs = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => runCli(['sign', '--key', key, '--format', format, '-a', `n=${i}`, ref], { timeoutMs: 300_000 })),
+      );
+      for (const r of runs) assert.equal(r.code, 0, r.stderr);
+      const v = await runCli(['verify', '--key', pub, '-o', 'json', ref]);
+      const ok = JSON.parse(v.stdout)[0].signatures.filter((s: { verified: boolean }) => s.verified).length;
+      assert.equal(ok, 16, `${format}: ${ok} of 16 signatures survived`);
+    }
+  });
+
+  test('skopeo copies the .sig attachment (use-sigstore-attachments) and the copy still verifies', async () => {
+    const { ref } = await pushImage(reg, 'skopeo-src');
+    assert.equal((await runCli(['sign', '--key', key, ref])).code, 0);
+    const regd = path.join(work, 'registries.d');
+    execFileSync('mkdir', ['-p', regd]);
+    await writeFile(path.join(regd, 'seal.yaml'), `docker:\n  ${reg.host}:\n    use-sigstore-attachments: true\n`);
+    const dst = `${reg.host}/skopeo-dst:v1`;
+    const cp = await runCommand('skopeo', [
+      '--insecure-policy', '--registries.d', regd, 'copy', '--src-tls-verify=false', '--dest-tls-verify=false',
+      `docker://${ref}`, `docker://${dst}`,
+    ]);
+    assert.equal(cp.code, 0, cp.stderr);
+    const v = await runCli(['verify', '--key', pub, dst]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
+  test('a vuln attestation round trip with the gate, against the registry', async () => {
+    const { ref } = await pushImage(reg, 'scanned');
+    const scan = new URL('../fixtures/grype/alpine-one-high.json', import.meta.url).pathname;
+    const a = await runCli(['attest', '--key', key, '--predicate', scan, '--type', 'vuln', '--format', 'bundle', ref]);
+    assert.equal(a.code, 0, a.stderr);
+    const ok = await runCli(['verify-attestation', '--key', pub, '--type', 'vuln', '--max-severity', 'high', ref]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const bad = await runCli(['verify-attestation', '--key', pub, '--type', 'vuln', '--max-severity', 'medium', ref]);
+    assert.equal(bad.code, 14, bad.stderr);
+  });
+});
+
+describe('TLS registry with basic auth', () => {
+  let reg: RunningRegistry;
+  before(async () => {
+    reg = await startRegistry('tls-basic');
+    registries.push(reg);
+  });
+
+  test('sign and verify with credentials and the CA from SSL_CERT_FILE', async () => {
+    const { ref } = await pushImage(reg, 'secure');
+    const env = { SSL_CERT_FILE: reg.caFile!, SEAL_REGISTRY_PASSWORD: reg.password! };
+    const creds = ['--registry-username', reg.username!];
+    const s = await runCli(['sign', '--key', key, ...creds, ref], { env });
+    assert.equal(s.code, 0, s.stderr);
+    const v = await runCli(['verify', '--key', pub, ...creds, ref], { env });
+    assert.equal(v.code, 0, v.stderr);
+    assert.doesNotMatch(v.stderr + v.stdout, new RegExp(reg.password!));
+  });
+
+  test('without credentials: a registry error (exit 5) naming the problem', async () => {
+    const { ref } = await pushImage(reg, 'secure2');
+    const v = await runCli(['verify', '--key', pub, ref], { env: { SSL_CERT_FILE: reg.caFile! } });
+    assert.equal(v.code, 5, v.stderr);
+  });
+});
