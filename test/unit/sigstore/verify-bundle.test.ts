@@ -175,6 +175,28 @@ describe('verifyBundle: cosign key-signed DSSE bundles', () => {
   });
 });
 
+describe('verifyBundle: key-signed bundles with log entries and timestamps', () => {
+  const R = `${shared}fixtures/sigstore-conformance/test/assets/bundle-verify/managed-key-happy-path/`;
+  const load = () => readFileSync(`${R}bundle.sigstore.json`, 'utf8');
+  const key = () => readFileSync(`${R}key.pub`, 'utf8');
+  const artifact = () => ({ path: `${R}../a.txt` });
+
+  it('verifies the entries against the trusted root instead of skipping them', async (t) => {
+    if (!existsSync(R)) return skipNoShared(t);
+    await verifyBundle(load(), artifact(), { publicKeyPem: key() }); // embedded production root holds the log and TSA
+    await assert.rejects(verifyBundle(load(), artifact(), { publicKeyPem: key(), trustedRootPath: EMPTY_ROOT }), failsWith('verification', /bundle verification failed/));
+  });
+
+  it('with ignoreTlog drops the log entries but still checks an RFC 3161 timestamp that is present', async (t) => {
+    if (!existsSync(R)) return skipNoShared(t);
+    await verifyBundle(load(), artifact(), { publicKeyPem: key(), ignoreTlog: true });
+    await assert.rejects(
+      verifyBundle(load(), artifact(), { publicKeyPem: key(), ignoreTlog: true, trustedRootPath: EMPTY_ROOT }),
+      failsWith('verification', /TIMESTAMP_ERROR/),
+    );
+  });
+});
+
 describe('verifyBundle: message signatures with a key, every artifact form', () => {
   const artifactBytes = Buffer.from('hello, seal\n');
   const artifactPath = join(tmp, 'artifact.txt');
