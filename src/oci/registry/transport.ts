@@ -156,11 +156,12 @@ function wrapResponse(
       return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
     },
     discard: () => {
-      if (consumed || res.complete) return;
+      if (consumed) return;
       consumed = true;
+      // Small bodies are drained so the connection goes back to the pool (a response nobody
+      // reads holds its socket, even a HEAD's); large or unknown ones are cut off.
       const declared = Number(res.headers['content-length'] ?? NaN);
-      // Small bodies are drained so the connection can be reused; large ones are cut off.
-      if (declared <= 64 * 1024) res.resume();
+      if (res.complete || res.method === 'HEAD' || declared <= 64 * 1024) res.resume();
       else res.destroy();
     },
   };
