@@ -60,7 +60,9 @@ describe('registry flags', () => {
 
   it('never shows a password in --help', async () => {
     let help = '';
-    await registryOptions(yargs().exitProcess(false)).parseAsync(['--help'], {}, (_e: unknown, _a: unknown, out: string) => (help = out));
+    await registryOptions(yargs().exitProcess(false)).parseAsync(['--help'], {}, (_e: unknown, _a: unknown, out: string) => {
+      help = out;
+    });
     assert.match(help, /--registry-password/);
     assert.match(help, /Registry:/);
     assert.ok(!/default/i.test(help.split('\n').filter((l) => l.includes('password')).join('\n')));

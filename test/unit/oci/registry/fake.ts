@@ -6,7 +6,7 @@ import { silentLog, type Log } from '../../../../src/log.ts';
 
 export interface FakeAnswer {
   status: number;
-  headers?: Record<string, string>;
+  headers?: Record<string, string | undefined>;
   body?: string | Uint8Array;
 }
 
@@ -21,7 +21,8 @@ export type Handler = (req: HttpRequest, body: Uint8Array | undefined) => FakeAn
 
 export function makeResponse(answer: FakeAnswer, url: URL): HttpResponse {
   const data = typeof answer.body === 'string' ? new TextEncoder().encode(answer.body) : (answer.body ?? new Uint8Array());
-  const headers = new Headers(answer.headers ?? {});
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(answer.headers ?? {})) if (v !== undefined) headers.set(k, v);
   if (!headers.has('content-length')) headers.set('content-length', String(data.length));
   let consumed = false;
   async function* body(): AsyncGenerator<Uint8Array> {
