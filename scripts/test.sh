@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 echo "== typecheck (node $(node --version))" >&2
 npx tsc --noEmit -p tsconfig.json
 echo "== build" >&2
-rm -rf dist && npx tsc -p tsconfig.build.json
+npm run -s build
 if [ $# -eq 0 ]; then set -- 'test/**/*.test.ts'; fi
 echo "== tests" >&2
 exec node --test --test-concurrency=2 --test-timeout=600000 "$@"

@@ -26,7 +26,9 @@ export default defineCommand({
     let text: string;
     if (argv.template) {
       const { renderTemplate, loadBuiltinTemplate } = await import('../../report/template.ts');
-      const builtin = await loadBuiltinTemplate(argv.template);
+      // A file that exists wins over a built-in template of the same name.
+      const { existsSync } = await import('node:fs');
+      const builtin = existsSync(argv.template) ? undefined : await loadBuiltinTemplate(argv.template);
       const source = builtin ?? Buffer.from(await readInput(argv.template, ctx, 'template')).toString('utf8');
       text = await renderTemplate(source, model, { now, name: argv.template });
     } else {

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The main job end to end on the embedded default (an OCI image layout, no registry needed):
+# key pair, sign, attest a grype scan, attach an SBOM, verify, gate, and show the scan summary.
+# Usage: scripts/demo.sh [WORKDIR]   (default: ./demo-out, recreated)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/node.sh
+OUT=${1:-demo-out}
+echo "seal: building dist/" >&2
+npm run -s build
+rm -rf "$OUT" && mkdir -p "$OUT"
+seal() { node bin/seal.js "$@"; }
+step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+export SEAL_PASSWORD=demo-password   # a real pipeline takes it from its secret store
+
+step "an image to sign: $OUT/image (OCI layout, built without Docker)"
+node scripts/make-image.ts "$OUT/image" v1 >/dev/null
+IMAGE="oci:$OUT/image:v1"
+
+step "key pair (cosign format)"
+seal generate-key-pair --output-key-prefix "$OUT/cosign"
+
+step "sign"
+seal sign --key "$OUT/cosign.key" -a release=v1 "$IMAGE"
+
+step "attest the vulnerability scan (grype JSON)"
+seal attest --key "$OUT/cosign.key" --type vuln --predicate test/fixtures/grype/alpine-one-high.json "$IMAGE"
+
+step "attach an SBOM"
+seal attach sbom --sbom examples/sbom.spdx.json "$IMAGE"
+
+step "verify the signature"
+seal verify --key "$OUT/cosign.pub" -a release=v1 "$IMAGE"
+
+step "deploy gate: signed by us, no critical finding in the scan"
+seal verify-attestation --key "$OUT/cosign.pub" --type vuln --max-severity high "$IMAGE" > "$OUT/scan-statement.json"
+
+step "download the SBOM (exact bytes)"
+seal download sbom --output-file "$OUT/sbom.json" "$IMAGE"
+cmp examples/sbom.spdx.json "$OUT/sbom.json" && echo "SBOM bytes identical" >&2
+
+step "scan summary"
+seal report --key "$OUT/cosign.pub" "$IMAGE"
+
+step "what is attached"
+seal tree "$IMAGE"
