@@ -4,7 +4,6 @@
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { SealError, messageOf } from '../errors.ts';
-import { decryptPrivateKeyAsync, parseEncryptedKey } from './encrypted-key.ts';
 import { keyAlgorithm } from './key-policy.ts';
 import { decodePemBlocks } from './pem.ts';
 import { KeySigner, KeyVerifier } from './signer.ts';
@@ -133,6 +132,8 @@ export async function parsePrivateKey(
 
   let key: KeyObject;
   if (format === 'cosign') {
+    // Loaded here, not at the top: verification never needs scrypt or tweetnacl.
+    const { decryptPrivateKeyAsync, parseEncryptedKey } = await import('./encrypted-key.ts');
     const enc = parseEncryptedKey(text, source);
     const plain = await decryptPrivateKeyAsync(enc, await getPassword(), source);
     key = parseDecryptedCosignKey(plain, source);

@@ -87,23 +87,35 @@ export async function pumpStream(
   return total;
 }
 
-/** Collects everything into memory, refusing more than `limit` bytes (pure Ed25519 needs it all). */
+/**
+ * Collects everything into memory, refusing more than `limit` bytes. For what cannot be streamed:
+ * pure Ed25519 signs the message itself. `why` ends the error message.
+ */
 export class Collector implements ByteSink {
   readonly #chunks: Buffer[] = [];
   #size = 0;
   readonly limit: number;
   readonly #what: string;
+  readonly #why: { message: string; hint: string };
 
-  constructor(limit: number, what: string) {
+  constructor(
+    limit: number,
+    what: string,
+    why = {
+      message: 'the limit for pure Ed25519 keys',
+      hint: 'Ed25519 signs the whole message, so it is held in memory; use an ECDSA or RSA key for large files',
+    },
+  ) {
     this.limit = limit;
     this.#what = what;
+    this.#why = why;
   }
 
   update(chunk: Uint8Array): void {
     this.#size += chunk.length;
     if (this.#size > this.limit) {
-      throw new SealError('input', `${this.#what} is larger than ${this.limit >> 20} MiB, the limit for pure Ed25519 keys`, {
-        hint: 'Ed25519 signs the whole message, so it is held in memory; use an ECDSA or RSA key for large files',
+      throw new SealError('input', `${this.#what} is larger than ${this.limit >> 20} MiB, ${this.#why.message}`, {
+        hint: this.#why.hint,
         code: 'TOO_LARGE',
       });
     }

@@ -224,7 +224,10 @@ async function stdinArtifact(
     await pumpStream(deps.stdin, [h], deps.signal);
     return { digest: { algorithm: 'sha256', hex: h.digest('hex') } };
   }
-  const all = new Collector(MAX_STDIN_BYTES, 'stdin');
+  const all = new Collector(MAX_STDIN_BYTES, 'stdin', {
+    message: 'the limit for stdin when the bundle is not over SHA-256 or the key is Ed25519',
+    hint: 'give the file instead of -',
+  });
   await pumpStream(deps.stdin, [all], deps.signal);
   return { bytes: all.bytes() };
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Start-up cost: `seal --version` and `seal verify-blob` of a small file against `node -e 0`, in one run.
+#   bench/startup.sh [RUNS]      (default 20)
+# Goal: each <= 2x `node -e 0`. seal runs from a private build of dist/ (what an installed seal runs),
+# after one warm-up run that fills Node's compile cache.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/node.sh
+RUNS=${1:-20}
+W=$(mktemp -d "${BENCH_DIR:-/tmp}/seal-bench-startup.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$W/seal/bin"
+cp bin/seal.js "$W/seal/bin/" && cp package.json "$W/seal/" && ln -s "$PWD/node_modules" "$W/seal/node_modules"
+npx tsc -p tsconfig.build.json --outDir "$W/seal/dist" >/dev/null 2>&1 || true
+[ -f "$W/seal/dist/cli/main.js" ] || { echo "build failed" >&2; exit 1; }
+SEAL="node $W/seal/bin/seal.js"
+
+echo 'a small release file' >"$W/small.txt"
+openssl ecparam -name prime256v1 -genkey -noout -out "$W/key.pem" 2>/dev/null
+openssl pkey -in "$W/key.pem" -pubout -out "$W/key.pub" 2>/dev/null
+openssl dgst -sha256 -sign "$W/key.pem" -out "$W/small.sig" "$W/small.txt"
+SEAL_PASSWORD=x $SEAL sign-blob --key "$W/key.pem" --bundle "$W/small.json" "$W/small.txt" 2>/dev/null
+
+now() { date +%s%N; }
+# time_cmd LABEL CMD...: appends wall ms to $W/t.LABEL
+time_cmd() {
+  local label=$1; shift
+  local t0 t1
+  t0=$(now)
+  "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
+  t1=$(now)
+  echo $(((t1 - t0) / 1000000)) >>"$W/t.$label"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+best() { sort -n | head -1; }
+
+time_cmd warm $SEAL verify-blob --key "$W/key.pub" --signature "$W/small.sig" "$W/small.txt"
+time_cmd warm $SEAL verify-blob --key "$W/key.pub" --bundle "$W/small.json" "$W/small.txt"
+for i in $(seq "$RUNS"); do
+  time_cmd node node -e 0
+  time_cmd version $SEAL --version
+  time_cmd verify-sig $SEAL verify-blob --key "$W/key.pub" --signature "$W/small.sig" "$W/small.txt"
+  time_cmd verify-bundle $SEAL verify-blob --key "$W/key.pub" --bundle "$W/small.json" "$W/small.txt"
+  time_cmd help $SEAL --help
+done
+n=$(median <"$W/t.node")
+nb=$(best <"$W/t.node")
+printf 'start-up, %d runs: median (best) wall time\n' "$RUNS"
+printf '  %-44s %4d ms (%d)\n' "node -e 0" "$n" "$nb"
+for l in version verify-sig verify-bundle help; do
+  m=$(median <"$W/t.$l")
+  b=$(best <"$W/t.$l")
+  name=$(case $l in version) echo 'seal --version' ;; verify-sig) echo 'seal verify-blob --signature (small file)' ;;
+    verify-bundle) echo 'seal verify-blob --bundle (small file)' ;; help) echo 'seal --help' ;; esac)
+  printf '  %-44s %4d ms (%d)  %.2fx node (best %.2fx; goal <= 2)\n' "$name" "$m" "$b" "$(echo "$m/$n" | bc -l)" "$(echo "$b/$nb" | bc -l)"
+done

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# verify-blob throughput and memory against openssl, on the same file, signature and key, in one run.
+#   bench/verify-blob.sh [SIZE_MIB] [RUNS]      (defaults: 1024 MiB, 5 runs; BENCH_DIR picks the scratch dir)
+# Prints medians, the throughput ratio openssl_time / seal_time (goal >= 0.9) and seal's peak RSS
+# (goal <= 100 MB). seal runs from a private build of dist/ (as installed users run it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/node.sh
+SIZE_MIB=${1:-1024}
+RUNS=${2:-5}
+W=$(mktemp -d "${BENCH_DIR:-/tmp}/seal-bench-verify.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+
+# A private build, so the bench neither needs nor disturbs the shared dist/.
+mkdir -p "$W/seal/bin"
+cp bin/seal.js "$W/seal/bin/" && cp package.json "$W/seal/" && ln -s "$PWD/node_modules" "$W/seal/node_modules"
+npx tsc -p tsconfig.build.json --outDir "$W/seal/dist" >/dev/null 2>&1 || true
+[ -f "$W/seal/dist/cli/main.js" ] || { echo "build failed" >&2; exit 1; }
+SEAL="node $W/seal/bin/seal.js"
+
+head -c $((SIZE_MIB * 1048576)) /dev/urandom >"$W/blob"
+openssl ecparam -name prime256v1 -genkey -noout -out "$W/key.pem" 2>/dev/null
+openssl pkey -in "$W/key.pem" -pubout -out "$W/key.pub" 2>/dev/null
+cat "$W/blob" >/dev/null # page cache: both sides read from memory
+
+now() { date +%s%N; }
+# run LABEL CMD...: appends "<ms> <peak RSS KiB>" to $W/LABEL
+run() {
+  local label=$1; shift
+  local t0 t1
+  t0=$(now)
+  SEAL_PASSWORD=bench /usr/bin/time -f %M -o "$W/rss" "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
+  t1=$(now)
+  echo "$(((t1 - t0) / 1000000)) $(tail -1 "$W/rss")" >>"$W/t.$label"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+max_rss() { awk '$2>m{m=$2} END{print m}' "$1"; }
+
+openssl dgst -sha256 -sign "$W/key.pem" -out "$W/o.sig" "$W/blob"
+SEAL_PASSWORD=bench $SEAL sign-blob --key "$W/key.pem" --bundle "$W/s.json" "$W/blob" 2>/dev/null
+run warmup $SEAL verify-blob --key "$W/key.pub" --signature "$W/o.sig" "$W/blob"
+for i in $(seq "$RUNS"); do
+  run openssl openssl dgst -sha256 -verify "$W/key.pub" -signature "$W/o.sig" "$W/blob"
+  run seal $SEAL verify-blob --key "$W/key.pub" --signature "$W/o.sig" "$W/blob"
+  run seal-bundle $SEAL verify-blob --key "$W/key.pub" --bundle "$W/s.json" "$W/blob"
+done
+
+o=$(cut -d' ' -f1 "$W/t.openssl" | median)
+printf 'verify-blob, %d MiB, median of %d runs (page-cached file)\n' "$SIZE_MIB" "$RUNS"
+printf '  %-34s %6d ms  %7.0f MiB/s\n' "openssl dgst -sha256 -verify" "$o" "$(echo "$SIZE_MIB*1000/$o" | bc -l)"
+for l in seal seal-bundle; do
+  s=$(cut -d' ' -f1 "$W/t.$l" | median)
+  printf '  %-34s %6d ms  %7.0f MiB/s  ratio %.2f (goal >= 0.9)  peak RSS %d MB (goal <= 100)\n' \
+    "$l" "$s" "$(echo "$SIZE_MIB*1000/$s" | bc -l)" "$(echo "$o/$s" | bc -l)" $(($(max_rss "$W/t.$l") / 1024))
+done
+echo "  (seal = --signature with openssl's DER signature; seal-bundle = --bundle made by seal sign-blob)"
