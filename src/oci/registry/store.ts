@@ -13,7 +13,7 @@ import type { Descriptor, FetchedManifest } from '../types.ts';
 import { RegistryClient, type RegistryClientOptions } from './client.ts';
 import { parseErrorBody, responseError } from './errors.ts';
 import { BLOB_LIMIT, MANIFEST_LIMIT, type HttpResponse } from './http.ts';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, retryDelay, sleep, type RetryPolicy } from './retry.ts';
 import { fileBody, mountBlob, uploadChunked, uploadMonolithic, type UploadContext } from './upload.ts';
 
 export interface RegistryStoreOptions extends StoreOptions, Pick<RegistryClientOptions, 'transport' | 'retryPolicy' | 'sleep' | 'runHelper'> {
@@ -91,6 +91,24 @@ export class RegistryStore implements ImageStore {
     return responseError(res, { action, name: this.name, credentialsUsed: this.#client.credentialsUsed });
   }
 
+  /**
+   * Runs a whole read again when its body broke off (a reset or timeout after the headers): the
+   * retry layer below only sees the request, not the body that follows it.
+   */
+  async #rereadable<T>(read: () => Promise<T>): Promise<T> {
+    const wait = this.#opts.sleep ?? sleep;
+    for (let retry = 1; ; retry++) {
+      try {
+        return await read();
+      } catch (err) {
+        const delay = retryDelay(retry, { error: err }, this.#retryPolicy);
+        if (delay === null) throw err;
+        this.#client.log.debug(`${this.name}: reading again in ${delay} ms: ${(err as Error).message}`);
+        await wait(delay, this.#opts.signal);
+      }
+    }
+  }
+
   #manifestPath(reference: string): string {
     if (!isDigest(reference) && !isValidTag(reference)) throw usageError(`invalid tag or digest "${reference}" for ${this.name}`);
     return `/v2/${this.ref.repository}/manifests/${reference}`;
@@ -103,7 +121,11 @@ export class RegistryStore implements ImageStore {
 
   // ---- manifests -------------------------------------------------------------------------
 
-  async getManifest(reference: string): Promise<FetchedManifest | null> {
+  getManifest(reference: string): Promise<FetchedManifest | null> {
+    return this.#rereadable(() => this.#getManifest(reference));
+  }
+
+  async #getManifest(reference: string): Promise<FetchedManifest | null> {
     const res = await this.#client.request({
       method: 'GET',
       path: this.#manifestPath(reference),
@@ -266,7 +288,11 @@ export class RegistryStore implements ImageStore {
     return { res, size: length !== null && /^\d+$/.test(length) ? Number(length) : undefined };
   }
 
-  async getBlob(digest: string, opts: { maxBytes?: number } = {}): Promise<Uint8Array> {
+  getBlob(digest: string, opts: { maxBytes?: number } = {}): Promise<Uint8Array> {
+    return this.#rereadable(() => this.#getBlob(digest, opts));
+  }
+
+  async #getBlob(digest: string, opts: { maxBytes?: number }): Promise<Uint8Array> {
     const max = opts.maxBytes ?? BLOB_LIMIT;
     const { res, size } = await this.#openBlob(digest);
     const tooLarge = () =>

@@ -196,7 +196,8 @@ export function toNetworkError(
     return new SealError('interrupted', `request to ${host} was interrupted`, { cause: err });
   }
   if (ctx.timedOut) {
-    return net('TIMEOUT', `${host} did not answer within ${Math.round(ctx.timeoutMs / 1000)} s${during}`, 'raise --registry-timeout if the registry is slow');
+    const within = ctx.timeoutMs < 1000 ? `${ctx.timeoutMs} ms` : `${Math.round(ctx.timeoutMs / 1000)} s`;
+    return net('TIMEOUT', `${host} did not answer within ${within}${during}`, 'raise --registry-timeout if the registry is slow');
   }
   if (TLS_UNTRUSTED.has(code)) {
     return net(
