@@ -20,7 +20,7 @@ import {
   OCI_INDEX,
   OCI_MANIFEST,
 } from '../../src/oci/media-types.ts';
-import { parseReference, type RegistryReference } from '../../src/oci/reference.ts';
+import { parseReference, type LayoutReference, type RegistryReference } from '../../src/oci/reference.ts';
 import { RegistryStore } from '../../src/oci/registry/store.ts';
 import { openStore } from '../../src/oci/store.ts';
 import {
@@ -220,7 +220,7 @@ describe('registry API round trips', { skip }, () => {
     assert.equal(m?.digest, layout.digest);
     const outDir = join(dir, 'pulled');
     const { LayoutStore } = await import('../../src/oci/layout.ts');
-    const out = (await LayoutStore.open(parseReference(`oci:${outDir}`) as never, { env: {}, log: silentLog })) as InstanceType<typeof LayoutStore>;
+    const out = await LayoutStore.open(parseReference(`oci:${outDir}`) as LayoutReference, { env: {}, log: silentLog });
     await out.init();
     const r = await copyImage(s, out, 'v1');
     assert.equal(r.descriptor.digest, layout.digest);

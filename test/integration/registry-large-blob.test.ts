@@ -59,7 +59,7 @@ describe('a 200 MB blob', { skip }, () => {
     for (let i = 0; i < SIZE / block.length; i++) {
       block.writeUInt32BE(i, 0); // every MiB differs
       hash.update(block);
-      if (!out.write(Buffer.from(block))) await new Promise((r) => out.once('drain', r));
+      if (!out.write(Buffer.from(block))) await new Promise<void>((r) => out.once('drain', () => r()));
     }
     await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())));
     digest = 'sha256:' + hash.digest('hex');
