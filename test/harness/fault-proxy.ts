@@ -166,7 +166,8 @@ export async function startFaultProxy(targetUrl: string, opts: FaultProxyOptions
       const timer = setTimeout(() => {
         if (!req.socket.destroyed) forward();
       }, action.delayMs);
-      req.socket.once('close', () => clearTimeout(timer));
+      // A client that gives up during the delay is never forwarded.
+      res.once('close', () => clearTimeout(timer));
       return;
     }
     forward();
