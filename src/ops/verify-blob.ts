@@ -2,12 +2,13 @@
 // Sigstore bundle (--bundle, verified by src/sigstore/verify-bundle.ts) against a file, stdin, or
 // a `sha256:HEX` digest. Failures say which of three things went wrong: the signature is malformed,
 // the file does not match (digest differs from the bundle's), or it does not verify with this key.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { loadPublicKey } from '../crypto/keys.ts';
 import { decodeBase64Strict } from '../crypto/pem.ts';
 import { signatureShapeProblem } from '../crypto/signature-shape.ts';
 import { verifyInput, type Input, type KeyVerifier } from '../crypto/signer.ts';
-import { Collector, fileError, openInput, pumpStream } from '../crypto/stream.ts';
+import { Collector, fileError, openInput, pumpFile, pumpStream } from '../crypto/stream.ts';
 import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 
@@ -194,10 +195,7 @@ async function viaBundle(
     import('../sigstore/verify-bundle.ts'),
     import('../sigstore/trusted-root.ts'),
   ]);
-  let artifact: { path?: string; bytes?: Uint8Array; digest?: { algorithm: 'sha256'; hex: string } };
-  if (target.kind === 'digest') artifact = { digest: { algorithm: 'sha256', hex: target.hex } };
-  else if (target.kind === 'file') artifact = { path: target.path };
-  else artifact = await stdinArtifact(json, verifier, deps);
+  const artifact = target.kind === 'digest' ? { digest: { algorithm: 'sha256' as const, hex: target.hex } } : await bundleArtifact(json, target, verifier, deps);
   const result = await verifyBundle(json, artifact, { ...policy, publicKeyPem: verifier?.publicKey.pem }, { signal: deps.signal });
   // With a key and no log entry or timestamp the trusted root is never consulted, so its
   // staleness is not worth a warning there.
@@ -209,21 +207,27 @@ async function viaBundle(
   return { via: 'bundle', warnings };
 }
 
-/** Stdin hashed as a stream when the bundle signs a SHA-256 digest; otherwise held in memory. */
-async function stdinArtifact(
+/**
+ * What verifyBundle checks the bundle against. A SHA-256 bundle (or a DSSE one, whose subject is
+ * SHA-256) with an ECDSA/RSA key gets the digest, hashed here in one fast pass (stream.ts);
+ * otherwise a file goes by path and stdin is held in memory.
+ */
+async function bundleArtifact(
   bundle: unknown,
+  target: Exclude<Target, { kind: 'digest' }>,
   verifier: KeyVerifier | undefined,
   deps: VerifyBlobDeps,
-): Promise<{ bytes: Uint8Array } | { digest: { algorithm: 'sha256'; hex: string } }> {
+): Promise<{ path: string } | { bytes: Uint8Array } | { digest: { algorithm: 'sha256'; hex: string } }> {
   const alg = (bundle as { messageSignature?: { messageDigest?: { algorithm?: string } } })?.messageSignature?.messageDigest
     ?.algorithm;
   // Keyless: Fulcio keys are ECDSA, which verifies from the digest.
   if ((alg === undefined || alg === 'SHA2_256') && (verifier === undefined || verifier.hashAlgorithm)) {
-    const { createHash } = await import('node:crypto');
     const h = createHash('sha256');
-    await pumpStream(deps.stdin, [h], deps.signal);
+    if (target.kind === 'file') await pumpFile(target.path, [h], deps.signal, target.shown);
+    else await pumpStream(deps.stdin, [h], deps.signal);
     return { digest: { algorithm: 'sha256', hex: h.digest('hex') } };
   }
+  if (target.kind === 'file') return { path: target.path };
   const all = new Collector(MAX_STDIN_BYTES, 'stdin', {
     message: 'the limit for stdin when the bundle is not over SHA-256 or the key is Ed25519',
     hint: 'give the file instead of -',
@@ -231,4 +235,3 @@ async function stdinArtifact(
   await pumpStream(deps.stdin, [all], deps.signal);
   return { bytes: all.bytes() };
 }
-

@@ -26,7 +26,7 @@ before(() => {
 });
 
 function seal(args: string[], input?: string) {
-  const env = { ...process.env, SEAL_PASSWORD: 'dist-pw', NO_COLOR: '1' };
+  const env: Record<string, string | undefined> = { ...process.env, SEAL_PASSWORD: 'dist-pw', NO_COLOR: '1' };
   delete env.SEAL_FROM_SOURCE;
   const r = spawnSync(process.execPath, [path.join(app, 'bin/seal.js'), ...args], { cwd: w, env, input, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
