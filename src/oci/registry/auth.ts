@@ -12,7 +12,7 @@ import type { Log } from '../../log.ts';
 import type { Credential } from '../credentials.ts';
 import { findChallenge, parseChallenges } from './challenge.ts';
 import { originOf, type HttpRequest, type HttpResponse, type Transport } from './http.ts';
-import { TokenCache, fetchToken, mergeScopes } from './token.ts';
+import { TokenCache, fetchToken, mergeScopes, type Token } from './token.ts';
 
 export interface RegistryAuthOptions {
   /** host[:port], for messages and token requests. */
@@ -33,6 +33,7 @@ export class RegistryAuth {
   #origin: string | undefined;
   #credential: Promise<Credential | undefined> | undefined;
   readonly #tokens: TokenCache;
+  readonly #inflight = new Map<string, Promise<Token>>();
   readonly #opts: RegistryAuthOptions;
   /** Whether a request carried credentials (not just an anonymous token); for error hints. */
   credentialsUsed = false;
@@ -90,11 +91,15 @@ export class RegistryAuth {
       return `Bearer ${cred.token}`;
     }
     const wanted = mergeScopes(scopes);
+    const key = wanted.join(' ');
     if (!fresh) {
       const cached = this.#tokens.get(wanted);
       if (cached) return `Bearer ${cached.token}`;
+      // Requests sent in parallel before the first token arrives share one token request.
+      const pending = this.#inflight.get(key);
+      if (pending) return `Bearer ${(await pending).token}`;
     }
-    const token = await fetchToken(this.#opts.tokenTransport, {
+    const request = fetchToken(this.#opts.tokenTransport, {
       realm: mode.realm,
       service: mode.service,
       scopes: wanted,
@@ -103,8 +108,15 @@ export class RegistryAuth {
       signal,
       registry: this.#opts.registry,
     });
+    this.#inflight.set(key, request);
+    let token: Token;
+    try {
+      token = await request;
+    } finally {
+      if (this.#inflight.get(key) === request) this.#inflight.delete(key);
+    }
     if (cred) this.credentialsUsed = true;
-    this.#opts.log.debug(`${this.#opts.registry}: got a ${cred ? '' : 'anonymous '}token for ${wanted.join(' ') || '(no scope)'}`);
+    this.#opts.log.debug(`${this.#opts.registry}: got a ${cred ? '' : 'anonymous '}token for ${key || '(no scope)'}`);
     this.#tokens.put(token);
     return `Bearer ${token.token}`;
   }

@@ -67,6 +67,13 @@ describe('RegistryAuth', () => {
     assert.ok(!s.auth.credentialsUsed, 'anonymous tokens are not credentials');
   });
 
+  it('shares one token request between parallel requests', async () => {
+    const s = setup(() => ({ status: 200 }), undefined, 'Bearer realm="https://auth.test/token"');
+    await Promise.all([1, 2, 3, 4].map((n) => s.wrapped(req(`/v2/app/blobs/sha256:${n}`))));
+    assert.equal(s.tokens.requests.length, 1);
+    assert.ok(s.registry.requests.every((r) => r.headers.authorization === 'Bearer tok1:repository:app:pull'));
+  });
+
   it('learns from a 401 and retries once with a token for the wider scope the challenge names', async () => {
     let n = 0;
     const s = setup(
