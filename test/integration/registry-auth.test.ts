@@ -232,7 +232,29 @@ describe('token registry (Bearer)', { skip }, () => {
   });
 });
 
-describe('unreachable registries', () => {
+describe('addresses', () => {
+  it('reaches an IPv6 literal registry ([::1]:PORT), falling back to http on loopback', async (t) => {
+    const http = await import('node:http');
+    const server = http.createServer((req, res) => {
+      if (req.url === '/v2/') return void res.end('{}');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ name: 'team/app', tags: ['v6'] }));
+    });
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(0, '::1', () => resolve(true));
+    });
+    if (!listening) return t.skip('no IPv6 loopback on this machine');
+    try {
+      const port = (server.address() as { port: number }).port;
+      const s = await open(`[::1]:${port}`);
+      assert.equal(s.name, `[::1]:${port}/team/app`);
+      assert.deepEqual(await s.listTags(), ['v6']);
+    } finally {
+      server.close();
+    }
+  });
+
   it('names the host when nothing listens', async () => {
     const { freePort } = await import('../harness/index.ts');
     const port = await freePort();
