@@ -29,12 +29,6 @@ export function sha256Digest(data: Uint8Array | string): string {
   return 'sha256:' + createHash('sha256').update(data).digest('hex');
 }
 
-/** The digest of `data` in the same algorithm as `like` (sha256 when `like` is not a digest). */
-export function digestLike(data: Uint8Array, like: string): string {
-  const alg = parseDigest(like)?.algorithm ?? 'sha256';
-  return `${alg}:` + createHash(alg).update(data).digest('hex');
-}
-
 export interface DigestCheckOptions {
   /** What is being read, for the message: `blob sha256:… in 127.0.0.1:5000/app`. */
   what: string;
@@ -65,10 +59,10 @@ export function verifyDigest(data: Uint8Array, expected: string, opts: DigestChe
 }
 
 /**
- * Passes `source` through unchanged while hashing it, and errors at the end (before the last
- * chunk reaches the consumer's completion) when the digest or the expected size does not match.
- * A consumer that writes chunks to disk must therefore treat the file as invalid until the
- * iteration finished without error.
+ * Passes `source` through unchanged while hashing it. It stops as soon as more than `size` bytes
+ * arrive, and throws when the source ends if the size or digest differs, so every chunk reaches
+ * the consumer before the verdict: a consumer writing chunks somewhere must treat what it wrote as
+ * invalid until the iteration finished without an error.
  */
 export async function* verifyingStream(
   source: AsyncIterable<Uint8Array>,
