@@ -108,6 +108,7 @@ describe('faults through the proxy', { skip }, () => {
     const err = (await (await open({ retries: 2 })).getManifest(layout.tag).catch((e: unknown) => e)) as SealError;
     assert.ok(isSealError(err, 'network'), String(err));
     assert.match(err.message, /127\.0\.0\.1:\d+.*\(gave up after 3 attempts\)/);
+    assert.equal(proxy.count({ path: manifestPath() }), 3, 'the message tells the truth');
   });
 
   it('times out a request that does not answer, naming the host', async () => {
@@ -150,6 +151,11 @@ describe('faults through the proxy', { skip }, () => {
     proxy.setFaults([{ method: 'GET', path: new RegExp(`/blobs/${blob.digest}$`), times: 1, action: { truncateAt: 10 } }]);
     assert.equal((await (await open()).getBlob(blob.digest)).length, blob.size);
     assert.equal(proxy.count({ method: 'GET', path: new RegExp(`/blobs/${blob.digest}$`) }), 2);
+    // Broken off every time: re-read up to the retry limit, then a network error.
+    proxy.reset();
+    proxy.setFaults([{ method: 'GET', path: new RegExp(`/blobs/${blob.digest}$`), action: { truncateAt: 10 } }]);
+    await assert.rejects((await open({ retries: 2 })).getBlob(blob.digest), (e: unknown) => isSealError(e, 'network') && /while reading the response \(gave up after 3 attempts\)$/.test(e.message));
+    assert.equal(proxy.count({ method: 'GET', path: new RegExp(`/blobs/${blob.digest}$`) }), 3);
   });
 
   it('refuses a manifest altered on the way, by tag (Docker-Content-Digest) and by digest', async () => {

@@ -14,6 +14,7 @@ import { RegistryClient, type RegistryClientOptions } from './client.ts';
 import { parseErrorBody, responseError } from './errors.ts';
 import { BLOB_LIMIT, MANIFEST_LIMIT, type HttpResponse } from './http.ts';
 import { DEFAULT_RETRY_POLICY, retryDelay, sleep, type RetryPolicy } from './retry.ts';
+import { isMidBodyError } from './transport.ts';
 import { fileBody, mountBlob, uploadChunked, uploadMonolithic, type UploadContext } from './upload.ts';
 
 export interface RegistryStoreOptions extends StoreOptions, Pick<RegistryClientOptions, 'transport' | 'retryPolicy' | 'sleep' | 'runHelper'> {
@@ -101,8 +102,12 @@ export class RegistryStore implements ImageStore {
       try {
         return await read();
       } catch (err) {
-        const delay = retryDelay(retry, { error: err }, this.#retryPolicy);
-        if (delay === null) throw err;
+        // Only a body that broke off: request failures were already retried below.
+        const delay = isMidBodyError(err) ? retryDelay(retry, { error: err }, this.#retryPolicy) : null;
+        if (delay === null) {
+          if (retry === 1 || !(err instanceof SealError)) throw err;
+          throw new SealError(err.kind, `${err.message} (gave up after ${retry} attempts)`, { code: err.code, hint: err.hint, cause: err });
+        }
         this.#client.log.debug(`${this.name}: reading again in ${delay} ms: ${(err as Error).message}`);
         await wait(delay, this.#opts.signal);
       }

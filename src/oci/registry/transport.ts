@@ -116,7 +116,7 @@ function wrapResponse(
     try {
       for await (const chunk of res) yield chunk as Buffer;
     } catch (err) {
-      throw toNetworkError(err, url, { timedOut: timedOut(), timeoutMs, signal, midBody: true });
+      throw Object.assign(toNetworkError(err, url, { timedOut: timedOut(), timeoutMs, signal, midBody: true }), { [MID_BODY]: true });
     }
   }
   const response: HttpResponse = {
@@ -177,6 +177,10 @@ const TLS_UNTRUSTED = new Set([
   'CERT_UNTRUSTED',
   'CERT_SIGNATURE_FAILURE',
 ]);
+
+/** Marks a network error that broke a response body off after its headers had arrived. */
+export const MID_BODY = Symbol('midBody');
+export const isMidBodyError = (err: unknown): boolean => !!err && typeof err === 'object' && MID_BODY in err;
 
 /** Network error codes (SealError.code) the retry layer may retry. */
 export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set(['TIMEOUT', 'CONNECTION_RESET', 'DNS_TEMPORARY', 'NETWORK']);
