@@ -31,6 +31,10 @@ export async function main(args: string[], overrides: ContextOverrides = {}): Pr
         if (err && !isYargsError(err)) throw err;
         throw new SealError('usage', msg ?? messageOf(err), { hint: 'see seal --help' });
       });
+    // yargs renders the command's whole help text every time a handler starts, only to print it on a
+    // later failure; our .fail() never prints it. Skipping that saves ~100 ms per run (bench/startup.sh).
+    const usage = (y as unknown as YargsInternals).getInternalMethods?.()?.getUsageInstance?.();
+    if (usage) usage.cacheHelpMessage = () => {}; // absent in another yargs version: just slower
     for (const cmd of commands) register(y, cmd, ctx, (code) => (exitCode = code));
     await y.parseAsync();
     return exitCode;
@@ -74,6 +78,11 @@ function report(err: unknown, ctx: CliContext): number {
   }
   if (ctx.verbose) ctx.stderr.write(stackOf(err) + '\n');
   return exitCodeFor(err);
+}
+
+/** The one yargs internal main.ts touches (yargs 18 build/lib/usage.js). */
+interface YargsInternals {
+  getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage: () => void } | undefined } | undefined;
 }
 
 function isYargsError(err: unknown): boolean {
