@@ -36,6 +36,7 @@ run() {
   echo "$(((t1 - t0) / 1000000)) $(tail -1 "$W/rss")" >>"$W/t.$label"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+best() { sort -n | head -1; }
 max_rss() { awk '$2>m{m=$2} END{print m}' "$1"; }
 
 run warmup $SEAL sign-blob --key "$W/key.pem" --output-signature "$W/w.sig" --force "$W/blob"
@@ -48,11 +49,13 @@ done
 openssl dgst -sha256 -verify "$W/key.pub" -signature <(base64 -d "$W/s.sig") "$W/blob" >/dev/null
 
 o=$(cut -d' ' -f1 "$W/t.openssl" | median)
+ob=$(cut -d' ' -f1 "$W/t.openssl" | best)
 printf 'sign-blob, %d MiB, median of %d runs (page-cached file)\n' "$SIZE_MIB" "$RUNS"
-printf '  %-34s %6d ms  %7.0f MiB/s\n' "openssl dgst -sha256 -sign" "$o" "$(echo "$SIZE_MIB*1000/$o" | bc -l)"
+printf '  %-34s %6d ms (best %5d)  %5.0f MiB/s\n' "openssl dgst -sha256 -sign" "$o" "$ob" "$(echo "$SIZE_MIB*1000/$o" | bc -l)"
 for l in seal seal-bundle seal-cosign-key; do
   s=$(cut -d' ' -f1 "$W/t.$l" | median)
-  printf '  %-34s %6d ms  %7.0f MiB/s  ratio %.2f (goal >= 0.9)  peak RSS %d MB (goal <= 100)\n' \
-    "$l" "$s" "$(echo "$SIZE_MIB*1000/$s" | bc -l)" "$(echo "$o/$s" | bc -l)" $(($(max_rss "$W/t.$l") / 1024))
+  sb=$(cut -d' ' -f1 "$W/t.$l" | best)
+  printf '  %-34s %6d ms (best %5d)  %5.0f MiB/s  ratio %.2f (best/best %.2f; goal >= 0.9)  peak RSS %d MB (goal <= 100)\n' \
+    "$l" "$s" "$sb" "$(echo "$SIZE_MIB*1000/$s" | bc -l)" "$(echo "$o/$s" | bc -l)" "$(echo "$ob/$sb" | bc -l)" $(($(max_rss "$W/t.$l") / 1024))
 done
 echo "  (seal = unencrypted PEM key, like openssl; seal-bundle adds --bundle; seal-cosign-key adds scrypt N=65536)"

@@ -34,6 +34,7 @@ run() {
   echo "$(((t1 - t0) / 1000000)) $(tail -1 "$W/rss")" >>"$W/t.$label"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+best() { sort -n | head -1; }
 max_rss() { awk '$2>m{m=$2} END{print m}' "$1"; }
 
 openssl dgst -sha256 -sign "$W/key.pem" -out "$W/o.sig" "$W/blob"
@@ -46,11 +47,13 @@ for i in $(seq "$RUNS"); do
 done
 
 o=$(cut -d' ' -f1 "$W/t.openssl" | median)
+ob=$(cut -d' ' -f1 "$W/t.openssl" | best)
 printf 'verify-blob, %d MiB, median of %d runs (page-cached file)\n' "$SIZE_MIB" "$RUNS"
-printf '  %-34s %6d ms  %7.0f MiB/s\n' "openssl dgst -sha256 -verify" "$o" "$(echo "$SIZE_MIB*1000/$o" | bc -l)"
+printf '  %-34s %6d ms (best %5d)  %5.0f MiB/s\n' "openssl dgst -sha256 -verify" "$o" "$ob" "$(echo "$SIZE_MIB*1000/$o" | bc -l)"
 for l in seal seal-bundle; do
   s=$(cut -d' ' -f1 "$W/t.$l" | median)
-  printf '  %-34s %6d ms  %7.0f MiB/s  ratio %.2f (goal >= 0.9)  peak RSS %d MB (goal <= 100)\n' \
-    "$l" "$s" "$(echo "$SIZE_MIB*1000/$s" | bc -l)" "$(echo "$o/$s" | bc -l)" $(($(max_rss "$W/t.$l") / 1024))
+  sb=$(cut -d' ' -f1 "$W/t.$l" | best)
+  printf '  %-34s %6d ms (best %5d)  %5.0f MiB/s  ratio %.2f (best/best %.2f; goal >= 0.9)  peak RSS %d MB (goal <= 100)\n' \
+    "$l" "$s" "$sb" "$(echo "$SIZE_MIB*1000/$s" | bc -l)" "$(echo "$o/$s" | bc -l)" "$(echo "$ob/$sb" | bc -l)" $(($(max_rss "$W/t.$l") / 1024))
 done
 echo "  (seal = --signature with openssl's DER signature; seal-bundle = --bundle made by seal sign-blob)"
