@@ -1,7 +1,7 @@
 // Signer and Verifier over node:crypto KeyObjects, plus the one-pass streaming helpers sign-blob
-// and verify-blob use. Signing a whole stream with node's own Sign/Verify avoids a second module
-// and keeps OpenSSL's speed; a digest (needed for a bundle, or given as sha256:HEX) goes through
-// prehash.ts.
+// and verify-blob use. A whole stream goes through node's own Sign/Verify (OpenSSL speed, no extra
+// module); when the digest itself is needed (a bundle's messageDigest, a sha256:HEX target) the
+// content is hashed and the digest signed or checked through prehash.ts.
 import {
   createHash,
   createPublicKey,
@@ -52,11 +52,6 @@ export class KeySigner implements Signer {
 
   async sign(data: Uint8Array): Promise<Uint8Array> {
     return new Uint8Array(nodeSign(this.hashAlgorithm ?? null, data, { key: this.#key, dsaEncoding: dsa(this.algorithm) }));
-  }
-
-  /** The private key as PKCS#8 DER (for re-encrypting on import). */
-  pkcs8(): Uint8Array {
-    return new Uint8Array(this.#key.export({ format: 'der', type: 'pkcs8' }));
   }
 
   /** A node Sign object for this key's scheme, or undefined for pure Ed25519. */
