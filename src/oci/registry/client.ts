@@ -16,6 +16,9 @@ import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
 import { loadExtraCAs } from './tls.ts';
 import { createNodeTransport } from './transport.ts';
 
+
+/** The scheme each registry answered on, for the other stores this process opens. */
+const schemeSeen = new Map<string, string>();
 export interface RegistryClientOptions {
   /** host[:port]. */
   registry: string;
@@ -118,7 +121,10 @@ export class RegistryClient {
 
   async #ping(): Promise<string> {
     const { registry } = this;
-    const schemes = this.#opts.allowHttp ? ['http'] : isLoopbackRegistry(registry) ? ['https', 'http'] : ['https'];
+    let schemes = this.#opts.allowHttp ? ['http'] : isLoopbackRegistry(registry) ? ['https', 'http'] : ['https'];
+    // A process opens one store per repository: try first what worked for this registry before.
+    const known = schemeSeen.get(registry);
+    if (known && schemes.includes(known)) schemes = [known, ...schemes.filter((s) => s !== known)];
     let firstError: unknown;
     for (const scheme of schemes) {
       const url = new URL(`${scheme}://${registry}/v2/`);
@@ -143,6 +149,7 @@ export class RegistryClient {
         throw await responseError(res, { action: 'checking the registry API (GET /v2/)', name: registry, credentialsUsed: false });
       }
       this.#auth.setOrigin(origin);
+      schemeSeen.set(registry, scheme);
       this.log.debug(`${registry}: ${scheme}, auth ${this.#auth.mode}`);
       return origin;
     }

@@ -10,7 +10,7 @@
 // that are never followed behind our back, and request bodies streamed with backpressure.
 import http from 'node:http';
 import https from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Readable, pipeline } from 'node:stream';
 import { SealError } from '../../errors.ts';
 import type { Log } from '../../log.ts';
@@ -33,14 +33,27 @@ export interface NodeTransport extends Transport {
   close(): void;
 }
 
+// tls.connect builds a SecureContext (parsing every root certificate, ~30 ms) for each
+// connection unless it is given one; build one per CA set for the whole process instead.
+const secureContexts = new Map<string, SecureContext>();
+function secureContextFor(extraCA: string[] | undefined): SecureContext {
+  const key = (extraCA ?? []).join('\n');
+  let ctx = secureContexts.get(key);
+  if (!ctx) {
+    // `ca` replaces Node's roots, so the bundled roots go along with the extra ones.
+    ctx = createSecureContext(extraCA?.length ? { ca: [...rootCertificates, ...extraCA] } : {});
+    secureContexts.set(key, ctx);
+  }
+  return ctx;
+}
+
 export function createNodeTransport(opts: NodeTransportOptions): NodeTransport {
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   const httpsAgent = new https.Agent({
     keepAlive: true,
     maxSockets: 8,
     rejectUnauthorized: !opts.allowInsecure,
-    // `ca` replaces Node's roots, so the bundled roots go along with the extra ones.
-    ca: opts.extraCA?.length ? [...rootCertificates, ...opts.extraCA] : undefined,
+    secureContext: secureContextFor(opts.extraCA),
   });
   const send = (req: HttpRequest): Promise<HttpResponse> => exchange(req, opts, req.url.protocol === 'https:' ? httpsAgent : httpAgent);
   return Object.assign(send, {
