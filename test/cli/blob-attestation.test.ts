@@ -1,0 +1,73 @@
+// attest-blob / verify-blob-attestation, including cosign's real DSSE envelopes and bundles.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runCli } from '../helpers/run-cli.ts';
+
+const cosign = new URL('../../../shared/fixtures/cosign/', import.meta.url).pathname;
+const fixtures = new URL('../fixtures/', import.meta.url).pathname;
+let work: string;
+let key: string;
+let pub: string;
+
+before(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'seal-blobatt-'));
+  key = path.join(work, 'key.pem');
+  pub = path.join(work, 'key.pub');
+  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
+  execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub]);
+});
+after(() => rm(work, { recursive: true, force: true }));
+
+test('attest-blob then verify-blob-attestation round trip; another file or type fails', async () => {
+  const blob = path.join(work, 'app.tar.gz');
+  await writeFile(blob, 'release bytes');
+  const bundle = path.join(work, 'app.att.json');
+  const a = await runCli(['attest-blob', '--key', key, '--predicate', `${fixtures}grype/alpine-one-high.json`, '--type', 'vuln', '--bundle', bundle, blob]);
+  assert.equal(a.code, 0, a.stderr);
+  const v = await runCli(['verify-blob-attestation', '--key', pub, '--bundle', bundle, '--type', 'vuln', blob]);
+  assert.equal(v.code, 0, v.stderr);
+  assert.equal(JSON.parse(v.stdout).subject[0].name, 'app.tar.gz');
+  const other = path.join(work, 'other');
+  await writeFile(other, 'other bytes');
+  assert.equal((await runCli(['verify-blob-attestation', '--key', pub, '--bundle', bundle, other])).code, 3);
+  assert.equal((await runCli(['verify-blob-attestation', '--key', pub, '--bundle', bundle, '--type', 'spdxjson', blob])).code, 3);
+  assert.equal((await runCli(['attest-blob', '--key', key, '--predicate', `${fixtures}grype/alpine-one-high.json`, '--bundle', bundle, blob])).code, 1, 'no overwrite without --force');
+});
+
+describe('cosign DSSE fixtures', () => {
+  const cases: [string, string[], number][] = [
+    ['blob-slsa-provenance.dsse.json', ['--type', 'slsaprovenance', 'blob-some-payload.txt'], 0],
+    ['blob-slsa-provenance.dsse.json', ['--type', 'custom', 'blob-some-payload.txt'], 3],
+    ['blob-slsa-provenance.dsse.json', ['--type', 'slsaprovenance', 'blob-another-blob.txt'], 3],
+    ['blob-slsa-provenance.dsse.json', ['--type', 'slsaprovenance', '--digest', '658781cd4ed9bca60dacd09f7bb914bb51502e8b5d619f57f39a1d652596cc24'], 0],
+    ['blob-slsa-provenance.dsse.json', ['--check-claims=false', 'blob-another-blob.txt'], 0],
+    ['dsse-predicate-empty-subject.dsse.json', ['blob-some-payload.txt'], 3],
+    ['dsse-predicate-missing-sha256.dsse.json', ['blob-some-payload.txt'], 3],
+    ['dsse-predicate-multiple-subjects.dsse.json', ['--type', 'slsaprovenance', 'blob-some-payload.txt'], 0],
+    ['dsse-predicate-multiple-subjects.dsse.json', ['--type', 'https://example.com/notreallyslsaprovenance', 'blob-some-payload.txt'], 3],
+    ['dsse-predicate-multiple-subjects-invalid.dsse.json', ['blob-some-payload.txt'], 3],
+  ];
+  for (const [file, args, code] of cases) {
+    test(`${file} ${args.join(' ')} → exit ${code}`, async (t) => {
+      if (!existsSync(cosign)) return t.skip('../shared not found: skipped cosign DSSE fixtures');
+      const full = args.map((a) => (a.endsWith('.txt') ? `${cosign}dsse/${a}` : a));
+      const r = await runCli(['verify-blob-attestation', '--key', `${cosign}keys/public/verify-blob-attestation-test.pub`, '--signature', `${cosign}dsse/${file}`, ...full]);
+      assert.equal(r.code, code, r.stderr);
+    });
+  }
+
+  test('cosign key bundle verifies; the bad-signature bundle does not', async (t) => {
+    if (!existsSync(cosign)) return t.skip('../shared not found: skipped cosign bundles');
+    const k = `${cosign}keys/public/verify-blob-attestation-test.pub`;
+    const blob = `${cosign}dsse/blob-some-payload.txt`;
+    const ok = await runCli(['verify-blob-attestation', '--key', k, '--bundle', `${cosign}bundles/blob-slsa-provenance.pubkey.sigstore.json`, '--type', 'slsaprovenance', blob]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const bad = await runCli(['verify-blob-attestation', '--key', k, '--bundle', `${cosign}bundles/blob-slsa-provenance.badsig.sigstore.json`, blob]);
+    assert.equal(bad.code, 3, bad.stderr);
+  });
+});
