@@ -1,11 +1,11 @@
 // attest-blob / verify-blob-attestation, including cosign's real DSSE envelopes and bundles.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { makeOpensslKeyPair } from '../helpers/keys.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 const cosign = new URL('../../../shared/fixtures/cosign/', import.meta.url).pathname;
@@ -16,10 +16,7 @@ let pub: string;
 
 before(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'seal-blobatt-'));
-  key = path.join(work, 'key.pem');
-  pub = path.join(work, 'key.pub');
-  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
-  execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub]);
+  ({ key, pub } = makeOpensslKeyPair(work, 'key'));
 });
 after(() => rm(work, { recursive: true, force: true }));
 

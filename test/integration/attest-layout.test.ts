@@ -1,12 +1,12 @@
 // attest / verify-attestation / SBOMs / report end to end on OCI layouts, spawning the real CLI.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeImageLayout } from '../harness/index.ts';
+import { makeOpensslKeyPair } from '../helpers/keys.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
@@ -18,12 +18,8 @@ let otherKey: string;
 
 before(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'seal-att-'));
-  key = path.join(work, 'key.pem');
-  pub = path.join(work, 'key.pub');
-  otherKey = path.join(work, 'other.pem');
-  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
-  execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub]);
-  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', otherKey]);
+  ({ key, pub } = makeOpensslKeyPair(work, 'key'));
+  otherKey = makeOpensslKeyPair(work, 'other').key;
 });
 after(() => rm(work, { recursive: true, force: true }));
 

@@ -1,28 +1,14 @@
 // seal sign / verify / download / tree / clean end to end on OCI layouts (the embedded default),
 // spawning the real CLI.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeImageLayout, makeIndexLayout } from '../harness/index.ts';
-
-const bin = new URL('../../bin/seal.js', import.meta.url).pathname;
-
-export function seal(args: string[], opts: { env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, SEAL_FROM_SOURCE: '1', NO_COLOR: '1', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+import { makeOpensslKeyPair } from '../helpers/keys.ts';
+import { runCli as seal } from '../helpers/run-cli.ts';
 
 let work: string;
 let key: string;
@@ -31,14 +17,8 @@ let otherPub: string;
 
 before(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'seal-e2e-'));
-  key = path.join(work, 'key.pem');
-  pub = path.join(work, 'key.pub');
-  otherPub = path.join(work, 'other.pub');
-  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
-  execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub]);
-  const other = path.join(work, 'other.pem');
-  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', other]);
-  execFileSync('openssl', ['pkey', '-in', other, '-pubout', '-out', otherPub]);
+  ({ key, pub } = makeOpensslKeyPair(work, 'key'));
+  otherPub = makeOpensslKeyPair(work, 'other').pub;
 });
 after(() => rm(work, { recursive: true, force: true }));
 
@@ -86,9 +66,8 @@ for (const format of ['legacy', 'bundle'] as const) {
       const other = await makeImageLayout(path.join(work, `other-${format}`));
       const otherRef = `oci:${other.dir}:latest`;
       assert.equal((await seal(['sign', '--key', key, '--format', format, otherRef])).code, 0);
-      // Copy the other image's signature manifest onto this image's signature location.
+      // Put the other image's signature manifest under a third image's signature tag.
       const src = format === 'legacy' ? `sha256-${other.digest.slice(7)}.sig` : `sha256-${other.digest.slice(7)}`;
-      const dst = format === 'legacy' ? `sha256-${digest.slice(7)}.sig` : `sha256-${digest.slice(7)}`;
       const img2 = await makeImageLayout(path.join(work, `victim-${format}`));
       const victimIndex = JSON.parse(await readFile(path.join(img2.dir, 'index.json'), 'utf8'));
       const otherIndex = JSON.parse(await readFile(path.join(other.dir, 'index.json'), 'utf8'));
@@ -97,7 +76,6 @@ for (const format of ['legacy', 'bundle'] as const) {
       victimIndex.manifests.push({ ...entry, annotations: { 'org.opencontainers.image.ref.name': `sha256-${img2.digest.slice(7)}${format === 'legacy' ? '.sig' : ''}` } });
       await writeFile(path.join(img2.dir, 'index.json'), JSON.stringify(victimIndex));
       execFileSync('cp', ['-rn', path.join(other.dir, 'blobs', 'sha256') + '/.', path.join(img2.dir, 'blobs', 'sha256')]);
-      void dst;
       const r = await seal(['verify', '--key', pub, `oci:${img2.dir}:latest`]);
       assert.notEqual(r.code, 0, 'a copied signature must not verify');
       assert.ok(r.code === 12 || r.code === 10, `exit ${r.code}: ${r.stderr}`);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeImageLayout, pushWithSkopeo, startRegistry, type RunningRegistry } from '../harness/index.ts';
+import { makeOpensslKeyPair } from '../helpers/keys.ts';
 import { runCli, runCommand } from '../helpers/run-cli.ts';
 
 let work: string;
@@ -17,14 +18,8 @@ const registries: RunningRegistry[] = [];
 
 before(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'seal-reg-'));
-  key = path.join(work, 'key.pem');
-  pub = path.join(work, 'key.pub');
-  otherPub = path.join(work, 'other.pub');
-  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
-  execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub]);
-  const other = path.join(work, 'other.pem');
-  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', other]);
-  execFileSync('openssl', ['pkey', '-in', other, '-pubout', '-out', otherPub]);
+  ({ key, pub } = makeOpensslKeyPair(work, 'key'));
+  otherPub = makeOpensslKeyPair(work, 'other').pub;
 });
 after(async () => {
   for (const r of registries) await r.stop();

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
+import { formatOption, signatureFormat } from '../options/format.ts';
 import { loadSigningKey, signingKeyOption } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
@@ -10,7 +11,7 @@ export default defineCommand({
   command: 'attest <image>',
   describe: 'Attach a signed in-toto attestation (scan result, SBOM, provenance, ...) to an image',
   builder: (y: Argv) =>
-    registryOptions(signingKeyOption(y))
+    formatOption(registryOptions(signingKeyOption(y)))
       .positional('image', { type: 'string', describe: 'Image reference' })
       .option('predicate', { type: 'string', demandOption: 'pass --predicate FILE (or - for stdin)', describe: 'Predicate file, or - for stdin' })
       .option('type', {
@@ -19,7 +20,6 @@ export default defineCommand({
         describe: 'custom, slsaprovenance, slsaprovenance02, slsaprovenance1, link, spdx, spdxjson, cyclonedx, vuln, openvex, or a URI',
       })
       .option('replace', { type: 'boolean', default: false, describe: 'Replace earlier attestations of the same predicate type' })
-      .option('format', { choices: ['legacy', 'bundle'] as const, describe: 'Storage format (default legacy, or SEAL_SIGNATURE_FORMAT)' })
       .option('scan-started', { type: 'string', describe: 'vuln: when the scan started (RFC 3339); default from the report' })
       .option('scan-finished', { type: 'string', describe: 'vuln: when the scan finished (RFC 3339); default from the report' })
       .option('tlog-upload', { type: 'boolean', default: false, describe: 'Upload to a transparency log (not supported yet)' })
@@ -31,8 +31,7 @@ export default defineCommand({
   ],
   run: async (argv, ctx) => {
     if (argv['tlog-upload']) throw usageError('transparency log upload is not supported yet');
-    const format = (argv.format ?? ctx.env.SEAL_SIGNATURE_FORMAT ?? 'legacy') as 'legacy' | 'bundle';
-    if (format !== 'legacy' && format !== 'bundle') throw usageError(`unknown format "${format}" (legacy or bundle)`);
+    const format = signatureFormat(argv, ctx);
     const predicate = await readInput(argv.predicate, ctx, 'predicate file');
     ctx.log.info(`Using payload from: ${argv.predicate}`);
     const signer = await loadSigningKey(argv.key, ctx);

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
+import { formatOption, signatureFormat } from '../options/format.ts';
 import { loadSigningKey, signingKeyOption } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
@@ -9,14 +10,10 @@ export default defineCommand({
   command: 'sign <images..>',
   describe: 'Sign container images (legacy .sig tags or Sigstore bundle referrers)',
   builder: (y: Argv) =>
-    registryOptions(signingKeyOption(y))
+    formatOption(registryOptions(signingKeyOption(y)))
       .positional('images', { type: 'string', array: true, describe: 'Image references: REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG]' })
       .option('annotations', { alias: 'a', type: 'string', describe: 'Signed annotation key=value (repeatable)' })
       .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'Also sign every manifest of an index' })
-      .option('format', {
-        choices: ['legacy', 'bundle'] as const,
-        describe: 'Storage format: legacy (.sig tag, read by cosign v2 and v3) or bundle (cosign v3 referrer); default legacy, or SEAL_SIGNATURE_FORMAT',
-      })
       .option('tlog-upload', { type: 'boolean', default: false, describe: 'Upload to a transparency log (not supported yet)' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip confirmations (seal never prompts when signing with a key)' })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text', describe: 'json: print what was signed on stdout' })
@@ -30,8 +27,7 @@ export default defineCommand({
     if (argv['tlog-upload']) {
       throw usageError('transparency log upload is not supported yet', { hint: 'sign with --key and without --tlog-upload' });
     }
-    const format = (argv.format ?? ctx.env.SEAL_SIGNATURE_FORMAT ?? 'legacy') as string;
-    if (format !== 'legacy' && format !== 'bundle') throw usageError(`unknown signature format "${format}" (legacy or bundle)`);
+    const format = signatureFormat(argv, ctx);
     const { parseAnnotations } = await import('../../cosign/annotations.ts');
     const annotations = parseAnnotations(argv.annotations);
     const signer = await loadSigningKey(argv.key, ctx);

@@ -6,6 +6,7 @@
 import { SealError } from '../../errors.ts';
 import type { Log } from '../../log.ts';
 import { userAgent } from '../../version.ts';
+import type { StoreOptions } from '../store.ts';
 import { resolveCredential, type HelperRunner } from '../credentials.ts';
 import { isLoopbackRegistry } from '../reference.ts';
 import { RegistryAuth } from './auth.ts';
@@ -19,20 +20,12 @@ import { createNodeTransport } from './transport.ts';
 
 /** The scheme each registry answered on, for the other stores this process opens. */
 const schemeSeen = new Map<string, string>();
-export interface RegistryClientOptions {
+
+export interface RegistryClientOptions extends StoreOptions {
   /** host[:port]. */
   registry: string;
   /** Repository, for podman's namespace-scoped credential keys. */
   repository?: string;
-  env: Readonly<Record<string, string | undefined>>;
-  log: Log;
-  signal?: AbortSignal;
-  username?: string;
-  password?: string;
-  allowInsecure?: boolean;
-  allowHttp?: boolean;
-  retries?: number;
-  timeoutMs?: number;
   /** Overrides for tests: the bottom transport, retry timing, credential helpers. */
   transport?: Transport;
   retryPolicy?: Partial<RetryPolicy>;
