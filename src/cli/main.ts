@@ -29,7 +29,9 @@ export async function main(args: string[], overrides: ContextOverrides = {}): Pr
       .fail((msg: string | null, err: Error | undefined) => {
         // Handler errors pass through; everything yargs itself rejects is a usage error.
         if (err && !isYargsError(err)) throw err;
-        throw new SealError('usage', msg ?? messageOf(err), { hint: 'see seal --help' });
+        // yargs puts details on further lines; a failure is one line.
+        const text = (msg ?? messageOf(err)).replace(/:\s*\n\s*/g, ': ').replace(/\s*\n\s*/g, '; ');
+        throw new SealError('usage', text, { hint: 'see seal --help' });
       });
     // yargs renders the command's whole help text every time a handler starts, only to print it on a
     // later failure; our .fail() never prints it. Skipping that saves ~100 ms per run (bench/startup.sh).

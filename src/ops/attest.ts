@@ -52,7 +52,8 @@ export function describeVuln(built: BuiltPredicate): string | undefined {
   return `Vulnerability scan from ${v.input} (${v.scanner.name} ${v.scanner.version || '?'}, ${v.findings} findings); scan times from ${TIME_SOURCE[v.timeSource] ?? v.timeSource}`;
 }
 
-export async function attestImage(opts: AttestOptions, signer: Signer, log: Log): Promise<AttestResult> {
+/** `loadSigner` runs after the predicate is validated, so a bad file fails before a password prompt. */
+export async function attestImage(opts: AttestOptions, loadSigner: () => Promise<Signer>, log: Log): Promise<AttestResult> {
   const now = opts.now ?? new Date();
   const built = buildPredicate(opts.type, opts.predicate, {
     now,
@@ -64,6 +65,7 @@ export async function attestImage(opts: AttestOptions, signer: Signer, log: Log)
   if (vulnNote) log.info(vulnNote);
   if (built.vuln?.timeSource === 'now') log.warn('the scan time is the time of attesting; pass --scan-finished to record when the scan ran');
 
+  const signer = await loadSigner();
   const img = await openImage(opts.image, opts.store, log);
   const store = img.attachStore;
   const write = { log, signal: opts.store.signal };

@@ -34,7 +34,6 @@ export default defineCommand({
     const format = signatureFormat(argv, ctx);
     const predicate = await readInput(argv.predicate, ctx, 'predicate file');
     ctx.log.info(`Using payload from: ${argv.predicate}`);
-    const signer = await loadSigningKey(argv.key, ctx);
     const { attestImage } = await import('../../ops/attest.ts');
     const result = await attestImage(
       {
@@ -48,7 +47,7 @@ export default defineCommand({
         scanStarted: argv['scan-started'],
         scanFinished: argv['scan-finished'],
       },
-      signer,
+      () => loadSigningKey(argv.key, ctx),
       ctx.log,
     );
     if (argv.output === 'json') await writeJSON(ctx.stdout, result);

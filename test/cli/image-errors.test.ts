@@ -1,0 +1,71 @@
+// Bad input to the image commands: one line on stderr, the documented exit code, and checks that
+// happen before a password is asked for.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { makeImageLayout } from '../harness/index.ts';
+import { makeOpensslKeyPair } from '../helpers/keys.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+let work: string;
+let ref: string;
+let pub: string;
+before(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'seal-errs-'));
+  ref = `oci:${(await makeImageLayout(path.join(work, 'img'))).dir}:latest`;
+  pub = makeOpensslKeyPair(work, 'k').pub;
+});
+after(() => rm(work, { recursive: true, force: true }));
+
+function oneLine(stderr: string): string {
+  const lines = stderr.trim().split('\n').filter((l) => l.startsWith('Error:'));
+  assert.equal(lines.length, 1, stderr);
+  assert.equal(stderr.trim().split('\n').at(-1), lines[0], 'the error is the last line');
+  assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace without --verbose');
+  return lines[0]!;
+}
+
+test('missing --key: usage error on one line', async () => {
+  const r = await runCli(['sign', ref]);
+  assert.equal(r.code, 2);
+  assert.match(oneLine(r.stderr), /Missing required argument: key; pass --key/);
+});
+
+test('an invalid --format value: usage error on one line', async () => {
+  const r = await runCli(['sign', '--key', 'x', '--format', 'x', ref]);
+  assert.equal(r.code, 2);
+  assert.match(oneLine(r.stderr), /Invalid values: Argument: format/);
+});
+
+test('a bad predicate or type fails before the key is opened (no password prompt)', async () => {
+  const notJson = path.join(work, 'scan.txt');
+  await writeFile(notJson, 'not json');
+  // The key does not exist: reaching it would be a different error.
+  const r = await runCli(['attest', '--key', path.join(work, 'missing.key'), '--type', 'vuln', '--predicate', notJson, ref]);
+  assert.equal(r.code, 1);
+  assert.match(oneLine(r.stderr), /predicate file .* is not valid JSON/);
+  const t = await runCli(['attest', '--key', path.join(work, 'missing.key'), '--type', 'bogus', '--predicate', notJson, ref]);
+  assert.equal(t.code, 2);
+  assert.match(oneLine(t.stderr), /invalid predicate type: "bogus"/);
+});
+
+test('a private key given to verify is refused with the way out', async () => {
+  const { key } = makeOpensslKeyPair(work, 'priv');
+  const r = await runCli(['verify', '--key', key, ref]);
+  assert.equal(r.code, 1);
+  assert.match(oneLine(r.stderr), /private key.*seal public-key/);
+});
+
+test('an unreachable registry is a network error (exit 4)', async () => {
+  const r = await runCli(['verify', '--key', pub, '127.0.0.1:1/app:v1']);
+  assert.equal(r.code, 4);
+  assert.match(oneLine(r.stderr), /cannot connect to 127\.0\.0\.1:1/);
+});
+
+test('--verbose adds the stack trace', async () => {
+  const r = await runCli(['verify', '--verbose', '--key', pub, 'oci:/nonexistent/layout:v1']);
+  assert.equal(r.code, 11);
+  assert.match(r.stderr, /\n\s+at /);
+});
