@@ -117,6 +117,8 @@ function readStdinPassword(ctx: CliContext): Promise<Uint8Array> {
 /** Reads one line from a terminal in raw mode, echoing nothing. */
 function readHidden(ctx: CliContext, prompt: string): Promise<string> {
   const stdin = ctx.stdin;
+  // Echo goes off before the prompt appears, so nothing typed right after it is ever shown.
+  stdin.setRawMode?.(true);
   ctx.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -142,7 +144,6 @@ function readHidden(ctx: CliContext, prompt: string): Promise<string> {
         else if (ch >= ' ' || ch === '\t') buf += ch;
       }
     };
-    stdin.setRawMode?.(true);
     stdin.on('data', onData);
     stdin.on('end', onEnd);
     ctx.signal.addEventListener('abort', onAbort, { once: true });

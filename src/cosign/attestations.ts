@@ -3,7 +3,6 @@
 // callers can say what they ignored.
 import { parseEnvelope, verifyEnvelope } from '../attest/dsse.ts';
 import { parseStatement, subjectMatches, type Statement } from '../attest/statement.ts';
-import type { Verifier } from '../crypto/types.ts';
 import { messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
@@ -11,7 +10,10 @@ import { digestHex } from '../oci/digest-util.ts';
 import type { ImageStore } from '../oci/store.ts';
 import { verifyBundle } from '../sigstore/verify-bundle.ts';
 import { readLegacyLayers } from './legacy.ts';
+import { legacyLayerToBundle } from './legacy-bundle.ts';
 import { readBundles } from './referrer-bundles.ts';
+import type { TrustPolicy } from './trust-policy.ts';
+import type { Descriptor } from '../oci/types.ts';
 
 const MAX_ENVELOPE = 64 * 1024 * 1024;
 
@@ -23,6 +25,8 @@ export interface FoundAttestation {
   claimedPredicateType?: string;
   /** The exact stored bytes: the envelope JSON (legacy) or the bundle JSON. */
   bytes: Uint8Array;
+  /** Legacy: the layer, whose annotations may carry a certificate and a Rekor bundle. */
+  layer?: Descriptor;
 }
 
 export interface CheckedAttestation extends FoundAttestation {
@@ -42,6 +46,7 @@ export async function findAttestations(store: ImageStore, digest: string, log?: 
       out.push({
         format: 'legacy',
         id: layer.digest,
+        layer,
         claimedPredicateType: layer.annotations?.[ANNOTATION.predicateType],
         bytes: await store.getBlob(layer.digest, { maxBytes: MAX_ENVELOPE }),
       });
@@ -56,23 +61,23 @@ export async function findAttestations(store: ImageStore, digest: string, log?: 
   return out;
 }
 
-export async function checkAttestation(found: FoundAttestation, digest: string, verifier: Verifier): Promise<CheckedAttestation> {
+export async function checkAttestation(found: FoundAttestation, digest: string, policy: TrustPolicy): Promise<CheckedAttestation> {
   const result: CheckedAttestation = { ...found, verified: false };
   try {
     let payload: Uint8Array;
-    if (found.format === 'legacy') {
+    const artifact = { digest: { algorithm: 'sha256' as const, hex: digestHex(digest) } };
+    if (found.format === 'legacy' && policy.verifier) {
       const envelope = parseEnvelope(found.bytes);
-      const verified = verifyEnvelope(envelope, [verifier]);
+      const verified = verifyEnvelope(envelope, [policy.verifier]);
       if (verified.payloadType !== INTOTO_PAYLOAD_TYPE) throw new Error(`payload type ${verified.payloadType} is not in-toto`);
       payload = verified.payload;
+    } else if (found.format === 'legacy') {
+      const bundle = found.layer && legacyLayerToBundle(found.layer, found.bytes, 'att');
+      if (!bundle) throw new Error('no certificate on this attestation (it was made with a key; verify it with --key)');
+      payload = (await verifyBundle(bundle, artifact, policy.bundle)).payload ?? new Uint8Array();
     } else {
       const bundle = JSON.parse(Buffer.from(found.bytes).toString('utf8')) as unknown;
-      const verified = await verifyBundle(
-        bundle,
-        { digest: { algorithm: 'sha256', hex: digestHex(digest) } },
-        { publicKeyPem: verifier.publicKey.pem },
-      );
-      payload = verified.payload ?? new Uint8Array();
+      payload = (await verifyBundle(bundle, artifact, policy.bundle)).payload ?? new Uint8Array();
     }
     const statement = parseStatement(payload, 'verification');
     result.statement = statement;

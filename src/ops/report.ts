@@ -4,7 +4,7 @@ import { newestScan } from '../attest/gate.ts';
 import { VULN_PREDICATE_TYPE, summarizeVulns } from '../attest/vuln.ts';
 import { checkAttestation, findAttestations } from '../cosign/attestations.ts';
 import { openImage } from '../cosign/image.ts';
-import type { Verifier } from '../crypto/types.ts';
+import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { StoreOptions } from '../oci/store.ts';
@@ -14,7 +14,7 @@ import { mapPool } from '../util/pool.ts';
 export async function buildVulnReport(
   images: string[],
   store: StoreOptions,
-  verifier: Verifier,
+  policy: TrustPolicy,
   log: Log,
   now: Date = new Date(),
 ): Promise<ReportModel> {
@@ -24,7 +24,7 @@ export async function buildVulnReport(
       const found = (await findAttestations(img.attachStore, img.digest, log)).filter(
         (f) => !f.claimedPredicateType || f.claimedPredicateType === VULN_PREDICATE_TYPE,
       );
-      const checked = await Promise.all(found.map((f) => checkAttestation(f, img.digest, verifier)));
+      const checked = await Promise.all(found.map((f) => checkAttestation(f, img.digest, policy)));
       const scans = checked.filter((c) => c.verified && c.predicateType === VULN_PREDICATE_TYPE).map((c) => summarizeVulns(c.statement));
       const rejected = checked.filter((c) => !c.verified).length;
       if (rejected) log.info(`${image}: ignored ${rejected} scan attestation(s) that did not verify with the given key`);

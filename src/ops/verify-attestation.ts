@@ -6,7 +6,7 @@ import type { Statement } from '../attest/statement.ts';
 import { VULN_PREDICATE_TYPE, summarizeVulns } from '../attest/vuln.ts';
 import { checkAttestation, findAttestations, type CheckedAttestation } from '../cosign/attestations.ts';
 import { openImage } from '../cosign/image.ts';
-import type { Verifier } from '../crypto/types.ts';
+import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { StoreOptions } from '../oci/store.ts';
@@ -45,13 +45,13 @@ export interface AttestationReport {
 const gateRequested = (o: VerifyAttestationOptions) =>
   o.maxSeverity !== undefined || o.maxAgeMs !== undefined || o.ignoreUnfixed === true;
 
-export async function verifyAttestations(opts: VerifyAttestationOptions, verifier: Verifier, log: Log): Promise<AttestationReport[]> {
+export async function verifyAttestations(opts: VerifyAttestationOptions, policy: TrustPolicy, log: Log): Promise<AttestationReport[]> {
   const wanted = opts.type ? resolvePredicateType(opts.type) : undefined;
   const now = opts.now ?? new Date();
   return mapPool(opts.images, 4, async (input) => {
     const img = await openImage(input, opts.store, log);
     const found = await findAttestations(img.attachStore, img.digest, log);
-    const checked = await Promise.all(found.map((f) => checkAttestation(f, img.digest, verifier)));
+    const checked = await Promise.all(found.map((f) => checkAttestation(f, img.digest, policy)));
     const report: AttestationReport = {
       image: input,
       digest: img.digest,

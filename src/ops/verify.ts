@@ -4,7 +4,8 @@ import { openImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
 import { readBundles } from '../cosign/referrer-bundles.ts';
 import { checkSimpleSigningClaims } from '../cosign/simple-signing.ts';
-import type { Verifier } from '../crypto/types.ts';
+import { legacyLayerToBundle } from '../cosign/legacy-bundle.ts';
+import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../oci/cosign-layout.ts';
@@ -27,6 +28,8 @@ export interface SignatureResult {
   verified: boolean;
   checks: { signature: boolean; digest?: boolean; annotations?: boolean };
   error?: string;
+  /** Keyless verification found no certificate on this (key-signed) signature. */
+  noCertificate?: boolean;
   /** The verified payload (simple-signing JSON or in-toto statement); only when verified. */
   payload?: unknown;
 }
@@ -42,11 +45,11 @@ export interface ImageVerification {
   error?: { kind: string; message: string };
 }
 
-export async function verifyImages(opts: VerifyImagesOptions, verifier: Verifier, log: Log): Promise<ImageVerification[]> {
-  return mapPool(opts.images, opts.concurrency ?? 4, (image) => verifyImage(image, opts, verifier, log));
+export async function verifyImages(opts: VerifyImagesOptions, policy: TrustPolicy, log: Log): Promise<ImageVerification[]> {
+  return mapPool(opts.images, opts.concurrency ?? 4, (image) => verifyImage(image, opts, policy, log));
 }
 
-async function verifyImage(input: string, opts: VerifyImagesOptions, verifier: Verifier, log: Log): Promise<ImageVerification> {
+async function verifyImage(input: string, opts: VerifyImagesOptions, policy: TrustPolicy, log: Log): Promise<ImageVerification> {
   const img = await openImage(input, opts.store, log);
   const result: ImageVerification = { image: input, digest: img.digest, verified: false, signatures: [], ignoredAttestations: 0 };
   const store = img.attachStore;
@@ -60,8 +63,18 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, verifier: V
       const b64 = layer.annotations?.[ANNOTATION.signature];
       if (!b64) throw new Error('layer has no signature annotation');
       const payload = await store.getBlob(layer.digest, { maxBytes: 1024 * 1024 });
-      r.checks.signature = verifier.verify(payload, Buffer.from(b64, 'base64'));
-      if (!r.checks.signature) throw new Error('signature does not verify with the given key');
+      if (policy.verifier) {
+        r.checks.signature = policy.verifier.verify(payload, Buffer.from(b64, 'base64'));
+        if (!r.checks.signature) throw new Error('signature does not verify with the given key');
+      } else {
+        const bundle = legacyLayerToBundle(layer, payload, 'sig');
+        if (!bundle) {
+          r.noCertificate = true;
+          throw new Error('no certificate on this signature (it was made with a key; verify it with --key)');
+        }
+        await verifyBundle(bundle, { bytes: payload }, policy.bundle);
+        r.checks.signature = true;
+      }
       const claims = checkSimpleSigningClaims(payload, img.digest);
       r.checks.digest = claims.ok;
       if (!claims.ok) throw new Error(claims.reason);
@@ -86,7 +99,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, verifier: V
       const verified = await verifyBundle(
         bundle,
         { digest: { algorithm: 'sha256', hex: digestHex(img.digest) } },
-        { publicKeyPem: verifier.publicKey.pem },
+        policy.bundle,
       );
       r.checks.signature = true;
       r.checks.digest = true; // verifyBundle matched the statement subject against the digest
@@ -120,6 +133,11 @@ export function verificationError(reports: ImageVerification[]): SealError | und
     if (r.signatures.length === 0) {
       return new SealError('no-signatures', `no signatures found for ${r.image} (${r.digest})`, {
         hint: r.ignoredAttestations ? `it has ${r.ignoredAttestations} attestation(s); use seal verify-attestation` : undefined,
+      });
+    }
+    if (r.signatures.every((s) => s.noCertificate)) {
+      return new SealError('no-certificate', `no certificate found on the signatures of ${r.image}`, {
+        hint: 'they were made with a key; verify them with --key',
       });
     }
     const reasons = [...new Set(r.signatures.map((s) => s.error).filter(Boolean))].join('; ');

@@ -69,3 +69,14 @@ test('--verbose adds the stack trace', async () => {
   assert.equal(r.code, 11);
   assert.match(r.stderr, /\n\s+at /);
 });
+
+test('verify needs a key or an identity and issuer (exit 2); identity on key-signed signatures is exit 13', async () => {
+  const none = await runCli(['verify', ref]);
+  assert.equal(none.code, 2);
+  assert.match(oneLine(none.stderr), /say who must have signed/);
+  const { key } = makeOpensslKeyPair(work, 'signer');
+  assert.equal((await runCli(['sign', '--key', key, ref])).code, 0);
+  const keyless = await runCli(['verify', '--certificate-identity', 'dev@example.com', '--certificate-oidc-issuer', 'https://issuer.example', ref]);
+  assert.equal(keyless.code, 13, keyless.stderr);
+  assert.match(oneLine(keyless.stderr), /no certificate found/);
+});

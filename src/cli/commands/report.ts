@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { SealError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
-import { loadVerifyingKey, verifyingKeyOption } from '../options/key.ts';
+import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write } from '../output.ts';
 import { readInput } from '../read-input.ts';
@@ -10,7 +10,7 @@ export default defineCommand({
   command: 'report <images..>',
   describe: 'Compare vulnerability findings of images from their verified scan attestations',
   builder: (y: Argv) =>
-    registryOptions(verifyingKeyOption(y))
+    registryOptions(trustOptions(y))
       .positional('images', { type: 'string', array: true, describe: 'Image references' })
       .option('format', { alias: 'f', choices: ['table', 'json', 'csv', 'markdown'] as const, default: 'table' })
       .option('template', { type: 'string', describe: 'A Handlebars template file, or a built-in name (summary.md, findings.md, slack)' }),
@@ -19,10 +19,10 @@ export default defineCommand({
     ['seal report --key cosign.pub --template summary.md IMAGE > summary.md', 'A built-in template'],
   ],
   run: async (argv, ctx) => {
-    const verifier = await loadVerifyingKey(argv.key, ctx);
+    const policy = await loadTrustPolicy(argv, ctx);
     const { buildVulnReport } = await import('../../ops/report.ts');
     const now = new Date();
-    const model = await buildVulnReport(argv.images, toStoreOptions(argv, ctx), verifier, ctx.log, now);
+    const model = await buildVulnReport(argv.images, toStoreOptions(argv, ctx), policy, ctx.log, now);
     let text: string;
     if (argv.template) {
       const { renderTemplate, loadBuiltinTemplate } = await import('../../report/template.ts');

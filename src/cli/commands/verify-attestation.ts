@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
-import { loadVerifyingKey, verifyingKeyOption } from '../options/key.ts';
+import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write, writeJSON } from '../output.ts';
 import { readInput } from '../read-input.ts';
@@ -9,7 +9,7 @@ export default defineCommand({
   command: 'verify-attestation <images..>',
   describe: 'Verify image attestations and gate on scan results or a policy',
   builder: (y: Argv) =>
-    registryOptions(verifyingKeyOption(y))
+    registryOptions(trustOptions(y))
       .positional('images', { type: 'string', array: true, describe: 'Image references' })
       .option('type', { type: 'string', describe: 'Only this predicate type (alias or URI); default: every type' })
       .option('max-severity', {
@@ -26,7 +26,7 @@ export default defineCommand({
     ['seal verify-attestation --key cosign.pub --type slsaprovenance1 IMAGE | jq .predicate.buildDefinition', 'Read verified provenance'],
   ],
   run: async (argv, ctx) => {
-    const [{ parseDuration }, verifier] = await Promise.all([import('../../attest/gate.ts'), loadVerifyingKey(argv.key, ctx)]);
+    const [{ parseDuration }, trust] = await Promise.all([import('../../attest/gate.ts'), loadTrustPolicy(argv, ctx)]);
     const maxAgeMs = argv['max-age'] === undefined ? undefined : parseDuration(argv['max-age']);
     let policy;
     if (argv.policy) {
@@ -46,7 +46,7 @@ export default defineCommand({
         policy,
         store: toStoreOptions(argv, ctx),
       },
-      verifier,
+      trust,
       ctx.log,
     );
     for (const r of reports) {

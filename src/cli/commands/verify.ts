@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
-import { loadVerifyingKey, verifyingKeyOption } from '../options/key.ts';
+import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write, writeJSON } from '../output.ts';
 
@@ -8,7 +8,7 @@ export default defineCommand({
   command: 'verify <images..>',
   describe: 'Verify image signatures in both storage formats',
   builder: (y: Argv) =>
-    registryOptions(verifyingKeyOption(y))
+    registryOptions(trustOptions(y))
       .positional('images', { type: 'string', array: true, describe: 'Image references' })
       .option('annotations', { alias: 'a', type: 'string', describe: 'Require this signed annotation key=value (repeatable)' })
       .option('output', {
@@ -25,11 +25,11 @@ export default defineCommand({
   run: async (argv, ctx) => {
     const { parseAnnotations } = await import('../../cosign/annotations.ts');
     const annotations = parseAnnotations(argv.annotations);
-    const verifier = await loadVerifyingKey(argv.key, ctx);
+    const policy = await loadTrustPolicy(argv, ctx);
     const { verifyImages, verificationError } = await import('../../ops/verify.ts');
     const reports = await verifyImages(
       { images: argv.images, annotations, store: toStoreOptions(argv, ctx), concurrency: argv.concurrency },
-      verifier,
+      policy,
       ctx.log,
     );
     for (const r of reports.filter((r) => r.verified)) {
@@ -37,7 +37,11 @@ export default defineCommand({
       ctx.log.info('The following checks were performed on each of these signatures:');
       if (Object.keys(annotations).length) ctx.log.info('  - The specified annotations were verified.');
       ctx.log.info('  - The signed payload names this image digest');
-      ctx.log.info('  - The signatures were verified against the specified public key');
+      ctx.log.info(
+        policy.verifier
+          ? '  - The signatures were verified against the specified public key'
+          : '  - The code-signing certificate was verified using trusted certificate authority certificates',
+      );
     }
     if (argv.output === 'json') await writeJSON(ctx.stdout, reports);
     else if (argv.output === 'cosign') {
