@@ -143,6 +143,21 @@ describe('SBOMs', () => {
     });
   }
 
+  const samples = new URL('../unit/sbom/samples/', import.meta.url).pathname;
+  for (const [file, mediaType] of [
+    ['app.syft.json', 'application/vnd.syft+json'],
+    ['app.cdx.xml', 'application/vnd.cyclonedx+xml'],
+  ] as const) {
+    test(`${file}: attach then download gives the identical bytes (${mediaType})`, async () => {
+      const ref = await image(`sbom-${file}`);
+      assert.equal((await runCli(['attach', 'sbom', '--sbom', `${samples}${file}`, ref])).code, 0);
+      const d = await runCli(['download', 'sbom', ref]);
+      assert.equal(d.code, 0, d.stderr);
+      assert.ok(d.stderr.includes(mediaType), d.stderr);
+      assert.equal(d.stdout, await readFile(`${samples}${file}`, 'utf8'));
+    });
+  }
+
   test('an attested SBOM is found by download sbom, which says where it came from', async (t) => {
     if (!existsSync(shared)) return t.skip('../shared not found: skipped cosign SBOM fixtures');
     const ref = await image('sbom-attested');
