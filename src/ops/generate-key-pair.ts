@@ -19,6 +19,8 @@ export interface GenerateKeyPairOptions {
 export interface KeyPairDeps {
   getPassword: () => Promise<Uint8Array>;
   log: Log;
+  /** Aborted (Ctrl-C) before the files are written: nothing is written. */
+  signal?: AbortSignal;
 }
 
 export interface KeyPairFiles {
@@ -54,6 +56,7 @@ export async function writeKeyPair(
   const password = await deps.getPassword();
   if (password.length === 0) deps.log.warn(`${files.privateKeyPath} is encrypted with an empty password`);
   const pem = await encryptPrivateKeyAsync(pkcs8, password);
+  if (deps.signal?.aborted) throw new SealError('interrupted', 'interrupted; no key was written');
 
   await writeFileAtomic(abs(files.privateKeyPath), pem, { mode: 0o600, overwrite: opts.force });
   try {

@@ -56,7 +56,7 @@ sys.stdout.write(json.dumps({'out': out.decode(errors='replace'), 'code': code})
 `;
 
 function runTty(answers: string[]): { out: string; code: number } {
-  const env = { ...process.env, SEAL_FROM_SOURCE: '1', NO_COLOR: '1' };
+  const env: Record<string, string | undefined> = { ...process.env, SEAL_FROM_SOURCE: '1', NO_COLOR: '1' };
   delete env.SEAL_PASSWORD;
   delete env.COSIGN_PASSWORD;
   const r = spawnSync('python3', ['-c', DRIVER, process.execPath, SEAL, JSON.stringify(answers)], { cwd: dir, env, encoding: 'utf8' });

@@ -23,7 +23,7 @@ const command = defineCommand({
     const prefix = argv['output-key-prefix'] as string;
     await generateKeyPairFiles(
       { outputKeyPrefix: prefix, force: argv.force, cwd: ctx.cwd },
-      { getPassword: passwordProvider(ctx, `private key ${prefix}.key`, { confirm: true }), log: ctx.log },
+      { getPassword: passwordProvider(ctx, `private key ${prefix}.key`, { confirm: true }), log: ctx.log, signal: ctx.signal },
     );
   },
 });

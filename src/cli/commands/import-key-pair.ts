@@ -32,6 +32,7 @@ const command = defineCommand({
         getPassword: passwordProvider(ctx, `private key ${prefix}.key`, { confirm: true }),
         getImportPassword: importPasswordProvider(ctx, argv.key),
         log: ctx.log,
+        signal: ctx.signal,
       },
     );
   },
