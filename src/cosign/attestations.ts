@@ -6,7 +6,7 @@ import { parseStatement, subjectMatches, type Statement } from '../attest/statem
 import { messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
-import { digestHex } from '../oci/digest-util.ts';
+import { digestHex } from '../oci/digest.ts';
 import type { ImageStore } from '../oci/store.ts';
 import { verifyBundle } from '../sigstore/verify-bundle.ts';
 import { readLegacyLayers } from './legacy.ts';

@@ -1,7 +1,7 @@
 // The in-toto v1 statement cosign v3 signs for an image (formats b.6): no subject name,
 // annotations always present, `"predicate":{}`. Field order follows protojson.
 import { COSIGN_SIGN_PREDICATE } from '../oci/cosign-layout.ts';
-import { digestHex } from '../oci/digest-util.ts';
+import { digestHex } from '../oci/digest.ts';
 
 export function buildSignStatement(digest: string, annotations: Record<string, string>): Uint8Array {
   const sorted = Object.fromEntries(Object.keys(annotations).sort().map((k) => [k, annotations[k]]));

@@ -29,6 +29,12 @@ export function sha256Digest(data: Uint8Array | string): string {
   return 'sha256:' + createHash('sha256').update(data).digest('hex');
 }
 
+/** The hex part of `sha256:<hex>` (the input unchanged when it has no algorithm prefix). */
+export function digestHex(digest: string): string {
+  const i = digest.indexOf(':');
+  return i < 0 ? digest : digest.slice(i + 1);
+}
+
 export interface DigestCheckOptions {
   /** What is being read, for the message: `blob sha256:… in 127.0.0.1:5000/app`. */
   what: string;

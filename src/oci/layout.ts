@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { SealError } from '../errors.ts';
-import { sha256Digest } from './digest-util.ts';
+import { sha256Digest } from './digest.ts';
 import { OCI_INDEX } from './media-types.ts';
 import type { LayoutReference } from './reference.ts';
 import type { BlobInfo, ImageStore, PutManifestOptions, PutManifestResult, StoreOptions } from './store.ts';

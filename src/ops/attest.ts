@@ -10,7 +10,7 @@ import { attachBundle, readBundles } from '../cosign/referrer-bundles.ts';
 import type { Signer } from '../crypto/types.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
-import { sha256Digest } from '../oci/digest-util.ts';
+import { sha256Digest } from '../oci/digest.ts';
 import { repositoryName } from '../oci/reference.ts';
 import { detachReferrer } from '../oci/referrers.ts';
 import type { StoreOptions } from '../oci/store.ts';

@@ -8,7 +8,7 @@ import { buildSignStatement } from '../cosign/sign-statement.ts';
 import type { Signer } from '../crypto/types.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, INTOTO_PAYLOAD_TYPE, SIMPLESIGNING_MEDIA_TYPE } from '../oci/cosign-layout.ts';
-import { sha256Digest } from '../oci/digest-util.ts';
+import { sha256Digest } from '../oci/digest.ts';
 import { repositoryName } from '../oci/reference.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { Descriptor } from '../oci/types.ts';

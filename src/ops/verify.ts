@@ -9,7 +9,7 @@ import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../oci/cosign-layout.ts';
-import { digestHex } from '../oci/digest-util.ts';
+import { digestHex } from '../oci/digest.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import { verifyBundle } from '../sigstore/verify-bundle.ts';
 import { mapPool } from '../util/pool.ts';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { checkSimpleSigningClaims } from '../../../src/cosign/simple-signing.ts';
 import { buildSignatureImage, signatureConfig } from '../../../src/oci/signature-image.ts';
 import type { ImageStore } from '../../../src/oci/store.ts';
-import { sha256Digest } from '../../../src/oci/digest-util.ts';
+import { sha256Digest } from '../../../src/oci/digest.ts';
 
 const F = new URL('../../../../shared/fixtures/cosign/', import.meta.url).pathname;
 const skip = !existsSync(F) && '../shared not found: skipped cosign fixtures';
