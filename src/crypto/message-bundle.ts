@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { toBase64 } from './pem.ts';
 import type { HashAlgorithm } from './types.ts';
 
-export const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+export { BUNDLE_V03_MEDIA_TYPE } from '../sigstore/bundle-media-types.ts';
+import { BUNDLE_V03_MEDIA_TYPE } from '../sigstore/bundle-media-types.ts';
 
 const PROTO_HASH: Readonly<Record<HashAlgorithm, string>> = { sha256: 'SHA2_256', sha384: 'SHA2_384', sha512: 'SHA2_512' };
 

@@ -14,7 +14,8 @@ export function referrersFallbackTag(digest: string): string {
 
 export const SIMPLESIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
-export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+/** The bundle v0.3 media type, also the artifactType of bundle referrers. */
+export { BUNDLE_V03_MEDIA_TYPE as BUNDLE_MEDIA_TYPE } from '../sigstore/bundle-media-types.ts';
 export const BUNDLE_MEDIA_TYPE_PREFIX = 'application/vnd.dev.sigstore.bundle';
 export const SIMPLESIGNING_TYPE = 'cosign container image signature';
 export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
