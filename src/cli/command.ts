@@ -17,4 +17,9 @@ export interface SealCommand {
   subcommands?: readonly SealCommand[];
 }
 
+/**
+ * Write `const command = defineCommand({...}); export default command;`, not
+ * `export default defineCommand(...)`: with the latter tsc 5.9 stops rewriting `.ts` in the
+ * module's dynamic imports (rewriteRelativeImportExtensions) and dist/ fails to load them.
+ */
 export const defineCommand = (c: SealCommand): SealCommand => c;

@@ -26,8 +26,10 @@ const sbom = defineCommand({
   },
 });
 
-export default defineCommand({
+const command = defineCommand({
   command: 'attach',
   describe: 'Attach material (an SBOM) to an image',
   subcommands: [sbom],
 });
+
+export default command;

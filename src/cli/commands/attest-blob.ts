@@ -4,7 +4,7 @@ import { defineCommand } from '../command.ts';
 import { loadSigningKey, signingKeyOption } from '../options/key.ts';
 import { readInput } from '../read-input.ts';
 
-export default defineCommand({
+const command = defineCommand({
   command: 'attest-blob [file]',
   describe: 'Sign an in-toto attestation about a file into a Sigstore bundle',
   builder: (y: Argv) =>
@@ -38,3 +38,5 @@ export default defineCommand({
     ctx.log.info(`Wrote bundle to file ${argv.bundle}`);
   },
 });
+
+export default command;

@@ -7,7 +7,7 @@ import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 import { readInput } from '../read-input.ts';
 
-export default defineCommand({
+const command = defineCommand({
   command: 'attest <image>',
   describe: 'Attach a signed in-toto attestation (scan result, SBOM, provenance, ...) to an image',
   builder: (y: Argv) =>
@@ -53,3 +53,5 @@ export default defineCommand({
     if (argv.output === 'json') await writeJSON(ctx.stdout, result);
   },
 });
+
+export default command;

@@ -5,7 +5,7 @@ import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 import { confirm } from '../prompt.ts';
 
-export default defineCommand({
+const command = defineCommand({
   command: 'clean <image>',
   describe: 'Remove signatures, attestations and SBOMs attached to an image (never the image)',
   builder: (y: Argv) =>
@@ -27,3 +27,5 @@ export default defineCommand({
     if (argv.output === 'json') await writeJSON(ctx.stdout, result);
   },
 });
+
+export default command;

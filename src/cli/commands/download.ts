@@ -58,8 +58,10 @@ const sbom = defineCommand({
 
 export const downloadSubcommands: SealCommand[] = [signature, attestation, sbom];
 
-export default defineCommand({
+const command = defineCommand({
   command: 'download',
   describe: 'Download signatures, attestations or SBOMs attached to an image',
   subcommands: downloadSubcommands,
 });
+
+export default command;

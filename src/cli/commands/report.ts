@@ -6,7 +6,7 @@ import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write } from '../output.ts';
 import { readInput } from '../read-input.ts';
 
-export default defineCommand({
+const command = defineCommand({
   command: 'report <images..>',
   describe: 'Compare vulnerability findings of images from their verified scan attestations',
   builder: (y: Argv) =>
@@ -41,3 +41,5 @@ export default defineCommand({
     }
   },
 });
+
+export default command;

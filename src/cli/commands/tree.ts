@@ -3,7 +3,7 @@ import { defineCommand } from '../command.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write, writeJSON } from '../output.ts';
 
-export default defineCommand({
+const command = defineCommand({
   command: 'tree <image>',
   describe: 'Show signatures, attestations, SBOMs and referrers attached to an image',
   builder: (y: Argv) =>
@@ -18,3 +18,5 @@ export default defineCommand({
     else await write(ctx.stdout, renderTree(tree));
   },
 });
+
+export default command;

@@ -3,7 +3,7 @@ import { defineCommand } from '../command.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write } from '../output.ts';
 
-export default defineCommand({
+const command = defineCommand({
   command: 'triangulate <image>',
   describe: 'Print where cosign-style signatures, attestations or SBOMs of an image are stored',
   builder: (y: Argv) =>
@@ -26,3 +26,5 @@ export default defineCommand({
     await write(ctx.stdout, out + '\n');
   },
 });
+
+export default command;

@@ -5,7 +5,7 @@ import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write, writeJSON } from '../output.ts';
 import { readInput } from '../read-input.ts';
 
-export default defineCommand({
+const command = defineCommand({
   command: 'verify-attestation <images..>',
   describe: 'Verify image attestations and gate on scan results or a policy',
   builder: (y: Argv) =>
@@ -67,3 +67,5 @@ export default defineCommand({
     if (err) throw err;
   },
 });
+
+export default command;

@@ -5,7 +5,7 @@ import { loadVerifyingKey, verifyingKeyOption } from '../options/key.ts';
 import { write } from '../output.ts';
 import { readInput } from '../read-input.ts';
 
-export default defineCommand({
+const command = defineCommand({
   command: 'verify-blob-attestation [file]',
   describe: 'Verify an attestation about a file (Sigstore bundle or DSSE envelope)',
   builder: (y: Argv) =>
@@ -31,3 +31,5 @@ export default defineCommand({
     ctx.log.info('Verified OK');
   },
 });
+
+export default command;

@@ -4,7 +4,7 @@ import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write, writeJSON } from '../output.ts';
 
-export default defineCommand({
+const command = defineCommand({
   command: 'verify <images..>',
   describe: 'Verify image signatures in both storage formats',
   builder: (y: Argv) =>
@@ -60,3 +60,5 @@ export default defineCommand({
     if (err) throw err;
   },
 });
+
+export default command;
