@@ -1,18 +1,23 @@
 // sign-blob: signs a file (or stdin) with a key, reading it once in constant memory. Outputs:
 // the base64 signature on stdout (no output flag), `--output-signature` (base64 without newline,
 // as cosign writes it), and/or `--bundle` (a Sigstore bundle v0.3 with a messageSignature).
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadPrivateKey } from '../crypto/keys.ts';
 import { messageSignatureBundle } from '../crypto/message-bundle.ts';
 import { toBase64 } from '../crypto/pem.ts';
 import { signInput, type Input } from '../crypto/signer.ts';
-import { openInput } from '../crypto/stream.ts';
+import { fileError, openInput } from '../crypto/stream.ts';
 import { SealError } from '../errors.ts';
 import { exists, writeFileAtomic } from '../fs/atomic.ts';
 import type { Log } from '../log.ts';
+import type { KeylessOptions } from '../sigstore/keyless.ts';
 
 export interface SignBlobOptions {
-  key: string;
+  /** Absent for keyless signing, which then needs `keyless` and `bundle`. */
+  key?: string;
+  /** Keyless (Fulcio + Rekor) signing; used only when `key` is absent. */
+  keyless?: KeylessOptions;
   /** A path, or `-` for stdin. */
   file: string;
   bundle?: string;
@@ -54,6 +59,8 @@ export async function signBlob(opts: SignBlobOptions, deps: SignBlobDeps): Promi
     throw new SealError('usage', '--output-signature and --bundle name the same file');
   }
 
+  if (opts.key === undefined) return signBlobKeyless(opts, deps, resolve);
+
   const signer = await loadPrivateKey(opts.key, deps.getPassword, { env: opts.env });
   const input: Input = opts.file === '-' ? { stream: deps.stdin, name: 'stdin' } : { path: resolve(opts.file), name: opts.file };
   const signed = await signInput(signer, input, { wantDigest: opts.bundle !== undefined, signal: deps.signal });
@@ -74,4 +81,38 @@ export async function signBlob(opts: SignBlobOptions, deps: SignBlobDeps): Promi
     await deps.writeStdout(opts.b64 ? `${sigOut as string}\n` : sigOut);
   }
   return { signature: signed.signature, size: signed.size, ...(bundle ? { bundle } : {}) };
+}
+
+// Keyless: the library signs the bytes themselves, so the file is read whole (see docs/keyless.md).
+async function signBlobKeyless(opts: SignBlobOptions, deps: SignBlobDeps, resolve: (p: string) => string): Promise<SignBlobResult> {
+  if (opts.keyless === undefined) {
+    throw new SealError('usage', 'sign-blob needs --key, or an identity token for keyless signing');
+  }
+  if (opts.bundle === undefined) {
+    throw new SealError('usage', 'keyless sign-blob needs --bundle (the certificate and log entry live in the bundle)', {
+      hint: 'add --bundle FILE.sigstore.json',
+    });
+  }
+  const data = opts.file === '-' ? await readStream(deps.stdin) : await readFile(resolve(opts.file)).catch((e: unknown) => {
+    throw fileError(e, opts.file);
+  });
+  const { keylessMessageBundle } = await import('../sigstore/keyless.ts');
+  const started = Date.now();
+  const bytes = await keylessMessageBundle(data, opts.keyless);
+  deps.log.debug(`keyless signature for ${data.length} bytes in ${Date.now() - started} ms`);
+  const bundle = JSON.parse(Buffer.from(bytes).toString('utf8')) as { messageSignature: { signature: string } };
+  await writeFileAtomic(resolve(opts.bundle), Buffer.concat([bytes, Buffer.from('\n')]), { mode: 0o644, overwrite: opts.force });
+  deps.log.info(`Wrote bundle to ${opts.bundle}`);
+  const signature = Buffer.from(bundle.messageSignature.signature, 'base64');
+  if (opts.outputSignature !== undefined) {
+    await writeFileAtomic(resolve(opts.outputSignature), opts.b64 ? toBase64(signature) : signature, { mode: 0o644, overwrite: opts.force });
+    deps.log.info(`Wrote signature to ${opts.outputSignature}`);
+  }
+  return { signature, size: data.length, bundle };
+}
+
+async function readStream(stream: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c));
+  return Buffer.concat(chunks);
 }

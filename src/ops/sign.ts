@@ -6,6 +6,7 @@ import { attachBundle } from '../cosign/referrer-bundles.ts';
 import { buildSimpleSigningPayload } from '../cosign/simple-signing.ts';
 import { buildSignStatement } from '../cosign/sign-statement.ts';
 import type { Signer } from '../crypto/types.ts';
+import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, INTOTO_PAYLOAD_TYPE, SIMPLESIGNING_MEDIA_TYPE } from '../oci/cosign-layout.ts';
 import { sha256Digest } from '../oci/digest.ts';
@@ -25,6 +26,11 @@ export interface SignImagesOptions {
   /** Images processed at once (default 4). */
   concurrency?: number;
   now?: Date;
+  /**
+   * Makes the bundle for an in-toto statement (format bundle), e.g. keyless signing. Default: a
+   * DSSE bundle signed with `signer`.
+   */
+  makeBundle?: (statement: Uint8Array) => Promise<Uint8Array>;
 }
 
 export interface SignedManifest {
@@ -35,7 +41,11 @@ export interface SignedManifest {
   location: string;
 }
 
-export async function signImages(opts: SignImagesOptions, signer: Signer, log: Log): Promise<SignedManifest[]> {
+/** `signer` may be undefined only with `makeBundle` and format bundle. */
+export async function signImages(opts: SignImagesOptions, signer: Signer | undefined, log: Log): Promise<SignedManifest[]> {
+  if (signer === undefined && (opts.format !== 'bundle' || opts.makeBundle === undefined)) {
+    throw new SealError('usage', 'keyless signing needs --format bundle for now', { hint: 'add --format bundle, or sign with --key' });
+  }
   const perImage = await mapPool(opts.images, opts.concurrency ?? 4, async (input) => {
     const img = await openImage(input, opts.store, log);
     const targets: Descriptor[] = [img.descriptor];
@@ -52,14 +62,14 @@ async function signOne(
   target: Descriptor,
   input: string,
   opts: SignImagesOptions,
-  signer: Signer,
+  signer: Signer | undefined,
   log: Log,
 ): Promise<SignedManifest> {
   const store = img.attachStore;
   const write = { log, signal: opts.store.signal };
   if (opts.format === 'legacy') {
     const payload = buildSimpleSigningPayload(repositoryName(img.ref), target.digest, opts.annotations);
-    const sig = await signer.sign(payload);
+    const sig = await signer!.sign(payload);
     const layer: Descriptor = {
       mediaType: SIMPLESIGNING_MEDIA_TYPE,
       size: payload.length,
@@ -71,7 +81,7 @@ async function signOne(
     return { image: input, digest: target.digest, format: 'legacy', location: `${store.name}:${tag}` };
   }
   const statement = buildSignStatement(target.digest, opts.annotations);
-  const bundle = await signDsseBundle(signer, statement, INTOTO_PAYLOAD_TYPE);
+  const bundle = opts.makeBundle ? await opts.makeBundle(statement) : await signDsseBundle(signer!, statement, INTOTO_PAYLOAD_TYPE);
   log.info(`Pushing signature bundle for ${target.digest} to ${store.name} as a referrer`);
   const desc = await attachBundle(store, target, bundle, { predicateType: COSIGN_SIGN_PREDICATE, now: opts.now }, write);
   return { image: input, digest: target.digest, format: 'bundle', location: `${store.name}@${desc.digest}` };

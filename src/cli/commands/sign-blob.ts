@@ -1,37 +1,50 @@
 import type { Argv } from 'yargs';
+import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
+import { keylessFromArgs, keylessOptions } from '../options/key.ts';
 import { write } from '../output.ts';
 
 // Not `export default defineCommand(...)`: tsc 5.9 then leaves the dynamic import paths in this file
 // as .ts in dist/ (rewriteRelativeImportExtensions skips the whole file), and the built CLI breaks.
 const command = defineCommand({
   command: 'sign-blob <file>',
-  describe: 'Sign a file (or stdin) with a key: a base64 signature and/or a Sigstore bundle',
+  describe: 'Sign a file (or stdin) with a key or keylessly: a base64 signature and/or a Sigstore bundle',
   builder: (y: Argv) =>
-    y
-      .positional('file', { type: 'string', describe: 'The file to sign, or - for stdin' })
-      .option('key', {
-        alias: 'k',
-        type: 'string',
-        demandOption: 'pass --key with a private key (cosign.key, a PEM file or env://VAR)',
-        describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR',
-      })
-      .option('bundle', { type: 'string', describe: 'Write a Sigstore bundle v0.3 (JSON) to this file' })
-      .option('output-signature', { alias: 'output', type: 'string', describe: 'Write the signature to this file (base64, no newline)' })
-      .option('b64', { type: 'boolean', default: true, describe: 'Base64-encode the signature; --no-b64 writes raw DER' })
-      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite existing output files' }),
+    keylessOptions(
+      y
+        .positional('file', { type: 'string', describe: 'The file to sign, or - for stdin' })
+        .option('key', {
+          alias: 'k',
+          type: 'string',
+          describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR; without it, signs keylessly (docs/keyless.md)',
+        })
+        .option('bundle', { type: 'string', describe: 'Write a Sigstore bundle v0.3 (JSON) to this file (required when keyless)' })
+        .option('output-signature', { alias: 'output', type: 'string', describe: 'Write the signature to this file (base64, no newline)' })
+        .option('b64', { type: 'boolean', default: true, describe: 'Base64-encode the signature; --no-b64 writes raw DER' })
+        .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite existing output files' }),
+    ).option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Keyless: do not print the public transparency log notice' }),
   examples: [
     ['seal sign-blob --key cosign.key release.tar.gz > release.tar.gz.sig', 'Base64 signature on stdout'],
     ['seal sign-blob --key cosign.key --bundle release.sigstore.json release.tar.gz', 'A Sigstore bundle, as cosign v3 writes'],
     ['tar c dir | SEAL_PASSWORD=… seal sign-blob --key cosign.key --output-signature dir.sig -', 'Sign stdin'],
+    ['SIGSTORE_ID_TOKEN=$(cat token) seal sign-blob --bundle release.sigstore.json release.tar.gz', 'Keyless: Fulcio certificate + Rekor entry'],
   ],
   run: async (argv, ctx) => {
     const [{ signBlob }, { passwordProvider }] = await Promise.all([import('../../ops/sign-blob.ts'), import('../password.ts')]);
     // yargs reads a lone `-` as an empty string; it means stdin.
     const file = argv.file === '' ? '-' : (argv.file as string);
+    const needsBundle = () => {
+      if (argv.bundle === undefined) {
+        throw usageError('keyless sign-blob needs --bundle (the certificate and log entry live in the bundle)', {
+          hint: 'add --bundle FILE.sigstore.json',
+        });
+      }
+    };
+    const keyless = argv.key === undefined ? await keylessFromArgs(argv, ctx, 'sign-blob', needsBundle) : undefined;
     await signBlob(
       {
         key: argv.key,
+        ...(keyless ? { keyless } : {}),
         file,
         bundle: argv.bundle,
         outputSignature: argv['output-signature'],

@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { formatOption, signatureFormat } from '../options/format.ts';
-import { loadSigningKey, signingKeyOption } from '../options/key.ts';
+import { keylessFromArgs, keylessOptions, loadSigningKey } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 
@@ -10,18 +10,29 @@ export default defineCommand({
   command: 'sign <images..>',
   describe: 'Sign container images (legacy .sig tags or Sigstore bundle referrers)',
   builder: (y: Argv) =>
-    formatOption(registryOptions(signingKeyOption(y)))
+    keylessOptions(
+      formatOption(
+        registryOptions(
+          y.option('key', {
+            alias: 'k',
+            type: 'string',
+            describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR; without it, signs keylessly (docs/keyless.md)',
+          }),
+        ),
+      ),
+    )
       .positional('images', { type: 'string', array: true, describe: 'Image references: REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG]' })
       .option('annotations', { alias: 'a', type: 'string', describe: 'Signed annotation key=value (repeatable)' })
       .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'Also sign every manifest of an index' })
       .option('tlog-upload', { type: 'boolean', default: false, describe: 'Upload to a transparency log (not supported yet)' })
-      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip confirmations (seal never prompts when signing with a key)' })
+      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip confirmations; keyless: do not print the public transparency log notice' })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text', describe: 'json: print what was signed on stdout' })
       .option('concurrency', { type: 'number', default: 4, describe: 'Images signed at once' }),
   examples: [
     ['seal sign --key cosign.key registry.example.com/app:1.2', 'Sign the manifest that tag 1.2 points to now'],
     ['seal sign --key cosign.key -a git_sha=$SHA --format bundle IMAGE@sha256:…', 'cosign v3 format, with an annotation'],
     ['seal sign --key cosign.key -r oci:./layout:latest', 'Sign an index and every platform image in a local OCI layout'],
+    ['SIGSTORE_ID_TOKEN=$(cat token) seal sign --format bundle IMAGE@sha256:…', 'Keyless: Fulcio certificate + Rekor entry in the bundle'],
   ],
   run: async (argv, ctx) => {
     if (argv['tlog-upload']) {
@@ -30,7 +41,22 @@ export default defineCommand({
     const format = signatureFormat(argv, ctx);
     const { parseAnnotations } = await import('../../cosign/annotations.ts');
     const annotations = parseAnnotations(argv.annotations);
-    const signer = await loadSigningKey(argv.key, ctx);
+    let signer;
+    let makeBundle: ((statement: Uint8Array) => Promise<Uint8Array>) | undefined;
+    if (argv.key !== undefined) {
+      signer = await loadSigningKey(argv.key, ctx);
+    } else {
+      const keyless = await keylessFromArgs(argv, ctx, 'sign', () => {
+        if (format !== 'bundle') {
+          throw usageError('keyless signing needs --format bundle for now', { hint: 'add --format bundle, or sign with --key' });
+        }
+      });
+      const [{ keylessDsseBundle }, { INTOTO_PAYLOAD_TYPE }] = await Promise.all([
+        import('../../sigstore/keyless.ts'),
+        import('../../oci/cosign-layout.ts'),
+      ]);
+      makeBundle = (statement) => keylessDsseBundle(statement, INTOTO_PAYLOAD_TYPE, keyless);
+    }
     const { signImages } = await import('../../ops/sign.ts');
     const results = await signImages(
       {
@@ -40,6 +66,7 @@ export default defineCommand({
         format,
         store: toStoreOptions(argv, ctx),
         concurrency: argv.concurrency,
+        ...(makeBundle ? { makeBundle } : {}),
       },
       signer,
       ctx.log,
