@@ -1,6 +1,7 @@
 // sign-blob: signs a file (or stdin) with a key, reading it once in constant memory. Outputs:
 // the base64 signature on stdout (no output flag), `--output-signature` (base64 without newline,
 // as cosign writes it), and/or `--bundle` (a Sigstore bundle v0.3 with a messageSignature).
+// Without a key it signs keylessly (src/sigstore/keyless.ts): the bundle is then required.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadPrivateKey } from '../crypto/keys.ts';

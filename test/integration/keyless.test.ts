@@ -119,6 +119,25 @@ describe('seal sign-blob, keyless', () => {
     assert.equal((await verifyBlob(out, file)).code, 0);
   });
 
+  test('stdin (-) is signed keylessly too', async () => {
+    const out = path.join(stack.dir, 'stdin.sigstore.json');
+    const r = await runCli(['sign-blob', '--identity-token', token, ...services(), '--bundle', out, '-'], {
+      env: { SIGSTORE_ID_TOKEN: undefined },
+      input: await readFile(file),
+      timeoutMs: 60_000,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await verifyBlob(out, file)).code, 0);
+  });
+
+  test('a missing file fails (exit 1) before Fulcio is asked', async () => {
+    const before = stack.requests['/api/v2/signingCert'] ?? 0;
+    const r = await seal(['sign-blob', '--identity-token', token, ...services(), '--bundle', path.join(stack.dir, 'm.json'), path.join(stack.dir, 'nope')]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /not found/);
+    assert.equal(stack.requests['/api/v2/signingCert'] ?? 0, before);
+  });
+
   test('--identity-token naming a file, and --output-signature', async () => {
     const tokenFile = path.join(stack.dir, 'token.jwt');
     await writeFile(tokenFile, `${stack.mintToken('bob@example.com')}\n`);
