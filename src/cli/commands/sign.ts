@@ -6,7 +6,7 @@ import { keylessFromArgs, keylessOptions, loadSigningKey } from '../options/key.
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 
-export default defineCommand({
+const command = defineCommand({
   command: 'sign <images..>',
   describe: 'Sign container images (legacy .sig tags or Sigstore bundle referrers)',
   builder: (y: Argv) =>
@@ -74,3 +74,5 @@ export default defineCommand({
     if (argv.output === 'json') await writeJSON(ctx.stdout, results);
   },
 });
+
+export default command;
