@@ -1,11 +1,12 @@
-// The CLI entry: builds yargs from the command list, runs one command, and maps every failure
-// to one line on stderr and a documented exit code. The only caller of process.exit is bin/seal.js.
+// The CLI entry: runs one command, parsed by src/cli/fast-path.ts when the line is well formed,
+// else by yargs (help, completion, every usage error), and maps every failure to one line on
+// stderr and a documented exit code. The only caller of process.exit is bin/seal.js.
 import type { Argv } from 'yargs';
 import { SealError, messageOf } from '../errors.ts';
 import { version } from '../version.ts';
 import type { Args, SealCommand } from './command.ts';
 import { createContext, type CliContext, type ContextOverrides } from './context.ts';
-import { commands } from './commands/index.ts';
+import { loadAllCommands } from './commands/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 
 export async function main(args: string[], overrides: ContextOverrides = {}): Promise<number> {
@@ -13,7 +14,13 @@ export async function main(args: string[], overrides: ContextOverrides = {}): Pr
   const ctx = createContext({ ...overrides, verbose });
   let exitCode: number = EXIT.OK;
   try {
-    const { default: yargs } = await import('yargs');
+    const { tryFastPath } = await import('./fast-path.ts');
+    const fast = await tryFastPath(args);
+    if (fast) {
+      const code = await fast.command.run!(fast.argv, ctx);
+      return typeof code === 'number' ? code : EXIT.OK;
+    }
+    const [{ default: yargs }, commands] = await Promise.all([import('yargs'), loadAllCommands()]);
     const y = yargs(args)
       .scriptName('seal')
       .usage('seal <command> [options]\n\nSign, attest and verify container images and files; compatible with cosign.')

@@ -1,22 +1,30 @@
-// Every command, in the order `seal --help` lists them. Each module only declares flags; the
-// work lives in src/ops and is imported when the command runs.
+// Every command, in the order `seal --help` lists them, loaded on demand: a run loads only its
+// own command module (src/cli/fast-path.ts); help and error reporting load them all. Each module
+// only declares flags; the work lives in src/ops and is imported when the command runs.
 import type { SealCommand } from '../command.ts';
-import attach from './attach.ts';
-import attestBlob from './attest-blob.ts';
-import attest from './attest.ts';
-import clean from './clean.ts';
-import download from './download.ts';
-import generateKeyPair from './generate-key-pair.ts';
-import importKeyPair from './import-key-pair.ts';
-import publicKey from './public-key.ts';
-import report from './report.ts';
-import signBlob from './sign-blob.ts';
-import sign from './sign.ts';
-import tree from './tree.ts';
-import triangulate from './triangulate.ts';
-import verifyAttestation from './verify-attestation.ts';
-import verifyBlobAttestation from './verify-blob-attestation.ts';
-import verifyBlob from './verify-blob.ts';
-import verify from './verify.ts';
 
-export const commands: readonly SealCommand[] = [generateKeyPair, importKeyPair, publicKey, signBlob, verifyBlob, sign, verify, attest, verifyAttestation, attach, download, report, attestBlob, verifyBlobAttestation, tree, triangulate, clean];
+type Loader = () => Promise<{ default: SealCommand }>;
+
+export const commandLoaders: Readonly<Record<string, Loader>> = {
+  'generate-key-pair': () => import('./generate-key-pair.ts'),
+  'import-key-pair': () => import('./import-key-pair.ts'),
+  'public-key': () => import('./public-key.ts'),
+  'sign-blob': () => import('./sign-blob.ts'),
+  'verify-blob': () => import('./verify-blob.ts'),
+  sign: () => import('./sign.ts'),
+  verify: () => import('./verify.ts'),
+  attest: () => import('./attest.ts'),
+  'verify-attestation': () => import('./verify-attestation.ts'),
+  attach: () => import('./attach.ts'),
+  download: () => import('./download.ts'),
+  report: () => import('./report.ts'),
+  'attest-blob': () => import('./attest-blob.ts'),
+  'verify-blob-attestation': () => import('./verify-blob-attestation.ts'),
+  tree: () => import('./tree.ts'),
+  triangulate: () => import('./triangulate.ts'),
+  clean: () => import('./clean.ts'),
+};
+
+export async function loadAllCommands(): Promise<SealCommand[]> {
+  return Promise.all(Object.values(commandLoaders).map(async (load) => (await load()).default));
+}

@@ -1,0 +1,210 @@
+// Running a command without yargs. Importing yargs and building its parser costs more than the
+// rest of a small `seal verify-blob` (bench/startup.sh), so a well-formed command line is parsed
+// here, from the same builder declarations, and only its own command module is loaded. Anything
+// this parser is not sure about (help, completion, an unknown or malformed flag, a missing or
+// invalid value, a builder feature it does not know) returns undefined, and main.ts lets yargs
+// parse the line and produce its usual help or error: the fast path never decides an error.
+import type { Argv } from 'yargs';
+import type { Args, SealCommand } from './command.ts';
+import { commandLoaders } from './commands/index.ts';
+
+interface OptionSpec {
+  name: string;
+  type: 'string' | 'boolean' | 'number';
+  array: boolean;
+  choices?: readonly unknown[];
+  default?: unknown;
+  demand: boolean;
+  aliases: string[];
+}
+
+interface PositionalSpec {
+  name: string;
+  variadic: boolean;
+  required: boolean;
+}
+
+interface Declared {
+  options: Map<string, OptionSpec>;
+  /** Every accepted spelling (name, aliases) → option name. */
+  names: Map<string, string>;
+  conflicts: [string, string][];
+  unsupported: boolean;
+}
+
+const GLOBAL_OPTIONS: [string, Record<string, unknown>][] = [['verbose', { alias: 'd', type: 'boolean' }]];
+const BAIL = ['--help', '-h', '--version', '--get-yargs-completions', 'completion'];
+
+/** Records what a yargs builder declares, through a stand-in for the yargs instance. */
+function declare(builder: ((y: Argv) => Argv) | undefined): Declared {
+  const d: Declared = { options: new Map(), names: new Map(), conflicts: [], unsupported: false };
+  const addOption = (name: string, cfg: Record<string, unknown>) => {
+    const type = cfg.type ?? (cfg.boolean ? 'boolean' : cfg.number ? 'number' : 'string');
+    if (type !== 'string' && type !== 'boolean' && type !== 'number') d.unsupported = true;
+    if (cfg.coerce || cfg.nargs || cfg.count || cfg.implies || cfg.conflicts) d.unsupported = true;
+    const aliases = (cfg.alias === undefined ? [] : Array.isArray(cfg.alias) ? cfg.alias : [cfg.alias]).map(String);
+    d.options.set(name, {
+      name,
+      aliases,
+      type: type as OptionSpec['type'],
+      array: Boolean(cfg.array),
+      choices: cfg.choices as readonly unknown[] | undefined,
+      default: cfg.default,
+      demand: Boolean(cfg.demandOption),
+    });
+    for (const n of [name, ...aliases]) d.names.set(n, name);
+  };
+  for (const [name, cfg] of GLOBAL_OPTIONS) addOption(name, cfg);
+  const stub: Record<string, unknown> = new Proxy(
+    {},
+    {
+      get(_t, prop) {
+        if (prop === 'option' || prop === 'options') {
+          return (name: string, cfg: Record<string, unknown> = {}) => (addOption(name, cfg), stub);
+        }
+        if (prop === 'positional') return () => stub; // positionals come from the command string
+        if (prop === 'conflicts') return (a: string, b: string) => (d.conflicts.push([a, b]), stub);
+        if (prop === 'example' || prop === 'group' || prop === 'usage' || prop === 'epilogue') return () => stub;
+        d.unsupported = true;
+        return () => stub;
+      },
+    },
+  );
+  if (builder) builder(stub as unknown as Argv);
+  return d;
+}
+
+function positionalsOf(command: string): PositionalSpec[] {
+  return command
+    .split(/\s+/)
+    .slice(1)
+    .map((tok) => {
+      const m = /^([<[])([\w-]+)(\.\.)?[>\]]$/.exec(tok);
+      return m ? { name: m[2]!, variadic: Boolean(m[3]), required: m[1] === '<' } : undefined;
+    })
+    .filter((p): p is PositionalSpec => p !== undefined);
+}
+
+const camel = (s: string): string => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/** As yargs does: the value under the name, its camelCase form and every alias. */
+function setArg(argv: Args, name: string, value: unknown, aliases: readonly string[] = []): void {
+  for (const key of [name, ...aliases]) {
+    argv[key] = value;
+    argv[camel(key)] = value;
+  }
+}
+
+/** The command and parsed arguments, or undefined when yargs should handle the line. */
+export async function tryFastPath(args: readonly string[]): Promise<{ command: SealCommand; argv: Args } | undefined> {
+  if (args.length === 0 || args.some((a) => BAIL.includes(a))) return undefined;
+  const load = commandLoaders[args[0]!];
+  if (!load) return undefined;
+  let command = (await load()).default;
+  const path = [args[0]!];
+  let rest = args.slice(1);
+  if (command.subcommands) {
+    const sub = command.subcommands.find((c) => String(c.command).split(' ')[0] === rest[0]);
+    if (!sub) return undefined;
+    command = sub;
+    path.push(rest[0]!);
+    rest = rest.slice(1);
+  }
+  if (!command.run || Array.isArray(command.command)) return undefined;
+  const d = declare(command.builder);
+  if (d.unsupported) return undefined;
+  return parse(rest, d, positionalsOf(String(command.command)), path, command);
+}
+
+function parse(
+  rest: readonly string[],
+  d: Declared,
+  positionalSpecs: PositionalSpec[],
+  path: string[],
+  command: SealCommand,
+): { command: SealCommand; argv: Args } | undefined {
+  const values = new Map<string, unknown[]>();
+  const positionals: string[] = [];
+  const put = (name: string, value: unknown) => values.set(name, [...(values.get(name) ?? []), value]);
+  for (let i = 0; i < rest.length; i++) {
+    const tok = rest[i]!;
+    if (tok === '--') {
+      positionals.push(...rest.slice(i + 1));
+      break;
+    }
+    if (tok === '-' || !tok.startsWith('-')) {
+      positionals.push(tok);
+      continue;
+    }
+    let flag = tok.replace(/^--?/, '');
+    if (!tok.startsWith('--') && flag.length !== 1) return undefined; // -abc bundles: leave to yargs
+    let inline: string | undefined;
+    const eq = flag.indexOf('=');
+    if (eq >= 0) {
+      inline = flag.slice(eq + 1);
+      flag = flag.slice(0, eq);
+    }
+    let name = d.names.get(flag);
+    let negated = false;
+    if (!name && flag.startsWith('no-') && inline === undefined) {
+      name = d.names.get(flag.slice(3));
+      negated = true;
+    }
+    const spec = name ? d.options.get(name) : undefined;
+    if (!spec) return undefined;
+    if (spec.type === 'boolean') {
+      if (negated) put(spec.name, false);
+      else if (inline === undefined) put(spec.name, true);
+      else if (inline === 'true' || inline === 'false') put(spec.name, inline === 'true');
+      else return undefined;
+      continue;
+    }
+    if (negated) return undefined;
+    let value = inline;
+    if (value === undefined) {
+      const next = rest[i + 1];
+      if (next === undefined || (next.startsWith('-') && next !== '-')) return undefined;
+      value = next;
+      i++;
+    }
+    if (spec.type === 'number') {
+      const n = Number(value);
+      if (value.trim() === '' || !Number.isFinite(n)) return undefined;
+      put(spec.name, n);
+    } else {
+      put(spec.name, value);
+    }
+  }
+
+  const argv: Args = { _: [...path], $0: 'seal' };
+  for (const spec of d.options.values()) {
+    const got = values.get(spec.name);
+    if (got === undefined) {
+      if (spec.demand) return undefined;
+      if (spec.default !== undefined) setArg(argv, spec.name, spec.default, spec.aliases);
+      continue;
+    }
+    // yargs: an option given twice becomes an array; a boolean given twice keeps the last.
+    const value = spec.array || (got.length > 1 && spec.type !== 'boolean') ? got : got[got.length - 1];
+    const list = Array.isArray(value) ? value : [value];
+    if (spec.choices && list.some((v) => !spec.choices!.includes(v))) return undefined;
+    setArg(argv, spec.name, value, spec.aliases);
+  }
+  for (const [a, b] of d.conflicts) if (values.has(a) && values.has(b)) return undefined;
+
+  let p = 0;
+  for (const spec of positionalSpecs) {
+    if (spec.variadic) {
+      const taken = positionals.slice(p);
+      p = positionals.length;
+      if (spec.required && taken.length === 0) return undefined;
+      if (taken.length) setArg(argv, spec.name, taken);
+    } else if (p < positionals.length) {
+      setArg(argv, spec.name, positionals[p++]);
+    } else if (spec.required) {
+      return undefined;
+    }
+  }
+  if (p < positionals.length) return undefined; // extra arguments: yargs says what is wrong
+  return { command, argv };
+}
