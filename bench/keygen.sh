@@ -7,13 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/node.sh
 RUNS=${1:-10}
-W=$(mktemp -d "${BENCH_DIR:-/tmp}/seal-bench-keygen.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-mkdir -p "$W/seal/bin"
-cp bin/seal.js "$W/seal/bin/" && cp package.json "$W/seal/" && ln -s "$PWD/node_modules" "$W/seal/node_modules"
-npx tsc -p tsconfig.build.json --outDir "$W/seal/dist" >/dev/null 2>&1 || true
-[ -f "$W/seal/dist/cli/main.js" ] || { echo "build failed" >&2; exit 1; }
-SEAL="node $W/seal/bin/seal.js"
+. bench/lib.sh
+bench_setup keygen
 BARE='const c=require("node:crypto");c.scryptSync("pw",c.randomBytes(32),32,{N:65536,r:8,p:1,maxmem:256*1024*1024})'
 
 now() { date +%s%N; }

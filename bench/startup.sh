@@ -7,17 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/node.sh
 RUNS=${1:-20}
-W=$(mktemp -d "${BENCH_DIR:-/tmp}/seal-bench-startup.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-mkdir -p "$W/seal/bin"
-cp bin/seal.js "$W/seal/bin/" && cp package.json "$W/seal/" && ln -s "$PWD/node_modules" "$W/seal/node_modules"
-npx tsc -p tsconfig.build.json --outDir "$W/seal/dist" >/dev/null 2>&1 || true
-[ -f "$W/seal/dist/cli/main.js" ] || { echo "build failed" >&2; exit 1; }
-SEAL="node $W/seal/bin/seal.js"
+. bench/lib.sh
+bench_setup startup
 
 echo 'a small release file' >"$W/small.txt"
-openssl ecparam -name prime256v1 -genkey -noout -out "$W/key.pem" 2>/dev/null
-openssl pkey -in "$W/key.pem" -pubout -out "$W/key.pub" 2>/dev/null
+bench_key
 openssl dgst -sha256 -sign "$W/key.pem" -out "$W/small.sig" "$W/small.txt"
 SEAL_PASSWORD=x $SEAL sign-blob --key "$W/key.pem" --bundle "$W/small.json" "$W/small.txt" 2>/dev/null
 

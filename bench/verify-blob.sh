@@ -8,19 +8,11 @@ cd "$(dirname "$0")/.."
 . scripts/node.sh
 SIZE_MIB=${1:-1024}
 RUNS=${2:-5}
-W=$(mktemp -d "${BENCH_DIR:-/tmp}/seal-bench-verify.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-
-# A private build, so the bench neither needs nor disturbs the shared dist/.
-mkdir -p "$W/seal/bin"
-cp bin/seal.js "$W/seal/bin/" && cp package.json "$W/seal/" && ln -s "$PWD/node_modules" "$W/seal/node_modules"
-npx tsc -p tsconfig.build.json --outDir "$W/seal/dist" >/dev/null 2>&1 || true
-[ -f "$W/seal/dist/cli/main.js" ] || { echo "build failed" >&2; exit 1; }
-SEAL="node $W/seal/bin/seal.js"
+. bench/lib.sh
+bench_setup verify
 
 head -c $((SIZE_MIB * 1048576)) /dev/urandom >"$W/blob"
-openssl ecparam -name prime256v1 -genkey -noout -out "$W/key.pem" 2>/dev/null
-openssl pkey -in "$W/key.pem" -pubout -out "$W/key.pub" 2>/dev/null
+bench_key
 cat "$W/blob" >/dev/null # page cache: both sides read from memory
 
 now() { date +%s%N; }

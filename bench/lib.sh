@@ -1,0 +1,17 @@
+# Sourced by the bench/*.sh scripts. `bench_setup NAME` makes the scratch dir $W (removed on exit)
+# and a private build of seal in it, so a bench neither needs nor disturbs the shared dist/; $SEAL
+# runs that build. `bench_key` writes an unencrypted P-256 $W/key.pem and $W/key.pub with openssl.
+bench_setup() {
+  W=$(mktemp -d "${BENCH_DIR:-/tmp}/seal-bench-$1.XXXXXX")
+  trap 'rm -rf "$W"' EXIT
+  mkdir -p "$W/seal/bin"
+  cp bin/seal.js "$W/seal/bin/" && cp package.json "$W/seal/" && ln -s "$PWD/node_modules" "$W/seal/node_modules"
+  npx tsc -p tsconfig.build.json --outDir "$W/seal/dist" >/dev/null 2>&1 || true
+  [ -f "$W/seal/dist/cli/main.js" ] || { echo "build failed" >&2; exit 1; }
+  SEAL="node $W/seal/bin/seal.js"
+}
+
+bench_key() {
+  openssl ecparam -name prime256v1 -genkey -noout -out "$W/key.pem" 2>/dev/null
+  openssl pkey -in "$W/key.pem" -pubout -out "$W/key.pub" 2>/dev/null
+}
