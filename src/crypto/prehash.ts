@@ -7,10 +7,12 @@ import type { HashAlgorithm, KeyAlgorithm } from './types.ts';
 
 
 // DER prefix of DigestInfo { AlgorithmIdentifier(hash, NULL), OCTET STRING(len) }.
-const DIGEST_INFO: Readonly<Record<HashAlgorithm, Buffer>> = {
+const DIGEST_INFO: Readonly<Record<string, Buffer>> = {
   sha256: Buffer.from('3031300d060960864801650304020105000420', 'hex'),
   sha384: Buffer.from('3041300d060960864801650304020205000430', 'hex'),
   sha512: Buffer.from('3051300d060960864801650304020305000440', 'hex'),
+  'sha3-256': Buffer.from('3031300d060960864801650304020805000420', 'hex'),
+  'sha3-384': Buffer.from('3041300d060960864801650304020905000430', 'hex'),
 };
 
 export const DIGEST_BYTES: Readonly<Record<HashAlgorithm, number>> = { sha256: 32, sha384: 48, sha512: 64 };
@@ -60,25 +62,50 @@ export async function verifyDigest(
   digest: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
-  if (digest.length !== DIGEST_BYTES[hash]) return false;
-  if (alg === 'rsa') {
+  if (digest.length !== DIGEST_BYTES[hash] || alg === 'ed25519') return false;
+  const nist = alg === 'rsa' ? undefined : await import('@noble/curves/nist.js');
+  return verifyDigestWith(nist, key, hash, digest, signature) ?? false;
+}
+
+export type NistCurves = typeof import('@noble/curves/nist.js');
+const CURVE_OF: Readonly<Record<string, { name: 'p256' | 'p384' | 'p521'; size: number }>> = {
+  prime256v1: { name: 'p256', size: 32 },
+  secp384r1: { name: 'p384', size: 48 },
+  secp521r1: { name: 'p521', size: 66 },
+};
+
+/**
+ * The synchronous core, for callers that must answer synchronously (the Sigstore verifier's
+ * SignatureContent) and so load the curves up front. ECDSA (DER) or RSA PKCS#1 v1.5 over
+ * `digest`; false for a wrong or malformed signature; undefined for a key type or curve that
+ * cannot be checked from a digest (or ECDSA without `nist`).
+ */
+export function verifyDigestWith(
+  nist: NistCurves | undefined,
+  key: KeyObject,
+  hash: string,
+  digest: Uint8Array,
+  signature: Uint8Array,
+): boolean | undefined {
+  if (key.asymmetricKeyType === 'rsa') {
+    const prefix = DIGEST_INFO[hash];
+    if (!prefix) return undefined;
     let recovered: Buffer;
     try {
       recovered = publicDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, signature);
     } catch {
       return false;
     }
-    const expected = Buffer.concat([DIGEST_INFO[hash], digest]);
+    const expected = Buffer.concat([prefix, digest]);
     return recovered.length === expected.length && timingSafeEqual(recovered, expected);
   }
-  if (alg === 'ed25519') return false;
-  const c = await curve(alg);
+  const curveInfo = key.asymmetricKeyType === 'ec' ? CURVE_OF[String(key.asymmetricKeyDetails?.namedCurve)] : undefined;
+  if (!curveInfo || !nist) return undefined;
   const jwk = key.export({ format: 'jwk' });
-  const size = COORD_BYTES[alg];
-  const point = Buffer.concat([Buffer.from([4]), jwkBytes(jwk.x, size), jwkBytes(jwk.y, size)]);
+  const point = Buffer.concat([Buffer.from([4]), jwkBytes(jwk.x, curveInfo.size), jwkBytes(jwk.y, curveInfo.size)]);
   try {
     // lowS: false: Go and OpenSSL produce high-S signatures half the time.
-    return c.verify(signature, digest, point, { prehash: false, format: 'der', lowS: false });
+    return nist[curveInfo.name].verify(signature, digest, point, { prehash: false, format: 'der', lowS: false });
   } catch {
     return false;
   }
