@@ -1,25 +1,19 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
+import { identityOptions } from '../options/trust.ts';
 
-// Not `export default defineCommand(...)`: tsc 5.9 then leaves the dynamic import paths in this file
-// as .ts in dist/ (rewriteRelativeImportExtensions skips the whole file), and the built CLI breaks.
 const command = defineCommand({
   command: 'verify-blob <file>',
   describe: 'Verify a file (or stdin, or a sha256 digest) against a signature or a Sigstore bundle',
   builder: (y: Argv) =>
-    y
+    // Keyless bundles: identity and issuer match the WHOLE value (anchored; docs/trusted-root.md).
+    identityOptions(y)
       .positional('file', { type: 'string', describe: 'The file, - for stdin, or sha256:<hex> to verify a digest without the file' })
       .option('key', {
         alias: 'k',
         type: 'string',
         describe: 'Public key: PKIX PEM (cosign.pub), PKCS#1 RSA PEM, certificate PEM, DER, or env://VAR (keyless bundles: the --certificate-* flags instead)',
       })
-      // Keyless (Fulcio certificate) bundles: identity and issuer match the WHOLE value (anchored; docs/trusted-root.md).
-      .option('certificate-identity', { type: 'string', describe: 'Keyless, --bundle only: the exact certificate identity (SAN: email or URI)' })
-      .option('certificate-identity-regexp', { type: 'string', describe: 'Keyless: a regexp the whole identity must match' })
-      .option('certificate-oidc-issuer', { type: 'string', describe: 'Keyless: the exact OIDC issuer, e.g. https://token.actions.githubusercontent.com' })
-      .option('certificate-oidc-issuer-regexp', { type: 'string', describe: 'Keyless: a regexp the whole OIDC issuer must match' })
-      .option('trusted-root', { type: 'string', describe: 'trusted_root.json to verify --bundle against (default: the production root embedded in seal, a snapshot)' })
       .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: "--bundle: skip the bundle's transparency log entries" })
       .option('signature', { type: 'string', describe: 'Signature file (base64 or raw DER), or the base64 signature itself' })
       .option('bundle', { type: 'string', describe: 'Sigstore bundle file (as written by sign-blob --bundle or cosign)' })

@@ -7,21 +7,26 @@ import type { Args } from '../command.ts';
 import type { CliContext } from '../context.ts';
 import { loadVerifyingKey } from './key.ts';
 
-export const trustOptions = (y: Argv): Argv =>
+/** Keyless signer flags: identity and issuer (exact or anchored regexp) and the trusted root. */
+export const identityOptions = (y: Argv): Argv =>
   y
-    .option('key', {
-      alias: 'k',
-      type: 'string',
-      describe: 'Public key: PKIX PEM (cosign.pub), PKCS#1 RSA PEM, certificate PEM, or env://VAR',
-    })
     .option('certificate-identity', { type: 'string', describe: 'Keyless: the exact signer identity (certificate SAN: email or URI)' })
     .option('certificate-identity-regexp', { type: 'string', describe: 'Keyless: a regexp the whole identity must match' })
-    .option('certificate-oidc-issuer', { type: 'string', describe: 'Keyless: the exact OIDC issuer' })
+    .option('certificate-oidc-issuer', { type: 'string', describe: 'Keyless: the exact OIDC issuer, e.g. https://token.actions.githubusercontent.com' })
     .option('certificate-oidc-issuer-regexp', { type: 'string', describe: 'Keyless: a regexp the whole issuer must match' })
     .option('trusted-root', {
       type: 'string',
-      describe: 'Keyless: trusted_root.json (offline); default: the production root embedded in seal (a snapshot)',
+      describe: 'trusted_root.json to verify against, offline (default: the production root embedded in seal, a snapshot)',
     });
+
+export const trustOptions = (y: Argv): Argv =>
+  identityOptions(
+    y.option('key', {
+      alias: 'k',
+      type: 'string',
+      describe: 'Public key: PKIX PEM (cosign.pub), PKCS#1 RSA PEM, certificate PEM, or env://VAR',
+    }),
+  );
 
 export async function loadTrustPolicy(argv: Args, ctx: CliContext): Promise<TrustPolicy> {
   const identity = argv['certificate-identity'] ?? argv['certificate-identity-regexp'];
