@@ -8,6 +8,7 @@ import { signDsseBundle } from '../cosign/key-bundle.ts';
 import { appendLegacyLayer, readLegacyLayers } from '../cosign/legacy.ts';
 import { attachBundle, readBundles } from '../cosign/referrer-bundles.ts';
 import type { Signer } from '../crypto/types.ts';
+import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
 import { sha256Digest } from '../oci/digest.ts';
@@ -28,6 +29,8 @@ export interface AttestOptions {
   scanStarted?: string;
   scanFinished?: string;
   now?: Date;
+  /** Keyless (bundle format): makes the signed bundle for the statement; no key is loaded. */
+  makeBundle?: (statement: Uint8Array) => Promise<Uint8Array>;
 }
 
 export interface AttestResult {
@@ -65,7 +68,7 @@ export async function attestImage(opts: AttestOptions, loadSigner: () => Promise
   if (vulnNote) log.info(vulnNote);
   if (built.vuln?.timeSource === 'now') log.warn('the scan time is the time of attesting; pass --scan-finished to record when the scan ran');
 
-  const signer = await loadSigner();
+  const signer = opts.makeBundle ? undefined : await loadSigner();
   const img = await openImage(opts.image, opts.store, log);
   const store = img.attachStore;
   const write = { log, signal: opts.store.signal };
@@ -73,6 +76,7 @@ export async function attestImage(opts: AttestOptions, loadSigner: () => Promise
   const { predicateType } = built;
 
   if (opts.format === 'legacy') {
+    if (!signer) throw new SealError('usage', 'keyless attestations need --format bundle for now');
     const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'legacy' });
     const { bytes: envelope } = await signEnvelope(statement, INTOTO_PAYLOAD_TYPE, signer);
     const layer = {
@@ -91,7 +95,7 @@ export async function attestImage(opts: AttestOptions, loadSigner: () => Promise
   }
 
   const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'bundle' });
-  const bundle = await signDsseBundle(signer, statement, INTOTO_PAYLOAD_TYPE);
+  const bundle = opts.makeBundle ? await opts.makeBundle(statement) : await signDsseBundle(signer!, statement, INTOTO_PAYLOAD_TYPE);
   log.info(`Pushing attestation bundle (${predicateType}) for ${img.digest} to ${store.name} as a referrer`);
   const desc = await attachBundle(store, img.descriptor, bundle, { predicateType, now }, write);
   let replaced = 0;

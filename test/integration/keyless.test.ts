@@ -188,6 +188,26 @@ describe('seal sign, keyless, on an OCI layout', () => {
   });
 });
 
+describe('seal attest, keyless, on an OCI layout', () => {
+  test('a vuln attestation in bundle format verifies by identity and passes the gate; another identity is ignored', async () => {
+    const img = await makeImageLayout(path.join(stack.dir, 'attest-image'));
+    const ref = `oci:${img.dir}:latest`;
+    const scan = new URL('../fixtures/grype/alpine-one-high.json', import.meta.url).pathname;
+    const a = await seal(['attest', '--identity-token', token, ...services(), '--format', 'bundle', '--type', 'vuln', '--predicate', scan, ref]);
+    assert.equal(a.code, 0, a.stderr);
+    noLeak(a, token);
+    const trust = ['--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath];
+    const ok = await seal(['verify-attestation', '--certificate-identity', EMAIL, ...trust, '--type', 'vuln', '--max-severity', 'high', ref]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout.trim().split('\n')[0]!).predicateType, 'https://cosign.sigstore.dev/attestation/vuln/v1');
+    const other = await seal(['verify-attestation', '--certificate-identity', 'mallory@example.com', ...trust, ref]);
+    assert.equal(other.code, 12, other.stderr);
+    const legacy = await seal(['attest', '--identity-token', token, ...services(), '--format', 'legacy', '--predicate', scan, ref]);
+    assert.equal(legacy.code, 2, legacy.stderr);
+    assert.match(legacy.stderr, /keyless attestations need --format bundle/);
+  });
+});
+
 describe('keyless errors', () => {
   test('sign-blob with no key and no token: exit 2 with a clear message', async () => {
     const r = await seal(['sign-blob', '--bundle', path.join(stack.dir, 'x.json'), file]);

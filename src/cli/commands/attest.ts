@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { formatOption, signatureFormat } from '../options/format.ts';
-import { loadSigningKey, signingKeyOption } from '../options/key.ts';
+import { keylessFromArgs, keylessOptions, loadSigningKey, optionalSigningKeyOption } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 import { readInput } from '../read-input.ts';
@@ -11,7 +11,7 @@ const command = defineCommand({
   command: 'attest <image>',
   describe: 'Attach a signed in-toto attestation (scan result, SBOM, provenance, ...) to an image',
   builder: (y: Argv) =>
-    formatOption(registryOptions(signingKeyOption(y)))
+    keylessOptions(formatOption(registryOptions(optionalSigningKeyOption(y))))
       .positional('image', { type: 'string', describe: 'Image reference' })
       .option('predicate', { type: 'string', demandOption: 'pass --predicate FILE (or - for stdin)', describe: 'Predicate file, or - for stdin' })
       .option('type', {
@@ -28,10 +28,21 @@ const command = defineCommand({
   examples: [
     ['grype IMAGE -o json > scan.json && seal attest --key cosign.key --predicate scan.json --type vuln IMAGE', 'Attest a grype scan'],
     ['seal attest --key cosign.key --predicate sbom.spdx.json --type spdxjson IMAGE', 'Attest an SPDX SBOM'],
+    ['SIGSTORE_ID_TOKEN=$(cat token) seal attest --format bundle --type vuln --predicate scan.json IMAGE', 'Keyless (Fulcio + Rekor)'],
   ],
   run: async (argv, ctx) => {
     if (argv['tlog-upload']) throw usageError('transparency log upload is not supported yet');
     const format = signatureFormat(argv, ctx);
+    let makeBundle: ((statement: Uint8Array) => Promise<Uint8Array>) | undefined;
+    if (argv.key === undefined) {
+      const keyless = await keylessFromArgs(argv, ctx, 'attest', () => {
+        if (format !== 'bundle') {
+          throw usageError('keyless attestations need --format bundle for now', { hint: 'add --format bundle, or attest with --key' });
+        }
+      });
+      const { keylessDsseBundle } = await import('../../sigstore/keyless.ts');
+      makeBundle = (statement) => keylessDsseBundle(statement, 'application/vnd.in-toto+json', keyless);
+    }
     const predicate = await readInput(argv.predicate, ctx, 'predicate file');
     ctx.log.info(`Using payload from: ${argv.predicate}`);
     const { attestImage } = await import('../../ops/attest.ts');
@@ -46,6 +57,7 @@ const command = defineCommand({
         store: toStoreOptions(argv, ctx),
         scanStarted: argv['scan-started'],
         scanFinished: argv['scan-finished'],
+        ...(makeBundle ? { makeBundle } : {}),
       },
       () => loadSigningKey(argv.key, ctx),
       ctx.log,

@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { formatOption, signatureFormat } from '../options/format.ts';
-import { keylessFromArgs, keylessOptions, loadSigningKey } from '../options/key.ts';
+import { keylessFromArgs, keylessOptions, loadSigningKey, optionalSigningKeyOption } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 
@@ -12,13 +12,7 @@ const command = defineCommand({
   builder: (y: Argv) =>
     keylessOptions(
       formatOption(
-        registryOptions(
-          y.option('key', {
-            alias: 'k',
-            type: 'string',
-            describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR; without it, signs keylessly (docs/keyless.md)',
-          }),
-        ),
+        registryOptions(optionalSigningKeyOption(y)),
       ),
     )
       .positional('images', { type: 'string', array: true, describe: 'Image references: REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG]' })

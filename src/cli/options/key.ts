@@ -14,6 +14,14 @@ export const signingKeyOption = (y: Argv): Argv =>
     describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR',
   });
 
+/** --key for commands that can also sign keylessly (with keylessOptions): not demanded. */
+export const optionalSigningKeyOption = (y: Argv): Argv =>
+  y.option('key', {
+    alias: 'k',
+    type: 'string',
+    describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR; without it, signs keylessly (docs/keyless.md)',
+  });
+
 export const verifyingKeyOption = (y: Argv): Argv =>
   y.option('key', {
     alias: 'k',
