@@ -11,17 +11,6 @@ RUNS=${1:-10}
 bench_setup keygen
 BARE='const c=require("node:crypto");c.scryptSync("pw",c.randomBytes(32),32,{N:65536,r:8,p:1,maxmem:256*1024*1024})'
 
-now() { date +%s%N; }
-time_cmd() {
-  local label=$1; shift
-  local t0 t1
-  t0=$(now)
-  "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
-  t1=$(now)
-  echo $(((t1 - t0) / 1000000)) >>"$W/t.$label"
-}
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-best() { sort -n | head -1; }
 
 export SEAL_PASSWORD=bench
 time_cmd warm $SEAL generate-key-pair --output-key-prefix "$W/warm"

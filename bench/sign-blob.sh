@@ -17,19 +17,6 @@ bench_key
 SEAL_PASSWORD=bench $SEAL import-key-pair --key "$W/key.pem" -o "$W/cosign" 2>/dev/null
 cat "$W/blob" >/dev/null # page cache: both sides read from memory
 
-now() { date +%s%N; }
-# run LABEL CMD...: appends "<ms> <peak RSS KiB>" to $W/LABEL
-run() {
-  local label=$1; shift
-  local t0 t1
-  t0=$(now)
-  SEAL_PASSWORD=bench /usr/bin/time -f %M -o "$W/rss" "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
-  t1=$(now)
-  echo "$(((t1 - t0) / 1000000)) $(tail -1 "$W/rss")" >>"$W/t.$label"
-}
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-best() { sort -n | head -1; }
-max_rss() { awk '$2>m{m=$2} END{print m}' "$1"; }
 
 run warmup $SEAL sign-blob --key "$W/key.pem" --output-signature "$W/w.sig" --force "$W/blob"
 for i in $(seq "$RUNS"); do

@@ -15,18 +15,6 @@ bench_key
 openssl dgst -sha256 -sign "$W/key.pem" -out "$W/small.sig" "$W/small.txt"
 SEAL_PASSWORD=x $SEAL sign-blob --key "$W/key.pem" --bundle "$W/small.json" "$W/small.txt" 2>/dev/null
 
-now() { date +%s%N; }
-# time_cmd LABEL CMD...: appends wall ms to $W/t.LABEL
-time_cmd() {
-  local label=$1; shift
-  local t0 t1
-  t0=$(now)
-  "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
-  t1=$(now)
-  echo $(((t1 - t0) / 1000000)) >>"$W/t.$label"
-}
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-best() { sort -n | head -1; }
 
 time_cmd warm $SEAL verify-blob --key "$W/key.pub" --signature "$W/small.sig" "$W/small.txt"
 time_cmd warm $SEAL verify-blob --key "$W/key.pub" --bundle "$W/small.json" "$W/small.txt"

@@ -15,19 +15,6 @@ head -c $((SIZE_MIB * 1048576)) /dev/urandom >"$W/blob"
 bench_key
 cat "$W/blob" >/dev/null # page cache: both sides read from memory
 
-now() { date +%s%N; }
-# run LABEL CMD...: appends "<ms> <peak RSS KiB>" to $W/LABEL
-run() {
-  local label=$1; shift
-  local t0 t1
-  t0=$(now)
-  SEAL_PASSWORD=bench /usr/bin/time -f %M -o "$W/rss" "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
-  t1=$(now)
-  echo "$(((t1 - t0) / 1000000)) $(tail -1 "$W/rss")" >>"$W/t.$label"
-}
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-best() { sort -n | head -1; }
-max_rss() { awk '$2>m{m=$2} END{print m}' "$1"; }
 
 openssl dgst -sha256 -sign "$W/key.pem" -out "$W/o.sig" "$W/blob"
 SEAL_PASSWORD=bench $SEAL sign-blob --key "$W/key.pem" --bundle "$W/s.json" "$W/blob" 2>/dev/null
