@@ -3,6 +3,7 @@
 import { openImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
 import { readBundles } from '../cosign/referrer-bundles.ts';
+import { matchingSubjects, parseStatement } from '../attest/statement.ts';
 import { checkSimpleSigningClaims } from '../cosign/simple-signing.ts';
 import { legacyLayerToBundle } from '../cosign/legacy-bundle.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
@@ -103,15 +104,12 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
       );
       r.checks.signature = true;
       r.checks.digest = true; // verifyBundle matched the statement subject against the digest
-      const statement = JSON.parse(Buffer.from(verified.payload ?? []).toString('utf8')) as {
-        predicateType?: string;
-        subject?: { digest?: { sha256?: string }; annotations?: Record<string, string> }[];
-      };
+      const statement = parseStatement(verified.payload ?? new Uint8Array(), 'verification');
       if (statement.predicateType !== COSIGN_SIGN_PREDICATE) {
         result.ignoredAttestations++;
         continue;
       }
-      const subject = statement.subject?.find((s) => s?.digest?.sha256 === digestHex(img.digest));
+      const subject = matchingSubjects(statement, { sha256: img.digest })[0];
       const missing = Object.entries(opts.annotations).filter(([k, v]) => subject?.annotations?.[k] !== v);
       r.checks.annotations = missing.length === 0;
       if (missing.length) throw new Error(`annotation ${missing[0]![0]}=${missing[0]![1]} required, not in the signed subject`);
