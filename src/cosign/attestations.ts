@@ -1,7 +1,7 @@
 // Every attestation attached to an image, in both storage formats, each verified with the given
 // key and checked to be about this image. Attestations that fail are kept with the reason, so
 // callers can say what they ignored.
-import { parseEnvelope, verifyEnvelope } from '../attest/dsse.ts';
+import { decodeEnvelopePayload, parseEnvelope, verifyEnvelope } from '../attest/dsse.ts';
 import { parseStatement, subjectMatches, type Statement } from '../attest/statement.ts';
 import { messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
@@ -59,6 +59,16 @@ export async function findAttestations(store: ImageStore, digest: string, log?: 
     out.push({ format: 'bundle', id: b.manifest.digest, claimedPredicateType: b.predicateType, bytes: b.bytes });
   }
   return out;
+}
+
+/**
+ * The statement inside a stored attestation, NOT verified: for listing and downloading only.
+ * Throws when the stored bytes are not an envelope or a DSSE bundle.
+ */
+export function unverifiedStatement(found: FoundAttestation): { predicateType?: string; predicate?: unknown } {
+  const json = JSON.parse(Buffer.from(found.bytes).toString('utf8')) as { dsseEnvelope?: unknown };
+  const env = parseEnvelope(JSON.stringify(found.format === 'bundle' ? json.dsseEnvelope : json));
+  return JSON.parse(Buffer.from(decodeEnvelopePayload(env)).toString('utf8')) as { predicateType?: string; predicate?: unknown };
 }
 
 export async function checkAttestation(found: FoundAttestation, digest: string, policy: TrustPolicy): Promise<CheckedAttestation> {

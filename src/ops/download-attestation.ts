@@ -1,20 +1,17 @@
 // seal download attestation: the stored attestations of an image, unverified, one JSON document
 // per line (envelopes for the legacy format, bundles for referrers), optionally by predicate type.
 import { resolvePredicateType } from '../attest/predicates.ts';
-import { parseEnvelope, decodeEnvelopePayload } from '../attest/dsse.ts';
-import { findAttestations } from '../cosign/attestations.ts';
+import { findAttestations, unverifiedStatement, type FoundAttestation } from '../cosign/attestations.ts';
 import { openImage } from '../cosign/image.ts';
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { StoreOptions } from '../oci/store.ts';
 
 /** The predicate type a stored attestation claims: the annotation, else the (unverified) statement. */
-function claimedType(format: 'legacy' | 'bundle', bytes: Uint8Array, annotation?: string): string | undefined {
-  if (annotation) return annotation;
+function claimedType(found: FoundAttestation): string | undefined {
+  if (found.claimedPredicateType) return found.claimedPredicateType;
   try {
-    const json = JSON.parse(Buffer.from(bytes).toString('utf8')) as { dsseEnvelope?: unknown };
-    const env = parseEnvelope(JSON.stringify(format === 'bundle' ? json.dsseEnvelope : json));
-    return (JSON.parse(Buffer.from(decodeEnvelopePayload(env)).toString('utf8')) as { predicateType?: string }).predicateType;
+    return unverifiedStatement(found).predicateType;
   } catch {
     return undefined;
   }
@@ -25,7 +22,7 @@ export async function downloadAttestations(image: string, predicateType: string 
   const wanted = predicateType ? resolvePredicateType(predicateType) : undefined;
   const found = await findAttestations(img.attachStore, img.digest, log);
   const lines = found
-    .filter((f) => !wanted || claimedType(f.format, f.bytes, f.claimedPredicateType) === wanted)
+    .filter((f) => !wanted || claimedType(f) === wanted)
     .map((f) => Buffer.from(f.bytes).toString('utf8').trim());
   if (lines.length === 0) {
     throw new SealError('no-signatures', wanted ? `no attestations with predicate type ${wanted} found for ${image}` : `no attestations found for ${image}`);

@@ -1,7 +1,6 @@
 // seal attach sbom / seal download sbom: cosign's `.sbom` tag (one layer, the exact SBOM bytes,
 // overwritten on attach), plus SBOMs carried in attestations (attest --type spdxjson|cyclonedx).
-import { decodeEnvelopePayload, parseEnvelope } from '../attest/dsse.ts';
-import { findAttestations } from '../cosign/attestations.ts';
+import { findAttestations, unverifiedStatement } from '../cosign/attestations.ts';
 import { childDescriptors, openImage, type ResolvedImage } from '../cosign/image.ts';
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
@@ -84,10 +83,7 @@ export async function downloadSbom(image: string, platform: string | undefined, 
     const predicateType = att.claimedPredicateType;
     if (!predicateType || !SBOM_PREDICATES[predicateType]) continue;
     try {
-      const json = JSON.parse(Buffer.from(att.bytes).toString('utf8')) as { dsseEnvelope?: unknown };
-      const env = parseEnvelope(JSON.stringify(att.format === 'bundle' ? json.dsseEnvelope : json));
-      const statement = JSON.parse(Buffer.from(decodeEnvelopePayload(env)).toString('utf8')) as { predicate?: unknown };
-      const predicate = statement.predicate;
+      const { predicate } = unverifiedStatement(att);
       const bytes = Buffer.from(typeof predicate === 'string' ? predicate : JSON.stringify(predicate, null, 2) + '\n');
       const mediaType = typeof predicate === 'string' ? 'text/spdx' : SBOM_PREDICATES[predicateType]!;
       return { bytes, mediaType, source: `the ${predicateType} attestation ${att.id} (unverified: use seal verify-attestation to check it)`, signed: false };

@@ -85,6 +85,14 @@ for (const format of ['legacy', 'bundle'] as const) {
       assert.deepEqual(types, ['https://cosign.sigstore.dev/attestation/vuln/v1', 'https://example.com/custom/v1']);
     });
 
+    test('download attestation lists the stored envelope or bundle, filtered by predicate type', async () => {
+      const all = await runCli(['download', 'attestation', '--predicate-type', 'vuln', ref]);
+      assert.equal(all.code, 0, all.stderr);
+      assert.equal(all.stdout.trim().split('\n').length, 1);
+      assert.ok(JSON.parse(all.stdout)[format === 'bundle' ? 'dsseEnvelope' : 'payloadType']);
+      assert.equal((await runCli(['download', 'attestation', '--predicate-type', 'spdxjson', ref])).code, 10);
+    });
+
     test('report shows findings by severity from the verified scan', async () => {
       const r = await runCli(['report', '--key', pub, '--format', 'json', ref]);
       assert.equal(r.code, 0, r.stderr);
