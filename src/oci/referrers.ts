@@ -7,12 +7,17 @@ import { updateTaggedList } from './safe-update.ts';
 import type { ImageStore } from './store.ts';
 import type { Descriptor, FetchedManifest, ImageIndex, ImageManifest } from './types.ts';
 
-function parseIndex(doc: FetchedManifest): ImageIndex | null {
+/**
+ * The descriptors a fallback-tag document lists. Only an OCI index counts: `cosign copy` puts the
+ * image itself under the same `sha256-<hex>` tag.
+ */
+export function fallbackEntries(doc: FetchedManifest): Descriptor[] {
+  if (doc.mediaType !== OCI_INDEX) return [];
   try {
     const json = JSON.parse(Buffer.from(doc.bytes).toString('utf8')) as ImageIndex;
-    return Array.isArray(json.manifests) ? json : null;
+    return Array.isArray(json.manifests) ? json.manifests : [];
   } catch {
-    return null;
+    return [];
   }
 }
 
@@ -24,8 +29,7 @@ export async function listReferrers(
 ): Promise<Descriptor[]> {
   const api = await store.referrers(digest, opts);
   const fallback = await store.getManifest(referrersFallbackTag(digest));
-  // `cosign copy` puts the image itself under the same tag: only an index counts.
-  const fromTag = fallback && fallback.mediaType === OCI_INDEX ? (parseIndex(fallback)?.manifests ?? []) : [];
+  const fromTag = fallback ? fallbackEntries(fallback) : [];
   const all = new Map<string, Descriptor>();
   for (const d of [...(api ?? []), ...fromTag]) {
     if (opts.artifactType && d.artifactType !== opts.artifactType) continue;
@@ -69,7 +73,7 @@ export async function attachReferrer(
     store,
     {
       tag,
-      entriesOf: (doc) => (doc.mediaType === OCI_INDEX ? (parseIndex(doc)?.manifests ?? []) : []),
+      entriesOf: fallbackEntries,
       keyOf: (d) => d.digest,
       add: [desc],
       build: async (entries) => {
@@ -92,7 +96,7 @@ export async function detachReferrer(store: ImageStore, subjectDigest: string, d
     store,
     {
       tag,
-      entriesOf: (doc) => parseIndex(doc)?.manifests ?? [],
+      entriesOf: fallbackEntries,
       keyOf: (d) => d.digest,
       add: [],
       drop: (d) => d.digest === digest,

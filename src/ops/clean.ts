@@ -6,7 +6,7 @@ import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { attachmentTag, COSIGN_SIGN_PREDICATE, referrersFallbackTag, type AttachmentKind } from '../oci/cosign-layout.ts';
 import { OCI_INDEX } from '../oci/media-types.ts';
-import { detachReferrer } from '../oci/referrers.ts';
+import { detachReferrer, fallbackEntries } from '../oci/referrers.ts';
 import type { StoreOptions } from '../oci/store.ts';
 
 export type CleanType = 'signature' | 'attestation' | 'sbom' | 'all';
@@ -49,8 +49,7 @@ export async function cleanImage(image: string, type: CleanType, store: StoreOpt
     const fbTag = referrersFallbackTag(img.digest);
     const fb = await s.getManifest(fbTag);
     if (fb && fb.mediaType === OCI_INDEX && !protectedDigests.has(fb.digest)) {
-      const manifests = (JSON.parse(Buffer.from(fb.bytes).toString('utf8')) as { manifests?: unknown[] }).manifests ?? [];
-      if (manifests.length === 0) {
+      if (fallbackEntries(fb).length === 0) {
         await s.deleteTag(fbTag);
         removed.push(`${s.name}:${fbTag}`);
       }
