@@ -11,9 +11,9 @@ import { isValidTag, repositoryScope, type RegistryReference } from '../referenc
 import type { BlobInfo, ImageStore, PutManifestOptions, PutManifestResult, StoreOptions } from '../store.ts';
 import type { Descriptor, FetchedManifest } from '../types.ts';
 import { RegistryClient, type RegistryClientOptions } from './client.ts';
-import { parseErrorBody, responseError } from './errors.ts';
-import { BLOB_LIMIT, MANIFEST_LIMIT, type HttpResponse } from './http.ts';
-import { DEFAULT_RETRY_POLICY, retryDelay, sleep, type RetryPolicy } from './retry.ts';
+import { errorFor, parseErrorBody, responseError } from './errors.ts';
+import { BLOB_LIMIT, ERROR_BODY_LIMIT, MANIFEST_LIMIT, type HttpResponse } from './http.ts';
+import { DEFAULT_RETRY_POLICY, attemptsOf, backoffDelay, retryDelay, sleep, type RetryPolicy } from './retry.ts';
 import { isMidBodyError } from './transport.ts';
 import { fileBody, mountBlob, uploadChunked, uploadMonolithic, type UploadContext } from './upload.ts';
 
@@ -23,6 +23,9 @@ export interface RegistryStoreOptions extends StoreOptions, Pick<RegistryClientO
 }
 
 export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+
+/** Manifest refusals that a concurrent push of the same blob can cause for a moment. */
+const BLOB_RACE_CODES = new Set(['MANIFEST_BLOB_UNKNOWN', 'DIGEST_INVALID', 'BLOB_UNKNOWN']);
 
 /** The Link header's rel="next" target (RFC 8288), used by tag lists and referrers. */
 export function nextLink(header: string | null): string | undefined {
@@ -89,7 +92,11 @@ export class RegistryStore implements ImageStore {
   }
 
   async #error(res: HttpResponse, action: string): Promise<SealError> {
-    return responseError(res, { action, name: this.name, credentialsUsed: this.#client.credentialsUsed });
+    return responseError(res, this.#errorContext(action));
+  }
+
+  #errorContext(action: string) {
+    return { action, name: this.name, credentialsUsed: this.#client.credentialsUsed };
   }
 
   /**
@@ -191,15 +198,29 @@ export class RegistryStore implements ImageStore {
     const reference = opts.tag ?? digest;
     const headers: Record<string, string> = { 'content-type': mediaType };
     if (opts.ifMatch) headers['if-match'] = opts.ifMatch;
-    const res = await this.#client.request({
-      method: 'PUT',
-      path: this.#manifestPath(reference),
-      headers,
-      body: bytes,
-      scopes: this.#push,
-    });
-    if (res.status !== 201 && res.status !== 200 && res.status !== 202 && res.status !== 204) {
-      throw await this.#error(res, `pushing manifest ${reference}`);
+    const wait = this.#opts.sleep ?? sleep;
+    let res: HttpResponse;
+    for (let retry = 1; ; retry++) {
+      res = await this.#client.request({
+        method: 'PUT',
+        path: this.#manifestPath(reference),
+        headers,
+        body: bytes,
+        scopes: this.#push,
+      });
+      if (res.status === 201 || res.status === 200 || res.status === 202 || res.status === 204) break;
+      const text = res.status === 0 ? '' : await res.textPrefix(ERROR_BODY_LIMIT);
+      const errors = parseErrorBody(text);
+      // A blob we have just pushed can be briefly unreadable while another client writes the same
+      // blob (distribution rewrites the repository's link file in place: a reader sees it empty
+      // and answers DIGEST_INVALID or MANIFEST_BLOB_UNKNOWN). Our digests are computed, not
+      // trusted, so these answers are worth a few bounded retries.
+      const delay = res.status === 400 && errors.some((e) => BLOB_RACE_CODES.has(e.code)) && retry <= this.#retryPolicy.retries
+        ? backoffDelay(retry, this.#retryPolicy)
+        : null;
+      if (delay === null) throw errorFor(res.status, res.statusText, errors, text, this.#errorContext(`pushing manifest ${reference}`), Math.max(retry, attemptsOf(res)));
+      this.#client.log.debug(`${this.name}: manifest ${reference} refused (${errors.map((e) => e.code).join(', ')}); trying again in ${delay} ms`);
+      await wait(delay, this.#opts.signal);
     }
     res.discard();
     const stored = res.headers.get('docker-content-digest');

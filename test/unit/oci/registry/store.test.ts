@@ -97,7 +97,20 @@ describe('manifests', () => {
     const { s } = await store(() => ({ status: 412 }));
     await assert.rejects(s.putManifest(manifest, OCI_MANIFEST, { tag: 'x', ifMatch: '"old"' }), (e: unknown) => isSealError(e, 'conflict'));
     const { s: s2 } = await store(() => ({ status: 400, body: JSON.stringify({ errors: [{ code: 'MANIFEST_BLOB_UNKNOWN', message: 'blob unknown to registry' }] }) }));
-    await assert.rejects(s2.putManifest(manifest, OCI_MANIFEST, { tag: 'x' }), (e: unknown) => isSealError(e, 'registry') && e.code === 'MANIFEST_BLOB_UNKNOWN' && /pushing manifest x in reg\.test\/team\/app failed: 400.*MANIFEST_BLOB_UNKNOWN: blob unknown to registry/.test(e.message));
+    await assert.rejects(s2.putManifest(manifest, OCI_MANIFEST, { tag: 'x' }), (e: unknown) => isSealError(e, 'registry') && e.code === 'MANIFEST_BLOB_UNKNOWN' && /pushing manifest x in reg\.test\/team\/app failed: 400 \(gave up after 3 attempts\).*MANIFEST_BLOB_UNKNOWN: blob unknown to registry/.test(e.message));
+    const { s: s3, calls } = await store(() => ({ status: 400, body: JSON.stringify({ errors: [{ code: 'MANIFEST_INVALID' }] }) }));
+    await assert.rejects(s3.putManifest(manifest, OCI_MANIFEST, { tag: 'x' }), (e: unknown) => isSealError(e, 'registry') && e.code === 'MANIFEST_INVALID');
+    assert.equal(calls().length, 1, 'an invalid manifest is not sent again');
+  });
+
+  it('pushes again when a blob is briefly unreadable because another client is writing it', async () => {
+    // distribution rewrites a repository's blob link in place: a concurrent reader sees it empty.
+    let n = 0;
+    const race = JSON.stringify({ errors: [{ code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content' }, { code: 'MANIFEST_BLOB_UNKNOWN' }] });
+    const { s, calls } = await store(() => (++n <= 2 ? { status: 400, body: race } : { status: 201, headers: { 'docker-content-digest': MD } }));
+    assert.deepEqual(await s.putManifest(manifest, OCI_MANIFEST, { tag: 'x' }), { digest: MD });
+    assert.equal(calls().length, 3);
+    assert.deepEqual(calls().map((c) => c.method), ['PUT', 'PUT', 'PUT']);
   });
 
   it('refuses a registry that stored the manifest under another digest', async () => {
