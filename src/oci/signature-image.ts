@@ -26,13 +26,16 @@ export function signatureConfig(layers: Descriptor[]): Uint8Array {
   return Buffer.from(JSON.stringify(config));
 }
 
-/** Builds the manifest for these layers, keeping Docker media types when the existing image uses them. */
+/**
+ * Builds the manifest for these layers. An existing image keeps its media types (as cosign
+ * appends); a new one is OCI unless the store asks for Docker types (cosign-formats.md b.4).
+ */
 export async function buildSignatureImage(
   store: ImageStore,
   layers: Descriptor[],
   current: FetchedManifest | null,
 ): Promise<{ bytes: Uint8Array; mediaType: string }> {
-  const docker = current?.mediaType === DOCKER_MANIFEST;
+  const docker = current ? current.mediaType === DOCKER_MANIFEST : store.dockerMediaTypes === true;
   const configBytes = signatureConfig(layers);
   const config = await store.putBlob(configBytes);
   const mediaType = docker ? DOCKER_MANIFEST : OCI_MANIFEST;

@@ -2,6 +2,7 @@
 // layout directory (src/oci/layout.ts). Everything above this interface (signatures,
 // attestations, SBOMs, referrers) works the same on both.
 import type { Log } from '../log.ts';
+import type { TransferOptions } from '../progress.ts';
 import type { ImageReference } from './reference.ts';
 import type { FetchedManifest } from './types.ts';
 
@@ -37,6 +38,11 @@ export interface ImageStore {
    * ignore If-Match). Writers use it to skip the settle-and-recheck loop of safe-update.ts.
    */
   readonly atomicTagUpdates?: boolean;
+  /**
+   * New `.sig`/`.att`/`.sbom` images get Docker v2 media types instead of OCI ones, for registries
+   * that refuse OCI manifests (SEAL_DOCKER_MEDIA_TYPES / COSIGN_DOCKER_MEDIA_TYPES; set by openStore).
+   */
+  dockerMediaTypes?: boolean;
 
   /** A manifest or index by tag or digest, with its digest checked; null when it does not exist. */
   getManifest(reference: string): Promise<FetchedManifest | null>;
@@ -48,14 +54,16 @@ export interface ImageStore {
   listTags(): Promise<string[]>;
 
   hasBlob(digest: string): Promise<boolean>;
+  // Blob transfers take an optional onProgress (src/progress.ts): growing byte counts that end at
+  // the blob's size, also when the blob was already there.
   /** The whole blob, digest checked; refuses blobs larger than maxBytes (default 128 MiB). */
-  getBlob(digest: string, opts?: { maxBytes?: number }): Promise<Uint8Array>;
+  getBlob(digest: string, opts?: { maxBytes?: number } & TransferOptions): Promise<Uint8Array>;
   /** The blob as a stream; the digest is checked as it is read and the stream errors on mismatch. */
-  openBlob(digest: string): Promise<AsyncIterable<Uint8Array>>;
+  openBlob(digest: string, opts?: TransferOptions): Promise<AsyncIterable<Uint8Array>>;
   /** Uploads bytes unless the blob is already there. */
-  putBlob(data: Uint8Array): Promise<BlobInfo>;
+  putBlob(data: Uint8Array, opts?: TransferOptions): Promise<BlobInfo>;
   /** Uploads a file as a stream (chunked where the store supports it). */
-  putBlobFile(path: string, known?: BlobInfo): Promise<BlobInfo>;
+  putBlobFile(path: string, known?: BlobInfo, opts?: TransferOptions): Promise<BlobInfo>;
 
   /**
    * Descriptors of the manifests whose subject is `digest`, from the referrers API; null when the
@@ -82,10 +90,20 @@ export interface StoreOptions {
 }
 
 export async function openStore(ref: ImageReference, opts: StoreOptions): Promise<ImageStore> {
+  let store: ImageStore;
   if (ref.kind === 'layout') {
     const { LayoutStore } = await import('./layout.ts');
-    return LayoutStore.open(ref, opts);
+    store = await LayoutStore.open(ref, opts);
+  } else {
+    const { RegistryStore } = await import('./registry/store.ts');
+    store = await RegistryStore.open(ref, opts);
   }
-  const { RegistryStore } = await import('./registry/store.ts');
-  return RegistryStore.open(ref, opts);
+  if (wantsDockerMediaTypes(opts.env)) store.dockerMediaTypes = true;
+  return store;
+}
+
+/** SEAL_DOCKER_MEDIA_TYPES, else COSIGN_DOCKER_MEDIA_TYPES, read as a boolean as cosign does (1/true/yes). */
+export function wantsDockerMediaTypes(env: Readonly<Record<string, string | undefined>>): boolean {
+  const value = env.SEAL_DOCKER_MEDIA_TYPES ?? env.COSIGN_DOCKER_MEDIA_TYPES ?? '';
+  return /^(1|t|true|yes|on)$/i.test(value.trim());
 }

@@ -5,9 +5,9 @@ import { childDescriptors, openImage, type ResolvedImage } from '../cosign/image
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { attachmentTag } from '../oci/cosign-layout.ts';
-import { OCI_MANIFEST } from '../oci/media-types.ts';
 import { buildSignatureImage, layersOf } from '../oci/signature-image.ts';
 import type { StoreOptions } from '../oci/store.ts';
+import type { OnProgress } from '../progress.ts';
 import { detectSbom } from '../sbom/detect.ts';
 
 const SBOM_PREDICATES: Record<string, string> = {
@@ -26,6 +26,8 @@ export interface AttachSbomOptions {
   type?: string;
   inputFormat?: string;
   store: StoreOptions;
+  /** Bytes of the SBOM uploaded so far, and its size. */
+  onProgress?: OnProgress;
 }
 
 export async function attachSbom(opts: AttachSbomOptions, log: Log) {
@@ -33,12 +35,12 @@ export async function attachSbom(opts: AttachSbomOptions, log: Log) {
   for (const w of detected.warnings) log.warn(w);
   const img = await openImage(opts.image, opts.store, log);
   const store = img.attachStore;
-  const layer = await store.putBlob(opts.sbom);
+  const layer = await store.putBlob(opts.sbom, { onProgress: opts.onProgress });
   const tag = attachmentTag(img.digest, 'sbom');
   const doc = await buildSignatureImage(store, [{ mediaType: detected.mediaType, ...layer }], null);
   log.warn(SBOM_ATTACH_WARNING);
   log.info(`Uploading SBOM (${detected.type}, ${detected.mediaType}) for ${img.digest} to ${store.name}:${tag}`);
-  const put = await store.putManifest(doc.bytes, OCI_MANIFEST, { tag });
+  const put = await store.putManifest(doc.bytes, doc.mediaType, { tag });
   return { image: opts.image, digest: img.digest, tag: `${store.name}:${tag}`, manifest: put.digest, mediaType: detected.mediaType, type: detected.type };
 }
 
@@ -66,7 +68,14 @@ async function pickPlatform(img: ResolvedImage, platform: string | undefined, lo
   return match.digest;
 }
 
-export async function downloadSbom(image: string, platform: string | undefined, store: StoreOptions, log: Log): Promise<DownloadedSbom> {
+/** `onProgress` hears the bytes of an attached SBOM as they are downloaded. */
+export async function downloadSbom(
+  image: string,
+  platform: string | undefined,
+  store: StoreOptions,
+  log: Log,
+  onProgress?: OnProgress,
+): Promise<DownloadedSbom> {
   const img = await openImage(image, store, log);
   const digest = await pickPlatform(img, platform, log);
   const s = img.attachStore;
@@ -75,7 +84,7 @@ export async function downloadSbom(image: string, platform: string | undefined, 
   if (doc) {
     const layer = layersOf(doc)[0];
     if (layer) {
-      return { bytes: await s.getBlob(layer.digest, { maxBytes: MAX_SBOM }), mediaType: layer.mediaType, source: `${s.name}:${tag}`, signed: false };
+      return { bytes: await s.getBlob(layer.digest, { maxBytes: MAX_SBOM, onProgress }), mediaType: layer.mediaType, source: `${s.name}:${tag}`, signed: false };
     }
   }
   // No attached SBOM: look for one inside an attestation (unverified here; the message says so).
