@@ -20,6 +20,11 @@ export interface CopyOptions {
   tag?: string;
   /** Blobs up to this size are copied in memory (default 32 MiB); larger ones via a temp file. */
   inMemoryLimit?: number;
+  /**
+   * Put the root manifest (default true). False copies only what the root needs (blobs, index
+   * children), for callers that put the root themselves (referrers go through attachReferrer).
+   */
+  putRoot?: boolean;
   signal?: AbortSignal;
 }
 
@@ -88,7 +93,7 @@ export async function copyImage(src: ImageStore, dst: ImageStore, reference: str
     result.blobsCopied++;
   };
 
-  const copyManifest = async (ref: string, tag?: string): Promise<Descriptor> => {
+  const copyManifest = async (ref: string, tag?: string, put = true): Promise<Descriptor> => {
     const m = await src.getManifest(ref);
     if (!m) throw new SealError('not-found', `${src.name}: manifest ${ref} not found`);
     let doc: ImageManifest & ImageIndex;
@@ -103,12 +108,21 @@ export async function copyImage(src: ImageStore, dst: ImageStore, reference: str
       if (doc.config) await copyBlob(doc.config);
       for (const layer of doc.layers ?? []) await copyBlob(layer);
     }
-    await dst.putManifest(m.bytes, m.mediaType, tag ? { tag } : {});
-    result.manifests++;
+    if (put) {
+      const stored = await dst.putManifest(m.bytes, m.mediaType, tag ? { tag } : {});
+      // Signatures name the subject by digest: a copy under another digest would orphan them.
+      if (stored.digest !== m.digest) {
+        throw new SealError('registry', `${dst.name} stored ${src.name}@${m.digest} as ${stored.digest}`, {
+          code: 'DIGEST_CHANGED',
+          hint: 'the destination changes the manifest digest (seal writes sha256); signatures over it would not match',
+        });
+      }
+      result.manifests++;
+    }
     return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length };
   };
 
   const tag = opts.tag ?? (isDigest(reference) ? undefined : reference);
-  result.descriptor = await copyManifest(reference, tag);
+  result.descriptor = await copyManifest(reference, tag, opts.putRoot ?? true);
   return result;
 }

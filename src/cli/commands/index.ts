@@ -23,6 +23,7 @@ export const commandLoaders: Readonly<Record<string, Loader>> = {
   tree: () => import('./tree.ts'),
   triangulate: () => import('./triangulate.ts'),
   clean: () => import('./clean.ts'),
+  copy: () => import('./copy.ts'),
 };
 
 export async function loadAllCommands(): Promise<SealCommand[]> {
