@@ -15,7 +15,7 @@ import type { HttpRequest, HttpResponse, RequestBody, Transport } from './http.t
 import { withRedirects } from './redirect.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
 import { loadExtraCAs } from './tls.ts';
-import { createNodeTransport } from './transport.ts';
+import { createNodeTransport, proxyEnvOf } from './transport.ts';
 
 
 /** The scheme each registry answered on, for the other stores this process opens. */
@@ -94,6 +94,7 @@ export class RegistryClient {
           userAgent,
           allowInsecure: o.allowInsecure,
           extraCA: loadExtraCAs(o.env, o.log),
+          proxyEnv: proxyEnvOf(o.env, o.log),
           timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         });
       const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...o.retryPolicy };
@@ -126,7 +127,8 @@ export class RegistryClient {
         res = await this.#layers().retrying({ method: 'GET', url, headers: {}, signal: this.signal });
       } catch (err) {
         // A certificate problem means the server does speak TLS: report it, do not try http.
-        if (err instanceof SealError && /^TLS_(UNTRUSTED|EXPIRED|HOSTNAME)$/.test(err.code)) throw err;
+        // A proxy's refusal says nothing about the registry's scheme.
+        if (err instanceof SealError && /^(TLS_(UNTRUSTED|EXPIRED|HOSTNAME)|PROXY)$/.test(err.code)) throw err;
         if (err instanceof SealError && err.kind === 'interrupted') throw err;
         firstError ??= err;
         this.log.debug(`${scheme}://${registry}/v2/ failed: ${(err as Error).message}`);

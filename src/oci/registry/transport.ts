@@ -26,6 +26,38 @@ export interface NodeTransportOptions {
   extraCA?: string[];
   /** Idle timeout: connecting, waiting for headers, and any pause in the body. */
   timeoutMs: number;
+  /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case), from the environment the store was given. */
+  proxyEnv?: ProxyEnv;
+}
+
+export type ProxyEnv = Record<string, string | undefined>;
+
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
+
+/**
+ * The proxy variables of `env`, or undefined when none is set. Node's agents (>= 22.21) tunnel
+ * https through CONNECT and send http as absolute URIs, honouring NO_PROXY; credentials in the
+ * proxy URL go only to the proxy (Proxy-Authorization), never to the registry.
+ */
+export function proxyEnvOf(env: Readonly<Record<string, string | undefined>>, log?: Log): ProxyEnv | undefined {
+  const out: ProxyEnv = {};
+  for (const name of PROXY_VARIABLES) if (env[name]) out[name] = env[name];
+  if (!(out.HTTPS_PROXY || out.https_proxy || out.HTTP_PROXY || out.http_proxy)) return undefined;
+  for (const [name, value] of Object.entries(out)) log?.debug(`${name}=${name.toLowerCase() === 'no_proxy' ? value : withoutUserinfo(value!)}`);
+  return out;
+}
+
+/** A proxy URL for messages: `http://***@proxy:3128`, never its password. */
+export function withoutUserinfo(value: string): string {
+  try {
+    const u = new URL(value);
+    if (!u.username && !u.password) return value;
+    u.username = '***';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(unparseable proxy URL)';
+  }
 }
 
 export interface NodeTransport extends Transport {
@@ -48,10 +80,12 @@ function secureContextFor(extraCA: string[] | undefined): SecureContext {
 }
 
 export function createNodeTransport(opts: NodeTransportOptions): NodeTransport {
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  const proxy = opts.proxyEnv ? { proxyEnv: opts.proxyEnv } : {};
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8, ...proxy });
   const httpsAgent = new https.Agent({
     keepAlive: true,
     maxSockets: 8,
+    ...proxy,
     rejectUnauthorized: !opts.allowInsecure,
     secureContext: secureContextFor(opts.extraCA),
   });
@@ -231,6 +265,18 @@ export function toNetworkError(
   }
   if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || /wrong version number|packet length too long/i.test(e?.message ?? '')) {
     return net('TLS_PROTOCOL', `TLS handshake with ${host} failed (${e.message.split('\n')[0]})`, 'if it is a plain-http registry, pass --allow-http-registry');
+  }
+  if (code === 'ERR_PROXY_TUNNEL') {
+    // Node's message names the proxy; ours does not, so no proxy credentials can end up in it.
+    const status = (e as { statusCode?: number }).statusCode;
+    const answer = status ? `it answered ${status}` : 'the tunnel could not be opened';
+    return net(
+      'PROXY',
+      `the proxy refused the connection to ${host}: ${answer}`,
+      status === 407
+        ? 'check the user and password in HTTPS_PROXY (http://USER:PASSWORD@PROXY:PORT)'
+        : 'check HTTPS_PROXY, or add the registry to NO_PROXY',
+    );
   }
   switch (code) {
     case 'ECONNREFUSED':
