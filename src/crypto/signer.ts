@@ -14,6 +14,7 @@ import {
 import type { Readable } from 'node:stream';
 import { acceptedHashes, defaultHash } from './key-policy.ts';
 import { signDigest, verifyDigest } from './prehash.ts';
+import type { OnProgress } from '../progress.ts';
 import { Collector, pumpFile, pumpStream, type ByteSink } from './stream.ts';
 import type { HashAlgorithm, KeyAlgorithm, PublicKeyInfo, Signer, Verifier } from './types.ts';
 
@@ -127,8 +128,10 @@ export type Input =
   | { path: string; /** For messages; defaults to the path. */ name?: string }
   | { stream: Readable | AsyncIterable<Uint8Array | string>; name?: string };
 
-function pump(input: Input, sinks: ByteSink[], signal?: AbortSignal): Promise<number> {
-  return 'path' in input ? pumpFile(input.path, sinks, signal, input.name) : pumpStream(input.stream, sinks, signal);
+function pump(input: Input, sinks: ByteSink[], signal?: AbortSignal, onProgress?: OnProgress): Promise<number> {
+  return 'path' in input
+    ? pumpFile(input.path, sinks, signal, input.name, onProgress)
+    : pumpStream(input.stream, sinks, signal, onProgress);
 }
 
 const inputName = (input: Input) => input.name ?? ('path' in input ? input.path : 'the input');
@@ -147,25 +150,25 @@ export interface SignedInput {
 export async function signInput(
   signer: Signer,
   input: Input,
-  opts: { wantDigest?: boolean; signal?: AbortSignal } = {},
+  opts: { wantDigest?: boolean; signal?: AbortSignal; onProgress?: OnProgress } = {},
 ): Promise<SignedInput> {
   const hash = signer.hashAlgorithm;
   if (!hash) {
     // Pure Ed25519: the signature covers the message itself.
     const all = new Collector(ED25519_MAX_BYTES, inputName(input));
     const h = createHash('sha256');
-    const size = await pump(input, [all, h], opts.signal);
+    const size = await pump(input, [all, h], opts.signal, opts.onProgress);
     const signature = await signer.sign(all.bytes());
     return { signature, size, ...(opts.wantDigest ? { digest: { algorithm: 'sha256', bytes: new Uint8Array(h.digest()) } } : {}) };
   }
   if (!opts.wantDigest && signer instanceof KeySigner) {
     const s = signer.streamSigner()!;
-    const size = await pump(input, [s.sink], opts.signal);
+    const size = await pump(input, [s.sink], opts.signal, opts.onProgress);
     return { signature: s.finish(), size };
   }
   if (!signer.signDigest) throw new Error('this signer cannot sign a digest');
   const h = createHash(hash);
-  const size = await pump(input, [h], opts.signal);
+  const size = await pump(input, [h], opts.signal, opts.onProgress);
   const digest = new Uint8Array(h.digest());
   return { signature: await signer.signDigest(digest), digest: { algorithm: hash, bytes: digest }, size };
 }
@@ -176,13 +179,14 @@ export async function verifyInput(
   input: Input,
   signature: Uint8Array,
   signal?: AbortSignal,
+  onProgress?: OnProgress,
 ): Promise<boolean> {
   if (!verifier.hashAlgorithm) {
     const all = new Collector(ED25519_MAX_BYTES, inputName(input));
-    await pump(input, [all], signal);
+    await pump(input, [all], signal, onProgress);
     return verifier.verify(all.bytes(), signature);
   }
   const v = verifier.streamVerifiers();
-  await pump(input, v.sinks, signal);
+  await pump(input, v.sinks, signal, onProgress);
   return v.check(signature);
 }

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { SealError } from '../errors.ts';
+import type { TransferOptions } from '../progress.ts';
 import { sha256Digest } from './digest.ts';
 import { OCI_INDEX } from './media-types.ts';
 import type { LayoutReference } from './reference.ts';
@@ -175,7 +176,7 @@ export class LayoutStore implements ImageStore {
     );
   }
 
-  async getBlob(digest: string, opts: { maxBytes?: number } = {}): Promise<Uint8Array> {
+  async getBlob(digest: string, opts: { maxBytes?: number } & TransferOptions = {}): Promise<Uint8Array> {
     const file = this.blobPath(digest);
     const max = opts.maxBytes ?? DEFAULT_MAX_BLOB;
     let bytes: Buffer;
@@ -194,17 +195,25 @@ export class LayoutStore implements ImageStore {
     if (sha256Digest(bytes) !== digest) {
       throw new SealError('verification', `blob ${digest} in ${this.name} does not match its digest (corrupted layout)`);
     }
+    opts.onProgress?.(bytes.length, bytes.length); // one local read: nothing to show on the way
     return bytes;
   }
 
-  async openBlob(digest: string): Promise<AsyncIterable<Uint8Array>> {
+  async openBlob(digest: string, opts: TransferOptions = {}): Promise<AsyncIterable<Uint8Array>> {
     const file = this.blobPath(digest);
-    if (!(await this.hasBlob(digest))) throw new SealError('not-found', `blob ${digest} is missing from ${this.name}`);
+    const size = await fs.stat(file).then(
+      (s) => (s.isFile() ? s.size : undefined),
+      () => undefined,
+    );
+    if (size === undefined) throw new SealError('not-found', `blob ${digest} is missing from ${this.name}`);
     const name = this.name;
+    const onProgress = opts.onProgress;
     return (async function* () {
       const hash = createHash('sha256');
+      let done = 0;
       for await (const chunk of createReadStream(file)) {
         hash.update(chunk as Buffer);
+        if (onProgress) onProgress((done += (chunk as Buffer).length), size);
         yield chunk as Buffer;
       }
       if (`sha256:${hash.digest('hex')}` !== digest) {
@@ -213,21 +222,28 @@ export class LayoutStore implements ImageStore {
     })();
   }
 
-  async putBlob(data: Uint8Array): Promise<BlobInfo> {
+  async putBlob(data: Uint8Array, opts: TransferOptions = {}): Promise<BlobInfo> {
     const digest = sha256Digest(data);
     const info = { digest, size: data.length };
-    if (await this.hasBlob(digest)) return info;
-    await this.init();
-    const target = this.blobPath(digest);
-    const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    await fs.writeFile(tmp, data);
-    await fs.rename(tmp, target);
+    if (!(await this.hasBlob(digest))) {
+      await this.init();
+      const target = this.blobPath(digest);
+      const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+      await fs.writeFile(tmp, data);
+      await fs.rename(tmp, target);
+    }
+    opts.onProgress?.(data.length, data.length); // one local write: nothing to show on the way
     return info;
   }
 
-  async putBlobFile(file: string, known?: BlobInfo): Promise<BlobInfo> {
-    if (known && (await this.hasBlob(known.digest))) return known;
+  async putBlobFile(file: string, known?: BlobInfo, opts: TransferOptions = {}): Promise<BlobInfo> {
+    const onProgress = opts.onProgress;
+    if (known && (await this.hasBlob(known.digest))) {
+      onProgress?.(known.size, known.size);
+      return known;
+    }
     await this.init();
+    const total = onProgress ? await fs.stat(file).then((s) => s.size, () => undefined) : undefined;
     const tmp = path.join(this.dir, 'blobs', 'sha256', `.upload-${randomBytes(6).toString('hex')}.tmp`);
     const hash = createHash('sha256');
     let size = 0;
@@ -238,6 +254,7 @@ export class LayoutStore implements ImageStore {
           hash.update(chunk as Buffer);
           size += (chunk as Buffer).length;
           await out.write(chunk as Buffer);
+          if (onProgress) onProgress(size, total === undefined ? undefined : Math.max(total, size));
         }
       } finally {
         await out.close();

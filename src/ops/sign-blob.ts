@@ -12,6 +12,7 @@ import { fileError, openInput } from '../crypto/stream.ts';
 import { SealError } from '../errors.ts';
 import { exists, writeFileAtomic } from '../fs/atomic.ts';
 import type { Log } from '../log.ts';
+import type { OnProgress } from '../progress.ts';
 import type { KeylessOptions } from '../sigstore/keyless.ts';
 
 export interface SignBlobOptions {
@@ -37,6 +38,8 @@ export interface SignBlobDeps {
   writeStdout: (data: string | Uint8Array) => Promise<void>;
   log: Log;
   signal?: AbortSignal;
+  /** Bytes of the file hashed so far (and its size); not called for keyless signing. */
+  onProgress?: OnProgress;
 }
 
 export interface SignBlobResult {
@@ -64,7 +67,7 @@ export async function signBlob(opts: SignBlobOptions, deps: SignBlobDeps): Promi
 
   const signer = await loadPrivateKey(opts.key, deps.getPassword, { env: opts.env });
   const input: Input = opts.file === '-' ? { stream: deps.stdin, name: 'stdin' } : { path: resolve(opts.file), name: opts.file };
-  const signed = await signInput(signer, input, { wantDigest: opts.bundle !== undefined, signal: deps.signal });
+  const signed = await signInput(signer, input, { wantDigest: opts.bundle !== undefined, signal: deps.signal, onProgress: deps.onProgress });
   deps.log.debug(`signed ${signed.size} bytes from ${opts.file === '-' ? 'stdin' : opts.file}`);
 
   const sigOut: string | Uint8Array = opts.b64 ? toBase64(signed.signature) : signed.signature;

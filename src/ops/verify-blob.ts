@@ -11,6 +11,7 @@ import { verifyInput, type Input, type KeyVerifier } from '../crypto/signer.ts';
 import { Collector, fileError, openInput, pumpFile, pumpStream } from '../crypto/stream.ts';
 import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
+import type { OnProgress } from '../progress.ts';
 
 export interface VerifyBlobOptions {
   /** Absent for keyless bundles, which name the signer with the certificate* options instead. */
@@ -37,6 +38,8 @@ export interface VerifyBlobDeps {
   stdin: AsyncIterable<Uint8Array | string>;
   log: Log;
   signal?: AbortSignal;
+  /** Bytes of the file (or stdin) hashed so far, and the file's size. */
+  onProgress?: OnProgress;
 }
 
 export interface VerifyBlobResult {
@@ -118,7 +121,7 @@ async function viaSignature(
     ok = await verifier.verifyDigest(Buffer.from(target.hex, 'hex'), 'sha256', sig);
   } else {
     const input: Input = target.kind === 'stdin' ? { stream: deps.stdin, name: 'stdin' } : { path: target.path, name: target.shown };
-    ok = await verifyInput(verifier, input, sig, deps.signal);
+    ok = await verifyInput(verifier, input, sig, deps.signal, deps.onProgress);
   }
   if (!ok) {
     throw new SealError(
@@ -223,8 +226,8 @@ async function bundleArtifact(
   // Keyless: Fulcio keys are ECDSA, which verifies from the digest.
   if ((alg === undefined || alg === 'SHA2_256') && (verifier === undefined || verifier.hashAlgorithm)) {
     const h = createHash('sha256');
-    if (target.kind === 'file') await pumpFile(target.path, [h], deps.signal, target.shown);
-    else await pumpStream(deps.stdin, [h], deps.signal);
+    if (target.kind === 'file') await pumpFile(target.path, [h], deps.signal, target.shown, deps.onProgress);
+    else await pumpStream(deps.stdin, [h], deps.signal, deps.onProgress);
     return { digest: { algorithm: 'sha256', hex: h.digest('hex') } };
   }
   if (target.kind === 'file') return { path: target.path };
@@ -232,6 +235,6 @@ async function bundleArtifact(
     message: 'the limit for stdin when the bundle is not over SHA-256 or the key is Ed25519',
     hint: 'give the file instead of -',
   });
-  await pumpStream(deps.stdin, [all], deps.signal);
+  await pumpStream(deps.stdin, [all], deps.signal, deps.onProgress);
   return { bytes: all.bytes() };
 }

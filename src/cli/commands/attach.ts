@@ -17,11 +17,21 @@ const sbom = defineCommand({
   examples: [['syft IMAGE -o spdx-json > sbom.json && seal attach sbom --sbom sbom.json IMAGE', 'Type and media type detected from the file']],
   run: async (argv, ctx) => {
     const bytes = await readInput(argv.sbom, ctx, 'SBOM file');
-    const { attachSbom } = await import('../../ops/sbom.ts');
+    const [{ attachSbom }, { createProgress }] = await Promise.all([import('../../ops/sbom.ts'), import('../progress.ts')]);
+    const progress = createProgress(ctx);
+    const log = progress.wrapLog(ctx.log); // messages, registry debug output included, erase the bar first
     const result = await attachSbom(
-      { image: argv.image, sbom: bytes, filename: argv.sbom, type: argv.type, inputFormat: argv['input-format'], store: toStoreOptions(argv, ctx) },
-      ctx.log,
-    );
+      {
+        image: argv.image,
+        sbom: bytes,
+        filename: argv.sbom,
+        type: argv.type,
+        inputFormat: argv['input-format'],
+        store: { ...toStoreOptions(argv, ctx), log },
+        onProgress: progress.callback('Uploading SBOM'),
+      },
+      log,
+    ).finally(() => progress.end());
     if (argv.output === 'json') await writeJSON(ctx.stdout, result);
   },
 });

@@ -43,8 +43,11 @@ const sbom = defineCommand({
       .option('force', { type: 'boolean', default: false, describe: 'Overwrite --output-file' }),
   examples: [['seal download sbom --platform linux/amd64 IMAGE > sbom.json', 'The SBOM of one platform']],
   run: async (argv, ctx) => {
-    const { downloadSbom } = await import('../../ops/sbom.ts');
-    const found = await downloadSbom(argv.image, argv.platform, toStoreOptions(argv, ctx), ctx.log);
+    const [{ downloadSbom }, { createProgress }] = await Promise.all([import('../../ops/sbom.ts'), import('../progress.ts')]);
+    const progress = createProgress(ctx);
+    const log = progress.wrapLog(ctx.log); // messages, registry debug output included, erase the bar first
+    const store = { ...toStoreOptions(argv, ctx), log };
+    const found = await downloadSbom(argv.image, argv.platform, store, log, progress.callback('Downloading SBOM')).finally(() => progress.end());
     ctx.log.info(`Found SBOM of media type ${found.mediaType} in ${found.source}`);
     if (argv['output-file']) {
       const { writeFileAtomic } = await import('../../fs/atomic.ts');

@@ -30,7 +30,11 @@ const command = defineCommand({
     ['SIGSTORE_ID_TOKEN=$(cat token) seal sign-blob --bundle release.sigstore.json release.tar.gz', 'Keyless: Fulcio certificate + Rekor entry'],
   ],
   run: async (argv, ctx) => {
-    const [{ signBlob }, { passwordProvider }] = await Promise.all([import('../../ops/sign-blob.ts'), import('../password.ts')]);
+    const [{ signBlob }, { passwordProvider }, { createProgress, fileLabel }] = await Promise.all([
+      import('../../ops/sign-blob.ts'),
+      import('../password.ts'),
+      import('../progress.ts'),
+    ]);
     // yargs reads a lone `-` as an empty string; it means stdin.
     const file = argv.file === '' ? '-' : (argv.file as string);
     const needsBundle = () => {
@@ -41,6 +45,7 @@ const command = defineCommand({
       }
     };
     const keyless = argv.key === undefined ? await keylessFromArgs(argv, ctx, 'sign-blob', needsBundle) : undefined;
+    const progress = createProgress(ctx);
     await signBlob(
       {
         key: argv.key,
@@ -60,10 +65,11 @@ const command = defineCommand({
         }),
         stdin: ctx.stdin,
         writeStdout: (d) => write(ctx.stdout, d),
-        log: ctx.log,
+        log: progress.wrapLog(ctx.log),
         signal: ctx.signal,
+        onProgress: progress.callback(fileLabel('Signing', file)),
       },
-    );
+    ).finally(() => progress.end());
   },
 });
 

@@ -28,9 +28,10 @@ const command = defineCommand({
     ],
   ],
   run: async (argv, ctx) => {
-    const { verifyBlob } = await import('../../ops/verify-blob.ts');
+    const [{ verifyBlob }, { createProgress, fileLabel }] = await Promise.all([import('../../ops/verify-blob.ts'), import('../progress.ts')]);
     // yargs reads a lone `-` as an empty string; it means stdin.
     const file = argv.file === '' ? '-' : (argv.file as string);
+    const progress = createProgress(ctx);
     await verifyBlob(
       {
         key: argv.key,
@@ -46,8 +47,8 @@ const command = defineCommand({
         trustedRoot: argv.trustedRoot,
         insecureIgnoreTlog: argv.insecureIgnoreTlog,
       },
-      { stdin: ctx.stdin, log: ctx.log, signal: ctx.signal },
-    );
+      { stdin: ctx.stdin, log: progress.wrapLog(ctx.log), signal: ctx.signal, onProgress: progress.callback(fileLabel('Verifying', file)) },
+    ).finally(() => progress.end());
   },
 });
 

@@ -5,6 +5,7 @@
 // which getManifest reports as null so callers decide what "not there" means.
 import { stat } from 'node:fs/promises';
 import { SealError, usageError } from '../../errors.ts';
+import { counting, monotonic, type TransferOptions } from '../../progress.ts';
 import { digestFile, isDigest, readAll, sha256Digest, verifyDigest, verifyingStream } from '../digest.ts';
 import { MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST, isIndexType, isManifestType } from '../media-types.ts';
 import { isValidTag, repositoryScope, type RegistryReference } from '../reference.ts';
@@ -15,7 +16,7 @@ import { errorFor, parseErrorBody, responseError } from './errors.ts';
 import { BLOB_LIMIT, ERROR_BODY_LIMIT, MANIFEST_LIMIT, type HttpResponse } from './http.ts';
 import { DEFAULT_RETRY_POLICY, attemptsOf, backoffDelay, retryDelay, sleep, type RetryPolicy } from './retry.ts';
 import { isMidBodyError } from './transport.ts';
-import { fileBody, mountBlob, uploadChunked, uploadMonolithic, type UploadContext } from './upload.ts';
+import { countedBody, fileBody, mountBlob, uploadChunked, uploadMonolithic, type UploadContext } from './upload.ts';
 
 export interface RegistryStoreOptions extends StoreOptions, Pick<RegistryClientOptions, 'transport' | 'retryPolicy' | 'sleep' | 'runHelper'> {
   /** Files larger than this are uploaded in PATCH chunks of this size (default 16 MiB). */
@@ -314,11 +315,13 @@ export class RegistryStore implements ImageStore {
     return { res, size: length !== null && /^\d+$/.test(length) ? Number(length) : undefined };
   }
 
-  getBlob(digest: string, opts: { maxBytes?: number } = {}): Promise<Uint8Array> {
-    return this.#rereadable(() => this.#getBlob(digest, opts));
+  getBlob(digest: string, opts: { maxBytes?: number } & TransferOptions = {}): Promise<Uint8Array> {
+    // One monotonic callback across re-reads: the count does not jump back when a read is retried.
+    const onProgress = opts.onProgress && monotonic(opts.onProgress);
+    return this.#rereadable(() => this.#getBlob(digest, { maxBytes: opts.maxBytes, onProgress }));
   }
 
-  async #getBlob(digest: string, opts: { maxBytes?: number }): Promise<Uint8Array> {
+  async #getBlob(digest: string, opts: { maxBytes?: number } & TransferOptions): Promise<Uint8Array> {
     const max = opts.maxBytes ?? BLOB_LIMIT;
     const { res, size } = await this.#openBlob(digest);
     const tooLarge = () =>
@@ -329,16 +332,18 @@ export class RegistryStore implements ImageStore {
       res.discard();
       throw tooLarge();
     }
-    const verified = verifyingStream(res.body, digest, { what: `blob ${digest} from ${this.name}`, kind: 'registry', size });
+    const body = opts.onProgress ? counting(res.body, monotonic(opts.onProgress, size)) : res.body;
+    const verified = verifyingStream(body, digest, { what: `blob ${digest} from ${this.name}`, kind: 'registry', size });
     return readAll(verified, max, () => {
       res.discard();
       return tooLarge();
     });
   }
 
-  async openBlob(digest: string): Promise<AsyncIterable<Uint8Array>> {
+  async openBlob(digest: string, opts: TransferOptions = {}): Promise<AsyncIterable<Uint8Array>> {
     const { res, size } = await this.#openBlob(digest);
-    return verifyingStream(res.body, digest, { what: `blob ${digest} from ${this.name}`, kind: 'registry', size });
+    const body = opts.onProgress ? counting(res.body, monotonic(opts.onProgress, size)) : res.body;
+    return verifyingStream(body, digest, { what: `blob ${digest} from ${this.name}`, kind: 'registry', size });
   }
 
   #upload(): UploadContext {
@@ -352,15 +357,18 @@ export class RegistryStore implements ImageStore {
     };
   }
 
-  async putBlob(data: Uint8Array): Promise<BlobInfo> {
+  async putBlob(data: Uint8Array, opts: TransferOptions = {}): Promise<BlobInfo> {
     const digest = sha256Digest(data);
     const info = { digest, size: data.length };
-    if (await this.hasBlob(digest)) return info;
-    await uploadMonolithic(this.#upload(), digest, data);
+    const onProgress = opts.onProgress && monotonic(opts.onProgress, data.length);
+    if (!(await this.hasBlob(digest))) {
+      await uploadMonolithic(this.#upload(), digest, onProgress ? countedBody(data, onProgress) : data);
+    }
+    onProgress?.(data.length);
     return info;
   }
 
-  async putBlobFile(path: string, known?: BlobInfo): Promise<BlobInfo> {
+  async putBlobFile(path: string, known?: BlobInfo, opts: TransferOptions = {}): Promise<BlobInfo> {
     let size: number;
     try {
       size = (await stat(path)).size;
@@ -371,9 +379,18 @@ export class RegistryStore implements ImageStore {
       throw new SealError('input', `${path} has ${size} bytes, but its descriptor says ${known.size}`, { code: 'SIZE_MISMATCH' });
     }
     const info = known ?? (await digestFile(path, this.#opts.signal));
-    if (await this.hasBlob(info.digest)) return info;
-    if (size <= this.#chunkSize) await uploadMonolithic(this.#upload(), info.digest, fileBody(path, 0, size));
-    else await uploadChunked(this.#upload(), info.digest, path, size, this.#chunkSize);
+    const onProgress = opts.onProgress && monotonic(opts.onProgress, size);
+    if (await this.hasBlob(info.digest)) {
+      onProgress?.(size);
+      return info;
+    }
+    if (size <= this.#chunkSize) {
+      const body = fileBody(path, 0, size);
+      await uploadMonolithic(this.#upload(), info.digest, onProgress ? countedBody(body, onProgress) : body);
+    } else {
+      await uploadChunked(this.#upload(), info.digest, path, size, this.#chunkSize, onProgress);
+    }
+    onProgress?.(size);
     return { digest: info.digest, size };
   }
 

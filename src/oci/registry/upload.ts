@@ -8,6 +8,7 @@
 // https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#pushing-blobs
 import { createReadStream } from 'node:fs';
 import { SealError } from '../../errors.ts';
+import { counting, slices, type OnProgress } from '../../progress.ts';
 import type { RegistryClient } from './client.ts';
 import { responseError } from './errors.ts';
 import type { RequestBody } from './http.ts';
@@ -34,6 +35,15 @@ export function fileBody(path: string, start: number, length: number): RequestBo
 }
 
 async function* emptyStream(): AsyncGenerator<Uint8Array> {}
+
+/**
+ * `body`, reporting `start` plus the bytes sent so far to `onProgress` each time it is read (a
+ * retry reads it again from the start: give a monotonic() callback).
+ */
+export function countedBody(body: RequestBody, onProgress: OnProgress, start = 0): RequestBody {
+  const b = body instanceof Uint8Array ? { length: body.length, open: () => slices(body) } : body;
+  return { length: b.length, open: () => counting(b.open(), onProgress, start) };
+}
 
 async function error(ctx: UploadContext, res: Parameters<typeof responseError>[0], action: string): Promise<SealError> {
   return responseError(res, { action, name: ctx.name, credentialsUsed: ctx.client.credentialsUsed });
@@ -87,13 +97,14 @@ export async function uploadMonolithic(ctx: UploadContext, digest: string, body:
   await finish(ctx, location, digest, body);
 }
 
-/** POST, PATCH per chunk (resuming after failures), PUT. */
+/** POST, PATCH per chunk (resuming after failures), PUT. `onProgress` should be monotonic(). */
 export async function uploadChunked(
   ctx: UploadContext,
   digest: string,
   file: string,
   size: number,
   chunkSize: number,
+  onProgress?: OnProgress,
 ): Promise<void> {
   const started = await startUpload(ctx, digest);
   let location = started.location;
@@ -109,7 +120,7 @@ export async function uploadChunked(
         method: 'PATCH',
         path: location,
         headers: { 'content-type': OCTET, 'content-range': `${offset}-${offset + length - 1}` },
-        body: fileBody(file, offset, length),
+        body: onProgress ? countedBody(fileBody(file, offset, length), onProgress, offset) : fileBody(file, offset, length),
         scopes: ctx.pushScopes,
       });
       if (res.status === 202 || res.status === 204) {
