@@ -82,7 +82,10 @@ export async function copyImageWithAttachments(opts: CopyOptions, log: Log): Pro
     });
   }
   const where = formatReference(dstRef, { digest: img.digest });
-  log.info(`Copied ${opts.src} to ${where} (${copied.manifests} manifests, ${copied.blobsCopied + copied.blobsMounted} blobs sent, ${copied.blobsSkipped} already there)`);
+  const sent = copied.blobsCopied + copied.blobsMounted;
+  log.info(
+    `Copied ${opts.src} to ${where} (${plural(copied.manifests, 'manifest')}, ${plural(sent, 'blob')} sent, ${copied.blobsSkipped} already there)`,
+  );
 
   const subjects = [img.digest];
   if (opts.recursive ?? true) subjects.push(...childDescriptors(img.manifest).map((d) => d.digest));
@@ -136,6 +139,8 @@ const NAMES: Record<CopyKind, [string, string]> = {
   sbom: ['SBOM', 'SBOMs'],
   referrers: ['referrer', 'referrers'],
 };
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function summary(counts: CopyReport['counts'], kinds: readonly CopyKind[]): string {
   if (kinds.length === 0) return 'Attachments: not copied';

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeImageLayout, makeIndexLayout, pushWithSkopeo, startRegistry, type RunningRegistry } from '../harness/index.ts';
+import { blobPath, makeImageLayout, makeIndexLayout, pushWithSkopeo, startRegistry, type RunningRegistry } from '../harness/index.ts';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';
 import { runCli, type CliResult } from '../helpers/run-cli.ts';
 
@@ -145,6 +145,25 @@ describe('seal copy', () => {
     await copy(['--force', '--only', 'sig', src.ref, dst]);
     assert.equal((await runCli(['verify', '--key', otherPub, dst])).code, 12);
     assert.equal((await signatures(dst, pub)).filter((s) => s.verified).length, 2);
+  });
+
+  test("a tampered signature payload in a saved layout stops the load (exit 3); the destination's signature survives", async () => {
+    const src = await pushImage('tamper/src');
+    ok(await runCli(['sign', '--key', key, src.ref]), 'sign');
+    const dir = path.join(work, 'tampered');
+    await copy([src.ref, `oci:${dir}`]);
+    const tree = JSON.parse((await runCli(['tree', '-o', 'json', `oci:${dir}:v1`])).stdout);
+    const layer = tree.entries.find((e: { kind: string }) => e.kind === 'signatures').layers[0].digest as string;
+    await writeFile(blobPath(dir, layer), '{"critical":{"image":{"docker-manifest-digest":"sha256:0"}}}');
+
+    const dst = `${reg.host}/tamper/dst:v1`;
+    await copy(['--no-attachments', `oci:${dir}:v1`, dst]);
+    ok(await runCli(['sign', '--key', otherKey, dst]), 'sign destination');
+    const r = await runCli(['copy', `oci:${dir}:v1`, dst]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /does not match its digest/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.deepEqual((await signatures(dst, otherPub)).map((s) => s.verified), [true]);
   });
 
   test('--only copies the kinds named and no others', async () => {
