@@ -6,7 +6,8 @@ import { buildPredicate } from '../attest/predicates.ts';
 import { resolvePredicateType } from '../attest/predicates.ts';
 import { buildStatement, parseStatement, subjectMatches, validateStatement, type Statement } from '../attest/statement.ts';
 import { signDsseBundle } from '../cosign/key-bundle.ts';
-import type { Signer, Verifier } from '../crypto/types.ts';
+import type { TrustPolicy } from '../cosign/trust-policy.ts';
+import type { Signer } from '../crypto/types.ts';
 import { SealError, usageError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
@@ -25,9 +26,12 @@ export interface AttestBlobOptions {
   /** A ready statement to sign as is (instead of --predicate). */
   statement?: Uint8Array;
   now?: Date;
+  /** Keyless: makes the DSSE bundle (Fulcio certificate, Rekor dsse entry) for the statement. */
+  makeBundle?: (statement: Uint8Array) => Promise<Uint8Array>;
 }
 
-export async function attestBlob(opts: AttestBlobOptions, signer: Signer, log: Log): Promise<Uint8Array> {
+/** `signer` may be undefined only with `makeBundle`. */
+export async function attestBlob(opts: AttestBlobOptions, signer: Signer | undefined, log: Log): Promise<Uint8Array> {
   let statementBytes: Uint8Array;
   if (opts.statement) {
     validateStatement(JSON.parse(Buffer.from(opts.statement).toString('utf8')));
@@ -51,6 +55,8 @@ export async function attestBlob(opts: AttestBlobOptions, signer: Signer, log: L
       format: 'bundle',
     }).bytes;
   }
+  if (opts.makeBundle) return opts.makeBundle(statementBytes);
+  if (!signer) throw usageError('attest-blob needs --key, or an identity token for keyless signing');
   return signDsseBundle(signer, statementBytes, INTOTO_PAYLOAD_TYPE);
 }
 
@@ -64,7 +70,11 @@ export interface VerifyBlobAttestationOptions {
   checkClaims: boolean;
 }
 
-export async function verifyBlobAttestation(opts: VerifyBlobAttestationOptions, verifier: Verifier): Promise<Statement> {
+/**
+ * Verifies under `policy`: with a key, a bundle or a plain DSSE envelope; keylessly (certificate
+ * identity and issuer), a bundle only, checked against the trusted root.
+ */
+export async function verifyBlobAttestation(opts: VerifyBlobAttestationOptions, policy: TrustPolicy): Promise<Statement> {
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(opts.attestation).toString('utf8'));
@@ -83,14 +93,24 @@ export async function verifyBlobAttestation(opts: VerifyBlobAttestationOptions, 
   }
 
   let payload: Uint8Array;
-  if (isSigstoreBundle(json)) {
-    const artifact = hex ? { digest: { algorithm: 'sha256' as const, hex } } : { digest: { algorithm: 'sha256' as const, hex: '0'.repeat(64) } };
+  const { verifier } = policy;
+  if (!verifier) {
+    if (!isSigstoreBundle(json)) {
+      throw new SealError('verification', 'a keyless attestation must be a Sigstore bundle (a plain DSSE envelope carries no certificate)', {
+        hint: 'pass the bundle attest-blob wrote with --bundle, or verify the envelope with --key',
+      });
+    }
+    // Unchecked claims: the statement is checked against its own first sha256 subject, so the
+    // certificate, log entry and signature are still verified in full.
+    const digestHex = opts.checkClaims && hex ? hex : firstSubjectSha256(json);
+    payload = (await verifyBundle(json, { digest: { algorithm: 'sha256', hex: digestHex } }, policy.bundle)).payload ?? new Uint8Array();
+  } else if (isSigstoreBundle(json)) {
     if (!opts.checkClaims || !hex) {
       // Claims unchecked: verify the envelope signature only.
       const env = parseEnvelope(JSON.stringify((json as { dsseEnvelope?: unknown }).dsseEnvelope));
       payload = verifyEnvelope(env, [verifier]).payload;
     } else {
-      payload = (await verifyBundle(json, artifact, { publicKeyPem: verifier.publicKey.pem })).payload ?? new Uint8Array();
+      payload = (await verifyBundle(json, { digest: { algorithm: 'sha256', hex } }, policy.bundle)).payload ?? new Uint8Array();
     }
   } else {
     payload = verifyEnvelope(parseEnvelope(opts.attestation), [verifier]).payload;
@@ -106,4 +126,19 @@ export async function verifyBlobAttestation(opts: VerifyBlobAttestationOptions, 
     }
   }
   return statement;
+}
+
+/** The first sha256 subject of a bundle's (not yet verified) statement. */
+function firstSubjectSha256(bundle: unknown): string {
+  const payload = (bundle as { dsseEnvelope?: { payload?: string } }).dsseEnvelope?.payload;
+  if (typeof payload !== 'string') throw new SealError('verification', 'the bundle holds no DSSE envelope');
+  let statement: { subject?: { digest?: { sha256?: unknown } }[] };
+  try {
+    statement = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as typeof statement;
+  } catch {
+    throw new SealError('verification', 'the bundle payload is not an in-toto statement');
+  }
+  const hex = statement.subject?.map((s) => s.digest?.sha256).find((d): d is string => typeof d === 'string');
+  if (!hex) throw new SealError('verification', 'the statement has no sha256 subject');
+  return hex;
 }

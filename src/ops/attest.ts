@@ -5,6 +5,7 @@ import { buildStatement, imageSubject } from '../attest/statement.ts';
 import { signEnvelope } from '../attest/dsse.ts';
 import { openImage } from '../cosign/image.ts';
 import { signDsseBundle } from '../cosign/key-bundle.ts';
+import { legacyKeylessLayer } from '../cosign/keyless-layer.ts';
 import { appendLegacyLayer, readLegacyLayers } from '../cosign/legacy.ts';
 import { attachBundle, readBundles } from '../cosign/referrer-bundles.ts';
 import type { Signer } from '../crypto/types.ts';
@@ -29,7 +30,10 @@ export interface AttestOptions {
   scanStarted?: string;
   scanFinished?: string;
   now?: Date;
-  /** Keyless (bundle format): makes the signed bundle for the statement; no key is loaded. */
+  /**
+   * Keyless: makes the signed DSSE bundle for the statement; no key is loaded. Format bundle stores
+   * it as is; legacy turns it into an `.att` layer (envelope + cosign v2 annotations).
+   */
   makeBundle?: (statement: Uint8Array) => Promise<Uint8Array>;
 }
 
@@ -76,15 +80,21 @@ export async function attestImage(opts: AttestOptions, loadSigner: () => Promise
   const { predicateType } = built;
 
   if (opts.format === 'legacy') {
-    if (!signer) throw new SealError('usage', 'keyless attestations need --format bundle for now');
     const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'legacy' });
-    const { bytes: envelope } = await signEnvelope(statement, INTOTO_PAYLOAD_TYPE, signer);
-    const layer = {
-      mediaType: DSSE_MEDIA_TYPE,
-      size: envelope.length,
-      digest: sha256Digest(envelope),
-      annotations: { [ANNOTATION.signature]: '', [ANNOTATION.predicateType]: predicateType },
-    };
+    let envelope: Uint8Array;
+    let annotations: Record<string, string>;
+    if (opts.makeBundle) {
+      // Keyless: the bundle's envelope becomes the layer blob (it is what Rekor logged as a dsse
+      // entry) and its certificate, Rekor entry and timestamp become annotations, as cosign v2 does.
+      const keyless = legacyKeylessLayer(await opts.makeBundle(statement));
+      if (!keyless.envelope) throw new SealError('internal', 'the keyless attestation bundle holds no DSSE envelope');
+      envelope = keyless.envelope;
+      annotations = { ...keyless.annotations, [ANNOTATION.signature]: '', [ANNOTATION.predicateType]: predicateType };
+    } else {
+      envelope = (await signEnvelope(statement, INTOTO_PAYLOAD_TYPE, signer!)).bytes;
+      annotations = { [ANNOTATION.signature]: '', [ANNOTATION.predicateType]: predicateType };
+    }
+    const layer = { mediaType: DSSE_MEDIA_TYPE, size: envelope.length, digest: sha256Digest(envelope), annotations };
     const same = (l: { annotations?: Record<string, string> }) => l.annotations?.[ANNOTATION.predicateType] === predicateType;
     const replaced = opts.replace ? (await readLegacyLayers(store, img.digest, 'att')).layers.filter(same).length : 0;
     const drop = opts.replace ? same : undefined;

@@ -1,6 +1,7 @@
 // seal sign: sign image manifests in the legacy `.sig` format or as Sigstore bundle referrers.
 import { childDescriptors, openImage, type ResolvedImage } from '../cosign/image.ts';
 import { signDsseBundle } from '../cosign/key-bundle.ts';
+import { legacyKeylessLayer } from '../cosign/keyless-layer.ts';
 import { appendLegacyLayer } from '../cosign/legacy.ts';
 import { attachBundle } from '../cosign/referrer-bundles.ts';
 import { buildSimpleSigningPayload } from '../cosign/simple-signing.ts';
@@ -31,6 +32,12 @@ export interface SignImagesOptions {
    * DSSE bundle signed with `signer`.
    */
   makeBundle?: (statement: Uint8Array) => Promise<Uint8Array>;
+  /**
+   * Keyless signing in the legacy format: makes a message-signature bundle (Fulcio certificate,
+   * Rekor hashedrekord entry) over the simple-signing payload; its material goes into the layer's
+   * annotations as cosign v2 writes them.
+   */
+  makeMessageBundle?: (payload: Uint8Array) => Promise<Uint8Array>;
 }
 
 export interface SignedManifest {
@@ -41,10 +48,11 @@ export interface SignedManifest {
   location: string;
 }
 
-/** `signer` may be undefined only with `makeBundle` and format bundle. */
+/** `signer` may be undefined only with `makeBundle` (format bundle) or `makeMessageBundle` (legacy). */
 export async function signImages(opts: SignImagesOptions, signer: Signer | undefined, log: Log): Promise<SignedManifest[]> {
-  if (signer === undefined && (opts.format !== 'bundle' || opts.makeBundle === undefined)) {
-    throw new SealError('usage', 'keyless signing needs --format bundle for now', { hint: 'add --format bundle, or sign with --key' });
+  const keyless = opts.format === 'bundle' ? opts.makeBundle : opts.makeMessageBundle;
+  if (signer === undefined && keyless === undefined) {
+    throw new SealError('usage', `no signing key, and no keyless signer for the ${opts.format} format`, { hint: 'sign with --key, or keylessly with an identity token' });
   }
   const perImage = await mapPool(opts.images, opts.concurrency ?? 4, async (input) => {
     const img = await openImage(input, opts.store, log);
@@ -69,12 +77,14 @@ async function signOne(
   const write = { log, signal: opts.store.signal };
   if (opts.format === 'legacy') {
     const payload = buildSimpleSigningPayload(repositoryName(img.ref), target.digest, opts.annotations);
-    const sig = await signer!.sign(payload);
+    const annotations = opts.makeMessageBundle
+      ? legacyKeylessLayer(await opts.makeMessageBundle(payload)).annotations
+      : { [ANNOTATION.signature]: Buffer.from(await signer!.sign(payload)).toString('base64') };
     const layer: Descriptor = {
       mediaType: SIMPLESIGNING_MEDIA_TYPE,
       size: payload.length,
       digest: sha256Digest(payload),
-      annotations: { [ANNOTATION.signature]: Buffer.from(sig).toString('base64') },
+      annotations,
     };
     log.info(`Pushing signature for ${target.digest} to ${store.name}`);
     const { tag } = await appendLegacyLayer(store, target.digest, 'sig', layer, payload, write);

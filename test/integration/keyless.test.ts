@@ -172,15 +172,6 @@ describe('seal sign, keyless, on an OCI layout', () => {
     assert.equal(w.code, 12, w.stderr);
   });
 
-  test('keyless with the legacy format is a usage error, before Fulcio is asked', async () => {
-    const before = stack.requests['/api/v2/signingCert'] ?? 0;
-    const r = await seal(['sign', '--identity-token', token, ...services(), '--format', 'legacy', ref]);
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /keyless signing needs --format bundle/);
-    assert.equal(stack.requests['/api/v2/signingCert'] ?? 0, before);
-    noLeak(r, token);
-  });
-
   test('no key and no token: exit 2', async () => {
     const r = await seal(['sign', '--format', 'bundle', ref]);
     assert.equal(r.code, 2, r.stderr);
@@ -202,9 +193,7 @@ describe('seal attest, keyless, on an OCI layout', () => {
     assert.equal(JSON.parse(ok.stdout.trim().split('\n')[0]!).predicateType, 'https://cosign.sigstore.dev/attestation/vuln/v1');
     const other = await seal(['verify-attestation', '--certificate-identity', 'mallory@example.com', ...trust, ref]);
     assert.equal(other.code, 12, other.stderr);
-    const legacy = await seal(['attest', '--identity-token', token, ...services(), '--format', 'legacy', '--predicate', scan, ref]);
-    assert.equal(legacy.code, 2, legacy.stderr);
-    assert.match(legacy.stderr, /keyless attestations need --format bundle/);
+    // The legacy format, keyless: test/integration/keyless-legacy.test.ts.
   });
 });
 

@@ -23,23 +23,20 @@ const command = defineCommand({
       .option('scan-started', { type: 'string', describe: 'vuln: when the scan started (RFC 3339); default from the report' })
       .option('scan-finished', { type: 'string', describe: 'vuln: when the scan finished (RFC 3339); default from the report' })
       .option('tlog-upload', { type: 'boolean', default: false, describe: 'Upload to a transparency log (not supported yet)' })
-      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip confirmations' })
+      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip confirmations; keyless: do not print the public transparency log notice' })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' }),
   examples: [
     ['grype IMAGE -o json > scan.json && seal attest --key cosign.key --predicate scan.json --type vuln IMAGE', 'Attest a grype scan'],
     ['seal attest --key cosign.key --predicate sbom.spdx.json --type spdxjson IMAGE', 'Attest an SPDX SBOM'],
-    ['SIGSTORE_ID_TOKEN=$(cat token) seal attest --format bundle --type vuln --predicate scan.json IMAGE', 'Keyless (Fulcio + Rekor)'],
+    ['SIGSTORE_ID_TOKEN=$(cat token) seal attest --type vuln --predicate scan.json IMAGE', 'Keyless (Fulcio + Rekor dsse entry), as a cosign v2 .att layer'],
+    ['SIGSTORE_ID_TOKEN=$(cat token) seal attest --format bundle --type vuln --predicate scan.json IMAGE', 'Keyless, as a bundle referrer'],
   ],
   run: async (argv, ctx) => {
     if (argv['tlog-upload']) throw usageError('transparency log upload is not supported yet');
     const format = signatureFormat(argv, ctx);
     let makeBundle: ((statement: Uint8Array) => Promise<Uint8Array>) | undefined;
     if (argv.key === undefined) {
-      const keyless = await keylessFromArgs(argv, ctx, 'attest', () => {
-        if (format !== 'bundle') {
-          throw usageError('keyless attestations need --format bundle for now', { hint: 'add --format bundle, or attest with --key' });
-        }
-      });
+      const keyless = await keylessFromArgs(argv, ctx, 'attest');
       const { keylessDsseBundle } = await import('../../sigstore/keyless.ts');
       makeBundle = (statement) => keylessDsseBundle(statement, 'application/vnd.in-toto+json', keyless);
     }

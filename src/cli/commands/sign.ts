@@ -26,6 +26,7 @@ const command = defineCommand({
     ['seal sign --key cosign.key registry.example.com/app:1.2', 'Sign the manifest that tag 1.2 points to now'],
     ['seal sign --key cosign.key -a git_sha=$SHA --format bundle IMAGE@sha256:…', 'cosign v3 format, with an annotation'],
     ['seal sign --key cosign.key -r oci:./layout:latest', 'Sign an index and every platform image in a local OCI layout'],
+    ['SIGSTORE_ID_TOKEN=$(cat token) seal sign IMAGE@sha256:…', 'Keyless: Fulcio certificate + Rekor entry in the .sig layer annotations (cosign v2)'],
     ['SIGSTORE_ID_TOKEN=$(cat token) seal sign --format bundle IMAGE@sha256:…', 'Keyless: Fulcio certificate + Rekor entry in the bundle'],
   ],
   run: async (argv, ctx) => {
@@ -37,19 +38,18 @@ const command = defineCommand({
     const annotations = parseAnnotations(argv.annotations);
     let signer;
     let makeBundle: ((statement: Uint8Array) => Promise<Uint8Array>) | undefined;
+    let makeMessageBundle: ((payload: Uint8Array) => Promise<Uint8Array>) | undefined;
     if (argv.key !== undefined) {
       signer = await loadSigningKey(argv.key, ctx);
     } else {
-      const keyless = await keylessFromArgs(argv, ctx, 'sign', () => {
-        if (format !== 'bundle') {
-          throw usageError('keyless signing needs --format bundle for now', { hint: 'add --format bundle, or sign with --key' });
-        }
-      });
-      const [{ keylessDsseBundle }, { INTOTO_PAYLOAD_TYPE }] = await Promise.all([
-        import('../../sigstore/keyless.ts'),
-        import('../../oci/cosign-layout.ts'),
-      ]);
-      makeBundle = (statement) => keylessDsseBundle(statement, INTOTO_PAYLOAD_TYPE, keyless);
+      const keyless = await keylessFromArgs(argv, ctx, 'sign');
+      const { keylessDsseBundle, keylessMessageBundle } = await import('../../sigstore/keyless.ts');
+      if (format === 'bundle') {
+        const { INTOTO_PAYLOAD_TYPE } = await import('../../oci/cosign-layout.ts');
+        makeBundle = (statement) => keylessDsseBundle(statement, INTOTO_PAYLOAD_TYPE, keyless);
+      } else {
+        makeMessageBundle = (payload) => keylessMessageBundle(payload, keyless);
+      }
     }
     const { signImages } = await import('../../ops/sign.ts');
     const results = await signImages(
@@ -61,6 +61,7 @@ const command = defineCommand({
         store: toStoreOptions(argv, ctx),
         concurrency: argv.concurrency,
         ...(makeBundle ? { makeBundle } : {}),
+        ...(makeMessageBundle ? { makeMessageBundle } : {}),
       },
       signer,
       ctx.log,

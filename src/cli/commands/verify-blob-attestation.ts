@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
-import { loadVerifyingKey, verifyingKeyOption } from '../options/key.ts';
+import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { write } from '../output.ts';
 import { readInput } from '../read-input.ts';
 
@@ -9,23 +9,29 @@ const command = defineCommand({
   command: 'verify-blob-attestation [file]',
   describe: 'Verify an attestation about a file (Sigstore bundle or DSSE envelope)',
   builder: (y: Argv) =>
-    verifyingKeyOption(y)
+    trustOptions(y)
       .positional('file', { type: 'string', describe: 'The file the attestation should be about' })
       .option('bundle', { type: 'string', describe: 'Sigstore bundle file' })
       .option('signature', { type: 'string', describe: 'DSSE envelope file (cosign attest-blob legacy output)' })
       .option('type', { type: 'string', describe: 'Required predicate type (alias or URI); default: any' })
       .option('digest', { type: 'string', describe: 'sha256 of the file instead of the file' })
       .option('check-claims', { type: 'boolean', default: true, describe: 'Require a subject with the file digest' }),
-  examples: [['seal verify-blob-attestation --key cosign.pub --bundle app.att.json --type vuln app.tar.gz', 'Prints the statement on stdout']],
+  examples: [
+    ['seal verify-blob-attestation --key cosign.pub --bundle app.att.json --type vuln app.tar.gz', 'Prints the statement on stdout'],
+    [
+      'seal verify-blob-attestation --certificate-identity you@example.com --certificate-oidc-issuer https://accounts.google.com --bundle app.att.json app.tar.gz',
+      'A keyless attestation, by signer identity',
+    ],
+  ],
   run: async (argv, ctx) => {
     const source = argv.bundle ?? argv.signature;
     if (!source || (argv.bundle && argv.signature)) throw usageError('pass exactly one of --bundle or --signature');
     const attestation = await readInput(source, ctx, argv.bundle ? 'bundle' : 'envelope');
-    const verifier = await loadVerifyingKey(argv.key, ctx);
+    const policy = await loadTrustPolicy(argv, ctx);
     const { verifyBlobAttestation } = await import('../../ops/attest-blob.ts');
     const statement = await verifyBlobAttestation(
       { attestation, file: argv.file, digest: argv.digest, type: argv.type, checkClaims: argv['check-claims'] },
-      verifier,
+      policy,
     );
     await write(ctx.stdout, JSON.stringify(statement) + '\n');
     ctx.log.info('Verified OK');
