@@ -34,6 +34,8 @@ export interface CredentialLookup {
   log: Log;
   username?: string;
   password?: string;
+  /** --registry-token: wins over everything else. */
+  registryToken?: string;
   /** Runs `docker-credential-<name> get`; injectable for tests. */
   runHelper?: HelperRunner;
 }
@@ -154,6 +156,7 @@ export function credentialFiles(env: Readonly<Record<string, string | undefined>
 
 export async function resolveCredential(lookup: CredentialLookup): Promise<Credential | undefined> {
   const { registry, repository, log } = lookup;
+  if (lookup.registryToken !== undefined) return { kind: 'registry-token', token: lookup.registryToken, source: '--registry-token' };
   if (lookup.username !== undefined && lookup.password !== undefined) {
     return { kind: 'basic', username: lookup.username, password: lookup.password, source: '--registry-username/--registry-password' };
   }

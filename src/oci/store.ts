@@ -87,6 +87,13 @@ export interface StoreOptions {
   retries?: number;
   /** Per-request timeout in ms (default 60 s). */
   timeoutMs?: number;
+  /** A bearer token sent as is (--registry-token), before any other credential source. */
+  registryToken?: string;
+  /** PEM files of CA certificates to trust besides Node's roots (--registry-cacert). */
+  caFiles?: string[];
+  /** PEM client certificate and its key, for registries that require mutual TLS. */
+  clientCertFile?: string;
+  clientKeyFile?: string;
 }
 
 export async function openStore(ref: ImageReference, opts: StoreOptions): Promise<ImageStore> {

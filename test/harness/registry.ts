@@ -28,6 +28,8 @@ export interface StartRegistryOptions {
   keep?: boolean;
   /** How long to wait for /v2/ to answer (default 20 s). */
   startTimeoutMs?: number;
+  /** tls-basic: also require a client certificate (mutual TLS); see clientCertFile. */
+  clientAuth?: boolean;
 }
 
 export interface RunningRegistry {
@@ -44,6 +46,9 @@ export interface RunningRegistry {
   caFile?: string;
   /** tls-basic: a directory holding ca.crt, for `skopeo --cert-dir`. */
   certsDir?: string;
+  /** tls-basic with clientAuth: the client certificate the registry accepts, and its key. */
+  clientCertFile?: string;
+  clientKeyFile?: string;
   /** token: the token server (realm URL, request log). */
   tokenServer?: TokenServer;
   /** Temp dir with config.yml, storage/, registry.log (and tls/, htpasswd, token/). */
@@ -58,7 +63,7 @@ const PORT_ATTEMPTS = 5;
 function configYaml(o: {
   port: number;
   storage: string;
-  tls?: { cert: string; key: string };
+  tls?: { cert: string; key: string; clientCA?: string };
   htpasswd?: string;
   token?: TokenServer;
 }): string {
@@ -83,6 +88,7 @@ function configYaml(o: {
     '    X-Content-Type-Options: [nosniff]',
   ];
   if (o.tls) lines.push('  tls:', `    certificate: ${o.tls.cert}`, `    key: ${o.tls.key}`);
+  if (o.tls?.clientCA) lines.push('    clientcas:', `      - ${o.tls.clientCA}`);
   lines.push('health:', '  storagedriver:', '    enabled: false');
   if (o.htpasswd) lines.push('auth:', '  htpasswd:', '    realm: seal-test-registry', `    path: ${o.htpasswd}`);
   if (o.token) {
@@ -117,7 +123,8 @@ export async function startRegistry(kind: RegistryKind, opts: StartRegistryOptio
   const password = kind === 'plain' ? undefined : (opts.password ?? `pw-${randomBytes(6).toString('hex')}`);
 
   let tokenServer: TokenServer | undefined;
-  let tls: { cert: string; key: string } | undefined;
+  let tls: { cert: string; key: string; clientCA?: string } | undefined;
+  let client: { certFile: string; keyFile: string } | undefined;
   let htpasswd: string | undefined;
   let caFile: string | undefined;
   let certsDir: string | undefined;
@@ -130,6 +137,11 @@ export async function startRegistry(kind: RegistryKind, opts: StartRegistryOptio
         subjectAltName: 'IP:127.0.0.1,DNS:localhost',
       });
       tls = { cert: cert.certFile, key: cert.keyFile };
+      if (opts.clientAuth) {
+        // A self-signed client certificate that is its own CA.
+        client = await makeSelfSignedCert(join(dir, 'tls'), { name: 'client', commonName: 'seal-test-client' });
+        tls.clientCA = client.certFile;
+      }
       caFile = cert.certFile;
       certsDir = join(dir, 'certs.d');
       await mkdir(certsDir);
@@ -146,13 +158,14 @@ export async function startRegistry(kind: RegistryKind, opts: StartRegistryOptio
 
     const scheme = tls ? 'https' : 'http';
     const ca = caFile ? await readFile(caFile) : undefined;
+    const clientPem = client ? { cert: await readFile(client.certFile), key: await readFile(client.keyFile) } : undefined;
     for (let attempt = 1; ; attempt++) {
       const port = opts.port ?? (await freePort());
       const config = join(dir, 'config.yml');
       await writeFile(config, configYaml({ port, storage, tls, htpasswd, token: tokenServer }));
       await writeFile(logFile, '');
       const child = spawnDetached(bin, ['serve', config], { logFile, cwd: dir });
-      const outcome = await waitReady(child, `${scheme}://127.0.0.1:${port}`, port, logFile, ca, opts.startTimeoutMs);
+      const outcome = await waitReady(child, `${scheme}://127.0.0.1:${port}`, port, logFile, ca, opts.startTimeoutMs, clientPem);
       if (outcome === 'ready') {
         const host = `127.0.0.1:${port}`;
         // If the process ends without stop(), the exit hook kills the registry; drop its files too.
@@ -166,7 +179,10 @@ export async function startRegistry(kind: RegistryKind, opts: StartRegistryOptio
             if (!keep) await rm(dir, { recursive: true, force: true });
           })());
         const pid = child.child.pid!;
-        return { kind, host, url: `${scheme}://${host}`, pid, username, password, caFile, certsDir, tokenServer, dir, logFile, stop };
+        return {
+          kind, host, url: `${scheme}://${host}`, pid, username, password, caFile, certsDir,
+          clientCertFile: client?.certFile, clientKeyFile: client?.keyFile, tokenServer, dir, logFile, stop,
+        };
       }
       await stopChild(child);
       const log = await tail(logFile);
@@ -193,6 +209,7 @@ async function waitReady(
   logFile: string,
   ca: Buffer | undefined,
   timeoutMs = 20_000,
+  client?: { cert: Buffer; key: Buffer },
 ): Promise<'ready' | 'port-taken' | string> {
   const deadline = Date.now() + timeoutMs;
   const listening = `listening on 127.0.0.1:${port}`;
@@ -203,7 +220,7 @@ async function waitReady(
       return isAddressInUse(log) ? 'port-taken' : `exited with ${await child.exited}`;
     }
     try {
-      const res = await httpRequest(`${url}/v2/`, { ca, timeoutMs: 2000 });
+      const res = await httpRequest(`${url}/v2/`, { ca, timeoutMs: 2000, ...client });
       last = `GET /v2/ answered ${res.status}`;
       if ((res.status === 200 || res.status === 401) && (await readFile(logFile, 'utf8')).includes(listening)) {
         return 'ready';

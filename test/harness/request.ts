@@ -15,6 +15,9 @@ export interface HttpRequestOptions {
   body?: Uint8Array | string;
   /** PEM of the certificate(s) to trust for https URLs. */
   ca?: string | Buffer;
+  /** Client certificate and key (PEM), for mutual TLS. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
   /** Skip TLS verification (https only). */
   insecure?: boolean;
   /** Basic credentials. */
@@ -35,7 +38,7 @@ export function httpRequest(url: string, opts: HttpRequestOptions = {}): Promise
         method: opts.method ?? 'GET',
         headers,
         agent: false,
-        ...(target.protocol === 'https:' ? { ca: opts.ca, rejectUnauthorized: !opts.insecure } : {}),
+        ...(target.protocol === 'https:' ? { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: !opts.insecure } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];

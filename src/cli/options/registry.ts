@@ -1,6 +1,7 @@
 // The registry flag group every image command shares, and its mapping to StoreOptions. Flag
 // names stay here; src/oci only sees StoreOptions. Passwords are never given a yargs default
 // (yargs prints defaults in --help) and never logged. docs/registries.md describes them.
+import path from 'node:path';
 import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
 import type { StoreOptions } from '../../oci/store.ts';
@@ -13,6 +14,10 @@ const FLAGS = [
   'registry-password',
   'allow-insecure-registry',
   'allow-http-registry',
+  'registry-token',
+  'registry-cacert',
+  'registry-client-cert',
+  'registry-client-key',
   'registry-retries',
   'registry-timeout',
 ];
@@ -26,6 +31,22 @@ export const registryOptions = (y: Argv): Argv =>
     .option('registry-password', {
       type: 'string',
       describe: 'Registry password or token; prefer SEAL_REGISTRY_PASSWORD (a flag shows in ps)',
+    })
+    .option('registry-token', {
+      type: 'string',
+      describe: 'Bearer token sent as is (or SEAL_REGISTRY_TOKEN); wins over every other credential',
+    })
+    .option('registry-cacert', {
+      type: 'string',
+      describe: 'PEM file of a CA to trust for the registry, besides the system roots (repeatable)',
+    })
+    .option('registry-client-cert', {
+      type: 'string',
+      describe: 'PEM client certificate for registries that require mutual TLS (with --registry-client-key)',
+    })
+    .option('registry-client-key', {
+      type: 'string',
+      describe: 'PEM private key (unencrypted) of --registry-client-cert',
     })
     .option('allow-insecure-registry', {
       type: 'boolean',
@@ -77,6 +98,21 @@ export function toStoreOptions(argv: Args, ctx: CliContext): StoreOptions {
     opts.password = password;
   } else if (username !== undefined || password !== undefined) {
     ctx.log.debug('SEAL_REGISTRY_USERNAME and SEAL_REGISTRY_PASSWORD work only together; using other credential sources');
+  }
+  const token = str(argv['registry-token']) ?? (ctx.env.SEAL_REGISTRY_TOKEN || undefined);
+  if (token !== undefined) {
+    if (!token.trim() || /\s/.test(token.trim())) throw usageError('--registry-token must be one token without spaces');
+    if (username !== undefined && password !== undefined) ctx.log.debug('--registry-token wins over the registry user name and password');
+    opts.registryToken = token.trim();
+  }
+  const cacerts = argv['registry-cacert'];
+  if (cacerts !== undefined) opts.caFiles = (Array.isArray(cacerts) ? cacerts : [cacerts]).map((f) => path.resolve(ctx.cwd, String(f)));
+  const cert = str(argv['registry-client-cert']);
+  const key = str(argv['registry-client-key']);
+  if ((cert === undefined) !== (key === undefined)) throw usageError('--registry-client-cert and --registry-client-key go together');
+  if (cert !== undefined && key !== undefined) {
+    opts.clientCertFile = path.resolve(ctx.cwd, cert);
+    opts.clientKeyFile = path.resolve(ctx.cwd, key);
   }
   if (argv['allow-insecure-registry']) opts.allowInsecure = true;
   if (argv['allow-http-registry']) opts.allowHttp = true;

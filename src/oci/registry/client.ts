@@ -14,7 +14,7 @@ import { responseError } from './errors.ts';
 import type { HttpRequest, HttpResponse, RequestBody, Transport } from './http.ts';
 import { withRedirects } from './redirect.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
-import { loadExtraCAs } from './tls.ts';
+import { loadCAFiles, loadClientCertificate, loadExtraCAs } from './tls.ts';
 import { createNodeTransport, proxyEnvOf } from './transport.ts';
 
 
@@ -72,6 +72,7 @@ export class RegistryClient {
           log: opts.log,
           username: opts.username,
           password: opts.password,
+          registryToken: opts.registryToken,
           runHelper: opts.runHelper,
         }),
       tokenTransport: (req) => this.#layers().retrying(req),
@@ -93,7 +94,8 @@ export class RegistryClient {
           log: o.log,
           userAgent,
           allowInsecure: o.allowInsecure,
-          extraCA: loadExtraCAs(o.env, o.log),
+          extraCA: [...loadExtraCAs(o.env, o.log), ...loadCAFiles(o.caFiles ?? [], o.log)],
+          ...loadClientCertificate(o.clientCertFile, o.clientKeyFile),
           proxyEnv: proxyEnvOf(o.env, o.log),
           timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         });
@@ -128,7 +130,7 @@ export class RegistryClient {
       } catch (err) {
         // A certificate problem means the server does speak TLS: report it, do not try http.
         // A proxy's refusal says nothing about the registry's scheme.
-        if (err instanceof SealError && /^(TLS_(UNTRUSTED|EXPIRED|HOSTNAME)|PROXY)$/.test(err.code)) throw err;
+        if (err instanceof SealError && /^(TLS_(UNTRUSTED|EXPIRED|HOSTNAME|CLIENT_CERT)|PROXY)$/.test(err.code)) throw err;
         if (err instanceof SealError && err.kind === 'interrupted') throw err;
         firstError ??= err;
         this.log.debug(`${scheme}://${registry}/v2/ failed: ${(err as Error).message}`);

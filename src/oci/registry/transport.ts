@@ -24,6 +24,9 @@ export interface NodeTransportOptions {
   allowInsecure?: boolean;
   /** Extra PEM CA certificates, trusted in addition to Node's bundled roots. */
   extraCA?: string[];
+  /** PEM client certificate (chain) and key, for mutual TLS. */
+  clientCert?: string;
+  clientKey?: string;
   /** Idle timeout: connecting, waiting for headers, and any pause in the body. */
   timeoutMs: number;
   /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case), from the environment the store was given. */
@@ -68,13 +71,16 @@ export interface NodeTransport extends Transport {
 // tls.connect builds a SecureContext (parsing every root certificate, ~30 ms) for each
 // connection unless it is given one; build one per CA set for the whole process instead.
 const secureContexts = new Map<string, SecureContext>();
-function secureContextFor(extraCA: string[] | undefined): SecureContext {
-  const key = (extraCA ?? []).join('\n');
-  let ctx = secureContexts.get(key);
+function secureContextFor(extraCA: string[] | undefined, cert?: string, key?: string): SecureContext {
+  const id = [...(extraCA ?? []), cert ?? '', key ?? ''].join('\n');
+  let ctx = secureContexts.get(id);
   if (!ctx) {
     // `ca` replaces Node's roots, so the bundled roots go along with the extra ones.
-    ctx = createSecureContext(extraCA?.length ? { ca: [...rootCertificates, ...extraCA] } : {});
-    secureContexts.set(key, ctx);
+    ctx = createSecureContext({
+      ...(extraCA?.length ? { ca: [...rootCertificates, ...extraCA] } : {}),
+      ...(cert && key ? { cert, key } : {}),
+    });
+    secureContexts.set(id, ctx);
   }
   return ctx;
 }
@@ -87,7 +93,7 @@ export function createNodeTransport(opts: NodeTransportOptions): NodeTransport {
     maxSockets: 8,
     ...proxy,
     rejectUnauthorized: !opts.allowInsecure,
-    secureContext: secureContextFor(opts.extraCA),
+    secureContext: secureContextFor(opts.extraCA, opts.clientCert, opts.clientKey),
   });
   const send = (req: HttpRequest): Promise<HttpResponse> => exchange(req, opts, req.url.protocol === 'https:' ? httpsAgent : httpAgent);
   return Object.assign(send, {
@@ -262,6 +268,14 @@ export function toNetworkError(
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return net('TLS_HOSTNAME', `TLS certificate for ${host} is for another host (${e.reason ?? e.message})`, 'pass --allow-insecure-registry to skip the check');
+  }
+  // The server's alert when it wants a client certificate (mutual TLS) and got none it trusts.
+  if (/ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)|alert (bad certificate|certificate required|unknown ca)/i.test(`${code} ${e?.message ?? ''}`)) {
+    return net(
+      'TLS_CLIENT_CERT',
+      `${host} refused the TLS connection: it wants a client certificate it trusts (${(e.message.split('\n')[0] ?? '').replace(/^.*:(ssl\/tls alert [^:]*):.*$/, '$1')})`,
+      'pass --registry-client-cert and --registry-client-key',
+    );
   }
   if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || /wrong version number|packet length too long/i.test(e?.message ?? '')) {
     return net('TLS_PROTOCOL', `TLS handshake with ${host} failed (${e.message.split('\n')[0]})`, 'if it is a plain-http registry, pass --allow-http-registry');
