@@ -133,16 +133,16 @@ export class ProgressBar {
     const done = tasks.reduce((n, t) => n + t.done, 0);
     const total = tasks.every((t) => t.total !== undefined) ? tasks.reduce((n, t) => n + t.total!, 0) : undefined;
     const seconds = (now - this.#started) / 1000;
-    const rate = seconds > 0 ? done / seconds : 0;
-    const cols = Math.max(20, (this.#stream.columns ?? DEFAULT_COLUMNS) - 1); // the last column would wrap
+    const rate = seconds > 0 ? done / seconds : 0; // shown after 100 ms, when it means something
+    const cols = Math.max(20, (this.#stream.columns || DEFAULT_COLUMNS) - 1); // 0 in a pty of unknown size; the last column would wrap
     const stats: string[] =
       total === undefined
-        ? [humanBytes(done), `${humanBytes(rate)}/s`]
+        ? [humanBytes(done), ...(seconds >= 0.1 ? [`${humanBytes(rate)}/s`] : [])]
         : [
             `${humanBytes(done)} / ${humanBytes(total)}`,
             `${total > 0 ? Math.floor((100 * Math.min(done, total)) / total) : 100}%`,
-            `${humanBytes(rate)}/s`,
-            ...(rate > 0 ? [`ETA ${humanDuration((total - Math.min(done, total)) / rate)}`] : []),
+            ...(seconds >= 0.1 ? [`${humanBytes(rate)}/s`] : []),
+            ...(seconds >= 0.1 && rate > 0 ? [`ETA ${humanDuration((total - Math.min(done, total)) / rate)}`] : []),
           ];
     // Narrow terminals lose the ETA, then the rate, before the label shrinks below 8 characters.
     while (stats.length > 1 && cols - stats.join('  ').length - 2 < Math.min(label.length, 8)) stats.pop();
@@ -167,14 +167,18 @@ export class ProgressBar {
 
 /**
  * The renderer for a command: draws on ctx.stderr when ctx.interactive, coloured when ctx.color
- * and NO_COLOR is unset.
+ * and NO_COLOR is unset. SEAL_PROGRESS=off turns bars off; SEAL_PROGRESS=always draws from the
+ * first byte instead of after 300 ms (still only on a terminal).
  */
 export function createProgress(
   ctx: { stderr: unknown; interactive: boolean; color: boolean; env: Readonly<Record<string, string | undefined>> },
-  settings?: ProgressSettings,
+  settings: ProgressSettings = {},
 ): ProgressBar {
   const color = ctx.color && ctx.env.NO_COLOR === undefined;
-  return new ProgressBar(ctx.stderr as ProgressStream, { enabled: ctx.interactive, color }, settings);
+  const mode = (ctx.env.SEAL_PROGRESS ?? '').trim().toLowerCase();
+  const enabled = ctx.interactive && !['0', 'off', 'false', 'no'].includes(mode);
+  const delay = mode === 'always' ? { delayMs: 0 } : {};
+  return new ProgressBar(ctx.stderr as ProgressStream, { enabled, color }, { ...delay, ...settings });
 }
 
 /** `Signing release.tar.gz`, `Verifying stdin` (`-`). */

@@ -248,3 +248,17 @@ describe('units', () => {
     assert.equal(fileLabel('Verifying', '-'), 'Verifying stdin');
   });
 });
+
+describe('SEAL_PROGRESS', () => {
+  it('off: no bars; always: drawn from the first byte, still only on a terminal', () => {
+    for (const v of ['off', '0', 'false']) {
+      assert.equal(createProgress({ stderr: new FakeTTY(), interactive: true, color: false, env: { SEAL_PROGRESS: v } }).callback('x'), undefined, v);
+    }
+    const tty = new FakeTTY();
+    const cb = createProgress({ stderr: tty, interactive: true, color: false, env: { SEAL_PROGRESS: 'always' } }).callback('x')!;
+    cb(1, 100);
+    assert.match(tty.screen, /^x  \[/);
+    const pipe = new FakeTTY(false);
+    assert.equal(createProgress({ stderr: pipe, interactive: false, color: false, env: { SEAL_PROGRESS: 'always' } }).callback('x'), undefined);
+  });
+});
