@@ -28,7 +28,7 @@ const command = defineCommand({
     registryOptions(y)
       .positional('source', { type: 'string', describe: 'Image to copy (registry reference or oci:DIR[:TAG])' })
       .positional('destination', { type: 'string', describe: 'Repository, optionally with a tag (default: the source tag), or oci:DIR[:TAG]' })
-      .option('only', { type: 'string', array: true, describe: 'Copy only these attachments: sig, att, sbom, referrers (comma-separated)' })
+      .option('only', { type: 'string', describe: 'Copy only these attachments: sig, att, sbom, referrers (comma-separated)' })
       .option('attachments', { type: 'boolean', default: true, describe: 'Copy attachments (--no-attachments: the image alone)' })
       .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Replace the destination .sig/.att/.sbom images instead of merging' })
       .option('recursive', { alias: 'r', type: 'boolean', default: true, describe: "Copy the attachments of an index's children too (--no-recursive: the index's own)" })
