@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { SealError } from '../errors.ts';
 import { isDigest } from './digest.ts';
 import { isIndexType } from './media-types.ts';
+import type { OnProgress } from '../progress.ts';
 import type { ImageStore } from './store.ts';
 import type { Descriptor, ImageIndex, ImageManifest } from './types.ts';
 
@@ -26,6 +27,8 @@ export interface CopyOptions {
    */
   putRoot?: boolean;
   signal?: AbortSignal;
+  /** A progress callback per blob transfer (`Downloading sha256:abc…`), or none (src/progress.ts). */
+  progress?: (label: string) => OnProgress | undefined;
 }
 
 export interface CopyResult {
@@ -77,15 +80,19 @@ export async function copyImage(src: ImageStore, dst: ImageStore, reference: str
       return;
     }
     if (FOREIGN.test(d.mediaType) && !(await src.hasBlob(d.digest))) return;
+    const short = d.digest.slice(0, 19);
+    // Small blobs (configs, signatures) are not worth a line of their own.
+    const watch = (verb: string) => (opts.progress && d.size >= 1 << 20 ? opts.progress(`${verb} ${short}`) : undefined);
     if (d.size <= limit) {
-      await dst.putBlob(await src.getBlob(d.digest, { maxBytes: limit }));
+      const data = await src.getBlob(d.digest, { maxBytes: limit, onProgress: watch('Downloading') });
+      await dst.putBlob(data, { onProgress: watch('Uploading') });
     } else {
       const dir = await mkdtemp(path.join(os.tmpdir(), 'seal-copy-'));
       try {
         const file = path.join(dir, 'blob');
         // openBlob checks the digest as it streams; the file is used only if that succeeded.
-        await pipeline(Readable.from(await src.openBlob(d.digest)), createWriteStream(file), { signal: opts.signal });
-        await dst.putBlobFile(file, { digest: d.digest, size: d.size });
+        await pipeline(Readable.from(await src.openBlob(d.digest, { onProgress: watch('Downloading') })), createWriteStream(file), { signal: opts.signal });
+        await dst.putBlobFile(file, { digest: d.digest, size: d.size }, { onProgress: watch('Uploading') });
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -17,6 +17,7 @@ import { entryKey, updateTaggedList } from '../oci/safe-update.ts';
 import { buildSignatureImage, layersOf } from '../oci/signature-image.ts';
 import { openStore, type ImageStore, type StoreOptions } from '../oci/store.ts';
 import type { FetchedManifest, ImageManifest } from '../oci/types.ts';
+import type { OnProgress } from '../progress.ts';
 
 export type CopyKind = AttachmentKind | 'referrers';
 export const COPY_KINDS: readonly CopyKind[] = ['sig', 'att', 'sbom', 'referrers'];
@@ -31,6 +32,8 @@ export interface CopyOptions {
   /** Copy the attachments of an index's children too (default true). */
   recursive?: boolean;
   store: StoreOptions;
+  /** Progress per blob transfer (the CLI's bar on a terminal). */
+  progress?: (label: string) => OnProgress | undefined;
 }
 
 export interface CopiedAttachment {
@@ -73,7 +76,7 @@ export async function copyImageWithAttachments(opts: CopyOptions, log: Log): Pro
   const dst = await openStore(dstRef, opts.store);
   const tag = dstRef.tag ?? img.tag;
 
-  const copied = await copyManifests(img.store, dst, img.digest, { tag, signal: opts.store.signal });
+  const copied = await copyManifests(img.store, dst, img.digest, { tag, signal: opts.store.signal, progress: opts.progress });
   const back = await dst.getManifest(img.digest);
   if (!back || back.digest !== img.digest) {
     throw new SealError('registry', `${dst.name} does not serve the copy under ${img.digest}`, {

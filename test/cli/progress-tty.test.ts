@@ -83,6 +83,17 @@ describe('progress on a terminal', { skip }, () => {
     assert.equal(r.terminal, '');
   });
 
+  it('copy: the blob transfers of a layout-to-layout copy are drawn and erased; -o json stays clean', async () => {
+    const { makeImageLayout } = await import('../harness/oci-layout.ts');
+    // Over the 32 MiB in-memory limit, so the layer streams (a small local blob is one write: no bar).
+    await makeImageLayout(path.join(dir, 'src-layout'), { extraBytes: 40 * 1024 * 1024 });
+    const r = onTerminal('copy -o json oci:src-layout:latest oci:dst-layout:latest > copy.json', { SEAL_PROGRESS: 'always' });
+    assert.equal(r.code, 0, r.terminal);
+    assert.match(r.terminal, /\r(Downloading|Uploading) sha256:[0-9a-f]{12}  \[/);
+    assert.match(r.terminal, /Copied oci:src-layout:latest to /, 'messages still shown');
+    assert.equal(JSON.parse(readFileSync(path.join(dir, 'copy.json'), 'utf8')).image.blobsCopied >= 2, true);
+  });
+
   it('SEAL_PROGRESS=off: nothing drawn', () => {
     const r = onTerminal('sign-blob --key key.pem big.bin > off.sig', { SEAL_PROGRESS: 'off' });
     assert.equal(r.code, 0, r.terminal);

@@ -41,7 +41,9 @@ const command = defineCommand({
   run: async (argv, ctx) => {
     if (argv.only !== undefined && argv.attachments === false) throw usageError('--only and --no-attachments cannot be combined');
     const only = argv.attachments === false ? [] : argv.only === undefined ? undefined : parseOnly(argv.only);
-    const { copyImageWithAttachments } = await import('../../ops/copy.ts');
+    const [{ copyImageWithAttachments }, { createProgress }] = await Promise.all([import('../../ops/copy.ts'), import('../progress.ts')]);
+    const progress = createProgress(ctx);
+    const log = progress.wrapLog(ctx.log); // messages erase the bar first
     const report = await copyImageWithAttachments(
       {
         src: String(argv.source),
@@ -49,10 +51,11 @@ const command = defineCommand({
         only,
         force: Boolean(argv.force),
         recursive: argv.recursive !== false,
-        store: toStoreOptions(argv, ctx),
+        store: { ...toStoreOptions(argv, ctx), log },
+        progress: (label) => progress.callback(label),
       },
-      ctx.log,
-    );
+      log,
+    ).finally(() => progress.end());
     if (argv.output === 'json') await writeJSON(ctx.stdout, report);
   },
 });
