@@ -10,7 +10,7 @@ import { digestHex } from '../oci/digest.ts';
 import type { ImageStore } from '../oci/store.ts';
 import { verifyBundle } from '../sigstore/verify-bundle.ts';
 import { readLegacyLayers } from './legacy.ts';
-import { legacyLayerToBundle } from './legacy-bundle.ts';
+import { checkLegacyTlog, legacyLayerToBundle } from './legacy-bundle.ts';
 import { readBundles } from './referrer-bundles.ts';
 import type { TrustPolicy } from './trust-policy.ts';
 import type { Descriptor } from '../oci/types.ts';
@@ -34,6 +34,8 @@ export interface CheckedAttestation extends FoundAttestation {
   /** The verified statement (from the exact verified payload bytes). */
   statement?: Statement;
   predicateType?: string;
+  /** A transparency log entry was verified (true) or was bad/missing and required (false); absent: not checked. */
+  tlog?: boolean;
   error?: string;
 }
 
@@ -81,13 +83,23 @@ export async function checkAttestation(found: FoundAttestation, digest: string, 
       const verified = verifyEnvelope(envelope, [policy.verifier]);
       if (verified.payloadType !== INTOTO_PAYLOAD_TYPE) throw new Error(`payload type ${verified.payloadType} is not in-toto`);
       payload = verified.payload;
+      if (found.layer) {
+        result.tlog = false;
+        const tlog = await checkLegacyTlog(found.layer, found.bytes, 'att', artifact, policy.bundle);
+        if (tlog === undefined) delete result.tlog;
+        else result.tlog = tlog;
+      }
     } else if (found.format === 'legacy') {
       const bundle = found.layer && legacyLayerToBundle(found.layer, found.bytes, 'att');
       if (!bundle) throw new Error('no certificate on this attestation (it was made with a key; verify it with --key)');
-      payload = (await verifyBundle(bundle, artifact, policy.bundle)).payload ?? new Uint8Array();
+      const verified = await verifyBundle(bundle, artifact, policy.bundle);
+      payload = verified.payload ?? new Uint8Array();
+      result.tlog = verified.tlog;
     } else {
       const bundle = JSON.parse(Buffer.from(found.bytes).toString('utf8')) as unknown;
-      payload = (await verifyBundle(bundle, artifact, policy.bundle)).payload ?? new Uint8Array();
+      const verified = await verifyBundle(bundle, artifact, policy.bundle);
+      payload = verified.payload ?? new Uint8Array();
+      result.tlog = verified.tlog;
     }
     const statement = parseStatement(payload, 'verification');
     result.statement = statement;

@@ -1,7 +1,9 @@
 // Keyless signatures in cosign v2's legacy storage: the Sigstore bundle that keyless signing
 // returns (Fulcio leaf, Rekor v1 entry with its inclusion promise, optional RFC 3161 timestamp)
 // re-expressed as the `.sig`/`.att` layer annotations cosign v2 writes (cosign-formats.md b.4,
-// b.5, d.4). legacy-bundle.ts is the inverse, used by verification.
+// b.5, d.4). Also key signatures logged with --tlog-upload (a bundle with a public-key hint and a
+// Rekor entry): their layers get the signature and bundle annotations only, as cosign writes them.
+// legacy-bundle.ts is the inverse, used by verification.
 import { createHash } from 'node:crypto';
 import { SealError } from '../errors.ts';
 import { ANNOTATION } from '../oci/cosign-layout.ts';
@@ -17,6 +19,7 @@ interface TlogEntryJSON {
 
 interface KeylessBundleJSON {
   verificationMaterial: {
+    publicKey?: { hint?: string };
     certificate?: { rawBytes: string };
     x509CertificateChain?: { certificates: { rawBytes: string }[] };
     tlogEntries?: TlogEntryJSON[];
@@ -46,9 +49,9 @@ export function legacyKeylessLayer(bundleBytes: Uint8Array): LegacyKeylessLayer 
   const vm = b.verificationMaterial;
   const certs = vm.certificate ? [vm.certificate] : (vm.x509CertificateChain?.certificates ?? []);
   const [leaf, ...chain] = certs;
-  if (!leaf) throw new SealError('internal', 'the keyless bundle has no signing certificate');
+  if (!leaf && !vm.publicKey) throw new SealError('internal', 'the bundle has no signing certificate and no public key');
   const entry = vm.tlogEntries?.[0];
-  if (!entry?.inclusionPromise) throw new SealError('internal', 'the keyless bundle has no Rekor entry with an inclusion promise');
+  if (!entry?.inclusionPromise) throw new SealError('internal', 'the bundle has no Rekor entry with an inclusion promise');
 
   // cosign's struct order (capitalised outer keys, body/integratedTime/logIndex/logID inside),
   // numbers as JSON integers, the log ID as hex.
@@ -61,13 +64,13 @@ export function legacyKeylessLayer(bundleBytes: Uint8Array): LegacyKeylessLayer 
       logID: Buffer.from(entry.logId.keyId, 'base64').toString('hex'),
     },
   };
-  const annotations: Record<string, string> = {
-    [ANNOTATION.signature]: b.messageSignature?.signature ?? '',
-    [ANNOTATION.certificate]: pem(leaf.rawBytes),
+  const annotations: Record<string, string> = { [ANNOTATION.signature]: b.messageSignature?.signature ?? '' };
+  if (leaf) {
+    annotations[ANNOTATION.certificate] = pem(leaf.rawBytes);
     // v3 keyless keeps only the leaf, so the chain is "" (cosign-formats.md b.4).
-    [ANNOTATION.chain]: chain.map((c) => pem(c.rawBytes)).join(''),
-    [ANNOTATION.bundle]: JSON.stringify(rekorBundle),
-  };
+    annotations[ANNOTATION.chain] = chain.map((c) => pem(c.rawBytes)).join('');
+  }
+  annotations[ANNOTATION.bundle] = JSON.stringify(rekorBundle);
   const timestamp = vm.timestampVerificationData?.rfc3161Timestamps?.[0];
   if (timestamp) annotations[ANNOTATION.rfc3161] = JSON.stringify({ SignedRFC3161Timestamp: timestamp.signedTimestamp });
 

@@ -1,10 +1,13 @@
 // A legacy keyless signature or attestation (a `.sig`/`.att` layer with a Fulcio certificate and a
 // Rekor bundle in its annotations) expressed as a Sigstore bundle v0.1, so the one bundle verifier
 // checks the certificate chain, SCT, Rekor inclusion promise and signature, as cosign v3 does.
+// A key-signed layer with a Rekor bundle annotation (cosign's default, seal's --tlog-upload)
+// becomes a public-key bundle the same way, so its inclusion promise is checked with the key.
 import { createHash } from 'node:crypto';
 import { SealError } from '../errors.ts';
 import { ANNOTATION } from '../oci/cosign-layout.ts';
 import type { Descriptor } from '../oci/types.ts';
+import { verifyBundle, type BundleArtifact, type VerifyPolicy } from '../sigstore/verify-bundle.ts';
 
 const BUNDLE_V01 = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
 
@@ -17,11 +20,14 @@ function pemToDerBase64(pem: string): string[] {
   return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => m[1]!.replace(/\s+/g, ''));
 }
 
-/** Undefined when the layer carries no certificate (a key-signed legacy signature). */
-export function legacyLayerToBundle(layer: Descriptor, bytes: Uint8Array, kind: 'sig' | 'att'): object | undefined {
+/**
+ * Undefined when the layer carries no certificate (a key-signed legacy signature), unless `withKey`
+ * and it carries a Rekor bundle: then a public-key bundle (the key comes from the verify policy).
+ */
+export function legacyLayerToBundle(layer: Descriptor, bytes: Uint8Array, kind: 'sig' | 'att', withKey = false): object | undefined {
   const a = layer.annotations ?? {};
   const certs = [...pemToDerBase64(a[ANNOTATION.certificate] ?? ''), ...pemToDerBase64(a[ANNOTATION.chain] ?? '')];
-  if (certs.length === 0) return undefined;
+  if (certs.length === 0 && !(withKey && a[ANNOTATION.bundle])) return undefined;
   const tlogEntries: object[] = [];
   if (a[ANNOTATION.bundle]) {
     const rekor = JSON.parse(a[ANNOTATION.bundle]) as RekorBundle;
@@ -52,7 +58,7 @@ export function legacyLayerToBundle(layer: Descriptor, bytes: Uint8Array, kind: 
     ? [{ signedTimestamp: (JSON.parse(a[ANNOTATION.rfc3161]) as { SignedRFC3161Timestamp: string }).SignedRFC3161Timestamp }]
     : [];
   const verificationMaterial = {
-    x509CertificateChain: { certificates: certs.map((rawBytes) => ({ rawBytes })) },
+    ...(certs.length > 0 ? { x509CertificateChain: { certificates: certs.map((rawBytes) => ({ rawBytes })) } } : { publicKey: { hint: '' } }),
     tlogEntries,
     timestampVerificationData: { rfc3161Timestamps: timestamps },
   };
@@ -68,4 +74,37 @@ export function legacyLayerToBundle(layer: Descriptor, bytes: Uint8Array, kind: 
       signature: a[ANNOTATION.signature] ?? '',
     },
   };
+}
+
+/**
+ * The transparency-log check of a layer verified with a key: its Rekor bundle annotation (SET and
+ * body) is verified against the policy's trusted root when one was given or an entry is required,
+ * and a missing entry fails only when required. True when an entry was verified, undefined when
+ * not checked; throws (a verification SealError) when the entry is bad or required and absent.
+ */
+export async function checkLegacyTlog(
+  layer: Descriptor,
+  bytes: Uint8Array,
+  kind: 'sig' | 'att',
+  /** What the converted bundle is verified for: the payload (sig) or the image digest (att). */
+  artifact: BundleArtifact,
+  policy: VerifyPolicy,
+): Promise<boolean | undefined> {
+  const logged = Boolean(layer.annotations?.[ANNOTATION.bundle]);
+  if (!logged) {
+    if (policy.requireTlog) {
+      throw new SealError('verification', 'no transparency log entry (--require-tlog)', { code: 'TLOG_MISSING' });
+    }
+    return undefined;
+  }
+  if (policy.ignoreTlog || (!policy.trustedRootPath && !policy.requireTlog)) return undefined;
+  let bundle: object | undefined;
+  try {
+    bundle = legacyLayerToBundle(layer, bytes, kind, true);
+  } catch (err) {
+    if (err instanceof SealError) throw err;
+    throw new SealError('verification', `unreadable Rekor bundle annotation: ${(err as Error).message}`, { code: 'TLOG_BAD_ANNOTATION' });
+  }
+  await verifyBundle(bundle, artifact, { ...policy, ignoreTlog: false });
+  return true;
 }

@@ -1,6 +1,6 @@
 // The Sigstore bundle v0.3 sign-blob writes for a key signature (cosign-formats.md g.4): protojson
-// field names and enum names, bytes as standard base64, no transparency log entry. The public-key
-// hint is base64(sha256(SPKI DER)), as cosign computes it.
+// field names and enum names, bytes as standard base64, a transparency log entry only with
+// --tlog-upload. The public-key hint is base64(sha256(SPKI DER)), as cosign computes it.
 import { createHash } from 'node:crypto';
 import { toBase64 } from './pem.ts';
 import type { HashAlgorithm } from './types.ts';
@@ -16,7 +16,7 @@ export function publicKeyHint(spkiDer: Uint8Array): string {
 
 export interface MessageSignatureBundleJSON {
   mediaType: string;
-  verificationMaterial: { publicKey: { hint: string } };
+  verificationMaterial: { publicKey: { hint: string }; tlogEntries?: object[] };
   messageSignature: { messageDigest: { algorithm: string; digest: string }; signature: string };
 }
 
@@ -24,10 +24,15 @@ export function messageSignatureBundle(parts: {
   publicKeyDer: Uint8Array;
   digest: { algorithm: HashAlgorithm; bytes: Uint8Array };
   signature: Uint8Array;
+  /** With --tlog-upload: the Rekor entry (src/sigstore/key-tlog.ts). */
+  tlogEntries?: object[];
 }): MessageSignatureBundleJSON {
   return {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
-    verificationMaterial: { publicKey: { hint: publicKeyHint(parts.publicKeyDer) } },
+    verificationMaterial: {
+      publicKey: { hint: publicKeyHint(parts.publicKeyDer) },
+      ...(parts.tlogEntries?.length ? { tlogEntries: parts.tlogEntries } : {}),
+    },
     messageSignature: {
       messageDigest: { algorithm: PROTO_HASH[parts.digest.algorithm], digest: toBase64(parts.digest.bytes) },
       signature: toBase64(parts.signature),

@@ -31,8 +31,9 @@ export interface AttestOptions {
   scanFinished?: string;
   now?: Date;
   /**
-   * Keyless: makes the signed DSSE bundle for the statement; no key is loaded. Format bundle stores
-   * it as is; legacy turns it into an `.att` layer (envelope + cosign v2 annotations).
+   * Keyless, or a key with --tlog-upload: makes the signed and logged DSSE bundle for the
+   * statement; `loadSigner` is not called. Format bundle stores it as is; legacy turns it into an
+   * `.att` layer (envelope + cosign v2 annotations).
    */
   makeBundle?: (statement: Uint8Array) => Promise<Uint8Array>;
 }
@@ -84,8 +85,8 @@ export async function attestImage(opts: AttestOptions, loadSigner: () => Promise
     let envelope: Uint8Array;
     let annotations: Record<string, string>;
     if (opts.makeBundle) {
-      // Keyless: the bundle's envelope becomes the layer blob (it is what Rekor logged as a dsse
-      // entry) and its certificate, Rekor entry and timestamp become annotations, as cosign v2 does.
+      // The bundle's envelope becomes the layer blob (it is what Rekor logged as a dsse entry) and
+      // its certificate (keyless), Rekor entry and timestamp become annotations, as cosign v2 does.
       const keyless = legacyKeylessLayer(await opts.makeBundle(statement));
       if (!keyless.envelope) throw new SealError('internal', 'the keyless attestation bundle holds no DSSE envelope');
       envelope = keyless.envelope;

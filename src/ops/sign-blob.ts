@@ -13,6 +13,7 @@ import { SealError } from '../errors.ts';
 import { exists, writeFileAtomic } from '../fs/atomic.ts';
 import type { Log } from '../log.ts';
 import type { OnProgress } from '../progress.ts';
+import type { TlogUploadOptions } from '../sigstore/key-tlog.ts';
 import type { KeylessOptions } from '../sigstore/keyless.ts';
 
 export interface SignBlobOptions {
@@ -20,6 +21,8 @@ export interface SignBlobOptions {
   key?: string;
   /** Keyless (Fulcio + Rekor) signing; used only when `key` is absent. */
   keyless?: KeylessOptions;
+  /** With `key`: log the signature in Rekor (hashedrekord); the entry goes into the bundle. */
+  tlog?: TlogUploadOptions;
   /** A path, or `-` for stdin. */
   file: string;
   bundle?: string;
@@ -62,10 +65,15 @@ export async function signBlob(opts: SignBlobOptions, deps: SignBlobDeps): Promi
   if (opts.outputSignature !== undefined && opts.outputSignature === opts.bundle) {
     throw new SealError('usage', '--output-signature and --bundle name the same file');
   }
+  if (opts.key !== undefined && opts.tlog !== undefined && opts.bundle === undefined) {
+    throw new SealError('usage', '--tlog-upload needs --bundle (the log entry is kept in the bundle)', { hint: 'add --bundle FILE.sigstore.json' });
+  }
 
   if (opts.key === undefined) return signBlobKeyless(opts, deps, resolve);
 
   const signer = await loadPrivateKey(opts.key, deps.getPassword, { env: opts.env });
+  const keyTlog = opts.tlog === undefined ? undefined : await import('../sigstore/key-tlog.ts');
+  keyTlog?.checkLoggableKey(signer);
   const input: Input = opts.file === '-' ? { stream: deps.stdin, name: 'stdin' } : { path: resolve(opts.file), name: opts.file };
   const signed = await signInput(signer, input, { wantDigest: opts.bundle !== undefined, signal: deps.signal, onProgress: deps.onProgress });
   deps.log.debug(`signed ${signed.size} bytes from ${opts.file === '-' ? 'stdin' : opts.file}`);
@@ -73,7 +81,17 @@ export async function signBlob(opts: SignBlobOptions, deps: SignBlobDeps): Promi
   const sigOut: string | Uint8Array = opts.b64 ? toBase64(signed.signature) : signed.signature;
   let bundle: object | undefined;
   if (opts.bundle !== undefined) {
-    bundle = messageSignatureBundle({ publicKeyDer: signer.publicKey.der, digest: signed.digest!, signature: signed.signature });
+    // Logged before any file is written: a failed upload leaves no bundle without its entry.
+    const entry = keyTlog
+      ? await keyTlog.logHashedRekord({ digest: signed.digest!.bytes, signature: signed.signature, publicKeyPem: signer.publicKey.pem }, opts.tlog!)
+      : undefined;
+    if (entry) deps.log.info(`tlog entry created with index: ${entry.logIndex}`);
+    bundle = messageSignatureBundle({
+      publicKeyDer: signer.publicKey.der,
+      digest: signed.digest!,
+      signature: signed.signature,
+      ...(entry ? { tlogEntries: [entry] } : {}),
+    });
     await writeFileAtomic(resolve(opts.bundle), JSON.stringify(bundle) + '\n', { mode: 0o644, overwrite: opts.force });
     deps.log.info(`Wrote bundle to ${opts.bundle}`);
   }

@@ -28,14 +28,14 @@ export interface SignImagesOptions {
   concurrency?: number;
   now?: Date;
   /**
-   * Makes the bundle for an in-toto statement (format bundle), e.g. keyless signing. Default: a
-   * DSSE bundle signed with `signer`.
+   * Makes the bundle for an in-toto statement (format bundle): keyless signing, or a key with
+   * --tlog-upload. Default: a DSSE bundle signed with `signer`, not logged.
    */
   makeBundle?: (statement: Uint8Array) => Promise<Uint8Array>;
   /**
-   * Keyless signing in the legacy format: makes a message-signature bundle (Fulcio certificate,
-   * Rekor hashedrekord entry) over the simple-signing payload; its material goes into the layer's
-   * annotations as cosign v2 writes them.
+   * Legacy format, keyless or a key with --tlog-upload: makes a message-signature bundle (Fulcio
+   * certificate or public-key hint, Rekor hashedrekord entry) over the simple-signing payload; its
+   * material goes into the layer's annotations as cosign v2 writes them. Called before any push.
    */
   makeMessageBundle?: (payload: Uint8Array) => Promise<Uint8Array>;
 }

@@ -32,6 +32,8 @@ export interface VerifyBlobOptions {
   /** trusted_root.json for --bundle; default: the embedded production root. */
   trustedRoot?: string;
   insecureIgnoreTlog?: boolean;
+  /** --bundle: fail when the bundle has no transparency log entry. */
+  requireTlog?: boolean;
 }
 
 export interface VerifyBlobDeps {
@@ -66,6 +68,9 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
   if (opts.signature !== undefined && (opts.key === undefined || keyless.some((v) => v !== undefined))) {
     throw new SealError('usage', '--signature needs --key; the --certificate-* flags work with --bundle only');
   }
+  if (opts.signature !== undefined && opts.requireTlog) {
+    throw new SealError('usage', '--require-tlog needs --bundle: a bare signature carries no transparency log entry');
+  }
   const verifier = opts.key === undefined ? undefined : await loadPublicKey(opts.key, { env: opts.env });
   const policy = {
     certificateIdentity: opts.certificateIdentity,
@@ -74,6 +79,7 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
     certificateOidcIssuerRegexp: opts.certificateOidcIssuerRegexp,
     trustedRootPath: opts.trustedRoot === undefined ? undefined : resolve(opts.trustedRoot),
     ignoreTlog: opts.insecureIgnoreTlog,
+    requireTlog: opts.requireTlog,
   };
   const result =
     opts.signature !== undefined

@@ -5,7 +5,7 @@ import { readLegacyLayers } from '../cosign/legacy.ts';
 import { readBundles } from '../cosign/referrer-bundles.ts';
 import { matchingSubjects, parseStatement } from '../attest/statement.ts';
 import { checkSimpleSigningClaims } from '../cosign/simple-signing.ts';
-import { legacyLayerToBundle } from '../cosign/legacy-bundle.ts';
+import { checkLegacyTlog, legacyLayerToBundle } from '../cosign/legacy-bundle.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
@@ -27,7 +27,11 @@ export interface SignatureResult {
   /** The layer digest (legacy) or referrer manifest digest (bundle). */
   id: string;
   verified: boolean;
-  checks: { signature: boolean; digest?: boolean; annotations?: boolean };
+  /**
+   * tlog: true when a transparency log entry was verified (inclusion promise/proof and body), false
+   * when it was bad or missing (and required); absent when not checked (docs/verify.md).
+   */
+  checks: { signature: boolean; tlog?: boolean; digest?: boolean; annotations?: boolean };
   error?: string;
   /** Keyless verification found no certificate on this (key-signed) signature. */
   noCertificate?: boolean;
@@ -67,14 +71,19 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
       if (policy.verifier) {
         r.checks.signature = policy.verifier.verify(payload, Buffer.from(b64, 'base64'));
         if (!r.checks.signature) throw new Error('signature does not verify with the given key');
+        r.checks.tlog = false;
+        const tlog = await checkLegacyTlog(layer, payload, 'sig', { bytes: payload }, policy.bundle);
+        if (tlog === undefined) delete r.checks.tlog;
+        else r.checks.tlog = tlog;
       } else {
         const bundle = legacyLayerToBundle(layer, payload, 'sig');
         if (!bundle) {
           r.noCertificate = true;
           throw new Error('no certificate on this signature (it was made with a key; verify it with --key)');
         }
-        await verifyBundle(bundle, { bytes: payload }, policy.bundle);
+        const verified = await verifyBundle(bundle, { bytes: payload }, policy.bundle);
         r.checks.signature = true;
+        r.checks.tlog = verified.tlog;
       }
       const claims = checkSimpleSigningClaims(payload, img.digest);
       r.checks.digest = claims.ok;
@@ -103,6 +112,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
         policy.bundle,
       );
       r.checks.signature = true;
+      r.checks.tlog = verified.tlog;
       r.checks.digest = true; // verifyBundle matched the statement subject against the digest
       const statement = parseStatement(verified.payload ?? new Uint8Array(), 'verification');
       if (statement.predicateType !== COSIGN_SIGN_PREDICATE) {

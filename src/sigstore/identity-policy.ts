@@ -11,6 +11,8 @@ export interface VerifyPolicy {
   certificateOidcIssuerRegexp?: string;
   trustedRootPath?: string;
   ignoreTlog?: boolean;
+  /** A signature without a transparency log entry fails (cosign's default; seal's --require-tlog). */
+  requireTlog?: boolean;
 }
 
 export type SignerRequirement =

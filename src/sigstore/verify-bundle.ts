@@ -44,6 +44,8 @@ export interface BundleVerification {
   signer: { identity?: string; issuer?: string };
   /** Things a caller should print on stderr: an embedded (snapshot) root, no tlog/timestamp proof. */
   warnings: string[];
+  /** A transparency log entry (inclusion promise or proof, and body) was verified. */
+  tlog: boolean;
 }
 
 export interface VerifyBundleOptions {
@@ -117,6 +119,12 @@ async function verify(
 
   const hasTimestamps = (bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps?.length ?? 0) > 0;
   const hasTlog = bundle.verificationMaterial.tlogEntries.length > 0;
+  if (policy.requireTlog && policy.ignoreTlog) {
+    throw new SealError('usage', '--require-tlog and --insecure-ignore-tlog contradict each other');
+  }
+  if (policy.requireTlog && !hasTlog) {
+    throw new SealError('verification', 'the bundle has no transparency log entry (--require-tlog)', { code: 'TLOG_MISSING' });
+  }
   if (policy.ignoreTlog) {
     // Entries are dropped, not merely not counted: their integrated times are unproven without them.
     entity = { ...entity, tlogEntries: [], timestamps: entity.timestamps.filter((t) => t.$case === 'timestamp-authority') };
@@ -138,6 +146,7 @@ async function verify(
   const trust = trustMaterialFor(trusted.root, keyFinder);
   const verified = wrapLibrary(() => new Verifier(trust, thresholds).verify(entity), 'bundle verification failed');
 
+  const tlog = hasTlog && !policy.ignoreTlog;
   const signer = {
     identity: verified.identity?.subjectAlternativeName,
     issuer: verified.identity?.extensions?.issuer,
@@ -148,9 +157,9 @@ async function verify(
     const env = bundle.content.dsseEnvelope;
     const payload = new Uint8Array(env.payload);
     checkStatementSubject(env.payloadType, payload, (statementDigest as Buffer).toString('hex'));
-    return { kind: 'dsseEnvelope', payload, payloadType: env.payloadType, signer: clean(signer), warnings };
+    return { kind: 'dsseEnvelope', payload, payloadType: env.payloadType, signer: clean(signer), warnings, tlog };
   }
-  return { kind: 'messageSignature', signer: clean(signer), warnings };
+  return { kind: 'messageSignature', signer: clean(signer), warnings, tlog };
 }
 
 function checkArtifact(artifact: BundleArtifact): void {

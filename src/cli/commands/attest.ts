@@ -1,8 +1,7 @@
 import type { Argv } from 'yargs';
-import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { formatOption, signatureFormat } from '../options/format.ts';
-import { keylessFromArgs, keylessOptions, loadSigningKey, optionalSigningKeyOption } from '../options/key.ts';
+import { keylessFromArgs, keylessOptions, loadSigningKey, optionalSigningKeyOption, tlogFromArgs, tlogUploadOption } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 import { readInput } from '../read-input.ts';
@@ -11,7 +10,7 @@ const command = defineCommand({
   command: 'attest <image>',
   describe: 'Attach a signed in-toto attestation (scan result, SBOM, provenance, ...) to an image',
   builder: (y: Argv) =>
-    keylessOptions(formatOption(registryOptions(optionalSigningKeyOption(y))))
+    tlogUploadOption(keylessOptions(formatOption(registryOptions(optionalSigningKeyOption(y)))))
       .positional('image', { type: 'string', describe: 'Image reference' })
       .option('predicate', { type: 'string', demandOption: 'pass --predicate FILE (or - for stdin)', describe: 'Predicate file, or - for stdin' })
       .option('type', {
@@ -22,23 +21,32 @@ const command = defineCommand({
       .option('replace', { type: 'boolean', default: false, describe: 'Replace earlier attestations of the same predicate type' })
       .option('scan-started', { type: 'string', describe: 'vuln: when the scan started (RFC 3339); default from the report' })
       .option('scan-finished', { type: 'string', describe: 'vuln: when the scan finished (RFC 3339); default from the report' })
-      .option('tlog-upload', { type: 'boolean', default: false, describe: 'Upload to a transparency log (not supported yet)' })
-      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip confirmations; keyless: do not print the public transparency log notice' })
+      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip confirmations; keyless and --tlog-upload: do not print the public transparency log notice' })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' }),
   examples: [
     ['grype IMAGE -o json > scan.json && seal attest --key cosign.key --predicate scan.json --type vuln IMAGE', 'Attest a grype scan'],
+    ['seal attest --key cosign.key --tlog-upload -y --predicate scan.json --type vuln IMAGE', 'Also log the envelope in Rekor (a dsse entry), as cosign does'],
     ['seal attest --key cosign.key --predicate sbom.spdx.json --type spdxjson IMAGE', 'Attest an SPDX SBOM'],
     ['SIGSTORE_ID_TOKEN=$(cat token) seal attest --type vuln --predicate scan.json IMAGE', 'Keyless (Fulcio + Rekor dsse entry), as a cosign v2 .att layer'],
     ['SIGSTORE_ID_TOKEN=$(cat token) seal attest --format bundle --type vuln --predicate scan.json IMAGE', 'Keyless, as a bundle referrer'],
   ],
   run: async (argv, ctx) => {
-    if (argv['tlog-upload']) throw usageError('transparency log upload is not supported yet');
     const format = signatureFormat(argv, ctx);
     let makeBundle: ((statement: Uint8Array) => Promise<Uint8Array>) | undefined;
     if (argv.key === undefined) {
       const keyless = await keylessFromArgs(argv, ctx, 'attest');
       const { keylessDsseBundle } = await import('../../sigstore/keyless.ts');
       makeBundle = (statement) => keylessDsseBundle(statement, 'application/vnd.in-toto+json', keyless);
+    } else if (argv['tlog-upload']) {
+      // The key is loaded when the statement is ready (after the predicate is validated), then the
+      // envelope is logged in Rekor (a dsse entry) before anything is pushed.
+      const tlog = (await tlogFromArgs(argv, ctx))!;
+      const { checkLoggableKey, keyDsseBundle } = await import('../../sigstore/key-tlog.ts');
+      makeBundle = async (statement) => {
+        const signer = await loadSigningKey(argv.key, ctx);
+        checkLoggableKey(signer);
+        return keyDsseBundle(signer, statement, 'application/vnd.in-toto+json', tlog);
+      };
     }
     const predicate = await readInput(argv.predicate, ctx, 'predicate file');
     ctx.log.info(`Using payload from: ${argv.predicate}`);

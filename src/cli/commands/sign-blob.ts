@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
-import { keylessFromArgs, keylessOptions } from '../options/key.ts';
+import { keylessFromArgs, keylessOptions, tlogFromArgs, tlogUploadOption } from '../options/key.ts';
 import { write } from '../output.ts';
 
 // Not `export default defineCommand(...)`: tsc 5.9 then leaves the dynamic import paths in this file
@@ -10,7 +10,7 @@ const command = defineCommand({
   command: 'sign-blob <file>',
   describe: 'Sign a file (or stdin) with a key or keylessly: a base64 signature and/or a Sigstore bundle',
   builder: (y: Argv) =>
-    keylessOptions(
+    tlogUploadOption(keylessOptions(
       y
         .positional('file', { type: 'string', describe: 'The file to sign, or - for stdin' })
         .option('key', {
@@ -22,11 +22,12 @@ const command = defineCommand({
         .option('output-signature', { alias: 'output', type: 'string', describe: 'Write the signature to this file (base64, no newline)' })
         .option('b64', { type: 'boolean', default: true, describe: 'Base64-encode the signature; --no-b64 writes raw DER' })
         .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite existing output files' }),
-    ).option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Keyless: do not print the public transparency log notice' }),
+    )).option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Keyless and --tlog-upload: do not print the public transparency log notice' }),
   examples: [
     ['seal sign-blob --key cosign.key release.tar.gz > release.tar.gz.sig', 'Base64 signature on stdout'],
     ['seal sign-blob --key cosign.key --bundle release.sigstore.json release.tar.gz', 'A Sigstore bundle, as cosign v3 writes'],
     ['tar c dir | SEAL_PASSWORD=… seal sign-blob --key cosign.key --output-signature dir.sig -', 'Sign stdin'],
+    ['seal sign-blob --key cosign.key --tlog-upload -y --bundle release.sigstore.json release.tar.gz', 'Also log the signature in Rekor; the entry goes into the bundle'],
     ['SIGSTORE_ID_TOKEN=$(cat token) seal sign-blob --bundle release.sigstore.json release.tar.gz', 'Keyless: Fulcio certificate + Rekor entry'],
   ],
   run: async (argv, ctx) => {
@@ -45,11 +46,18 @@ const command = defineCommand({
       }
     };
     const keyless = argv.key === undefined ? await keylessFromArgs(argv, ctx, 'sign-blob', needsBundle) : undefined;
+    if (argv.key !== undefined && argv['tlog-upload']) {
+      if (argv.bundle === undefined) {
+        throw usageError('--tlog-upload needs --bundle (the log entry is kept in the bundle)', { hint: 'add --bundle FILE.sigstore.json' });
+      }
+    }
+    const tlog = argv.key !== undefined ? await tlogFromArgs(argv, ctx) : undefined;
     const progress = createProgress(ctx);
     await signBlob(
       {
         key: argv.key,
         ...(keyless ? { keyless } : {}),
+        ...(tlog ? { tlog } : {}),
         file,
         bundle: argv.bundle,
         outputSignature: argv['output-signature'],

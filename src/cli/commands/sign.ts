@@ -1,8 +1,7 @@
 import type { Argv } from 'yargs';
-import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { formatOption, signatureFormat } from '../options/format.ts';
-import { keylessFromArgs, keylessOptions, loadSigningKey, optionalSigningKeyOption } from '../options/key.ts';
+import { keylessFromArgs, keylessOptions, loadSigningKey, optionalSigningKeyOption, tlogFromArgs, tlogUploadOption } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 
@@ -10,29 +9,28 @@ const command = defineCommand({
   command: 'sign <images..>',
   describe: 'Sign container images (legacy .sig tags or Sigstore bundle referrers)',
   builder: (y: Argv) =>
-    keylessOptions(
-      formatOption(
-        registryOptions(optionalSigningKeyOption(y)),
+    tlogUploadOption(
+      keylessOptions(
+        formatOption(
+          registryOptions(optionalSigningKeyOption(y)),
+        ),
       ),
     )
       .positional('images', { type: 'string', array: true, describe: 'Image references: REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG]' })
       .option('annotations', { alias: 'a', type: 'string', describe: 'Signed annotation key=value (repeatable)' })
       .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'Also sign every manifest of an index' })
-      .option('tlog-upload', { type: 'boolean', default: false, describe: 'Upload to a transparency log (not supported yet)' })
-      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip confirmations; keyless: do not print the public transparency log notice' })
+      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip confirmations; keyless and --tlog-upload: do not print the public transparency log notice' })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text', describe: 'json: print what was signed on stdout' })
       .option('concurrency', { type: 'number', default: 4, describe: 'Images signed at once' }),
   examples: [
     ['seal sign --key cosign.key registry.example.com/app:1.2', 'Sign the manifest that tag 1.2 points to now'],
     ['seal sign --key cosign.key -a git_sha=$SHA --format bundle IMAGE@sha256:…', 'cosign v3 format, with an annotation'],
     ['seal sign --key cosign.key -r oci:./layout:latest', 'Sign an index and every platform image in a local OCI layout'],
+    ['seal sign --key cosign.key --tlog-upload -y IMAGE@sha256:…', 'Also log the signature in Rekor, as cosign does (cosign verify --key then passes without --insecure-ignore-tlog)'],
     ['SIGSTORE_ID_TOKEN=$(cat token) seal sign IMAGE@sha256:…', 'Keyless: Fulcio certificate + Rekor entry in the .sig layer annotations (cosign v2)'],
     ['SIGSTORE_ID_TOKEN=$(cat token) seal sign --format bundle IMAGE@sha256:…', 'Keyless: Fulcio certificate + Rekor entry in the bundle'],
   ],
   run: async (argv, ctx) => {
-    if (argv['tlog-upload']) {
-      throw usageError('transparency log upload is not supported yet', { hint: 'sign with --key and without --tlog-upload' });
-    }
     const format = signatureFormat(argv, ctx);
     const { parseAnnotations } = await import('../../cosign/annotations.ts');
     const annotations = parseAnnotations(argv.annotations);
@@ -41,6 +39,19 @@ const command = defineCommand({
     let makeMessageBundle: ((payload: Uint8Array) => Promise<Uint8Array>) | undefined;
     if (argv.key !== undefined) {
       signer = await loadSigningKey(argv.key, ctx);
+      if (argv['tlog-upload']) {
+        // Logged in Rekor before anything is pushed: the bundle (or the .sig annotations) carries the entry.
+        const { checkLoggableKey, keyDsseBundle, keyMessageBundle } = await import('../../sigstore/key-tlog.ts');
+        checkLoggableKey(signer);
+        const tlog = (await tlogFromArgs(argv, ctx))!;
+        const key = signer;
+        if (format === 'bundle') {
+          const { INTOTO_PAYLOAD_TYPE } = await import('../../oci/cosign-layout.ts');
+          makeBundle = (statement) => keyDsseBundle(key, statement, INTOTO_PAYLOAD_TYPE, tlog);
+        } else {
+          makeMessageBundle = (payload) => keyMessageBundle(key, payload, tlog);
+        }
+      }
     } else {
       const keyless = await keylessFromArgs(argv, ctx, 'sign');
       const { keylessDsseBundle, keylessMessageBundle } = await import('../../sigstore/keyless.ts');

@@ -46,6 +46,7 @@ const command = defineCommand({
         certificateOidcIssuerRegexp: argv.certificateOidcIssuerRegexp,
         trustedRoot: argv.trustedRoot,
         insecureIgnoreTlog: argv.insecureIgnoreTlog,
+        requireTlog: argv.requireTlog,
       },
       { stdin: ctx.stdin, log: progress.wrapLog(ctx.log), signal: ctx.signal, onProgress: progress.callback(fileLabel('Verifying', file)) },
     ).finally(() => progress.end());

@@ -21,6 +21,7 @@ const command = defineCommand({
   examples: [
     ['seal verify --key cosign.pub registry.example.com/app:1.2', 'Exit 0 when at least one signature verifies'],
     ['seal verify --key cosign.pub -a env=prod -o json IMAGE | jq .', 'Require an annotation; a JSON report of every check'],
+    ['seal verify --key cosign.pub --require-tlog --trusted-root trusted_root.json IMAGE', 'Also demand a Rekor entry, checked offline, as cosign verify --key does'],
   ],
   run: async (argv, ctx) => {
     const { parseAnnotations } = await import('../../cosign/annotations.ts');
@@ -37,6 +38,9 @@ const command = defineCommand({
       ctx.log.info('The following checks were performed on each of these signatures:');
       if (Object.keys(annotations).length) ctx.log.info('  - The specified annotations were verified.');
       ctx.log.info('  - The signed payload names this image digest');
+      if (r.signatures.some((s) => s.verified && s.checks.tlog)) {
+        ctx.log.info('  - Existence of the claims in the transparency log was verified offline');
+      }
       ctx.log.info(
         policy.verifier
           ? '  - The signatures were verified against the specified public key'

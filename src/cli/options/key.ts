@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import type { Signer, Verifier } from '../../crypto/types.ts';
 import { usageError } from '../../errors.ts';
+import type { TlogUploadOptions } from '../../sigstore/key-tlog.ts';
 import type { KeylessOptions } from '../../sigstore/keyless.ts';
 import type { Args } from '../command.ts';
 import type { CliContext } from '../context.ts';
@@ -51,7 +52,7 @@ export const keylessOptions = (y: Argv): Argv =>
       describe: 'OIDC identity token for keyless signing: the JWT or a file holding it (default: SIGSTORE_ID_TOKEN)',
     })
     .option('fulcio-url', { type: 'string', describe: 'Fulcio for keyless signing (default https://fulcio.sigstore.dev)' })
-    .option('rekor-url', { type: 'string', describe: 'Rekor (v1 API) for keyless signing (default https://rekor.sigstore.dev)' })
+    .option('rekor-url', { type: 'string', describe: 'Rekor (v1 API) for keyless signing and --tlog-upload (default https://rekor.sigstore.dev)' })
     .option('timestamp-server-url', { type: 'string', describe: 'RFC 3161 timestamp authority for keyless signing (default: none)' });
 
 /**
@@ -80,4 +81,26 @@ export async function keylessFromArgs(
     ...(argv['rekor-url'] ? { rekorUrl: argv['rekor-url'] } : {}),
     ...(argv['timestamp-server-url'] ? { tsaUrl: argv['timestamp-server-url'] } : {}),
   };
+}
+
+/** --tlog-upload for key signing (docs/sign.md): off by default, so seal signs offline. */
+export const tlogUploadOption = (y: Argv): Argv =>
+  y.option('tlog-upload', {
+    type: 'boolean',
+    default: false,
+    describe: 'With --key: also log the signature in Rekor (--rekor-url), as cosign does by default (keyless signing always does)',
+  });
+
+/**
+ * The Rekor upload for a key signature, or undefined without --tlog-upload. Prints the public-log
+ * notice (one line on stderr) unless --yes or a custom Rekor.
+ */
+export async function tlogFromArgs(argv: Args, ctx: CliContext): Promise<TlogUploadOptions | undefined> {
+  if (argv['tlog-upload'] !== true) return undefined;
+  const [{ isPublicRekor }, { KEY_PUBLIC_LOG_NOTICE }] = await Promise.all([
+    import('../../sigstore/keyless.ts'),
+    import('../../sigstore/key-tlog.ts'),
+  ]);
+  if (isPublicRekor(argv['rekor-url']) && !argv.yes) ctx.log.warn(KEY_PUBLIC_LOG_NOTICE);
+  return argv['rekor-url'] ? { rekorUrl: argv['rekor-url'] } : {};
 }

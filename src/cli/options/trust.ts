@@ -17,6 +17,11 @@ export const identityOptions = (y: Argv): Argv =>
     .option('trusted-root', {
       type: 'string',
       describe: 'trusted_root.json to verify against, offline (default: the production root embedded in seal, a snapshot)',
+    })
+    .option('require-tlog', {
+      type: 'boolean',
+      default: false,
+      describe: 'Fail a signature that has no transparency log (Rekor) entry, as cosign does by default; entries are checked against the trusted root',
     });
 
 export const trustOptions = (y: Argv): Argv =>
@@ -34,7 +39,10 @@ export async function loadTrustPolicy(argv: Args, ctx: CliContext): Promise<Trus
   if (argv.key) {
     if (identity || issuer) throw usageError('pass either --key or a certificate identity and issuer, not both');
     const verifier = await loadVerifyingKey(argv.key, ctx);
-    return { verifier, bundle: { publicKeyPem: verifier.publicKey.pem, trustedRootPath: argv['trusted-root'] } };
+    return {
+      verifier,
+      bundle: { publicKeyPem: verifier.publicKey.pem, trustedRootPath: argv['trusted-root'], requireTlog: argv['require-tlog'] === true },
+    };
   }
   if (!identity || !issuer) {
     throw usageError('say who must have signed', {
@@ -48,6 +56,7 @@ export async function loadTrustPolicy(argv: Args, ctx: CliContext): Promise<Trus
       certificateOidcIssuer: argv['certificate-oidc-issuer'],
       certificateOidcIssuerRegexp: argv['certificate-oidc-issuer-regexp'],
       trustedRootPath: argv['trusted-root'],
+      requireTlog: argv['require-tlog'] === true,
     },
   };
 }
