@@ -99,6 +99,12 @@ function open(enc: EncryptedKey, key: Uint8Array, source: string): Uint8Array {
   return plain;
 }
 
+/** A JSON value from the key file as message text: JSON, one line, at most 40 characters; absent is null. */
+function shown(v: unknown): string {
+  const s = JSON.stringify(v ?? null);
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
 /** Parses and validates the JSON inside the PEM without decrypting. */
 export function parseEncryptedKey(pem: string, source: string): EncryptedKey {
   const blocks = decodePemBlocks(pem, source);
@@ -127,15 +133,15 @@ export function parseEncryptedKey(pem: string, source: string): EncryptedKey {
     ciphertext?: unknown;
   };
   if (typeof o !== 'object' || o === null) throw damaged('the PEM body is not a JSON object');
-  if (o.kdf?.name !== 'scrypt') throw damaged(`unknown kdf name ${JSON.stringify(o.kdf?.name ?? null)}`);
+  if (o.kdf?.name !== 'scrypt') throw damaged(`unknown kdf name ${shown(o.kdf?.name)}`);
   if (o.cipher?.name !== 'nacl/secretbox') {
-    throw damaged(`unknown cipher name ${JSON.stringify(o.cipher?.name ?? null)}`);
+    throw damaged(`unknown cipher name ${shown(o.cipher?.name)}`);
   }
   const { N, r, p } = o.kdf.params ?? {};
   if (typeof N !== 'number' || !ALLOWED_N.has(N) || r !== 8 || p !== 1) {
     throw new SealError(
       'input',
-      `${source} uses unsupported scrypt parameters N=${String(N)} r=${String(r)} p=${String(p)}`,
+      `${source} uses unsupported scrypt parameters N=${shown(N)} r=${shown(r)} p=${shown(p)}`,
       { hint: 'cosign and seal read N=32768, 65536 or 131072 with r=8, p=1', code: 'BAD_KEY' },
     );
   }

@@ -5,7 +5,7 @@ import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync
 import { promises as fs } from 'node:fs';
 import { SealError, messageOf } from '../errors.ts';
 import { keyAlgorithm } from './key-policy.ts';
-import { decodePemBlocks } from './pem.ts';
+import { decodePemBlocks, type PemBlock } from './pem.ts';
 import { KeySigner, KeyVerifier } from './signer.ts';
 import { fileError } from './stream.ts';
 import type { KeyAlgorithm } from './types.ts';
@@ -52,6 +52,15 @@ const PUBLIC_LABELS = ['PUBLIC KEY', 'RSA PUBLIC KEY', 'CERTIFICATE'];
 const MAX_KEY_FILE = 1 << 20;
 
 const pemLabels = (text: string): string[] => [...text.matchAll(/-----BEGIN ([^-\r\n]*)-----/g)].map((m) => m[1]!);
+
+/** The block with `label`; a BEGIN line that is not a line of its own (found by pemLabels only) is malformed PEM. */
+function pemBlock(text: string, label: string, source: string): PemBlock {
+  const block = decodePemBlocks(text, source).find((b) => b.label === label);
+  if (!block) {
+    throw new SealError('input', `malformed PEM in ${source}: the BEGIN ${label} line has other text on it`, { code: 'BAD_PEM' });
+  }
+  return block;
+}
 
 /**
  * A signer for the private key at `ref` (a path or env://VAR). `getPassword` is called only for
@@ -126,7 +135,7 @@ export async function parsePrivateKey(
 ): Promise<ParsedPrivateKey> {
   const text = Buffer.from(bytes).toString('latin1');
   const labels = pemLabels(text);
-  const label = labels.find((l) => l in PRIVATE_LABELS);
+  const label = labels.find((l) => Object.hasOwn(PRIVATE_LABELS, l));
   if (!label) throw notAPrivateKey(labels, source);
   const format = PRIVATE_LABELS[label]!;
 
@@ -138,7 +147,7 @@ export async function parsePrivateKey(
     const plain = await decryptPrivateKeyAsync(enc, await getPassword(), source);
     key = parseDecryptedCosignKey(plain, source);
   } else {
-    const block = decodePemBlocks(text, source).find((b) => b.label === label)!;
+    const block = pemBlock(text, label, source);
     if (/ENCRYPTED/i.test(block.headers['Proc-Type'] ?? '')) {
       throw new SealError('input', `${source} is encrypted in the legacy OpenSSL PEM format, which seal does not read`, {
         hint: `convert it: openssl pkcs8 -topk8 -in ${source} -out key.p8.pem`,
@@ -224,7 +233,7 @@ export function parsePublicKey(bytes: Uint8Array, source: string): { key: KeyObj
   if (labels.length > 0) {
     const label = labels.find((l) => PUBLIC_LABELS.includes(l));
     if (!label) {
-      if (labels.some((l) => l in PRIVATE_LABELS)) {
+      if (labels.some((l) => Object.hasOwn(PRIVATE_LABELS, l))) {
         throw new SealError('input', `${source} is a private key; verification needs the public key`, {
           hint: `extract it with: seal public-key --key ${source} --outfile key.pub`,
           code: 'NOT_PUBLIC_KEY',
@@ -232,7 +241,7 @@ export function parsePublicKey(bytes: Uint8Array, source: string): { key: KeyObj
       }
       throw new SealError('input', `${source} is not a public key: unsupported PEM type "${labels[0]}"`, { code: 'BAD_KEY' });
     }
-    const block = decodePemBlocks(text, source).find((b) => b.label === label)!;
+    const block = pemBlock(text, label, source);
     try {
       key =
         label === 'CERTIFICATE'

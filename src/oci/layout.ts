@@ -48,7 +48,7 @@ export class LayoutStore implements ImageStore {
 
   private blobPath(digest: string): string {
     const m = /^sha256:([a-f0-9]{64})$/.exec(digest);
-    if (!m) throw new SealError('input', `unsupported digest "${digest}" (seal reads sha256 only)`);
+    if (!m) throw new SealError('input', `unsupported digest ${JSON.stringify(String(digest).slice(0, 100))} (seal reads sha256 only)`);
     return path.join(this.dir, 'blobs', 'sha256', m[1]!);
   }
 
@@ -67,13 +67,17 @@ export class LayoutStore implements ImageStore {
       }
       throw err;
     }
+    let index: unknown;
     try {
-      const index = JSON.parse(text) as ImageIndex;
-      if (!Array.isArray(index.manifests)) throw new Error('no manifests array');
-      return index;
+      index = JSON.parse(text);
     } catch (err) {
       throw new SealError('input', `${this.dir}/index.json is not a valid OCI index: ${(err as Error).message}`);
     }
+    if (typeof index !== 'object' || index === null || !Array.isArray((index as ImageIndex).manifests)) {
+      throw new SealError('input', `${this.dir}/index.json is not a valid OCI index: no manifests array`);
+    }
+    // Entries are used as they are (and written back unchanged); readers go through refName/digestOf.
+    return index as ImageIndex;
   }
 
   /** Read-modify-write of index.json under an exclusive lock; the file is replaced atomically. */
@@ -117,20 +121,29 @@ export class LayoutStore implements ImageStore {
     let desc: Descriptor | undefined;
     const index = await this.readIndex();
     if (reference.startsWith('sha256:')) {
-      desc = index.manifests.find((m) => m.digest === reference);
+      desc = index.manifests.find((m) => digestOf(m) === reference);
       if (!(await this.hasBlob(reference))) return null;
     } else {
       desc = findTag(index, reference);
       if (!desc) return null;
     }
-    const digest = desc?.digest ?? reference;
+    const digest = desc ? digestOf(desc) : reference;
+    if (digest === undefined) {
+      throw new SealError('input', `${this.dir}/index.json is damaged: the entry for ${reference} has no digest string`);
+    }
     const bytes = await this.getBlob(digest, { maxBytes: MAX_MANIFEST });
-    let mediaType = desc?.mediaType;
+    let mediaType = typeof desc?.mediaType === 'string' ? desc.mediaType : undefined;
+    let doc: unknown;
     try {
-      mediaType = (JSON.parse(Buffer.from(bytes).toString('utf8')) as { mediaType?: string }).mediaType ?? mediaType;
+      doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
     } catch {
       throw new SealError('input', `${digest} in ${this.name} is not a JSON manifest`);
     }
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+      throw new SealError('input', `${digest} in ${this.name} is not a JSON manifest`);
+    }
+    const own = (doc as { mediaType?: unknown }).mediaType;
+    if (typeof own === 'string' && own) mediaType = own;
     return { digest, mediaType: mediaType ?? 'application/vnd.oci.image.manifest.v1+json', bytes, etag: digest };
   }
 
@@ -145,7 +158,7 @@ export class LayoutStore implements ImageStore {
             code: 'PRECONDITION_FAILED',
           });
         }
-        index.manifests = index.manifests.filter((m) => m.annotations?.[REF_NAME] !== tag);
+        index.manifests = index.manifests.filter((m) => refName(m) !== tag);
         index.manifests.push({ mediaType, digest, size: bytes.length, annotations: { [REF_NAME]: tag } });
       });
     }
@@ -154,19 +167,19 @@ export class LayoutStore implements ImageStore {
 
   async deleteManifest(digest: string): Promise<void> {
     await this.updateIndex((index) => {
-      index.manifests = index.manifests.filter((m) => m.digest !== digest);
+      index.manifests = index.manifests.filter((m) => digestOf(m) !== digest);
     });
   }
 
   async deleteTag(tag: string): Promise<void> {
     await this.updateIndex((index) => {
-      index.manifests = index.manifests.filter((m) => m.annotations?.[REF_NAME] !== tag);
+      index.manifests = index.manifests.filter((m) => refName(m) !== tag);
     });
   }
 
   async listTags(): Promise<string[]> {
     const index = await this.readIndex();
-    return index.manifests.map((m) => m.annotations?.[REF_NAME]).filter((t): t is string => typeof t === 'string');
+    return index.manifests.map(refName).filter((t): t is string => t !== undefined);
   }
 
   async hasBlob(digest: string): Promise<boolean> {
@@ -277,7 +290,19 @@ export class LayoutStore implements ImageStore {
 }
 
 function findTag(index: ImageIndex, tag: string): Descriptor | undefined {
-  return index.manifests.find((m) => m.annotations?.[REF_NAME] === tag);
+  return index.manifests.find((m) => refName(m) === tag);
+}
+
+// index.json is read as it is on disk, so an entry may be anything: these never throw.
+function refName(entry: unknown): string | undefined {
+  const annotations = (entry as Descriptor | null)?.annotations;
+  const name = typeof annotations === 'object' && annotations !== null ? annotations[REF_NAME] : undefined;
+  return typeof name === 'string' ? name : undefined;
+}
+
+function digestOf(entry: unknown): string | undefined {
+  const digest = (entry as Descriptor | null)?.digest;
+  return typeof digest === 'string' ? digest : undefined;
 }
 
 function ignoreExists(err: NodeJS.ErrnoException): void {

@@ -53,7 +53,8 @@ const DOCKER_HUB_ALIASES = new Set(['docker.io', 'registry-1.docker.io', DOCKER_
 export function parseReference(input: string): ImageReference {
   const original = input;
   if (!input) throw usageError('empty image reference');
-  if (/\s/.test(input)) throw usageError(`image reference "${original}" contains white space`);
+  // JSON quoting shows the white space (a pasted newline, a tab) and keeps the message on one line.
+  if (/\s/.test(input)) throw usageError(`image reference ${JSON.stringify(original)} contains white space`);
   if (input.startsWith('oci:')) return parseLayout(input.slice(4), original);
 
   let rest = input;

@@ -4,6 +4,7 @@ import type { Log } from '../log.ts';
 import { referrersFallbackTag } from './cosign-layout.ts';
 import { OCI_INDEX } from './media-types.ts';
 import { updateTaggedList } from './safe-update.ts';
+import { isDescriptor } from './signature-image.ts';
 import type { ImageStore } from './store.ts';
 import type { Descriptor, FetchedManifest, ImageIndex, ImageManifest } from './types.ts';
 
@@ -14,8 +15,9 @@ import type { Descriptor, FetchedManifest, ImageIndex, ImageManifest } from './t
 export function fallbackEntries(doc: FetchedManifest): Descriptor[] {
   if (doc.mediaType !== OCI_INDEX) return [];
   try {
-    const json = JSON.parse(Buffer.from(doc.bytes).toString('utf8')) as ImageIndex;
-    return Array.isArray(json.manifests) ? json.manifests : [];
+    const json = JSON.parse(Buffer.from(doc.bytes).toString('utf8')) as ImageIndex | null;
+    // Entries that are not descriptors cannot name a referrer; they are skipped, not fatal.
+    return Array.isArray(json?.manifests) ? json.manifests.filter(isDescriptor) : [];
   } catch {
     return [];
   }

@@ -34,15 +34,22 @@ export interface ErrorContext {
   credentialsUsed: boolean;
 }
 
+/** A registry's text as part of one message line: control characters become spaces, at most 200 characters. */
+function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+}
+
 /** One printable line for the body: `MANIFEST_UNKNOWN: manifest unknown`, or the text's first line. */
 function describeBody(errors: DistributionError[], text: string): string {
   if (errors.length) {
     return errors
       .slice(0, 3)
-      .map((e) => (e.message ? `${e.code}: ${e.message}` : e.code))
+      .map((e) => (e.message ? `${oneLine(e.code)}: ${oneLine(e.message)}` : oneLine(e.code)))
       .join('; ');
   }
-  const line = text.trim().split('\n')[0] ?? '';
+  const line = oneLine(text.trim().split(/\r\n|\r|\n/)[0] ?? '');
   // HTML error pages from proxies say nothing useful in one line.
   if (/^<(!doctype|html)/i.test(line)) return '';
   return line.slice(0, 200);
@@ -64,7 +71,7 @@ export function errorFor(
 ): SealError {
   const body = describeBody(errors, text);
   const tried = attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
-  const base = `${ctx.action} in ${ctx.name} failed: ${status}${statusText ? ' ' + statusText : ''}${tried}${body ? `: ${body}` : ''}`;
+  const base = `${ctx.action} in ${ctx.name} failed: ${status}${statusText ? ' ' + oneLine(statusText) : ''}${tried}${body ? `: ${body}` : ''}`;
   const code = errors[0]?.code ?? `HTTP_${status}`;
   let kind: ErrorKind = 'registry';
   let hint: string | undefined;

@@ -29,6 +29,8 @@ export interface Token {
 
 /** Tokens without expires_in live 60 s (the token spec's default). */
 const DEFAULT_LIFETIME_S = 60;
+/** The longest lifetime believed. */
+const MAX_LIFETIME_S = 24 * 3600;
 /** Refresh this long before expiry so a token does not lapse mid-request. */
 const EXPIRY_MARGIN_MS = 10_000;
 
@@ -74,7 +76,9 @@ export async function fetchToken(transport: Transport, req: TokenRequest, now: (
   }
   if (res.status !== 200) {
     const text = await res.textPrefix(ERROR_BODY_LIMIT);
-    const detail = text.trim().split('\n')[0]?.slice(0, 300);
+    // The first line of the answer, control characters flattened, so the message stays one line.
+    // eslint-disable-next-line no-control-regex
+    const detail = text.trim().split(/\r\n|\r|\n/)[0]?.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').slice(0, 300);
     const attempts = attemptsOf(res);
     const tried = attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
     if (res.status === 401 || res.status === 403) {
@@ -90,15 +94,22 @@ export async function fetchToken(transport: Transport, req: TokenRequest, now: (
     });
   }
   const body = await res.bytes(ERROR_BODY_LIMIT * 16);
-  let parsed: { token?: string; access_token?: string; expires_in?: number };
+  let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
   try {
     parsed = JSON.parse(Buffer.from(body).toString('utf8')) as typeof parsed;
   } catch {
     throw new SealError('registry', `the token service for ${req.registry} answered with something that is not JSON`, { code: 'TOKEN_FAILED' });
   }
-  const token = parsed.token || parsed.access_token;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SealError('registry', `the token service for ${req.registry} answered with JSON that is not an object`, { code: 'TOKEN_FAILED' });
+  }
+  // Only a string is a token: anything else would end up as "Bearer [object Object]".
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const token = str(parsed.token) || str(parsed.access_token);
   if (!token) throw new SealError('registry', `the token service for ${req.registry} answered without a token`, { code: 'TOKEN_FAILED' });
-  const lifetime = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_LIFETIME_S;
+  // A day at most: an absurd expires_in (1e308) must not make a token live forever in the cache.
+  const lifetime =
+    typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? Math.min(parsed.expires_in, MAX_LIFETIME_S) : DEFAULT_LIFETIME_S;
   return { token, expiresAt: started + lifetime * 1000, scopes: [...req.scopes] };
 }
 
