@@ -1,5 +1,7 @@
 import type { Argv } from 'yargs';
+import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
+import { loadVerifyingKey } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 import { readInput } from '../read-input.ts';
@@ -36,10 +38,98 @@ const sbom = defineCommand({
   },
 });
 
+const publicKeyOptions = (y: Argv): Argv =>
+  y
+    .option('key', {
+      alias: 'k',
+      type: 'string',
+      describe: 'Public key (cosign.pub, PEM or env://VAR): refuse unless the signature verifies with it',
+    })
+    .option('trusted-root', { type: 'string', describe: 'trusted_root.json for a bundle with a transparency log entry (with --key)' })
+    .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text', describe: 'json: print what was attached on stdout' });
+
+const signature = defineCommand({
+  command: 'signature <image>',
+  describe: 'Attach a signature made elsewhere (over a seal generate payload) to the .sig image',
+  builder: (y: Argv) =>
+    publicKeyOptions(registryOptions(y))
+      .positional('image', { type: 'string', describe: 'Image reference' })
+      .option('payload', {
+        type: 'string',
+        demandOption: 'pass --payload FILE: the exact payload that was signed (seal generate IMAGE > FILE)',
+        describe: 'The signed simple-signing payload (or - for stdin); a Sigstore bundle from sign --format bundle --upload=false is attached as a referrer',
+      })
+      .option('signature', { type: 'string', describe: 'The signature: base64 text or raw DER (or - for stdin)' })
+      .option('certificate', { type: 'string', describe: 'PEM signing certificate, stored with the signature (cosign annotation)' })
+      .option('certificate-chain', { type: 'string', describe: 'PEM certificate chain of --certificate' }),
+  examples: [
+    ['seal generate IMAGE > payload.json', 'Step 1: the payload to sign'],
+    ['openssl dgst -sha256 -sign key.pem -out payload.sig payload.json', 'Step 2: sign it elsewhere (DER signature)'],
+    ['seal attach signature --payload payload.json --signature payload.sig --key cosign.pub IMAGE', 'Step 3: check and attach; seal verify --key then passes'],
+  ],
+  run: async (argv, ctx) => {
+    if (argv.payload === '-' && argv.signature === '-') throw usageError('--payload and --signature cannot both be stdin');
+    const payload = await readInput(argv.payload, ctx, 'payload file');
+    const sig = argv.signature === undefined ? undefined : await readInput(argv.signature, ctx, 'signature file');
+    const certificate = argv.certificate === undefined ? undefined : await readInput(argv.certificate, ctx, 'certificate file');
+    const chain = argv['certificate-chain'] === undefined ? undefined : await readInput(argv['certificate-chain'], ctx, 'certificate chain file');
+    const verifier = argv.key === undefined ? undefined : await loadVerifyingKey(argv.key, ctx);
+    const { attachSignature } = await import('../../ops/attach-signature.ts');
+    const result = await attachSignature(
+      {
+        image: argv.image,
+        payload,
+        ...(sig ? { signature: sig } : {}),
+        ...(certificate ? { certificate } : {}),
+        ...(chain ? { certificateChain: chain } : {}),
+        ...(verifier ? { verifier } : {}),
+        trustedRootPath: argv['trusted-root'],
+        store: toStoreOptions(argv, ctx),
+      },
+      ctx.log,
+    );
+    if (argv.output === 'json') await writeJSON(ctx.stdout, result);
+  },
+});
+
+const attestation = defineCommand({
+  command: 'attestation <image>',
+  describe: 'Attach an attestation signed elsewhere: a DSSE envelope (.att image) or a Sigstore bundle (referrer)',
+  builder: (y: Argv) =>
+    publicKeyOptions(registryOptions(y))
+      .positional('image', { type: 'string', describe: 'Image reference' })
+      .option('attestation', {
+        type: 'string',
+        demandOption: 'pass --attestation FILE: a DSSE envelope or a Sigstore bundle',
+        describe: 'DSSE envelope JSON (one) or Sigstore bundle, or - for stdin',
+      }),
+  examples: [
+    ['seal attach attestation --attestation envelope.json --key cosign.pub IMAGE', 'Check the subject and signature, then append to the .att image'],
+    ['seal attach attestation --attestation att.sigstore.json IMAGE', 'A Sigstore bundle: attached as an OCI 1.1 referrer'],
+  ],
+  run: async (argv, ctx) => {
+    const bytes = await readInput(argv.attestation, ctx, 'attestation file');
+    const verifier = argv.key === undefined ? undefined : await loadVerifyingKey(argv.key, ctx);
+    const { attachAttestation } = await import('../../ops/attach-attestation.ts');
+    const result = await attachAttestation(
+      {
+        image: argv.image,
+        attestation: bytes,
+        name: argv.attestation === '-' ? 'the attestation on stdin' : argv.attestation,
+        ...(verifier ? { verifier } : {}),
+        trustedRootPath: argv['trusted-root'],
+        store: toStoreOptions(argv, ctx),
+      },
+      ctx.log,
+    );
+    if (argv.output === 'json') await writeJSON(ctx.stdout, result);
+  },
+});
+
 const command = defineCommand({
   command: 'attach',
-  describe: 'Attach material (an SBOM) to an image',
-  subcommands: [sbom],
+  describe: 'Attach material made elsewhere to an image: a signature, an attestation, an SBOM',
+  subcommands: [signature, attestation, sbom],
 });
 
 export default command;

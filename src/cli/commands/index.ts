@@ -12,6 +12,7 @@ export const commandLoaders: Readonly<Record<string, Loader>> = {
   'sign-blob': () => import('./sign-blob.ts'),
   'verify-blob': () => import('./verify-blob.ts'),
   sign: () => import('./sign.ts'),
+  generate: () => import('./generate.ts'),
   verify: () => import('./verify.ts'),
   attest: () => import('./attest.ts'),
   'verify-attestation': () => import('./verify-attestation.ts'),
