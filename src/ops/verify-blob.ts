@@ -12,6 +12,7 @@ import { Collector, fileError, openInput, pumpFile, pumpStream } from '../crypto
 import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { OnProgress } from '../progress.ts';
+import type { ExtensionPolicy } from '../sigstore/cert-extensions.ts';
 
 export interface VerifyBlobOptions {
   /** Absent for keyless bundles, which name the signer with the certificate* options instead. */
@@ -29,6 +30,8 @@ export interface VerifyBlobOptions {
   certificateIdentityRegexp?: string;
   certificateOidcIssuer?: string;
   certificateOidcIssuerRegexp?: string;
+  /** Keyless --bundle: exact certificate extension values (GitHub workflow fields, OIDs). */
+  certificateExtensions?: ExtensionPolicy;
   /** trusted_root.json for --bundle; default: the embedded production root. */
   trustedRoot?: string;
   insecureIgnoreTlog?: boolean;
@@ -64,7 +67,7 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
   const resolve = (p: string) => path.resolve(opts.cwd ?? '.', p);
   const target = parseTarget(opts.target, resolve);
   if (target.kind === 'file') await (await openInput(target.path, 'file', target.shown)).close(); // exit 1 early for a missing file
-  const keyless = [opts.certificateIdentity, opts.certificateIdentityRegexp, opts.certificateOidcIssuer, opts.certificateOidcIssuerRegexp];
+  const keyless = [opts.certificateIdentity, opts.certificateIdentityRegexp, opts.certificateOidcIssuer, opts.certificateOidcIssuerRegexp, opts.certificateExtensions];
   if (opts.signature !== undefined && (opts.key === undefined || keyless.some((v) => v !== undefined))) {
     throw new SealError('usage', '--signature needs --key; the --certificate-* flags work with --bundle only');
   }
@@ -77,6 +80,7 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
     certificateIdentityRegexp: opts.certificateIdentityRegexp,
     certificateOidcIssuer: opts.certificateOidcIssuer,
     certificateOidcIssuerRegexp: opts.certificateOidcIssuerRegexp,
+    extensions: opts.certificateExtensions,
     trustedRootPath: opts.trustedRoot === undefined ? undefined : resolve(opts.trustedRoot),
     ignoreTlog: opts.insecureIgnoreTlog,
     requireTlog: opts.requireTlog,

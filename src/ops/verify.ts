@@ -12,6 +12,7 @@ import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../oci/cosign-layout.ts';
 import { digestHex } from '../oci/digest.ts';
 import type { StoreOptions } from '../oci/store.ts';
+import type { ExtensionCheck } from '../sigstore/cert-extensions.ts';
 import { verifyBundle } from '../sigstore/verify-bundle.ts';
 import { mapPool } from '../util/pool.ts';
 
@@ -35,6 +36,8 @@ export interface SignatureResult {
   error?: string;
   /** Keyless verification found no certificate on this (key-signed) signature. */
   noCertificate?: boolean;
+  /** Keyless: the certificate extension checks made (--certificate-github-workflow-*, --certificate-extension). */
+  extensions?: ExtensionCheck[];
   /** The verified payload (simple-signing JSON or in-toto statement); only when verified. */
   payload?: unknown;
 }
@@ -84,6 +87,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
         const verified = await verifyBundle(bundle, { bytes: payload }, policy.bundle);
         r.checks.signature = true;
         r.checks.tlog = verified.tlog;
+        if (verified.extensions) r.extensions = verified.extensions;
       }
       const claims = checkSimpleSigningClaims(payload, img.digest);
       r.checks.digest = claims.ok;
@@ -113,6 +117,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
       );
       r.checks.signature = true;
       r.checks.tlog = verified.tlog;
+      if (verified.extensions) r.extensions = verified.extensions;
       r.checks.digest = true; // verifyBundle matched the statement subject against the digest
       const statement = parseStatement(verified.payload ?? new Uint8Array(), 'verification');
       if (statement.predicateType !== COSIGN_SIGN_PREDICATE) {

@@ -2,6 +2,7 @@
 // ANCHORED, unlike cosign and @sigstore/verify (which use an unanchored String.match): an
 // identity regexp `.*@example\.com` cannot be satisfied by `evil@example.com.attacker.net`.
 import { SealError } from '../errors.ts';
+import { extensionRequirements, type ExtensionPolicy, type ExtensionRequirement } from './cert-extensions.ts';
 
 export interface VerifyPolicy {
   publicKeyPem?: string;
@@ -9,6 +10,8 @@ export interface VerifyPolicy {
   certificateIdentityRegexp?: string;
   certificateOidcIssuer?: string;
   certificateOidcIssuerRegexp?: string;
+  /** Keyless: exact values of certificate extensions (GitHub workflow fields, any OID). */
+  extensions?: ExtensionPolicy;
   trustedRootPath?: string;
   ignoreTlog?: boolean;
   /** A signature without a transparency log entry fails (cosign's default; seal's --require-tlog). */
@@ -17,7 +20,7 @@ export interface VerifyPolicy {
 
 export type SignerRequirement =
   | { mode: 'key'; publicKeyPem: string }
-  | { mode: 'identity'; identity: Matcher; issuer: Matcher };
+  | { mode: 'identity'; identity: Matcher; issuer: Matcher; extensions: ExtensionRequirement[] };
 
 export interface Matcher {
   /** How a message shows it: the exact string, or `/^(?:…)$/`. */
@@ -46,7 +49,13 @@ export function anchoredMatcher(pattern: string, flag: string): Matcher {
 export function signerRequirement(policy: VerifyPolicy): SignerRequirement {
   const hasIdentity = policy.certificateIdentity !== undefined || policy.certificateIdentityRegexp !== undefined;
   const hasIssuer = policy.certificateOidcIssuer !== undefined || policy.certificateOidcIssuerRegexp !== undefined;
+  const extensions = extensionRequirements(policy.extensions);
   if (policy.publicKeyPem !== undefined) {
+    if (extensions.length > 0) {
+      throw new SealError('usage', `${extensions[0]!.flag} checks a certificate, but a public key was given`, {
+        hint: 'certificate extensions are checked on keyless signatures: use them with --certificate-identity and --certificate-oidc-issuer',
+      });
+    }
     if (hasIdentity || hasIssuer) {
       throw new SealError('usage', 'a public key and a certificate identity/issuer were both given', {
         hint: 'use --key for key-signed bundles, or --certificate-identity with --certificate-oidc-issuer for keyless ones',
@@ -88,7 +97,7 @@ export function signerRequirement(policy: VerifyPolicy): SignerRequirement {
     policy.certificateOidcIssuer !== undefined
       ? exactMatcher(policy.certificateOidcIssuer)
       : anchoredMatcher(policy.certificateOidcIssuerRegexp as string, '--certificate-oidc-issuer-regexp');
-  return { mode: 'identity', identity, issuer };
+  return { mode: 'identity', identity, issuer, extensions };
 }
 
 /** Throws a verification error unless the certificate's identity and issuer satisfy the policy. */

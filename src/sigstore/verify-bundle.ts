@@ -19,6 +19,7 @@ import { PolicyError, VerificationError, Verifier, toSignedEntity, type SignedEn
 
 import { SealError, messageOf } from '../errors.ts';
 import { HASH_NAMES, digestBytes, digestFile } from './artifact-digest.ts';
+import { checkExtensions, type ExtensionCheck } from './cert-extensions.ts';
 import { isKnownBundleMediaType, isSigstoreBundle } from './bundle-media-types.ts';
 import { checkSignerIdentity, signerRequirement, type SignerRequirement, type VerifyPolicy } from './identity-policy.ts';
 import { DigestSignatureContent } from './prehashed-signature.ts';
@@ -46,6 +47,8 @@ export interface BundleVerification {
   warnings: string[];
   /** A transparency log entry (inclusion promise or proof, and body) was verified. */
   tlog: boolean;
+  /** Keyless: the certificate extension checks the policy asked for, as made (all passed). */
+  extensions?: ExtensionCheck[];
 }
 
 export interface VerifyBundleOptions {
@@ -151,15 +154,23 @@ async function verify(
     identity: verified.identity?.subjectAlternativeName,
     issuer: verified.identity?.extensions?.issuer,
   };
-  if (requirement.mode === 'identity') checkSignerIdentity(requirement, signer);
+  let extensions: ExtensionCheck[] | undefined;
+  if (requirement.mode === 'identity') {
+    checkSignerIdentity(requirement, signer);
+    if (requirement.extensions.length > 0) {
+      // The leaf the Verifier just checked (signingKeyFor made sure it parses).
+      const leaf = X509Certificate.parse(Buffer.from(leafCertificateBytes(bundle) as Uint8Array));
+      extensions = checkExtensions(requirement.extensions, (oid) => leaf.extension(oid)?.value);
+    }
+  }
 
   if (bundle.content.$case === 'dsseEnvelope') {
     const env = bundle.content.dsseEnvelope;
     const payload = new Uint8Array(env.payload);
     checkStatementSubject(env.payloadType, payload, (statementDigest as Buffer).toString('hex'));
-    return { kind: 'dsseEnvelope', payload, payloadType: env.payloadType, signer: clean(signer), warnings, tlog };
+    return { kind: 'dsseEnvelope', payload, payloadType: env.payloadType, signer: clean(signer), warnings, tlog, ...(extensions && { extensions }) };
   }
-  return { kind: 'messageSignature', signer: clean(signer), warnings, tlog };
+  return { kind: 'messageSignature', signer: clean(signer), warnings, tlog, ...(extensions && { extensions }) };
 }
 
 function checkArtifact(artifact: BundleArtifact): void {
@@ -233,13 +244,20 @@ function signingKeyFor(bundle: Bundle, req: SignerRequirement): KeyObject | unde
       code: 'NO_CERTIFICATE',
     });
   }
-  const raw = material.$case === 'certificate' ? material.certificate.rawBytes : material.x509CertificateChain.certificates[0]?.rawBytes;
+  const raw = leafCertificateBytes(bundle);
   if (!raw) throw new SealError('verification', 'the bundle has an empty certificate chain', { code: 'NO_CERTIFICATE' });
   try {
     return createPublicKey({ key: X509Certificate.parse(Buffer.from(raw)).publicKey, format: 'der', type: 'spki' });
   } catch (err) {
     throw new SealError('verification', `cannot parse the bundle's signing certificate: ${messageOf(err)}`, { cause: err });
   }
+}
+
+function leafCertificateBytes(bundle: Bundle): Uint8Array | undefined {
+  const material = bundle.verificationMaterial.content;
+  if (material.$case === 'certificate') return material.certificate.rawBytes;
+  if (material.$case === 'x509CertificateChain') return material.x509CertificateChain.certificates[0]?.rawBytes;
+  return undefined;
 }
 
 async function artifactDigest(

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
-import { identityOptions } from '../options/trust.ts';
+import { identityOptions, loadExtensionPolicy } from '../options/trust.ts';
 
 const command = defineCommand({
   command: 'verify-blob <file>',
@@ -44,6 +44,7 @@ const command = defineCommand({
         certificateIdentityRegexp: argv.certificateIdentityRegexp,
         certificateOidcIssuer: argv.certificateOidcIssuer,
         certificateOidcIssuerRegexp: argv.certificateOidcIssuerRegexp,
+        certificateExtensions: await loadExtensionPolicy(argv),
         trustedRoot: argv.trustedRoot,
         insecureIgnoreTlog: argv.insecureIgnoreTlog,
         requireTlog: argv.requireTlog,
