@@ -78,7 +78,9 @@ export function loadPolicy(text: string, filename: string): Policy {
   try {
     doc = /\.json$/i.test(filename) ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
   } catch (err) {
-    const first = String((err as Error).message ?? err).split('\n')[0];
+    // The parser's first line; JSON.parse quotes the raw input, so control characters (a CR) are flattened.
+    // eslint-disable-next-line no-control-regex
+    const first = String((err as Error).message ?? err).split('\n')[0]!.replace(/[\u0000-\u001f\u007f]+/g, ' ');
     throw new SealError('input', `${filename}: not valid ${/\.json$/i.test(filename) ? 'JSON' : 'YAML'}: ${first}`, {
       code: 'POLICY_INVALID',
       cause: err,

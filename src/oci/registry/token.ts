@@ -93,7 +93,9 @@ export async function fetchToken(transport: Transport, req: TokenRequest, now: (
       code: 'TOKEN_FAILED',
     });
   }
-  const body = await res.bytes(ERROR_BODY_LIMIT * 16);
+  const body = await res.bytes(ERROR_BODY_LIMIT * 16, () =>
+    new SealError('registry', `the token service for ${req.registry} answered with more than ${ERROR_BODY_LIMIT * 16} bytes`, { code: 'TOKEN_FAILED' }),
+  );
   let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
   try {
     parsed = JSON.parse(Buffer.from(body).toString('utf8')) as typeof parsed;

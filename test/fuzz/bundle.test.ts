@@ -1,0 +1,47 @@
+// Fuzz: Sigstore bundles given to verification (src/sigstore/verify-bundle.ts, read-only here:
+// crashes in it are reported to its owner, not fixed in this suite). Seeds: the sigstore-conformance
+// bundle-verify cases, cosign's real bundles, and key-signed bundles made in the test.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { verifyBundle } from '../../src/sigstore/verify-bundle.ts';
+import { dsseBundle, messageBundle, testKey } from '../unit/sigstore/key-bundles.ts';
+import { fuzz, mutateDocument, report } from './fuzz.ts';
+import { SHARED, filesUnder } from './seeds.ts';
+
+const ROOT = `${SHARED}sigstore-conformance/production_trusted_root.json`;
+
+describe('fuzz: Sigstore bundles', () => {
+  const key = testKey('p256');
+  const artifact = new TextEncoder().encode('hello, fuzz\n');
+  const made = [messageBundle(key, artifact), dsseBundle(key, ['a'.repeat(64)])].map((b) => JSON.stringify(b));
+  const shared = [
+    ...filesUnder(`${SHARED}sigstore-conformance/test/assets/bundle-verify`, /\.sigstore\.json$/),
+    ...filesUnder(`${SHARED}cosign/bundles`, /\.json$/),
+  ].map((f) => f.text);
+  const seeds = [...made, ...shared];
+
+  it('verifyBundle (key and identity policies): a verification or a one-line SealError', async (t) => {
+    const failures = await fuzz('verifyBundle', {
+      iterations: 600,
+      generate: (rng) => ({ text: mutateDocument(rng, rng.pick(seeds), seeds), byKey: rng.bool() }),
+      run: ({ text, byKey }) =>
+        verifyBundle(
+          text,
+          { bytes: artifact },
+          byKey
+            ? { publicKeyPem: key.publicKeyPem }
+            : { certificateIdentityRegexp: '.*', certificateOidcIssuerRegexp: '.*', ...(existsSync(ROOT) ? { trustedRootPath: ROOT } : {}) },
+        ),
+      show: ({ text, byKey }) => `${byKey ? 'key' : 'identity'}: ${JSON.stringify(text.slice(0, 600))}`,
+      // Reported to the owner of src/sigstore (see test/fuzz/README.md); new problems still fail.
+      known: [
+        { pattern: /\[object Object\]/, note: "library messages passed through verbatim: 'Unrecognized enum value [object Object]', 'expected: [object Object]/0.0.1'" },
+        { pattern: /line break: "the bundle is not valid JSON/, note: 'JSON.parse message with the raw bytes of the bundle (control characters, \\r) in it' },
+      ],
+    });
+    for (const f of failures.filter((f) => f.known)) t.diagnostic(`known, reported: ${f.known}; e.g. case ${f.caseNo}: ${f.problem.slice(0, 200)}`);
+    const fresh = failures.filter((f) => !f.known);
+    assert.ok(fresh.length === 0, report('verifyBundle', fresh));
+  });
+});

@@ -1,0 +1,173 @@
+// The real CLI on garbage: a documented exit code, exactly one `Error:` line (the last one), no
+// stack trace. Garbage comes from the fuzz PRNG (SEAL_FUZZ_SEED picks other garbage); the image
+// cases corrupt a signed OCI layout's index.json, manifests and .sig layers (stored under their
+// real digests, so it is the parsers behind the digest checks that are exercised).
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { sha256Digest } from '../../src/oci/digest.ts';
+import { makeImageLayout } from '../harness/index.ts';
+import { makeOpensslKeyPair } from '../helpers/keys.ts';
+import { runCli, type CliResult } from '../helpers/run-cli.ts';
+import { BASE_SEED, Rng, caseSeed, mutateBytes, mutateDocument } from './fuzz.ts';
+
+/** docs/exit-codes.md, without 0 (garbage never verifies) and 130. */
+const DOCUMENTED = new Set([1, 2, 3, 4, 5, 6, 10, 11, 12, 13, 14]);
+const REF_NAME = 'org.opencontainers.image.ref.name';
+
+function assertCleanFailure(r: CliResult, what: string): void {
+  const context = `${what} (SEAL_FUZZ_SEED=${BASE_SEED}): exit ${r.code}\n${r.stderr}`;
+  assert.ok(DOCUMENTED.has(r.code), `undocumented exit code: ${context}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.filter((l) => l.startsWith('Error:')).length, 1, `not one Error: line: ${context}`);
+  assert.ok(lines.at(-1)!.startsWith('Error:'), `the error is not the last line: ${context}`);
+  assert.doesNotMatch(r.stderr, /\n\s+at |TypeError|ReferenceError|SyntaxError|Cannot read properties|is not a function|is not iterable|\[object Object\]|\bundefined\b/, `a crash: ${context}`);
+}
+
+let work: string;
+let key: string;
+let pub: string;
+let blob: string;
+let sig: string;
+let layout: string;
+let signedTag: string;
+const rng = (name: string) => new Rng(caseSeed(BASE_SEED, `cli:${name}`, 0));
+
+before(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'seal-fuzz-cli-'));
+  ({ key, pub } = makeOpensslKeyPair(work, 'k'));
+  blob = path.join(work, 'blob.txt');
+  await writeFile(blob, 'fuzz me\n');
+  sig = path.join(work, 'blob.sig');
+  const s = await runCli(['sign-blob', '--key', key, '--output-signature', sig, blob]);
+  assert.equal(s.code, 0, s.stderr);
+  layout = (await makeImageLayout(path.join(work, 'img'))).dir;
+  const signed = await runCli(['sign', '--key', key, `oci:${layout}:latest`]);
+  assert.equal(signed.code, 0, signed.stderr);
+  const index = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')) as { manifests: { annotations?: Record<string, string> }[] };
+  signedTag = index.manifests.map((m) => m.annotations?.[REF_NAME]).find((t) => t?.endsWith('.sig'))!;
+  assert.ok(signedTag, 'sign wrote a .sig tag');
+});
+after(() => rm(work, { recursive: true, force: true }));
+
+const file = async (name: string, content: string | Uint8Array) => {
+  const p = path.join(work, name);
+  await writeFile(p, content);
+  return p;
+};
+
+describe('fuzz: the CLI on garbage files', () => {
+  it('verify-blob: garbage signature file, garbage literal signature, garbage key', async () => {
+    const r = rng('verify-blob');
+    const sigBytes = await readFile(sig);
+    const badSig = await file('bad.sig', mutateBytes(r, sigBytes));
+    const keyText = await readFile(pub);
+    const badKey = await file('bad.pub', mutateBytes(r, keyText));
+    const results = await Promise.all([
+      runCli(['verify-blob', '--key', pub, '--signature', badSig, blob]),
+      runCli(['verify-blob', '--key', pub, '--signature', 'MEUC*not-base64', blob]),
+      runCli(['verify-blob', '--key', badKey, '--signature', sig, blob]),
+    ]);
+    results.forEach((x, i) => assertCleanFailure(x, `verify-blob case ${i}`));
+  });
+
+  it('verify-blob-attestation: a garbage bundle and a bundle-shaped one', async () => {
+    const r = rng('verify-blob-attestation');
+    const bundleLike = JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', dsseEnvelope: { payloadType: 'application/vnd.in-toto+json', payload: 'e30=', signatures: [{ sig: 'MEUCIQ==' }] }, verificationMaterial: { publicKey: { hint: 'x' } } });
+    const a = await file('a.json', mutateBytes(r, Buffer.from(bundleLike)));
+    const b = await file('b.json', mutateDocument(r, bundleLike, []));
+    const results = await Promise.all([
+      runCli(['verify-blob-attestation', '--key', pub, '--bundle', a, blob]),
+      runCli(['verify-blob-attestation', '--key', pub, '--bundle', b, blob]),
+    ]);
+    results.forEach((x, i) => assertCleanFailure(x, `verify-blob-attestation case ${i}`));
+  });
+
+  it('import-key-pair and public-key: garbage PEM', async () => {
+    const r = rng('keys');
+    const pem = await readFile(key);
+    const bad = await file('bad.pem', mutateBytes(r, pem));
+    const env = { COSIGN_PASSWORD: '', SEAL_PASSWORD: undefined };
+    const results = await Promise.all([
+      runCli(['import-key-pair', '--key', bad, '--output-key-prefix', path.join(work, 'imported')], { env }),
+      runCli(['public-key', '--key', bad], { env }),
+    ]);
+    results.forEach((x, i) => assertCleanFailure(x, `keys case ${i}`));
+  });
+});
+
+describe('fuzz: verify on a corrupted OCI layout', () => {
+  /** A copy of the signed layout, changed by `corrupt`, verified. */
+  async function verifyCorrupted(name: string, corrupt: (dir: string, index: Index) => Promise<void>): Promise<CliResult> {
+    const dir = path.join(work, `corrupt-${name}`);
+    await cp(layout, dir, { recursive: true });
+    const index = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as Index;
+    await corrupt(dir, index);
+    return runCli(['verify', '--key', pub, `oci:${dir}:latest`]);
+  }
+  type Index = { manifests: { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }[] };
+  const putBlob = async (dir: string, bytes: string | Uint8Array) => {
+    const b = Buffer.from(bytes);
+    const digest = sha256Digest(b);
+    await writeFile(path.join(dir, 'blobs', 'sha256', digest.slice(7)), b);
+    return { digest, size: b.length };
+  };
+  const blobOf = (dir: string, digest: string) => readFile(path.join(dir, 'blobs', 'sha256', digest.slice(7)), 'utf8');
+  /** Replaces the manifest behind `tag` with `text` (under its real digest). */
+  const retag = async (dir: string, index: Index, tag: string, text: string) => {
+    const entry = index.manifests.find((m) => m.annotations?.[REF_NAME] === tag)!;
+    Object.assign(entry, await putBlob(dir, text));
+    await writeFile(path.join(dir, 'index.json'), JSON.stringify(index));
+  };
+  const sigManifest = async (dir: string, index: Index) =>
+    blobOf(dir, index.manifests.find((m) => m.annotations?.[REF_NAME] === signedTag)!.digest);
+
+  it('index.json: garbage bytes, and entries of the wrong types', async () => {
+    const r = rng('index.json');
+    const results = await Promise.all([
+      verifyCorrupted('index-bytes', async (dir, index) => writeFile(path.join(dir, 'index.json'), mutateBytes(r, Buffer.from(JSON.stringify(index))))),
+      verifyCorrupted('index-types', async (dir, index) => {
+        const manifests = [null, 5, 'x', { digest: {} }, { annotations: null }, ...index.manifests.map((m) => (m.annotations?.[REF_NAME] === signedTag ? { ...m, digest: ['sha256:x'] } : m))];
+        await writeFile(path.join(dir, 'index.json'), JSON.stringify({ ...index, manifests }));
+      }),
+    ]);
+    results.forEach((x, i) => assertCleanFailure(x, `index.json case ${i}`));
+  });
+
+  it('.sig manifest: layers of the wrong types, and a mutated manifest', async () => {
+    const r = rng('sig-manifest');
+    const results = await Promise.all([
+      verifyCorrupted('sig-layers', async (dir, index) => {
+        const m = JSON.parse(await sigManifest(dir, index)) as { layers: unknown[] };
+        m.layers = [null, 7, { mediaType: 5, digest: {}, size: 'x' }, { ...(m.layers[0] as object), annotations: { 'dev.cosignproject.cosign/signature': 5 } }];
+        await retag(dir, index, signedTag, JSON.stringify(m));
+      }),
+      verifyCorrupted('sig-mutated', async (dir, index) => retag(dir, index, signedTag, mutateDocument(r, await sigManifest(dir, index), []))),
+    ]);
+    results.forEach((x, i) => assertCleanFailure(x, `.sig manifest case ${i}`));
+  });
+
+  it('.sig layer: a garbage payload and a garbage signature annotation', async () => {
+    const r = rng('sig-layer');
+    const results = await Promise.all([
+      verifyCorrupted('sig-payload', async (dir, index) => {
+        const m = JSON.parse(await sigManifest(dir, index)) as { layers: { digest: string; size: number }[] };
+        const payload = await blobOf(dir, m.layers[0]!.digest);
+        Object.assign(m.layers[0]!, await putBlob(dir, mutateDocument(r, payload, [])));
+        await retag(dir, index, signedTag, JSON.stringify(m));
+      }),
+      verifyCorrupted('sig-annotation', async (dir, index) => {
+        const m = JSON.parse(await sigManifest(dir, index)) as { layers: { annotations: Record<string, string> }[] };
+        m.layers[0]!.annotations['dev.cosignproject.cosign/signature'] = Buffer.from(mutateBytes(r, Buffer.from('MEUCIQDx'))).toString('latin1');
+        await retag(dir, index, signedTag, JSON.stringify(m));
+      }),
+      verifyCorrupted('image-manifest', async (dir, index) => {
+        const latest = index.manifests.find((m) => m.annotations?.[REF_NAME] === 'latest')!;
+        await retag(dir, index, 'latest', mutateDocument(r, await blobOf(dir, latest.digest), []));
+      }),
+    ]);
+    results.forEach((x, i) => assertCleanFailure(x, `.sig layer case ${i}`));
+  });
+});
