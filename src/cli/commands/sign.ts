@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { formatOption, signatureFormat } from '../options/format.ts';
 import { keylessFromArgs, keylessOptions, loadSigningKey, optionalSigningKeyOption, tlogFromArgs, tlogUploadOption } from '../options/key.ts';
@@ -21,7 +22,13 @@ const command = defineCommand({
       .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'Also sign every manifest of an index' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip confirmations; keyless and --tlog-upload: do not print the public transparency log notice' })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text', describe: 'json: print what was signed on stdout' })
-      .option('concurrency', { type: 'number', default: 4, describe: 'Images signed at once' }),
+      .option('concurrency', { type: 'number', default: 4, describe: 'Images signed at once' })
+      .option('upload', { type: 'boolean', default: true, describe: 'false: sign without writing to the registry or layout; the files below get the result (two-step signing)' })
+      .option('output-signature', { type: 'string', describe: 'Legacy: also write the base64 signature to this file' })
+      .option('output-payload', { type: 'string', describe: 'Legacy: also write the exact signed payload to this file' })
+      .option('output-certificate', { type: 'string', describe: 'Legacy, keyless: also write the signing certificate (PEM) to this file' })
+      .option('bundle', { type: 'string', describe: 'Format bundle: also write the Sigstore bundle to this file' })
+      .option('force', { type: 'boolean', default: false, describe: 'Overwrite existing output files' }),
   examples: [
     ['seal sign --key cosign.key registry.example.com/app:1.2', 'Sign the manifest that tag 1.2 points to now'],
     ['seal sign --key cosign.key -a git_sha=$SHA --format bundle IMAGE@sha256:…', 'cosign v3 format, with an annotation'],
@@ -29,11 +36,26 @@ const command = defineCommand({
     ['seal sign --key cosign.key --tlog-upload -y IMAGE@sha256:…', 'Also log the signature in Rekor, as cosign does (cosign verify --key then passes without --insecure-ignore-tlog)'],
     ['SIGSTORE_ID_TOKEN=$(cat token) seal sign IMAGE@sha256:…', 'Keyless: Fulcio certificate + Rekor entry in the .sig layer annotations (cosign v2)'],
     ['SIGSTORE_ID_TOKEN=$(cat token) seal sign --format bundle IMAGE@sha256:…', 'Keyless: Fulcio certificate + Rekor entry in the bundle'],
+    ['seal sign --key cosign.key --upload=false --output-signature sig --output-payload payload.json IMAGE', 'Sign now, attach later: seal attach signature --payload payload.json --signature sig IMAGE'],
   ],
   run: async (argv, ctx) => {
     const format = signatureFormat(argv, ctx);
     const { parseAnnotations } = await import('../../cosign/annotations.ts');
     const annotations = parseAnnotations(argv.annotations);
+    const { checkSignOutputs, signImages } = await import('../../ops/sign.ts');
+    const outputs = {
+      signature: argv['output-signature'],
+      payload: argv['output-payload'],
+      certificate: argv['output-certificate'],
+      bundle: argv.bundle,
+      force: argv.force,
+      cwd: ctx.cwd,
+    };
+    if (argv.key !== undefined && outputs.certificate !== undefined) {
+      throw usageError('--output-certificate is for keyless signing: a key signature has no certificate');
+    }
+    // Refused before a password prompt or a keyless token exchange.
+    await checkSignOutputs({ images: argv.images, recursive: argv.recursive, format, upload: argv.upload, outputs });
     let signer;
     let makeBundle: ((statement: Uint8Array) => Promise<Uint8Array>) | undefined;
     let makeMessageBundle: ((payload: Uint8Array) => Promise<Uint8Array>) | undefined;
@@ -62,7 +84,6 @@ const command = defineCommand({
         makeMessageBundle = (payload) => keylessMessageBundle(payload, keyless);
       }
     }
-    const { signImages } = await import('../../ops/sign.ts');
     const results = await signImages(
       {
         images: argv.images,
@@ -71,6 +92,8 @@ const command = defineCommand({
         format,
         store: toStoreOptions(argv, ctx),
         concurrency: argv.concurrency,
+        upload: argv.upload,
+        outputs,
         ...(makeBundle ? { makeBundle } : {}),
         ...(makeMessageBundle ? { makeMessageBundle } : {}),
       },
