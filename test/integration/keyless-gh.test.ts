@@ -179,6 +179,21 @@ describe('keyless images signed from a (simulated) GitHub Actions token on the l
     assert.match(bad.stderr, /is "acme\/app", expected "acme\/other"/);
   });
 
+  test('verify-blob-attestation takes the same flags (sha falls under the deprecated .1.3)', async () => {
+    const file = path.join(stack.dir, 'app.tar.gz');
+    const bundle = path.join(stack.dir, 'app.att.json');
+    await writeFile(file, 'release bytes\n');
+    const scan = fileURLToPath(new URL('../fixtures/grype/alpine-one-high.json', import.meta.url));
+    const a = await seal(['attest-blob', '--identity-token', token, '--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl, '--type', 'vuln', '--predicate', scan, '--bundle', bundle, file]);
+    assert.equal(a.code, 0, a.stderr);
+    const ok = await seal(['verify-blob-attestation', ...trust, '--certificate-github-workflow-sha', CLAIMS.sha, '--bundle', bundle, file]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const bad = await seal(['verify-blob-attestation', ...trust, '--certificate-github-workflow-sha', 'f'.repeat(40), '--bundle', bundle, file]);
+    assert.equal(bad.code, 3, bad.stderr);
+    noStack(bad.stderr);
+    assert.ok(bad.stderr.includes(`GitHub Workflow SHA (1.3.6.1.4.1.57264.1.3 or 1.3.6.1.4.1.57264.1.13) is "${CLAIMS.sha}", expected "${'f'.repeat(40)}"`), bad.stderr);
+  });
+
   test('the identity regexp is anchored on the workflow path: another workflow of the repository does not match', async () => {
     const other = ['--certificate-identity-regexp', 'https://github\\.com/acme/app/\\.github/workflows/deploy\\.yml@.*', '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath];
     const r = await seal(['verify', ...other, ref]);
