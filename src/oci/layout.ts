@@ -71,7 +71,10 @@ export class LayoutStore implements ImageStore {
     try {
       index = JSON.parse(text);
     } catch (err) {
-      throw new SealError('input', `${this.dir}/index.json is not a valid OCI index: ${(err as Error).message}`);
+      // JSON.parse quotes the raw text around the error: keep the message on one line.
+      // eslint-disable-next-line no-control-regex
+      const why = (err as Error).message.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+      throw new SealError('input', `${this.dir}/index.json is not a valid OCI index: ${why}`);
     }
     if (typeof index !== 'object' || index === null || !Array.isArray((index as ImageIndex).manifests)) {
       throw new SealError('input', `${this.dir}/index.json is not a valid OCI index: no manifests array`);

@@ -23,7 +23,7 @@ describe('fuzz: Sigstore bundles', () => {
 
   it('verifyBundle (key and identity policies): a verification or a one-line SealError', async (t) => {
     const failures = await fuzz('verifyBundle', {
-      iterations: 600,
+      iterations: 400,
       generate: (rng) => ({ text: mutateDocument(rng, rng.pick(seeds), seeds), byKey: rng.bool() }),
       run: ({ text, byKey }) =>
         verifyBundle(

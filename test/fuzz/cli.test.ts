@@ -3,6 +3,7 @@
 // cases corrupt a signed OCI layout's index.json, manifests and .sig layers (stored under their
 // real digests, so it is the parsers behind the digest checks that are exercised).
 import assert from 'node:assert/strict';
+import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -41,8 +42,8 @@ before(async () => {
   blob = path.join(work, 'blob.txt');
   await writeFile(blob, 'fuzz me\n');
   sig = path.join(work, 'blob.sig');
-  const s = await runCli(['sign-blob', '--key', key, '--output-signature', sig, blob]);
-  assert.equal(s.code, 0, s.stderr);
+  // What sign-blob writes (base64 of the DER ECDSA signature), made here to save a process.
+  await writeFile(sig, cryptoSign('sha256', Buffer.from('fuzz me\n'), createPrivateKey(await readFile(key))).toString('base64'));
   layout = (await makeImageLayout(path.join(work, 'img'))).dir;
   const signed = await runCli(['sign', '--key', key, `oci:${layout}:latest`]);
   assert.equal(signed.code, 0, signed.stderr);
@@ -59,7 +60,7 @@ const file = async (name: string, content: string | Uint8Array) => {
 };
 
 describe('fuzz: the CLI on garbage files', () => {
-  it('verify-blob: garbage signature file, garbage literal signature, garbage key', async () => {
+  it('verify-blob: garbage signature file, garbage key', async () => {
     const r = rng('verify-blob');
     const sigBytes = await readFile(sig);
     const badSig = await file('bad.sig', mutateBytes(r, sigBytes));
@@ -67,22 +68,16 @@ describe('fuzz: the CLI on garbage files', () => {
     const badKey = await file('bad.pub', mutateBytes(r, keyText));
     const results = await Promise.all([
       runCli(['verify-blob', '--key', pub, '--signature', badSig, blob]),
-      runCli(['verify-blob', '--key', pub, '--signature', 'MEUC*not-base64', blob]),
       runCli(['verify-blob', '--key', badKey, '--signature', sig, blob]),
     ]);
     results.forEach((x, i) => assertCleanFailure(x, `verify-blob case ${i}`));
   });
 
-  it('verify-blob-attestation: a garbage bundle and a bundle-shaped one', async () => {
+  it('verify-blob-attestation: a mutated bundle', async () => {
     const r = rng('verify-blob-attestation');
     const bundleLike = JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', dsseEnvelope: { payloadType: 'application/vnd.in-toto+json', payload: 'e30=', signatures: [{ sig: 'MEUCIQ==' }] }, verificationMaterial: { publicKey: { hint: 'x' } } });
-    const a = await file('a.json', mutateBytes(r, Buffer.from(bundleLike)));
     const b = await file('b.json', mutateDocument(r, bundleLike, []));
-    const results = await Promise.all([
-      runCli(['verify-blob-attestation', '--key', pub, '--bundle', a, blob]),
-      runCli(['verify-blob-attestation', '--key', pub, '--bundle', b, blob]),
-    ]);
-    results.forEach((x, i) => assertCleanFailure(x, `verify-blob-attestation case ${i}`));
+    assertCleanFailure(await runCli(['verify-blob-attestation', '--key', pub, '--bundle', b, blob]), 'verify-blob-attestation');
   });
 
   it('import-key-pair and public-key: garbage PEM', async () => {
@@ -136,38 +131,21 @@ describe('fuzz: verify on a corrupted OCI layout', () => {
     results.forEach((x, i) => assertCleanFailure(x, `index.json case ${i}`));
   });
 
-  it('.sig manifest: layers of the wrong types, and a mutated manifest', async () => {
-    const r = rng('sig-manifest');
+  it('.sig manifest with layers of the wrong types; .sig layer with a mutated payload', async () => {
+    const r = rng('sig-layer');
     const results = await Promise.all([
       verifyCorrupted('sig-layers', async (dir, index) => {
         const m = JSON.parse(await sigManifest(dir, index)) as { layers: unknown[] };
         m.layers = [null, 7, { mediaType: 5, digest: {}, size: 'x' }, { ...(m.layers[0] as object), annotations: { 'dev.cosignproject.cosign/signature': 5 } }];
         await retag(dir, index, signedTag, JSON.stringify(m));
       }),
-      verifyCorrupted('sig-mutated', async (dir, index) => retag(dir, index, signedTag, mutateDocument(r, await sigManifest(dir, index), []))),
-    ]);
-    results.forEach((x, i) => assertCleanFailure(x, `.sig manifest case ${i}`));
-  });
-
-  it('.sig layer: a garbage payload and a garbage signature annotation', async () => {
-    const r = rng('sig-layer');
-    const results = await Promise.all([
       verifyCorrupted('sig-payload', async (dir, index) => {
         const m = JSON.parse(await sigManifest(dir, index)) as { layers: { digest: string; size: number }[] };
         const payload = await blobOf(dir, m.layers[0]!.digest);
         Object.assign(m.layers[0]!, await putBlob(dir, mutateDocument(r, payload, [])));
         await retag(dir, index, signedTag, JSON.stringify(m));
       }),
-      verifyCorrupted('sig-annotation', async (dir, index) => {
-        const m = JSON.parse(await sigManifest(dir, index)) as { layers: { annotations: Record<string, string> }[] };
-        m.layers[0]!.annotations['dev.cosignproject.cosign/signature'] = Buffer.from(mutateBytes(r, Buffer.from('MEUCIQDx'))).toString('latin1');
-        await retag(dir, index, signedTag, JSON.stringify(m));
-      }),
-      verifyCorrupted('image-manifest', async (dir, index) => {
-        const latest = index.manifests.find((m) => m.annotations?.[REF_NAME] === 'latest')!;
-        await retag(dir, index, 'latest', mutateDocument(r, await blobOf(dir, latest.digest), []));
-      }),
     ]);
-    results.forEach((x, i) => assertCleanFailure(x, `.sig layer case ${i}`));
+    results.forEach((x, i) => assertCleanFailure(x, `.sig case ${i}`));
   });
 });

@@ -45,7 +45,7 @@ describe('fuzz: DSSE and in-toto', () => {
   const { verifier } = newKeyPair();
   it('parseEnvelope + verifyEnvelope: an envelope, a verdict, or a one-line SealError', async () => {
     const failures = await fuzz('envelope', {
-      iterations: 3000,
+      iterations: 1500,
       generate: (rng) => mutateDocument(rng, pick(rng, envelopes), envelopes),
       run: (text) => verifyEnvelope(parseEnvelope(enc.encode(text)), [verifier]),
     });
@@ -53,7 +53,7 @@ describe('fuzz: DSSE and in-toto', () => {
   });
   it('parseStatement + checkSubjectClaim', async () => {
     const failures = await fuzz('statement', {
-      iterations: 3000,
+      iterations: 2000,
       generate: (rng) => mutateDocument(rng, pick(rng, statements), statements),
       run: (text) => {
         parseStatement(text, 'verification');
@@ -69,7 +69,7 @@ describe('fuzz: predicates and scans', () => {
   const inputs = [...scans, ...sboms, ...statements];
   it('buildPredicate for every --type on any file', async () => {
     const failures = await fuzz('buildPredicate', {
-      iterations: 2000,
+      iterations: 1200,
       generate: (rng) => ({ type: pick(rng, types), text: mutateDocument(rng, pick(rng, inputs), inputs) }),
       run: ({ type, text }) => buildPredicate(type, enc.encode(text), { now: NOW, filename: 'scan.json' }),
       show: ({ type, text }) => `--type ${type}: ${JSON.stringify(text.slice(0, 500))}`,
@@ -78,7 +78,7 @@ describe('fuzz: predicates and scans', () => {
   });
   it('vuln predicates, summaries, the gate and every report format', async () => {
     const failures = await fuzz('vulnSummary', {
-      iterations: 1500,
+      iterations: 800,
       generate: (rng) => mutateDocument(rng, pick(rng, scans), scans),
       run: (text) => {
         let doc: unknown;
@@ -108,7 +108,7 @@ describe('fuzz: policies', () => {
   }).filter((s): s is Statement => { try { return !!validateStatement(s); } catch { return false; } });
   it('loadPolicy (YAML and JSON) and evaluatePolicy on fuzzed statements', async () => {
     const failures = await fuzz('policy', {
-      iterations: 800,
+      iterations: 500,
       generate: (rng) => {
         const text = mutateDocument(rng, pick(rng, seeds), seeds);
         const json = rng.bool(0.3);
@@ -145,7 +145,7 @@ describe('fuzz: SBOM detection', () => {
   const bytes = seeds.map((s) => Buffer.from(s));
   it('detectSbom with and without --type/--input-format', async () => {
     const failures = await fuzz('detectSbom', {
-      iterations: 2000,
+      iterations: 1500,
       generate: (rng) => ({
         bytes: rng.bool() ? enc.encode(mutateDocument(rng, pick(rng, seeds), seeds)) : mutateBytes(rng, pick(rng, bytes), bytes),
         type: rng.bool(0.3) ? pick(rng, ['spdx', 'cyclonedx', 'syft', 'SPDX', '', 'constructor', '__proto__']) : undefined,

@@ -3,7 +3,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SealError } from '../../src/errors.ts';
-import { decodePemBlocks } from '../../src/crypto/pem.ts';
+import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
+import { keyAlgorithm } from '../../src/crypto/key-policy.ts';
+import { decodeBase64Strict, decodePemBlocks } from '../../src/crypto/pem.ts';
+import { signatureShapeProblem } from '../../src/crypto/signature-shape.ts';
+import { KeyVerifier } from '../../src/crypto/signer.ts';
 import { parseEncryptedKey } from '../../src/crypto/encrypted-key.ts';
 import { parsePrivateKey, parsePublicKey } from '../../src/crypto/keys.ts';
 import { parseReference } from '../../src/oci/reference.ts';
@@ -24,7 +28,7 @@ describe('fuzz: image references', () => {
   );
   it('parseReference returns or throws a one-line usage SealError', async () => {
     const failures = await fuzz('parseReference', {
-      iterations: 6000,
+      iterations: 4000,
       generate: (rng) => mutateString(rng, pick(rng, seeds), seeds),
       run: (s) => parseReference(s),
     });
@@ -44,7 +48,7 @@ describe('fuzz: registry answers', () => {
   );
   it('parseChallenges never throws and returns challenges with string fields', async () => {
     const failures = await fuzz('parseChallenges', {
-      iterations: 5000,
+      iterations: 3000,
       generate: (rng) => mutateString(rng, pick(rng, challenges), challenges),
       run: (h) => parseChallenges(h),
       checkResult: (r) => {
@@ -70,7 +74,7 @@ describe('fuzz: registry answers', () => {
   it('parseErrorBody never throws; errorFor makes one clean line of any body', async () => {
     const ctx = { action: 'reading manifest latest', name: 'r.example/app', credentialsUsed: false };
     const failures = await fuzz('errorBody', {
-      iterations: 4000,
+      iterations: 2000,
       generate: (rng) => ({ text: mutateDocument(rng, pick(rng, bodies), bodies), status: pick(rng, [400, 401, 403, 404, 405, 412, 429, 500, 503]) }),
       run: ({ text, status }) => {
         const errors = parseErrorBody(text);
@@ -88,7 +92,7 @@ describe('fuzz: registry answers', () => {
   ];
   it('nextLink never throws and is fast on any Link header', async () => {
     const failures = await fuzz('nextLink', {
-      iterations: 5000,
+      iterations: 3000,
       generate: (rng) => mutateString(rng, pick(rng, links), links),
       run: (h) => nextLink(h),
       checkResult: (r) => (r === undefined || typeof r === 'string' ? undefined : `returned ${preview(r)}`),
@@ -99,7 +103,7 @@ describe('fuzz: registry answers', () => {
   const tokens = ['{"token":"abc","expires_in":300,"issued_at":"2024-01-01T00:00:00Z"}', '{"access_token":"xyz","expires_in":60,"refresh_token":"r"}', '{"token":"t"}'];
   it('fetchToken: any answer gives a token with a string value or a one-line SealError', async () => {
     const failures = await fuzz('tokenResponse', {
-      iterations: 1500,
+      iterations: 1000,
       generate: (rng) => ({ body: mutateDocument(rng, pick(rng, tokens), tokens), status: rng.bool(0.8) ? 200 : pick(rng, [400, 401, 403, 500]) }),
       run: async ({ body, status }) => {
         const t = fakeTransport(() => ({ status, body }));
@@ -126,19 +130,51 @@ describe('fuzz: keys', () => {
 
   it('decodePemBlocks returns blocks or a one-line SealError', async () => {
     const failures = await fuzz('decodePemBlocks', {
-      iterations: 4000,
+      iterations: 2500,
       generate: gen,
       run: (b) => decodePemBlocks(Buffer.from(b).toString('latin1'), 'key.pem'),
     });
     assert.ok(failures.length === 0, report('decodePemBlocks', failures));
   });
   it('parsePublicKey: a key or a one-line SealError', async () => {
-    const failures = await fuzz('parsePublicKey', { iterations: 3000, generate: gen, run: (b) => parsePublicKey(b, 'key.pub') });
+    const failures = await fuzz('parsePublicKey', { iterations: 2000, generate: gen, run: (b) => parsePublicKey(b, 'key.pub') });
     assert.ok(failures.length === 0, report('parsePublicKey', failures));
   });
   it('parsePrivateKey: a key or a one-line SealError (never reaching scrypt)', async () => {
-    const failures = await fuzz('parsePrivateKey', { iterations: 3000, generate: gen, run: (b) => parsePrivateKey(b, 'cosign.key', noPassword) });
+    const failures = await fuzz('parsePrivateKey', { iterations: 2000, generate: gen, run: (b) => parsePrivateKey(b, 'cosign.key', noPassword) });
     assert.ok(failures.length === 0, report('parsePrivateKey', failures));
+  });
+
+  // verify-blob's path for a signature: base64 text or raw DER, its shape, then the verifier.
+  it('signatures: base64/DER of every key type, shape check and verify never throw', async () => {
+    const data = Buffer.from('fuzz me\n');
+    const keys = (['p256', 'p384', 'rsa', 'ed25519'] as const).map((kind) => {
+      const { privateKey, publicKey } =
+        kind === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: kind === 'p256' ? 'P-256' : 'P-384' });
+      const verifier = new KeyVerifier(publicKey, keyAlgorithm(publicKey, kind));
+      const sig = new Uint8Array(cryptoSign(kind === 'ed25519' ? null : 'sha256', data, privateKey));
+      return { verifier, sig };
+    });
+    const failures = await fuzz('signatures', {
+      iterations: 1500,
+      generate: (rng) => {
+        const k = pick(rng, keys);
+        const sigs = keys.map((x) => x.sig);
+        const asText = rng.bool(0.4);
+        const bytes = asText ? Buffer.from(mutateString(rng, Buffer.from(k.sig).toString('base64'))) : mutateBytes(rng, k.sig, sigs);
+        return { k: keys.indexOf(k), bytes, asText };
+      },
+      run: ({ k, bytes, asText }) => {
+        const { verifier } = keys[k]!;
+        const sig = asText ? decodeBase64Strict(Buffer.from(bytes).toString('latin1').replace(/\s+/g, '')) : bytes;
+        if (!sig) return undefined;
+        const problem = signatureShapeProblem(verifier.algorithm, sig, verifier.rsaModulusBytes);
+        if (problem !== undefined && (typeof problem !== 'string' || /undefined|\n/.test(problem))) throw new Error(`bad problem text ${problem}`);
+        if (typeof verifier.verify(data, sig) !== 'boolean') throw new Error('verify did not return a boolean');
+        return undefined;
+      },
+    });
+    assert.ok(failures.length === 0, report('signatures', failures));
   });
 
   // The JSON inside cosign's encrypted PEM, mutated structurally and re-armoured.
@@ -147,7 +183,7 @@ describe('fuzz: keys', () => {
   it('parseEncryptedKey: any JSON inside the armour gives a key or a one-line SealError', async (t) => {
     if (!inner.length) return t.skip('no cosign encrypted keys among the fixtures');
     const failures = await fuzz('parseEncryptedKey', {
-      iterations: 1500,
+      iterations: 1000,
       generate: (rng) => {
         const json = mutateDocument(rng, pick(rng, inner), inner);
         const label = rng.bool(0.9) ? 'ENCRYPTED SIGSTORE PRIVATE KEY' : 'ENCRYPTED COSIGN PRIVATE KEY';

@@ -139,6 +139,8 @@ describe('fuzz regressions: stored manifests and layouts', () => {
       const s = await store();
       writeFileSync(join(dir, 'index.json'), 'null');
       await clean(() => s.listTags(), /is not a valid OCI index: no manifests array$/);
+      writeFileSync(join(dir, 'index.json'), '{"":\n\n\nencontaine');
+      await clean(() => s.listTags(), /is not a valid OCI index: Unexpected token .e., "\{"": encontaine" is not valid JSON$/);
       const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 5, layers: [] }));
       const { digest } = await s.putBlob(bytes);
       writeFileSync(join(dir, 'index.json'), JSON.stringify({ manifests: [{ mediaType: good.mediaType, digest, size: bytes.length, annotations: { 'org.opencontainers.image.ref.name': 't' } }] }));
