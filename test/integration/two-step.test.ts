@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { blobPath, makeImageLayout, pushWithSkopeo, startRegistry, type RunningRegistry } from '../harness/index.ts';
+import { startSigstoreStack, type SigstoreStack } from '../harness/sigstore-stack.ts';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';
 import { runCli as seal } from '../helpers/run-cli.ts';
 
@@ -322,5 +323,48 @@ describe('registry round trip', () => {
     const envelope = await opensslEnvelope(key, digest, 'https://example.com/release-approval/v1');
     assert.equal((await seal(['attach', 'attestation', '--attestation', envelope, '--key', pub, ref])).code, 0);
     assert.equal((await seal(['verify-attestation', '--key', pub, ref])).code, 0);
+  });
+});
+
+describe('keyless, on the local Sigstore stack', () => {
+  let stack: SigstoreStack;
+  let token: string;
+  const EMAIL = 'release@example.com';
+  before(async () => {
+    stack = await startSigstoreStack();
+    token = stack.mintToken(EMAIL);
+  });
+  after(() => stack?.stop());
+  const keyless = () => ['--identity-token', token, '--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl];
+
+  test('legacy --upload=false writes the certificate; attach signature --certificate checks it against the signature', async () => {
+    const img = await newImage();
+    const before = await snapshot(img.dir);
+    const [sig, payload, cert] = [file('sig.b64'), file('payload.json'), file('cert.pem')];
+    const s = await seal(['sign', ...keyless(), '--upload=false', '--output-signature', sig, '--output-payload', payload, '--output-certificate', cert, img.ref]);
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stderr, /Rekor entry .* not written/);
+    assert.deepEqual(await snapshot(img.dir), before);
+    assert.match(await readFile(cert, 'utf8'), /^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
+    // Another signature with this certificate is refused; the right one is attached with it.
+    opensslSign(key, payload, file('key.sig'));
+    const wrong = await seal(['attach', 'signature', '--payload', payload, '--signature', file('key.sig'), '--certificate', cert, img.ref]);
+    assert.equal(wrong.code, 3, wrong.stderr);
+    assert.deepEqual(await snapshot(img.dir), before);
+    const a = await seal(['attach', 'signature', '--payload', payload, '--signature', sig, '--certificate', cert, img.ref]);
+    assert.equal(a.code, 0, a.stderr);
+    const [stored] = await sigPayloads(img.dir, img.digest);
+    assert.deepEqual(stored, await readFile(payload));
+  });
+
+  test('bundle --upload=false --bundle, attached later, verifies by identity', async () => {
+    const img = await newImage();
+    const bundle = file('sign.sigstore.json');
+    const s = await seal(['sign', ...keyless(), '--format', 'bundle', '--upload=false', '--bundle', bundle, img.ref]);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal((await seal(['attach', 'signature', '--payload', bundle, img.ref])).code, 0);
+    const v = await seal(['verify', '--certificate-identity', EMAIL, '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath, img.ref]);
+    assert.equal(v.code, 0, v.stderr);
+    assert.ok(![s.stdout, s.stderr, v.stdout, v.stderr].some((out) => out.includes(token)), 'the identity token was printed');
   });
 });
