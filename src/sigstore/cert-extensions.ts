@@ -127,7 +127,7 @@ export function parseExtensionArgs(args: readonly string[]): Record<string, stri
     }
     const oid = arg.slice(0, eq).trim();
     const value = arg.slice(eq + 1);
-    if (oid in out && out[oid] !== value) {
+    if (Object.hasOwn(out, oid) && out[oid] !== value) {
       throw new SealError('usage', `--certificate-extension ${oid} was given twice with different values`);
     }
     out[oid] = value;
