@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Thin launcher: Node version check, the --version fast path (no yargs), then the CLI. Prefers the
 // built dist/ and falls back to the TypeScript sources (Node >= 22.18 strips types itself).
-import { existsSync, readFileSync } from 'node:fs';
-import module from 'node:module';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(`Error: seal needs Node.js >= 22.18 (this is ${process.version}); install Node 22 or run scripts/node.sh\n`);
   process.exit(1);
 }
+// Not `import … from 'node:fs'`: its ESM facade costs ~12M instructions of start-up (src/crypto/stream.ts).
+const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
+const module = process.getBuiltinModule('node:module');
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));

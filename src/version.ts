@@ -1,5 +1,6 @@
-// Read once from package.json, so the version has one source.
-import { readFileSync } from 'node:fs';
+// Read once from package.json, so the version has one source. node:fs through getBuiltinModule:
+// this module is on every command's start-up path (see src/crypto/stream.ts for why).
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export const version: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }

@@ -49,10 +49,18 @@ export function createContext(o: ContextOverrides = {}): CliContext {
   const stderrTTY = Boolean((stderr as { isTTY?: boolean }).isTTY);
   const color = stderrTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb';
   const verbose = o.verbose ?? false;
+  // The standard streams are created on first use (~10 ms for stdin, which loads fs streams and
+  // readline): most commands never read stdin, and a quiet success never writes stdout.
+  let stdout = o.stdout;
+  let stdin = o.stdin;
   return {
-    stdout: o.stdout ?? process.stdout,
+    get stdout() {
+      return (stdout ??= process.stdout);
+    },
     stderr,
-    stdin: o.stdin ?? process.stdin,
+    get stdin() {
+      return (stdin ??= process.stdin);
+    },
     env,
     cwd: o.cwd ?? process.cwd(),
     verbose,

@@ -2,12 +2,11 @@
 // SEC1 and PKCS#1 PEMs, encrypted PKCS#8, public keys and certificates; from a file or env://VAR.
 // Every rejection is one line naming the key and saying what was found instead.
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { SealError, messageOf } from '../errors.ts';
 import { keyAlgorithm } from './key-policy.ts';
 import { decodePemBlocks, type PemBlock } from './pem.ts';
 import { KeySigner, KeyVerifier } from './signer.ts';
-import { fileError } from './stream.ts';
+import { openInput } from './stream.ts';
 import type { KeyAlgorithm } from './types.ts';
 
 export interface GeneratedKeyPair {
@@ -105,21 +104,16 @@ export async function readKeyRef(
       code: 'UNSUPPORTED_KEY_REF',
     });
   }
-  let stat;
-  try {
-    stat = await fs.stat(ref);
-  } catch (err) {
-    throw fileError(err, ref, what);
-  }
-  if (stat.isDirectory()) throw new SealError('input', `${ref} is a directory, not a ${what}`, { code: 'IS_DIRECTORY' });
-  if (stat.size > MAX_KEY_FILE) {
-    throw new SealError('input', `${ref} is ${stat.size} bytes, too large to be a key`, { code: 'BAD_KEY' });
-  }
+  // Synchronous: a key is small, and start-up needs no thread pool (src/crypto/stream.ts).
+  const file = openInput(ref, what);
   let bytes: Uint8Array;
   try {
-    bytes = await fs.readFile(ref);
-  } catch (err) {
-    throw fileError(err, ref, what);
+    if (file.size > MAX_KEY_FILE) {
+      throw new SealError('input', `${ref} is ${file.size} bytes, too large to be a key`, { code: 'BAD_KEY' });
+    }
+    bytes = file.readAll();
+  } finally {
+    file.close();
   }
   if (bytes.length === 0 || Buffer.from(bytes).toString('latin1').trim() === '') {
     throw new SealError('input', `${ref} is empty`, { code: 'BAD_KEY' });

@@ -4,7 +4,6 @@
 // `openssl dgst -sha256` when idle and under load; double-buffered async reads were ~10% faster
 // idle but 40-60% slower when other processes competed for the CPUs (every chunk waits for a
 // thread-pool hand-off), and fs.createReadStream (64 KiB, fresh buffers) was ~1.8x slower.
-import { promises as fs, readSync } from 'node:fs';
 import { SealError } from '../errors.ts';
 import type { OnProgress } from '../progress.ts';
 
@@ -13,26 +12,68 @@ export interface ByteSink {
   update(chunk: Uint8Array): unknown;
 }
 
+// Synchronous file calls, through getBuiltinModule: `import … from 'node:fs'` builds an ESM
+// facade whose lazy getters load fs streams and readline (~12M instructions at start-up), and an
+// async open starts libuv's thread pool; a small verify-blob needs neither.
+const fs = process.getBuiltinModule('node:fs');
+
 const CHUNK = 256 * 1024;
 const CHUNKS_PER_YIELD = 64;
+
+/** An open input file: its descriptor and size, read whole or in chunks, closed once. */
+export interface InputFile {
+  readonly fd: number;
+  /** Size when opened (0 for pipes and devices). */
+  readonly size: number;
+  /** The rest of the file. */
+  readAll(): Buffer;
+  close(): void;
+}
 
 /**
  * Opens `path` for reading, with one-line errors for the usual mistakes. `shown` is the name
  * the user gave (messages use it rather than the resolved path).
  */
-export async function openInput(path: string, what = 'file', shown = path): Promise<fs.FileHandle> {
-  let handle: fs.FileHandle;
+export function openInput(path: string, what = 'file', shown = path): InputFile {
+  let fd: number;
   try {
-    handle = await fs.open(path, 'r');
+    fd = fs.openSync(path, 'r');
   } catch (err) {
     throw fileError(err, shown, what);
   }
-  const stat = await handle.stat();
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // nothing was written; a failed close loses nothing
+    }
+  };
+  let stat;
+  try {
+    stat = fs.fstatSync(fd);
+  } catch (err) {
+    close();
+    throw fileError(err, shown, what);
+  }
   if (stat.isDirectory()) {
-    await handle.close();
+    close();
     throw new SealError('input', `${shown} is a directory, not a ${what}`, { code: 'IS_DIRECTORY' });
   }
-  return handle;
+  return {
+    fd,
+    size: stat.size,
+    readAll: () => {
+      try {
+        return fs.readFileSync(fd);
+      } catch (err) {
+        throw fileError(err, shown, what);
+      }
+    },
+    close,
+  };
 }
 
 export function fileError(err: unknown, path: string, what = 'file'): SealError {
@@ -56,15 +97,15 @@ export async function pumpFile(
   shown = path,
   onProgress?: OnProgress,
 ): Promise<number> {
-  const handle = await openInput(path, 'file', shown);
+  const handle = openInput(path, 'file', shown);
   try {
-    const size = onProgress ? (await handle.stat()).size : 0;
+    const size = handle.size;
     const buf = Buffer.allocUnsafe(CHUNK);
     let total = 0;
     for (let i = 1; ; i++) {
       let n: number;
       try {
-        n = readSync(handle.fd, buf, 0, CHUNK, null);
+        n = fs.readSync(handle.fd, buf, 0, CHUNK, null);
       } catch (err) {
         throw fileError(err, shown);
       }
@@ -79,7 +120,7 @@ export async function pumpFile(
       }
     }
   } finally {
-    await handle.close().catch(() => {});
+    handle.close();
   }
 }
 

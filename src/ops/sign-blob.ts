@@ -54,7 +54,7 @@ export interface SignBlobResult {
 export async function signBlob(opts: SignBlobOptions, deps: SignBlobDeps): Promise<SignBlobResult> {
   const resolve = (p: string) => path.resolve(opts.cwd ?? '.', p);
   // Everything that can be refused cheaply is refused before the password prompt and the hashing.
-  if (opts.file !== '-') await (await openInput(resolve(opts.file), 'file', opts.file)).close();
+  if (opts.file !== '-') openInput(resolve(opts.file), 'file', opts.file).close();
   if (!opts.force) {
     for (const out of [opts.outputSignature, opts.bundle]) {
       if (out !== undefined && (await exists(resolve(out)))) {

@@ -66,7 +66,7 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
   }
   const resolve = (p: string) => path.resolve(opts.cwd ?? '.', p);
   const target = parseTarget(opts.target, resolve);
-  if (target.kind === 'file') await (await openInput(target.path, 'file', target.shown)).close(); // exit 1 early for a missing file
+  if (target.kind === 'file') openInput(target.path, 'file', target.shown).close(); // exit 1 early for a missing file
   const keyless = [opts.certificateIdentity, opts.certificateIdentityRegexp, opts.certificateOidcIssuer, opts.certificateOidcIssuerRegexp, opts.certificateExtensions];
   if (opts.signature !== undefined && (opts.key === undefined || keyless.some((v) => v !== undefined))) {
     throw new SealError('usage', '--signature needs --key; the --certificate-* flags work with --bundle only');
@@ -147,15 +147,14 @@ async function viaSignature(
 async function readSignature(ref: string, resolve: (p: string) => string): Promise<{ bytes: Uint8Array; source: string }> {
   let content: Buffer;
   try {
-    const handle = await openInput(resolve(ref), 'signature file', ref);
+    const handle = openInput(resolve(ref), 'signature file', ref);
     try {
-      const { size } = await handle.stat();
-      if (size > MAX_SIGNATURE_FILE) {
-        throw new SealError('input', `${ref} is ${size} bytes, too large to be a signature`, { code: 'BAD_SIGNATURE_FILE' });
+      if (handle.size > MAX_SIGNATURE_FILE) {
+        throw new SealError('input', `${ref} is ${handle.size} bytes, too large to be a signature`, { code: 'BAD_SIGNATURE_FILE' });
       }
-      content = await handle.readFile();
+      content = handle.readAll();
     } finally {
-      await handle.close();
+      handle.close();
     }
   } catch (err) {
     const notFound = (err as SealError).code === 'FILE_NOT_FOUND';
@@ -187,13 +186,12 @@ async function viaBundle(
 ): Promise<VerifyBlobResult> {
   let text: Buffer;
   try {
-    const handle = await openInput(resolve(ref), 'bundle file', ref);
+    const handle = openInput(resolve(ref), 'bundle file', ref);
     try {
-      const { size } = await handle.stat();
-      if (size > MAX_BUNDLE_FILE) throw new SealError('input', `${ref} is ${size} bytes, too large for a bundle`);
-      text = await handle.readFile();
+      if (handle.size > MAX_BUNDLE_FILE) throw new SealError('input', `${ref} is ${handle.size} bytes, too large for a bundle`);
+      text = handle.readAll();
     } finally {
-      await handle.close();
+      handle.close();
     }
   } catch (err) {
     throw err instanceof SealError ? err : fileError(err, ref, 'bundle file');

@@ -71,7 +71,9 @@ const command = defineCommand({
           confirm: false,
           ...(file === '-' ? { stdinInUse: 'the file to sign' } : {}),
         }),
-        stdin: ctx.stdin,
+        get stdin() {
+          return ctx.stdin; // created only when the file is `-`
+        },
         writeStdout: (d) => write(ctx.stdout, d),
         log: progress.wrapLog(ctx.log),
         signal: ctx.signal,

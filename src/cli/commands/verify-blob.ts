@@ -49,7 +49,7 @@ const command = defineCommand({
         insecureIgnoreTlog: argv.insecureIgnoreTlog,
         requireTlog: argv.requireTlog,
       },
-      { stdin: ctx.stdin, log: progress.wrapLog(ctx.log), signal: ctx.signal, onProgress: progress.callback(fileLabel('Verifying', file)) },
+      { get stdin() { return ctx.stdin; }, log: progress.wrapLog(ctx.log), signal: ctx.signal, onProgress: progress.callback(fileLabel('Verifying', file)) },
     ).finally(() => progress.end());
   },
 });
