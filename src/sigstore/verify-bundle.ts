@@ -195,7 +195,7 @@ function parseBundle(input: unknown): Bundle {
     try {
       json = JSON.parse(text);
     } catch (err) {
-      throw new SealError('input', `the bundle is not valid JSON: ${messageOf(err)}`, { cause: err });
+      throw new SealError('input', `the bundle is not valid JSON: ${oneLine(messageOf(err))}`, { cause: err });
     }
   }
   if (!isSigstoreBundle(json)) {
@@ -212,7 +212,7 @@ function parseBundle(input: unknown): Bundle {
   } catch (err) {
     const fields = (err as { fields?: unknown }).fields;
     const detail = Array.isArray(fields) && fields.length > 0 ? ` (${fields.join(', ')})` : '';
-    throw new SealError('verification', `invalid bundle: ${messageOf(err)}${detail}`, { cause: err, code: 'INVALID_BUNDLE' });
+    throw new SealError('verification', `invalid bundle: ${oneLine(messageOf(err))}${detail ? ` ${oneLine(detail)}` : ''}`, { cause: err, code: 'INVALID_BUNDLE' });
   }
 }
 
@@ -300,7 +300,17 @@ function wrapLibrary<T>(fn: () => T, what: string): T {
   }
 }
 
-const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
+/**
+ * A library message as one readable line: white space folded, control characters dropped, and
+ * `[object Object]` (a field of the wrong type, stringified by the library) said in words.
+ */
+const oneLine = (s: string): string =>
+  s
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/\[object Object\]/g, '(an object where a value was expected)')
+    .trim()
+    .slice(0, 300);
 
 const kindName = (kind: BundleVerification['kind']): string =>
   kind === 'dsseEnvelope' ? 'DSSE envelope (attestation)' : 'message signature';

@@ -34,11 +34,6 @@ describe('fuzz: Sigstore bundles', () => {
             : { certificateIdentityRegexp: '.*', certificateOidcIssuerRegexp: '.*', ...(existsSync(ROOT) ? { trustedRootPath: ROOT } : {}) },
         ),
       show: ({ text, byKey }) => `${byKey ? 'key' : 'identity'}: ${JSON.stringify(text.slice(0, 600))}`,
-      // Reported to the owner of src/sigstore (see test/fuzz/README.md); new problems still fail.
-      known: [
-        { pattern: /\[object Object\]/, note: "library messages passed through verbatim: 'Unrecognized enum value [object Object]', 'expected: [object Object]/0.0.1'" },
-        { pattern: /line break: "the bundle is not valid JSON/, note: 'JSON.parse message with the raw bytes of the bundle (control characters, \\r) in it' },
-      ],
     });
     for (const f of failures.filter((f) => f.known)) t.diagnostic(`known, reported: ${f.known}; e.g. case ${f.caseNo}: ${f.problem.slice(0, 200)}`);
     const fresh = failures.filter((f) => !f.known);
