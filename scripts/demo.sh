@@ -24,7 +24,11 @@ step "sign"
 seal sign --key "$OUT/cosign.key" -a release=v1 "$IMAGE"
 
 step "attest the vulnerability scan (grype JSON)"
-seal attest --key "$OUT/cosign.key" --type vuln --predicate test/fixtures/grype/alpine-one-high.json "$IMAGE"
+# Stand-in for `grype IMAGE -o json > scan.json` run just now: a recorded report, stamped with the current time.
+node -e 'const fs = require("fs"); const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  r.descriptor.timestamp = new Date().toISOString(); fs.writeFileSync(process.argv[2], JSON.stringify(r, null, 2));' \
+  test/fixtures/grype/alpine-one-high.json "$OUT/scan.json"
+seal attest --key "$OUT/cosign.key" --type vuln --predicate "$OUT/scan.json" "$IMAGE"
 
 step "attach an SBOM"
 seal attach sbom --sbom examples/sbom.spdx.json "$IMAGE"
@@ -32,8 +36,15 @@ seal attach sbom --sbom examples/sbom.spdx.json "$IMAGE"
 step "verify the signature"
 seal verify --key "$OUT/cosign.pub" -a release=v1 "$IMAGE"
 
-step "deploy gate: signed by us, no critical finding in the scan"
-seal verify-attestation --key "$OUT/cosign.pub" --type vuln --max-severity high "$IMAGE" > "$OUT/scan-statement.json"
+step "deploy gate: signed by us, scanned within 14 days, nothing above high"
+seal verify-attestation --key "$OUT/cosign.pub" --type vuln --max-severity high --max-age 14d "$IMAGE" > "$OUT/scan-statement.json"
+
+step "the same gate with a stricter bar (nothing above medium) refuses the image, exit 14"
+if seal verify-attestation --key "$OUT/cosign.pub" --type vuln --max-severity medium "$IMAGE" > /dev/null; then
+  echo "the stricter gate should have failed" >&2; exit 1
+else
+  code=$?; [ "$code" = 14 ] || { echo "expected exit 14, got $code" >&2; exit 1; }
+fi
 
 step "download the SBOM (exact bytes)"
 seal download sbom --output-file "$OUT/sbom.json" "$IMAGE"
