@@ -6,11 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/node.sh
 OUT=${1:-demo-out}
-echo "seal: building dist/" >&2
-npm run -s build
+if [ -z "${SEAL_DEMO_NO_BUILD:-}" ]; then   # the test of this script runs it from the sources
+  echo "seal: building dist/" >&2
+  npm run -s build
+fi
 rm -rf "$OUT" && mkdir -p "$OUT"
 seal() { node bin/seal.js "$@"; }
-step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain" >&2; }
 export SEAL_PASSWORD=demo-password   # a real pipeline takes it from its secret store
 
 step "an image to sign: $OUT/image (OCI layout, built without Docker)"
