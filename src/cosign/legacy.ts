@@ -1,5 +1,6 @@
 // Legacy (cosign v2) storage: one `sha256-<hex>.sig|.att` image per subject, one layer per
 // signature or envelope, appended without losing concurrent writers' layers.
+import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { attachmentTag, type AttachmentKind } from '../oci/cosign-layout.ts';
 import { updateTaggedList } from '../oci/safe-update.ts';
@@ -22,7 +23,10 @@ export async function readLegacyLayers(store: ImageStore, digest: string, kind: 
   if (!doc) return { tag, layers: [] };
   const layers = layersOf(doc);
   if (layers.length > MAX_LAYERS) {
-    throw new Error(`${tag} has ${layers.length} layers, more than the ${MAX_LAYERS} seal reads`);
+    throw new SealError('registry', `${tag} in ${store.name} has ${layers.length} layers, more than the ${MAX_LAYERS} seal reads (as cosign)`, {
+      code: 'TOO_MANY_LAYERS',
+      hint: `remove old ones with seal clean --type ${kind === 'sig' ? 'signature' : kind === 'att' ? 'attestation' : 'sbom'}, then sign again`,
+    });
   }
   return { tag, manifestDigest: doc.digest, layers };
 }
