@@ -48,6 +48,27 @@ export function importPasswordProvider(ctx: CliContext, file: string): () => Pro
   });
 }
 
+/**
+ * A registry password for `seal login`: stdin with --password-stdin (one trailing newline
+ * removed), else SEAL_REGISTRY_PASSWORD, else a prompt on a terminal.
+ */
+export function registryPasswordProvider(ctx: CliContext, registry: string, fromStdin: boolean): () => Promise<Uint8Array> {
+  if (fromStdin) {
+    let cached: Promise<Uint8Array> | undefined;
+    return () => (cached ??= readStdinPassword(ctx));
+  }
+  return source(ctx, {
+    envVars: ['SEAL_REGISTRY_PASSWORD'],
+    prompt: `Password for ${registry}: `,
+    confirm: false,
+    missing: () =>
+      new SealError('usage', `no password for ${registry}`, {
+        hint: 'pipe it in with --password-stdin, or set SEAL_REGISTRY_PASSWORD',
+        code: 'PASSWORD_REQUIRED',
+      }),
+  });
+}
+
 interface SourceSpec {
   envVars: string[];
   prompt: string;

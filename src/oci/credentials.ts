@@ -220,11 +220,19 @@ async function fromHelper(name: string, serverUrl: string, source: string, looku
 }
 
 /** The docker credential-helper protocol: `<program> get`, server URL on stdin, JSON on stdout. */
-export const runHelper: HelperRunner = (program, serverUrl, env) =>
+export const runHelper: HelperRunner = (program, serverUrl, env) => helperCommand(program, 'get', serverUrl, env);
+
+/** Runs `docker-credential-<name> <action>` with `input` on stdin (the credential helper protocol). */
+export const helperCommand = (
+  program: string,
+  action: 'get' | 'store' | 'erase',
+  input: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ code: number; stdout: string; stderr: string; missing?: boolean }> =>
   new Promise((resolve) => {
     const child = execFile(
       program,
-      ['get'],
+      [action],
       { env: env as NodeJS.ProcessEnv, timeout: 60_000, maxBuffer: 1024 * 1024, windowsHide: true },
       (err, stdout, stderr) => {
         const e = err as (Error & { code?: string | number }) | null;
@@ -236,5 +244,5 @@ export const runHelper: HelperRunner = (program, serverUrl, env) =>
       },
     );
     child.stdin?.on('error', () => {}); // a helper that exits without reading stdin
-    child.stdin?.end(serverUrl);
+    child.stdin?.end(input);
   });

@@ -25,6 +25,8 @@ export const commandLoaders: Readonly<Record<string, Loader>> = {
   triangulate: () => import('./triangulate.ts'),
   clean: () => import('./clean.ts'),
   copy: () => import('./copy.ts'),
+  login: () => import('./login.ts'),
+  logout: () => import('./logout.ts'),
 };
 
 export async function loadAllCommands(): Promise<SealCommand[]> {

@@ -168,6 +168,22 @@ export class RegistryClient {
     });
   }
 
+  /**
+   * Checks the credentials as `docker login` does: GET /v2/ with them (on a token registry, with
+   * a token for no scope, which the token service only hands out to valid credentials).
+   * 'open' when the registry asks for no credentials at all.
+   */
+  async checkCredentials(): Promise<'accepted' | 'open'> {
+    await this.origin();
+    if (this.#auth.mode === 'none') return 'open';
+    const res = await this.request({ method: 'GET', path: '/v2/', scopes: [] });
+    if (res.status === 200) {
+      res.discard();
+      return 'accepted';
+    }
+    throw await responseError(res, { action: 'logging in (GET /v2/)', name: this.registry, credentialsUsed: this.credentialsUsed });
+  }
+
   close(): void {
     this.#bottom?.close?.();
   }

@@ -1,0 +1,44 @@
+import type { Argv } from 'yargs';
+import { usageError } from '../../errors.ts';
+import { defineCommand } from '../command.ts';
+import { registryOptions, toStoreOptions } from '../options/registry.ts';
+import { writeJSON } from '../output.ts';
+
+const command = defineCommand({
+  command: 'login <registry>',
+  describe: 'Check registry credentials and store them where docker login does',
+  builder: (y: Argv) =>
+    registryOptions(y)
+      // login checks and stores the credentials given here, not other ones.
+      .hide('registry-username')
+      .hide('registry-password')
+      .hide('registry-token')
+      .positional('registry', { type: 'string', describe: 'Registry host: ghcr.io, localhost:5000, docker.io' })
+      .option('username', { alias: 'u', type: 'string', describe: 'User name (or SEAL_REGISTRY_USERNAME)' })
+      .option('password', { alias: 'p', type: 'string', describe: 'Password or token; prefer --password-stdin (a flag shows in ps)' })
+      .option('password-stdin', { type: 'boolean', describe: 'Read the password from stdin (one trailing newline removed)' })
+      .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' }),
+  examples: [
+    ['echo "$GHCR_TOKEN" | seal login ghcr.io -u ci-bot --password-stdin', 'In CI: the token never shows in ps or logs'],
+    ['seal login localhost:5000 -u admin', 'Asks for the password on a terminal'],
+  ],
+  run: async (argv, ctx) => {
+    const username = argv.username ?? (ctx.env.SEAL_REGISTRY_USERNAME || undefined);
+    if (username === undefined) throw usageError('seal login needs a user name', { hint: 'pass -u USER (or set SEAL_REGISTRY_USERNAME)' });
+    if (argv.password !== undefined && argv['password-stdin']) throw usageError('--password and --password-stdin cannot be combined');
+    const [{ login }, { registryPasswordProvider }] = await Promise.all([import('../../ops/login.ts'), import('../password.ts')]);
+    let password: string;
+    if (argv.password !== undefined) {
+      ctx.log.warn('a password given with --password is visible to other users in ps; use --password-stdin');
+      password = String(argv.password);
+    } else {
+      password = Buffer.from(await registryPasswordProvider(ctx, argv.registry, Boolean(argv['password-stdin']))()).toString('utf8');
+    }
+    // The flags' own credentials would be the ones checked otherwise: login checks the new ones.
+    const store = { ...toStoreOptions({ ...argv, 'registry-username': undefined, 'registry-password': undefined, 'registry-token': undefined }, ctx), registryToken: undefined };
+    const result = await login({ registry: argv.registry, username, password, store }, ctx.log);
+    if (argv.output === 'json') await writeJSON(ctx.stdout, result);
+  },
+});
+
+export default command;
