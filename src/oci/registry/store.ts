@@ -19,11 +19,14 @@ import { isMidBodyError } from './transport.ts';
 import { countedBody, fileBody, mountBlob, uploadChunked, uploadMonolithic, type UploadContext } from './upload.ts';
 
 export interface RegistryStoreOptions extends StoreOptions, Pick<RegistryClientOptions, 'transport' | 'retryPolicy' | 'sleep' | 'runHelper'> {
-  /** Files larger than this are uploaded in PATCH chunks of this size (default 16 MiB). */
+  /** Files larger than this are uploaded in PATCH chunks of this size (default 64 MiB). */
   chunkSize?: number;
 }
 
-export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+// Chunks stream from disk, so their size costs no memory; each PATCH costs a round trip and a
+// registry-side append, so fewer is faster (200 MiB: 16 MiB chunks 2.2 s, 64 MiB 1.8 s, one
+// request 1.7 s), while a failed chunk is all that is sent again.
+export const DEFAULT_CHUNK_SIZE = 64 * 1024 * 1024;
 
 /** Manifest refusals that a concurrent push of the same blob can cause for a moment. */
 const BLOB_RACE_CODES = new Set(['MANIFEST_BLOB_UNKNOWN', 'DIGEST_INVALID', 'BLOB_UNKNOWN']);
