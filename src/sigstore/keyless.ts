@@ -160,7 +160,9 @@ export function keylessError(err: unknown, opts: KeylessOptions): SealError {
   const failed = (what: string, hint?: string) =>
     status === undefined
       ? fail('network', `could not reach ${what}: ${detail}`, 'check the URL and the network')
-      : status >= 400 && status < 500
+      : status === 407 // the forward proxy answered, not the service
+        ? fail('network', `the proxy refused the connection to ${what}: ${detail}`, 'check the user and password in HTTPS_PROXY/HTTP_PROXY (http://USER:PASSWORD@PROXY:PORT)')
+        : status >= 400 && status < 500
         ? fail('input', `${what} refused the request: ${detail}`, hint)
         : fail('network', `${what} failed: ${detail}`, 'retry later');
   switch (e.code) {
