@@ -1,26 +1,43 @@
-// Where verification trust comes from: a trusted_root.json given by the user, or the production
-// public-good root embedded in the installed @sigstore/tuf package (seeds.json). There is no
-// network TUF refresh (docs/trusted-root.md says why), so the embedded root is a snapshot.
+// Where verification trust comes from: a trusted_root.json given by the user, else the one a
+// `seal trusted-root update` stored in the TUF cache (src/sigstore/tuf-cache.ts, read offline),
+// else the production public-good root embedded in the installed @sigstore/tuf package
+// (seeds.json), a snapshot. Verification never fetches anything (docs/trusted-root.md).
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
 
 import { SealError, messageOf } from '../errors.ts';
+import { PRODUCTION_TUF_MIRROR, defaultTufCacheDir, type TufCacheSummary } from './tuf-cache.ts';
 
-/** The TUF mirror whose seed carries the production trusted root. */
-export const PRODUCTION_TUF_MIRROR = 'https://tuf-repo-cdn.sigstore.dev';
+export { PRODUCTION_TUF_MIRROR };
 
 export const EMBEDDED_ROOT_WARNING =
   'using the Sigstore production trusted root embedded in @sigstore/tuf; it is a snapshot from the ' +
-  'package release and may be out of date (pass --trusted-root for current or private trust)';
+  'package release and may be out of date (run `seal trusted-root update` for current trust, or pass --trusted-root)';
+
+export const expiredCacheWarning = (roles: string[], dir: string): string =>
+  `the cached Sigstore trust in ${dir} has expired TUF metadata (${roles.join(', ')}.json); ` +
+  'run `seal trusted-root update` to refresh it';
 
 export interface LoadedTrustedRoot {
   root: TrustedRoot;
-  /** The file it came from, or `@sigstore/tuf/seeds.json` for the embedded root. */
+  /** The file it came from, the cached target's path, or `@sigstore/tuf/seeds.json` for the embedded root. */
   source: string;
   embedded: boolean;
+  /** Set when the root came from the TUF cache. */
+  cache?: TufCacheSummary;
+  /** Warnings for stderr: the embedded snapshot, or expired cached metadata. */
+  warnings: string[];
+}
+
+export interface DefaultTrustOptions {
+  /** The TUF cache directory; default `defaultTufCacheDir(process.env)`. */
+  tufCacheDir?: string;
+  now?: Date;
 }
 
 // trusted roots are `…trustedroot+json;version=0.1` today; the `.vX.Y+json` form is the newer spelling.
@@ -28,16 +45,38 @@ const TRUSTED_ROOT_MEDIA_TYPE = /^application\/vnd\.dev\.sigstore\.trustedroot(\
 
 let embeddedCache: LoadedTrustedRoot | undefined;
 
-/** Reads, validates and parses a trusted root; without a path, the embedded production root. */
-export async function loadTrustedRoot(path?: string): Promise<LoadedTrustedRoot> {
-  if (path === undefined) return loadEmbeddedTrustedRoot();
+/**
+ * Reads, validates and parses a trusted root; without a path, the default: the TUF cache when
+ * an update stored one, else the embedded production root. Never touches the network.
+ */
+export async function loadTrustedRoot(file?: string, opts: DefaultTrustOptions = {}): Promise<LoadedTrustedRoot> {
+  if (file === undefined) return loadDefaultTrustedRoot(opts);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new SealError('input', `cannot read trusted root ${path}: ${errnoMessage(err)}`, { cause: err });
+    throw new SealError('input', `cannot read trusted root ${file}: ${errnoMessage(err)}`, { cause: err });
   }
-  return { root: parseTrustedRoot(parseJSON(text, path), path), source: path, embedded: false };
+  return { root: parseTrustedRoot(parseJSON(text, file), file), source: file, embedded: false, warnings: [] };
+}
+
+/** The cached root of the last `seal trusted-root update`, else the embedded snapshot. */
+export async function loadDefaultTrustedRoot(opts: DefaultTrustOptions = {}): Promise<LoadedTrustedRoot> {
+  // The one place a library reads the environment: verification has many entry points and they
+  // all share this default (the CLI passes nothing), as @sigstore/tuf resolves its own cache.
+  const cacheDir = opts.tufCacheDir ?? defaultTufCacheDir(process.env);
+  if (!existsSync(path.join(cacheDir, 'remote.json'))) return loadEmbeddedTrustedRoot();
+  const { readTufCache } = await import('./tuf-cache.ts');
+  const cached = await readTufCache(cacheDir, opts.now);
+  if (!cached) return loadEmbeddedTrustedRoot();
+  const source = path.join(cached.dir, 'targets', 'trusted_root.json');
+  return {
+    root: parseTrustedRoot(parseJSON(cached.trustedRoot, source), source),
+    source,
+    embedded: false,
+    cache: cached.summary,
+    warnings: cached.expired.length > 0 ? [expiredCacheWarning(cached.expired, cached.dir)] : [],
+  };
 }
 
 export async function loadEmbeddedTrustedRoot(): Promise<LoadedTrustedRoot> {
@@ -60,7 +99,7 @@ export async function loadEmbeddedTrustedRoot(): Promise<LoadedTrustedRoot> {
     });
   }
   const json = parseJSON(Buffer.from(b64, 'base64').toString('utf8'), source);
-  embeddedCache = { root: parseTrustedRoot(json, source), source, embedded: true };
+  embeddedCache = { root: parseTrustedRoot(json, source), source, embedded: true, warnings: [EMBEDDED_ROOT_WARNING] };
   return embeddedCache;
 }
 

@@ -24,7 +24,7 @@ import { isKnownBundleMediaType, isSigstoreBundle } from './bundle-media-types.t
 import { checkSignerIdentity, signerRequirement, type SignerRequirement, type VerifyPolicy } from './identity-policy.ts';
 import { DigestSignatureContent } from './prehashed-signature.ts';
 import { checkStatementSubject } from './statement-subject.ts';
-import { EMBEDDED_ROOT_WARNING, loadTrustedRoot, trustMaterialFor } from './trusted-root.ts';
+import { loadTrustedRoot, trustMaterialFor } from './trusted-root.ts';
 
 export type { VerifyPolicy } from './identity-policy.ts';
 export { bundleMediaTypes, isSigstoreBundle } from './bundle-media-types.ts';
@@ -99,7 +99,7 @@ async function verify(
   }
   const warnings: string[] = [];
   const trusted = await loadTrustedRoot(policy.trustedRootPath);
-  if (trusted.embedded) warnings.push(EMBEDDED_ROOT_WARNING);
+  warnings.push(...trusted.warnings);
 
   const signingKey = signingKeyFor(bundle, requirement);
 

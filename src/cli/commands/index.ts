@@ -27,6 +27,7 @@ export const commandLoaders: Readonly<Record<string, Loader>> = {
   copy: () => import('./copy.ts'),
   login: () => import('./login.ts'),
   logout: () => import('./logout.ts'),
+  'trusted-root': () => import('./trusted-root.ts'),
 };
 
 export async function loadAllCommands(): Promise<SealCommand[]> {
