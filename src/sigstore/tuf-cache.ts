@@ -135,7 +135,8 @@ async function runUpdate(mirror: string, staging: string, opts: UpdateTufCacheOp
       if (!response.ok || !response.body) {
         const { DownloadHTTPError } = await import('tuf-js/dist/error.js');
         // 404/403 for the next N.root.json is how a TUF repository says "no newer root".
-        if (response.status !== 404 && response.status !== 403) networkFailure = new Error(`HTTP ${response.status} from ${url}`);
+        const noNewerRoot = (response.status === 404 || response.status === 403) && /\/[0-9]+\.root\.json$/.test(url);
+        if (!noNewerRoot) networkFailure = new Error(`HTTP ${response.status} from ${url}`);
         throw new DownloadHTTPError(`HTTP ${response.status} from ${url}`, response.status);
       }
       return response.body as ReadableStream<Uint8Array<ArrayBuffer>>;

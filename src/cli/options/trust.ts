@@ -27,7 +27,7 @@ export const identityOptions = (y: Argv): Argv =>
     })
     .option('trusted-root', {
       type: 'string',
-      describe: 'trusted_root.json to verify against, offline (default: the production root embedded in seal, a snapshot)',
+      describe: 'trusted_root.json to verify against, offline (default: the one `seal trusted-root update` cached, else the snapshot embedded in seal)',
     })
     .option('require-tlog', {
       type: 'boolean',
