@@ -13,11 +13,10 @@
 //     seal.json                  when and what was fetched (informational; never trusted)
 // An update works in a fresh directory beside the mirror's and renames it into place only when
 // everything verified, so a failed update leaves the previous cache as it was.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 
 import { SealError, messageOf } from '../errors.ts';
@@ -162,7 +161,6 @@ async function runUpdate(mirror: string, staging: string, opts: UpdateTufCacheOp
       }
       const file = await updater.downloadTarget(info, path.join(staging, 'targets', name));
       const bytes = await fs.readFile(file);
-      const { createHash } = await import('node:crypto');
       files.push({ name, sha256: createHash('sha256').update(bytes).digest('hex'), length: bytes.length });
     }
   } catch (err) {
@@ -231,7 +229,8 @@ export async function readTufCache(cacheDir: string, now: Date = new Date()): Pr
 }
 
 async function checkCachedTrust(mirror: string, dir: string, now: Date): Promise<CachedTrust> {
-  const { Metadata, MetadataKind } = await import('@tufjs/models');
+  // Loaded only when a cache exists: verification without one pays nothing for TUF.
+  const [{ Metadata, MetadataKind }, { Readable }] = await Promise.all([import('@tufjs/models'), import('node:stream')]);
   const raw = async (name: string) => fs.readFile(path.join(dir, name));
   const json = (bytes: Buffer) => JSON.parse(bytes.toString('utf8'));
   const root = Metadata.fromJSON(MetadataKind.Root, json(await raw('root.json')));
@@ -276,7 +275,6 @@ async function checkCachedTrust(mirror: string, dir: string, now: Date): Promise
     const file = path.join(dir, 'targets', name);
     if (!existsSync(file)) continue;
     const bytes = await fs.readFile(file);
-    const { createHash } = await import('node:crypto');
     files.push({ name, sha256: createHash('sha256').update(bytes).digest('hex'), length: bytes.length });
   }
   const role = (s: { version: number; expires: string }): TufRoleSummary => ({ version: s.version, expires: s.expires });

@@ -74,6 +74,8 @@ export interface TufRepo {
   publish(opts: PublishOptions): void;
   /** Serves other bytes at a target's URL, leaving the signed metadata alone (a tampered mirror). */
   tamperTarget(name: string, bytes: string | Buffer): void;
+  /** Serves the timestamp.json of an earlier version again (a rollback attack). */
+  rollbackTimestamp(version: number): void;
   /** Paths requested so far. */
   requests: string[];
   stop(): Promise<void>;
@@ -94,6 +96,7 @@ export async function startTufRepo(initial: PublishOptions): Promise<TufRepo> {
   const root = signed(rootBody, keys.root);
   files.set('/1.root.json', root);
   let version = 0;
+  const timestamps: Buffer[] = [];
   const targetPaths = new Map<string, string>();
 
   const publish = (opts: PublishOptions): void => {
@@ -111,7 +114,9 @@ export async function startTufRepo(initial: PublishOptions): Promise<TufRepo> {
     files.set(`/${version}.targets.json`, signed({ _type: 'targets', ...common, expires: isoSeconds(inDays(30)), targets }, keys.targets));
     files.set(`/${version}.snapshot.json`, signed({ _type: 'snapshot', ...common, expires: isoSeconds(inDays(14)), meta: { 'targets.json': { version } } }, keys.snapshot));
     const timestampExpires = isoSeconds(opts.timestampExpires ?? inDays(7));
-    files.set('/timestamp.json', signed({ _type: 'timestamp', ...common, expires: timestampExpires, meta: { 'snapshot.json': { version } } }, keys.timestamp));
+    const timestamp = signed({ _type: 'timestamp', ...common, expires: timestampExpires, meta: { 'snapshot.json': { version } } }, keys.timestamp);
+    timestamps[version] = timestamp;
+    files.set('/timestamp.json', timestamp);
   };
   publish(initial);
 
@@ -137,6 +142,11 @@ export async function startTufRepo(initial: PublishOptions): Promise<TufRepo> {
       const p = targetPaths.get(name);
       if (!p) throw new Error(`no target ${name}`);
       files.set(p, Buffer.from(bytes));
+    },
+    rollbackTimestamp(v) {
+      const old = timestamps[v];
+      if (!old) throw new Error(`no timestamp version ${v}`);
+      files.set('/timestamp.json', old);
     },
     requests,
     stop: () =>

@@ -126,6 +126,24 @@ describe('seal trusted-root update', () => {
     assert.equal(v.code, 0, v.stderr);
   });
 
+  test('a rollback to an older timestamp.json fails with exit 3 and leaves the cache untouched', async () => {
+    const mirror = await repo();
+    const cache = path.join(work, 'cache-rollback');
+    const root = await rootFile(mirror, 'rollback.root.json');
+    assert.equal((await seal(['trusted-root', 'update', '--mirror', mirror.url, '--root', root], cache)).code, 0);
+    mirror.publish({ targets: { 'trusted_root.json': trustedRoot } });
+    const second = await seal(['trusted-root', 'update', '--mirror', mirror.url, '-o', 'json'], cache);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(JSON.parse(second.stdout).timestamp.version, 2);
+    const before = await snapshotDir(cache);
+    mirror.rollbackTimestamp(1);
+    const r = await seal(['trusted-root', 'update', '--mirror', mirror.url], cache);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /version 1 must be >= 2|version/i);
+    noStack(r.stderr);
+    assert.deepEqual(await snapshotDir(cache), before);
+  });
+
   test('an expired timestamp.json fails with exit 3', async () => {
     const mirror = await repo({ targets: { 'trusted_root.json': trustedRoot }, timestampExpires: new Date(Date.now() - 60_000) });
     const cache = path.join(work, 'cache-expired');
