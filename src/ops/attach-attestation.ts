@@ -14,6 +14,7 @@ import { ANNOTATION, COSIGN_SIGN_PREDICATE, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE
 import { digestHex, sha256Digest } from '../oci/digest.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import { isSigstoreBundle } from '../sigstore/bundle-media-types.ts';
+import { defaultTufCacheDir } from '../sigstore/tuf-cache-dir.ts';
 
 export interface AttachAttestationOptions {
   image: string;
@@ -100,7 +101,7 @@ export async function attachBundleFile(
   checkStatementForImage(parsed.statement, img, opts.name);
   if (opts.verifier) {
     const { verifyDsseBundleForDigest } = await import('../sigstore/verify-bundle.ts');
-    const policy = { publicKeyPem: opts.verifier.publicKey.pem, trustedRootPath: opts.trustedRootPath };
+    const policy = { publicKeyPem: opts.verifier.publicKey.pem, trustedRootPath: opts.trustedRootPath, tufCacheDir: defaultTufCacheDir(opts.store.env) };
     const verified = await verifyDsseBundleForDigest(parsed.bundle, digestHex(img.digest), policy, { signal: opts.store.signal });
     for (const w of verified.warnings) log.debug(w);
   }

@@ -13,6 +13,7 @@ import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { OnProgress } from '../progress.ts';
 import type { ExtensionPolicy } from '../sigstore/cert-extensions.ts';
+import { defaultTufCacheDir } from '../sigstore/tuf-cache-dir.ts';
 
 export interface VerifyBlobOptions {
   /** Absent for keyless bundles, which name the signer with the certificate* options instead. */
@@ -82,6 +83,7 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
     certificateOidcIssuerRegexp: opts.certificateOidcIssuerRegexp,
     extensions: opts.certificateExtensions,
     trustedRootPath: opts.trustedRoot === undefined ? undefined : resolve(opts.trustedRoot),
+    tufCacheDir: opts.env ? defaultTufCacheDir(opts.env) : undefined,
     ignoreTlog: opts.insecureIgnoreTlog,
     requireTlog: opts.requireTlog,
   };

@@ -13,6 +13,8 @@ export interface VerifyPolicy {
   /** Keyless: exact values of certificate extensions (GitHub workflow fields, any OID). */
   extensions?: ExtensionPolicy;
   trustedRootPath?: string;
+  /** Where `seal trusted-root update` caches the root used when trustedRootPath is absent. */
+  tufCacheDir?: string;
   ignoreTlog?: boolean;
   /** A signature without a transparency log entry fails (cosign's default; seal's --require-tlog). */
   requireTlog?: boolean;

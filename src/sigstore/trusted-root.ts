@@ -11,7 +11,7 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
 
 import { SealError, messageOf } from '../errors.ts';
-import { PRODUCTION_TUF_MIRROR, defaultTufCacheDir, type TufCacheSummary } from './tuf-cache.ts';
+import { PRODUCTION_TUF_MIRROR, type TufCacheSummary } from './tuf-cache.ts';
 
 export { PRODUCTION_TUF_MIRROR };
 
@@ -35,7 +35,7 @@ export interface LoadedTrustedRoot {
 }
 
 export interface DefaultTrustOptions {
-  /** The TUF cache directory; default `defaultTufCacheDir(process.env)`. */
+  /** The TUF cache directory (the CLI passes `defaultTufCacheDir(env)`); none: the embedded root. */
   tufCacheDir?: string;
   now?: Date;
 }
@@ -62,10 +62,8 @@ export async function loadTrustedRoot(file?: string, opts: DefaultTrustOptions =
 
 /** The cached root of the last `seal trusted-root update`, else the embedded snapshot. */
 export async function loadDefaultTrustedRoot(opts: DefaultTrustOptions = {}): Promise<LoadedTrustedRoot> {
-  // The one place a library reads the environment: verification has many entry points and they
-  // all share this default (the CLI passes nothing), as @sigstore/tuf resolves its own cache.
-  const cacheDir = opts.tufCacheDir ?? defaultTufCacheDir(process.env);
-  if (!existsSync(path.join(cacheDir, 'remote.json'))) return loadEmbeddedTrustedRoot();
+  const cacheDir = opts.tufCacheDir;
+  if (!cacheDir || !existsSync(path.join(cacheDir, 'remote.json'))) return loadEmbeddedTrustedRoot();
   const { readTufCache } = await import('./tuf-cache.ts');
   const cached = await readTufCache(cacheDir, opts.now);
   if (!cached) return loadEmbeddedTrustedRoot();

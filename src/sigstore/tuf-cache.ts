@@ -15,7 +15,6 @@
 // everything verified, so a failed update leaves the previous cache as it was.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -28,12 +27,7 @@ export const SIGNING_CONFIG_TARGET = 'signing_config.v0.2.json';
 
 const TUF_FILES = ['root.json', 'timestamp.json', 'snapshot.json', 'targets.json'] as const;
 
-/** `$SEAL_TUF_CACHE`, else `$XDG_CACHE_HOME/seal/tuf`, else `~/.cache/seal/tuf`. */
-export function defaultTufCacheDir(env: Readonly<Record<string, string | undefined>>): string {
-  if (env.SEAL_TUF_CACHE) return env.SEAL_TUF_CACHE;
-  if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'seal', 'tuf');
-  return path.join(env.HOME || os.homedir(), '.cache', 'seal', 'tuf');
-}
+export { defaultTufCacheDir } from './tuf-cache-dir.ts';
 
 /** The mirror URL without a trailing slash; a usage error when it is not http(s). */
 export function normalizeMirror(mirror: string): string {

@@ -98,7 +98,7 @@ async function verify(
     throw new SealError('verification', `the bundle holds a ${kindName(kind)}, not a ${kindName(expectKind)}`);
   }
   const warnings: string[] = [];
-  const trusted = await loadTrustedRoot(policy.trustedRootPath);
+  const trusted = await loadTrustedRoot(policy.trustedRootPath, { tufCacheDir: policy.tufCacheDir });
   warnings.push(...trusted.warnings);
 
   const signingKey = signingKeyFor(bundle, requirement);

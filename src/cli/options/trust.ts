@@ -6,6 +6,7 @@ import type { ExtensionPolicy } from '../../sigstore/cert-extensions.ts';
 import { usageError } from '../../errors.ts';
 import type { Args } from '../command.ts';
 import type { CliContext } from '../context.ts';
+import { defaultTufCacheDir } from '../../sigstore/tuf-cache-dir.ts';
 import { loadVerifyingKey } from './key.ts';
 
 /** Keyless signer flags: identity and issuer (exact or anchored regexp) and the trusted root. */
@@ -82,7 +83,12 @@ export async function loadTrustPolicy(argv: Args, ctx: CliContext): Promise<Trus
     const verifier = await loadVerifyingKey(argv.key, ctx);
     return {
       verifier,
-      bundle: { publicKeyPem: verifier.publicKey.pem, trustedRootPath: argv['trusted-root'], requireTlog: argv['require-tlog'] === true },
+      bundle: {
+        publicKeyPem: verifier.publicKey.pem,
+        trustedRootPath: argv['trusted-root'],
+        tufCacheDir: defaultTufCacheDir(ctx.env),
+        requireTlog: argv['require-tlog'] === true,
+      },
     };
   }
   if (!identity || !issuer) {
@@ -98,6 +104,7 @@ export async function loadTrustPolicy(argv: Args, ctx: CliContext): Promise<Trus
       certificateOidcIssuerRegexp: argv['certificate-oidc-issuer-regexp'],
       extensions,
       trustedRootPath: argv['trusted-root'],
+      tufCacheDir: defaultTufCacheDir(ctx.env),
       requireTlog: argv['require-tlog'] === true,
     },
   };
