@@ -2,7 +2,11 @@
 // requests per sign and per verify (counted by the fault proxy) against the protocol minimum.
 // Reference in the same run: a bare fetch loop doing the minimum reads of a legacy verification
 // (GET image manifest, GET .sig manifest, GET payload blob) for the same images, 8 at a time.
-//   node bench/verify-many.ts [--images 100]
+//   node bench/verify-many.ts [--images 100] [--runs 3] [--cpu-prof DIR] [--seal A/bin/seal.js,B/bin/seal.js]
+// --runs repeats the verify (not the sign) over the same images and reports the median;
+// --cpu-prof writes a V8 CPU profile of each verify run into DIR (node --cpu-prof);
+// --seal compares builds (e.g. private copies of two commits) on the same images, runs alternating.
+// Set SEAL_FROM_SOURCE=1 to measure src/ rather than a dist/ that may be older.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,16 +21,18 @@ import { parseArgs } from './registry-common.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const N = Number(args.get('images') ?? 100);
+const RUNS = Math.max(1, Number(args.get('runs') ?? 1));
+const cpuProf = args.get('cpu-prof');
 const work = await mkdtemp(path.join(tmpdir(), 'seal-bench-verify-'));
 const reg = await startRegistry('plain');
 const proxy = await startFaultProxy(reg.url);
-const seal = new URL('../bin/seal.js', import.meta.url).pathname;
+const seals = args.get('seal')?.split(',') ?? [new URL('../bin/seal.js', import.meta.url).pathname];
 
 // Asynchronous on purpose: the fault proxy runs in this process and must keep serving.
-function run(a: string[]): Promise<number> {
+function run(a: string[], nodeArgs: string[] = [], seal = seals[0]!): Promise<number> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [seal, ...a], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, seal, ...a], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`seal ${a[0]} exited ${code}: ${stderr.slice(-2000)}`))));
@@ -51,10 +57,33 @@ try {
   proxy.reset();
   const signMs = await run(['sign', '--key', key, '--concurrency', '8', ...refs]);
   const signReqs = proxy.requests.length;
-  proxy.reset();
-  const verifyMs = await run(['verify', '--key', pub, '--concurrency', '8', ...refs]);
-  const verifyReqs = proxy.requests.length;
-
+  const verifyRuns = seals.map((): number[] => []);
+  const reqsOf: number[] = [];
+  let verifyReqs = 0;
+  let kinds = new Map<string, number>();
+  for (let r = 0; r < RUNS; r++) {
+    for (const [b, seal] of seals.entries()) {
+      proxy.reset();
+      const prof = cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [];
+      verifyRuns[b]!.push(await run(['verify', '--key', pub, '--concurrency', '8', ...refs], prof, seal));
+      verifyReqs = reqsOf[b] = proxy.requests.length;
+      kinds = new Map();
+      for (const q of proxy.requests) {
+        const kind =
+          q.path === '/v2/' ? 'ping /v2/'
+          : q.path.includes('/referrers/') ? 'referrers API'
+          : q.path.includes('/blobs/') ? `${q.method} blob`
+          : /\/manifests\/sha256-[a-f0-9]{64}\.sig$/.test(q.path) ? `${q.method} .sig tag`
+          : /\/manifests\/sha256-[a-f0-9]{64}$/.test(q.path) ? `${q.method} fallback tag`
+          : `${q.method} ${q.path.replace(/^\/v2\/bench\d+/, '<repo>')}`;
+        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      }
+      if (seals.length > 1) console.log(`  ${seal} run ${r + 1}: ${verifyRuns[b]!.at(-1)!.toFixed(1)} ms, ${(verifyReqs / N).toFixed(2)} requests/image (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')})`);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const verifyMs = median(verifyRuns[0]!);
+  verifyReqs = reqsOf[0]!;
   const accept = 'application/vnd.oci.image.manifest.v1+json,application/vnd.oci.image.index.v1+json';
   const t0 = performance.now();
   let next = 0;
@@ -75,7 +104,14 @@ try {
   const f = (n: number) => n.toFixed(1);
   console.log(`images: ${N}`);
   console.log(`seal sign   (one invocation): ${f(signMs)} ms, ${f((N * 1000) / signMs)} images/s, ${f(signReqs / N)} requests/image (minimum 7)`);
-  console.log(`seal verify (one invocation): ${f(verifyMs)} ms, ${f((N * 1000) / verifyMs)} images/s, ${f(verifyReqs / N)} requests/image (minimum 5)`);
+  console.log(`seal verify (one invocation${seals.length > 1 ? `, ${seals[0]}` : ''}): ${f(verifyMs)} ms, ${f((N * 1000) / verifyMs)} images/s, ${f(verifyReqs / N)} requests/image (minimum 5)`);
+  if (RUNS > 1) console.log(`  verify runs (ms): ${verifyRuns[0]!.map(f).join(', ')}; median above`);
+  for (const [b, seal] of seals.entries()) {
+    if (b === 0) continue;
+    const ms = median(verifyRuns[b]!);
+    console.log(`seal verify, ${seal}: ${f(ms)} ms median (${verifyRuns[b]!.map(f).join(', ')}), ${f((N * 1000) / ms)} images/s, ${f(reqsOf[b]! / N)} requests/image`);
+  }
+  console.log(`  requests of the last verify: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
   console.log(`reference (3 bare reads/image, no crypto, no process start): ${f(refMs)} ms, ${f((N * 1000) / refMs)} images/s`);
   console.log(`ratio seal verify / reference throughput: ${f(refMs / verifyMs)}`);
   console.log('minimum per verify of both formats: resolve tag, .sig manifest, payload blob, referrers probe, fallback tag = 5');

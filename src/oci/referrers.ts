@@ -23,14 +23,37 @@ export function fallbackEntries(doc: FetchedManifest): Descriptor[] {
   }
 }
 
-/** The manifests that name `digest` as their subject, from the API and the fallback tag. */
+/**
+ * Per registry, whether its referrers API answered (true) or answered "not supported" (false), from
+ * the first lookup of this process; undefined when that lookup failed. Whether a registry has the
+ * API does not depend on the image, so reading the referrers of many images asks once (lookups
+ * started meanwhile wait for that answer); the fallback tag is still read for every image.
+ * Writers (attachReferrer) always ask.
+ */
+const referrersApi = new Map<string, Promise<boolean | undefined>>();
+
+function apiReferrers(store: ImageStore, digest: string, opts: { artifactType?: string }): Promise<Descriptor[] | null> {
+  if (store.ref.kind !== 'registry') return store.referrers(digest, opts);
+  const registry = store.ref.registry;
+  const known = referrersApi.get(registry);
+  if (known) return known.then((has) => (has === false ? null : store.referrers(digest, opts)));
+  const first = store.referrers(digest, opts);
+  const answer = first.then(
+    (r) => r !== null,
+    () => undefined,
+  );
+  referrersApi.set(registry, answer);
+  void answer.then((has) => has === undefined && referrersApi.get(registry) === answer && referrersApi.delete(registry));
+  return first;
+}
+
+/** The manifests that name `digest` as their subject, from the API and the fallback tag (read in parallel). */
 export async function listReferrers(
   store: ImageStore,
   digest: string,
   opts: { artifactType?: string } = {},
 ): Promise<Descriptor[]> {
-  const api = await store.referrers(digest, opts);
-  const fallback = await store.getManifest(referrersFallbackTag(digest));
+  const [api, fallback] = await Promise.all([apiReferrers(store, digest, opts), store.getManifest(referrersFallbackTag(digest))]);
   const fromTag = fallback ? fallbackEntries(fallback) : [];
   const all = new Map<string, Descriptor>();
   for (const d of [...(api ?? []), ...fromTag]) {

@@ -62,7 +62,12 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
   const result: ImageVerification = { image: input, digest: img.digest, verified: false, signatures: [], ignoredAttestations: 0 };
   const store = img.attachStore;
 
-  const legacy = await readLegacyLayers(store, img.digest, 'sig');
+  // Both storage generations are looked up at once (the .sig tag; the referrers API and the
+  // fallback tag); when both lookups fail, the legacy one's error is the one reported, as before.
+  const [legacyRead, bundlesRead] = await Promise.allSettled([readLegacyLayers(store, img.digest, 'sig'), readBundles(store, img.digest, log)]);
+  if (legacyRead.status === 'rejected') throw legacyRead.reason;
+  if (bundlesRead.status === 'rejected') throw bundlesRead.reason;
+  const legacy = legacyRead.value;
   for (const layer of legacy.layers) {
     if (layer.mediaType !== SIMPLESIGNING_MEDIA_TYPE) continue;
     const r: SignatureResult = { format: 'legacy', id: layer.digest, verified: false, checks: { signature: false } };
@@ -102,7 +107,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
     }
   }
 
-  for (const stored of await readBundles(store, img.digest, log)) {
+  for (const stored of bundlesRead.value) {
     if (stored.predicateType && stored.predicateType !== COSIGN_SIGN_PREDICATE) {
       result.ignoredAttestations++;
       continue;

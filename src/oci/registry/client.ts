@@ -21,6 +21,33 @@ import { createNodeTransport, proxyEnvOf } from './transport.ts';
 /** The scheme each registry answered on, for the other stores this process opens. */
 const schemeSeen = new Map<string, string>();
 
+// A process opens one store (one client) per repository: `seal verify` of 100 images in 100
+// repositories used to build 100 transports (each reading SSL_CERT_FILE and NODE_EXTRA_CA_CERTS
+// again, ~2.5 ms of CPU each) with their own keep-alive pools, and ping /v2/ 100 times. Clients
+// with the same log and connection settings now share one node transport, and a registry's
+// ping answer (its origin and auth challenge) is kept per transport for the process.
+type SharedTransport = { transport: Transport & { close(): void }; users: number; pings: Map<string, Promise<PingResult>> };
+const sharedTransports = new WeakMap<Log, Map<string, SharedTransport>>();
+
+interface PingResult {
+  origin: string;
+  /** WWW-Authenticate of the 401 answer; null when /v2/ answered 200. */
+  challenge: string | null;
+}
+
+/** The CA and proxy variables of an environment (walking process.env is slow: once per env object). */
+const connectionEnv = new WeakMap<object, string>();
+
+/** What decides how a node transport connects: equal keys can share one. */
+function transportKey(o: RegistryClientOptions): string {
+  let env = connectionEnv.get(o.env);
+  if (env === undefined) {
+    env = JSON.stringify(Object.entries(o.env).filter(([k]) => /^(ssl_cert_file|node_extra_ca_certs|https?_proxy|no_proxy)$/i.test(k)).sort());
+    connectionEnv.set(o.env, env);
+  }
+  return JSON.stringify([env, o.allowInsecure ?? false, o.caFiles ?? [], o.clientCertFile, o.clientKeyFile, o.timeoutMs ?? DEFAULT_TIMEOUT_MS]);
+}
+
 export interface RegistryClientOptions extends StoreOptions {
   /** host[:port]. */
   registry: string;
@@ -56,6 +83,10 @@ export class RegistryClient {
   #api: Transport | undefined;
   #retrying: Transport | undefined;
   #origin: Promise<string> | undefined;
+  #shared: SharedTransport | undefined;
+  /** WWW-Authenticate of this client's own ping, when it answered 401. */
+  #challenge: string | null = null;
+  #closed = false;
 
   constructor(opts: RegistryClientOptions) {
     this.#opts = opts;
@@ -88,17 +119,7 @@ export class RegistryClient {
   #layers(): { retrying: Transport; api: Transport } {
     if (!this.#api || !this.#retrying) {
       const o = this.#opts;
-      this.#bottom =
-        o.transport ??
-        createNodeTransport({
-          log: o.log,
-          userAgent,
-          allowInsecure: o.allowInsecure,
-          extraCA: [...loadExtraCAs(o.env, o.log), ...loadCAFiles(o.caFiles ?? [], o.log)],
-          ...loadClientCertificate(o.clientCertFile, o.clientKeyFile),
-          proxyEnv: proxyEnvOf(o.env, o.log),
-          timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        });
+      this.#bottom = o.transport ?? this.#sharedTransport().transport;
       const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...o.retryPolicy };
       if (o.retries !== undefined) policy.retries = o.retries;
       this.#retrying = withRetry(this.#bottom, { policy, log: o.log, sleep: o.sleep });
@@ -107,12 +128,68 @@ export class RegistryClient {
     return { retrying: this.#retrying, api: this.#api };
   }
 
+  /** The node transport of this client's settings, shared with the other clients of the process. */
+  #sharedTransport(): SharedTransport {
+    if (this.#shared) return this.#shared;
+    const o = this.#opts;
+    let byKey = sharedTransports.get(o.log);
+    if (!byKey) sharedTransports.set(o.log, (byKey = new Map()));
+    const key = transportKey(o);
+    let shared = byKey.get(key);
+    if (!shared) {
+      const transport = createNodeTransport({
+        log: o.log,
+        userAgent,
+        allowInsecure: o.allowInsecure,
+        extraCA: [...loadExtraCAs(o.env, o.log), ...loadCAFiles(o.caFiles ?? [], o.log)],
+        ...loadClientCertificate(o.clientCertFile, o.clientKeyFile),
+        proxyEnv: proxyEnvOf(o.env, o.log),
+        timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      });
+      const entry: SharedTransport = { transport, users: 0, pings: new Map() };
+      entry.transport = Object.assign((req: HttpRequest) => transport(req), {
+        close: () => {
+          // The last client to close it closes the pool; later clients build a new one.
+          if (--entry.users > 0) return;
+          if (byKey.get(key) === entry) byKey.delete(key);
+          transport.close();
+        },
+      });
+      byKey.set(key, (shared = entry));
+    }
+    shared.users++;
+    this.#shared = shared;
+    return shared;
+  }
+
   /** scheme://host of the registry, after the ping. */
   origin(): Promise<string> {
-    this.#origin ??= this.#ping();
+    this.#origin ??= this.#pingOnce();
     // A failed ping is not remembered: the next call tries again.
     this.#origin.catch(() => (this.#origin = undefined));
     return this.#origin;
+  }
+
+  /**
+   * The ping, or the answer another client of this process got from the same registry over the
+   * same transport (clients with a test transport always ping). A 401 on a later request is
+   * learned from by the auth layer either way, so a remembered "no auth" cannot lock anyone out.
+   */
+  async #pingOnce(): Promise<string> {
+    if (this.#opts.transport) return this.#ping();
+    const pings = this.#sharedTransport().pings;
+    const key = `${this.registry} ${this.#opts.allowHttp ? 'http' : ''}`;
+    let ping = pings.get(key);
+    if (!ping) {
+      ping = this.#ping().then((origin) => ({ origin, challenge: this.#challenge }));
+      pings.set(key, ping);
+      ping.catch(() => pings.get(key) === ping && pings.delete(key));
+      return (await ping).origin;
+    }
+    const { origin, challenge } = await ping;
+    if (challenge !== null) this.#auth.learn(challenge);
+    this.#auth.setOrigin(origin);
+    return origin;
   }
 
   async #ping(): Promise<string> {
@@ -140,7 +217,8 @@ export class RegistryClient {
       if (res.status === 200) {
         res.discard();
       } else if (res.status === 401) {
-        this.#auth.learn(res.headers.get('www-authenticate'));
+        this.#challenge = res.headers.get('www-authenticate');
+        this.#auth.learn(this.#challenge);
         res.discard();
       } else {
         throw await responseError(res, { action: 'checking the registry API (GET /v2/)', name: registry, credentialsUsed: false });
@@ -185,6 +263,8 @@ export class RegistryClient {
   }
 
   close(): void {
-    this.#bottom?.close?.();
+    if (this.#closed) return; // a shared transport counts its users: close once
+    this.#closed = true;
+    (this.#bottom ?? this.#shared?.transport)?.close?.();
   }
 }
