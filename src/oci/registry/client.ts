@@ -1,6 +1,7 @@
 // One registry host, its layers composed:
 //   node transport (user agent, TLS, idle timeout, logging) → retry → auth → redirects.
-// The first request pings GET /v2/ to learn the scheme and the auth scheme. Scheme: https;
+// The first request pings GET /v2/ to learn the scheme and the auth scheme (once per registry per
+// process: later clients reuse the answer, see below). Scheme: https;
 // `allowHttp` means plain http only; loopback registries (localhost, 127.0.0.0/8, ::1) try https
 // and fall back to http when the server does not speak TLS, as go-containerregistry does.
 import { SealError } from '../../errors.ts';
