@@ -11,6 +11,8 @@
 //      done only when its own entries and every entry it has seen are present.
 // A writer that read before our PUT lands its (stale) PUT within the settle period, so step 3
 // sees the loss and repairs it; a writer that reads after our PUT already carries our entry.
+// The settle period is at least three times this writer's own read-to-write time: on a slow
+// registry or a starved machine every writer's window grows, and so does the wait.
 // Stores with compare-and-swap tags (OCI layouts) skip the settle period.
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
@@ -57,6 +59,7 @@ export async function updateTaggedList(store: ImageStore, u: ListUpdate, opts: S
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     opts.signal?.throwIfAborted();
+    const readAt = performance.now();
     const current = await store.getManifest(u.tag);
     const entries = current ? u.entriesOf(current) : [];
     const currentKeys = new Set(entries.map(keyOf));
@@ -85,7 +88,10 @@ export async function updateTaggedList(store: ImageStore, u: ListUpdate, opts: S
       }
       wrote = true;
     }
-    if (settleMs > 0) await sleep(settleMs * (0.75 + Math.random() * 0.5));
+    if (settleMs > 0) {
+      const window = performance.now() - readAt; // our read-modify-write; others' are alike
+      await sleep(Math.max(settleMs, 3 * window) * (0.75 + Math.random() * 0.5));
+    }
     const after = await store.getManifest(u.tag);
     const afterKeys = new Set(after ? u.entriesOf(after).map(keyOf) : []);
     const lost = [...required.keys()].filter((k) => !afterKeys.has(k));
