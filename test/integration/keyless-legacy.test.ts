@@ -207,7 +207,10 @@ describe('tampering with a legacy keyless signature', () => {
     });
     const v = await t.verify();
     assert.equal(v.code, 12, v.stderr);
-    assert.match(v.stderr, /certificate/);
+    // Which check trips first depends on timing: mallory's certificate may already be invalid at
+    // the entry's integrated time (a certificate error), or valid then, and then the signature
+    // does not verify with its key. Both are the swap being caught.
+    assert.match(v.stderr, /certificate|signature verification failed/);
   });
 });
 
