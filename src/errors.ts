@@ -48,6 +48,13 @@ export function isSealError(err: unknown, kind?: ErrorKind): err is SealError {
   return err instanceof SealError && (kind === undefined || err.kind === kind);
 }
 
+/**
+ * `s` with control characters and line separators turned into spaces, so text from outside (a
+ * registry's answer, a parser's quote of its input) keeps a message on one line.
+ */
+// eslint-disable-next-line no-control-regex
+export const flattenControls = (s: string): string => s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
+
 /** The message of any thrown value, without a stack. */
 export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -2,7 +2,7 @@
 // conditions verified statements of that type must meet. A small, closed vocabulary instead of
 // CUE/Rego: unknown fields are errors, because a misspelt condition must never pass silently.
 import { parse as parseYaml } from 'yaml';
-import { SealError, isSealError } from '../errors.ts';
+import { SealError, flattenControls, isSealError } from '../errors.ts';
 import { type Severity, SEVERITIES, isObject, parseRfc3339 } from './findings.ts';
 import { formatAge, formatDurationShort, newestScan, parseDuration } from './gate.ts';
 import { resolvePredicateType } from './predicates.ts';
@@ -79,8 +79,7 @@ export function loadPolicy(text: string, filename: string): Policy {
     doc = /\.json$/i.test(filename) ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
   } catch (err) {
     // The parser's first line; JSON.parse quotes the raw input, so control characters (a CR) are flattened.
-    // eslint-disable-next-line no-control-regex
-    const first = String((err as Error).message ?? err).split('\n')[0]!.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+    const first = flattenControls(String((err as Error).message ?? err).split('\n')[0]!);
     throw new SealError('input', `${filename}: not valid ${/\.json$/i.test(filename) ? 'JSON' : 'YAML'}: ${first}`, {
       code: 'POLICY_INVALID',
       cause: err,

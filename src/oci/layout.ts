@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { SealError } from '../errors.ts';
+import { SealError, flattenControls } from '../errors.ts';
 import type { TransferOptions } from '../progress.ts';
 import { sha256Digest } from './digest.ts';
 import { OCI_INDEX } from './media-types.ts';
@@ -72,8 +72,7 @@ export class LayoutStore implements ImageStore {
       index = JSON.parse(text);
     } catch (err) {
       // JSON.parse quotes the raw text around the error: keep the message on one line.
-      // eslint-disable-next-line no-control-regex
-      const why = (err as Error).message.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+      const why = flattenControls((err as Error).message);
       throw new SealError('input', `${this.dir}/index.json is not a valid OCI index: ${why}`);
     }
     if (typeof index !== 'object' || index === null || !Array.isArray((index as ImageIndex).manifests)) {

@@ -17,7 +17,7 @@ import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { PolicyError, VerificationError, Verifier, toSignedEntity, type SignedEntity } from '@sigstore/verify';
 
-import { SealError, messageOf } from '../errors.ts';
+import { SealError, flattenControls, messageOf } from '../errors.ts';
 import { HASH_NAMES, digestBytes, digestFile } from './artifact-digest.ts';
 import { checkExtensions, type ExtensionCheck } from './cert-extensions.ts';
 import { isKnownBundleMediaType, isSigstoreBundle } from './bundle-media-types.ts';
@@ -305,8 +305,7 @@ function wrapLibrary<T>(fn: () => T, what: string): T {
  * `[object Object]` (a field of the wrong type, stringified by the library) said in words.
  */
 const oneLine = (s: string): string =>
-  s
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+  flattenControls(s)
     .replace(/\s+/g, ' ')
     .replace(/\[object Object\]/g, '(an object where a value was expected)')
     .trim()

@@ -2,7 +2,7 @@
 // status, and the registry's own code and message from the distribution error body
 // (https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#error-codes),
 // read up to 64 KiB. 401/403 get a hint about credentials (never the credentials themselves).
-import { SealError, type ErrorKind } from '../../errors.ts';
+import { SealError, flattenControls, type ErrorKind } from '../../errors.ts';
 import { ERROR_BODY_LIMIT, type HttpResponse } from './http.ts';
 import { attemptsOf } from './retry.ts';
 
@@ -36,8 +36,7 @@ export interface ErrorContext {
 
 /** A registry's text as part of one message line: control characters become spaces, at most 200 characters. */
 function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+  const flat = flattenControls(s).trim();
   return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
 }
 

@@ -2,7 +2,7 @@
 // and .../oauth/): GET realm?service=&scope= with Basic credentials (or none, for anonymous pulls),
 // or POST grant_type=refresh_token when the credential is an identity token. Tokens are cached
 // per scope set; a cached token whose scopes cover a request is reused until shortly before it expires.
-import { SealError } from '../../errors.ts';
+import { SealError, flattenControls } from '../../errors.ts';
 import type { Credential } from '../credentials.ts';
 import { isLoopbackRegistry } from '../reference.ts';
 import { ERROR_BODY_LIMIT, type Transport } from './http.ts';
@@ -77,8 +77,7 @@ export async function fetchToken(transport: Transport, req: TokenRequest, now: (
   if (res.status !== 200) {
     const text = await res.textPrefix(ERROR_BODY_LIMIT);
     // The first line of the answer, control characters flattened, so the message stays one line.
-    // eslint-disable-next-line no-control-regex
-    const detail = text.trim().split(/\r\n|\r|\n/)[0]?.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').slice(0, 300);
+    const detail = flattenControls(text.trim().split(/\r\n|\r|\n/)[0] ?? '').slice(0, 300);
     const attempts = attemptsOf(res);
     const tried = attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
     if (res.status === 401 || res.status === 403) {
