@@ -4,12 +4,10 @@
 // entry of $DOCKER_CONFIG/config.json (or ~/.docker/config.json). Everything else in the file is
 // kept; the file is replaced atomically and stays private (0600, in a 0700 directory).
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { SealError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
-import { DOCKER_HUB_KEY, helperCommand, normalizeKey } from './credentials.ts';
-import { DOCKER_HUB } from './reference.ts';
+import { dockerConfigFile, findKey, helperCommand, keysNaming, loginKey } from './credentials.ts';
 
 /** Runs `docker-credential-<name> <action>` with `input` on stdin. */
 export type HelperCommand = (
@@ -32,16 +30,6 @@ export interface StoredWhere {
   /** The key under which the entry lives (`ghcr.io`, `https://index.docker.io/v1/`). */
   key: string;
 }
-
-const DOCKER_HUB_ALIASES = new Set([DOCKER_HUB, 'docker.io', 'registry-1.docker.io']);
-
-/** The docker config.json seal writes: the one the docker CLI reads. */
-export function dockerConfigFile(env: Readonly<Record<string, string | undefined>>): string {
-  return path.join(env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker'), 'config.json');
-}
-
-/** The key docker login would use for this registry. */
-export const configKey = (registry: string): string => (DOCKER_HUB_ALIASES.has(registry) ? DOCKER_HUB_KEY : registry);
 
 type Config = Record<string, unknown> & {
   auths?: Record<string, unknown>;
@@ -79,12 +67,12 @@ async function readConfig(file: string): Promise<{ config: Config; mode?: number
   return { config, ...(mode !== undefined ? { mode } : {}) };
 }
 
-/** The helper the config names for this registry, as docker picks it. */
-function helperFor(config: Config, key: string, registry: string): string | undefined {
-  const helpers = config.credHelpers && typeof config.credHelpers === 'object' ? config.credHelpers : {};
-  for (const [k, v] of Object.entries(helpers)) {
-    if (typeof v === 'string' && (normalizeKey(k) === normalizeKey(key) || normalizeKey(k) === registry)) return v;
-  }
+/** The helper the config names for this registry, found as the credential lookup finds it. */
+function helperFor(config: Config, registry: string): string | undefined {
+  const helpers = config.credHelpers && typeof config.credHelpers === 'object' ? config.credHelpers : undefined;
+  const key = findKey(helpers, registry, undefined, false);
+  const named = key === undefined ? undefined : helpers![key];
+  if (typeof named === 'string' && named) return named;
   return typeof config.credsStore === 'string' && config.credsStore ? config.credsStore : undefined;
 }
 
@@ -117,15 +105,15 @@ async function viaHelper(name: string, action: 'store' | 'erase', input: string,
 export async function saveCredential(o: CredentialStoreOptions & { username: string; password: string }): Promise<StoredWhere> {
   const file = dockerConfigFile(o.env);
   const { config, mode } = await readConfig(file);
-  const key = configKey(o.registry);
-  const helper = helperFor(config, key, o.registry);
+  const key = loginKey(o.registry);
+  const helper = helperFor(config, o.registry);
   if (helper) {
     const where = await viaHelper(helper, 'store', JSON.stringify({ ServerURL: key, Username: o.username, Secret: o.password }), o);
     return { where, key };
   }
   const auths = { ...(config.auths ?? {}) };
   // Other spellings of the same registry would shadow or confuse the new entry.
-  for (const k of Object.keys(auths)) if (k !== key && normalizeKey(k) === normalizeKey(key)) delete auths[k];
+  for (const k of keysNaming(auths, o.registry)) if (k !== key) delete auths[k];
   auths[key] = { auth: Buffer.from(`${o.username}:${o.password}`).toString('base64') };
   await writeConfig(file, { ...config, auths }, mode);
   return { where: file, key };
@@ -135,14 +123,14 @@ export async function saveCredential(o: CredentialStoreOptions & { username: str
 export async function removeCredential(o: CredentialStoreOptions): Promise<StoredWhere & { removed: boolean }> {
   const file = dockerConfigFile(o.env);
   const { config, mode } = await readConfig(file);
-  const key = configKey(o.registry);
-  const helper = helperFor(config, key, o.registry);
+  const key = loginKey(o.registry);
+  const helper = helperFor(config, o.registry);
   if (helper) {
     const where = await viaHelper(helper, 'erase', key, o);
     return { where, key, removed: true };
   }
   const auths = { ...(config.auths ?? {}) };
-  const keys = Object.keys(auths).filter((k) => normalizeKey(k) === normalizeKey(key));
+  const keys = keysNaming(auths, o.registry);
   if (keys.length === 0) return { where: file, key, removed: false };
   for (const k of keys) delete auths[k];
   await writeConfig(file, { ...config, auths }, mode);

@@ -79,8 +79,15 @@ function hostMatches(keyHost: string, registry: string): boolean {
   return DOCKER_HUB_NAMES.has(keyHost) && DOCKER_HUB_NAMES.has(registry);
 }
 
+/** The key `docker login` uses for a registry (and asks helpers for): Docker Hub has its own. */
+export const loginKey = (registry: string): string => (DOCKER_HUB_NAMES.has(registry) ? DOCKER_HUB_KEY : registry);
+
+/** Every key of `map` that names `registry`, in any spelling (`https://host/v2/`, Docker Hub's aliases). */
+export const keysNaming = (map: Record<string, unknown>, registry: string): string[] =>
+  Object.keys(map).filter((key) => hostMatches(normalizeKey(key), registry));
+
 /** The key of `map` naming `registry` (docker: host only; podman: most specific namespace). */
-function findKey(
+export function findKey(
   map: Record<string, unknown> | undefined,
   registry: string,
   repository: string | undefined,
@@ -144,11 +151,15 @@ async function readConfig(file: string): Promise<DockerConfig | undefined> {
   }
 }
 
+/** Docker's config.json: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */
+export function dockerConfigFile(env: Readonly<Record<string, string | undefined>>): string {
+  return path.join(env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker'), 'config.json');
+}
+
 /** The credential files seal reads, in order, for a given environment. */
 export function credentialFiles(env: Readonly<Record<string, string | undefined>>): { file: string; podman: boolean }[] {
-  const home = env.HOME || os.homedir();
   const files: { file: string; podman: boolean }[] = [];
-  files.push({ file: path.join(env.DOCKER_CONFIG || path.join(home, '.docker'), 'config.json'), podman: false });
+  files.push({ file: dockerConfigFile(env), podman: false });
   if (env.REGISTRY_AUTH_FILE) files.push({ file: env.REGISTRY_AUTH_FILE, podman: true });
   if (env.XDG_RUNTIME_DIR) files.push({ file: path.join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'), podman: true });
   return files;
@@ -176,7 +187,7 @@ export async function resolveCredential(lookup: CredentialLookup): Promise<Crede
 async function fromConfig(config: DockerConfig, file: string, podman: boolean, lookup: CredentialLookup): Promise<Credential | undefined> {
   const { registry, repository } = lookup;
   const authKey = findKey(config.auths, registry, repository, podman);
-  const serverUrl = authKey ?? (DOCKER_HUB_NAMES.has(registry) ? DOCKER_HUB_KEY : registry);
+  const serverUrl = authKey ?? loginKey(registry);
   const helperKey = findKey(config.credHelpers, registry, repository, podman);
   const helper = helperKey ? config.credHelpers![helperKey] : config.credsStore;
   if (helper) {
