@@ -157,14 +157,15 @@ export function keylessError(err: unknown, opts: KeylessOptions): SealError {
   const cause = tokenError ? undefined : scrubbed(err, scrub);
   const fail = (kind: ErrorKind, message: string, hint?: string) =>
     new SealError(kind, message, { code: e.code ?? 'KEYLESS', ...(cause ? { cause } : {}), ...(hint ? { hint } : {}) });
-  const failed = (what: string, hint?: string) =>
-    status === undefined
-      ? fail('network', `could not reach ${what}: ${detail}`, 'check the URL and the network')
-      : status === 407 // the forward proxy answered, not the service
-        ? fail('network', `the proxy refused the connection to ${what}: ${detail}`, 'check the user and password in HTTPS_PROXY/HTTP_PROXY (http://USER:PASSWORD@PROXY:PORT)')
-        : status >= 400 && status < 500
-        ? fail('input', `${what} refused the request: ${detail}`, hint)
-        : fail('network', `${what} failed: ${detail}`, 'retry later');
+  const failed = (what: string, hint?: string): SealError => {
+    if (status === undefined) return fail('network', `could not reach ${what}: ${detail}`, 'check the URL and the network');
+    if (status === 407) {
+      // The forward proxy answered, not the service.
+      return fail('network', `the proxy refused the connection to ${what}: ${detail}`, 'check the user and password in HTTPS_PROXY/HTTP_PROXY (http://USER:PASSWORD@PROXY:PORT)');
+    }
+    if (status >= 400 && status < 500) return fail('input', `${what} refused the request: ${detail}`, hint);
+    return fail('network', `${what} failed: ${detail}`, 'retry later');
+  };
   switch (e.code) {
     case 'IDENTITY_TOKEN_READ_ERROR':
     case 'IDENTITY_TOKEN_PARSE_ERROR':
