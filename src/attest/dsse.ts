@@ -1,5 +1,5 @@
 // DSSE v1 envelopes (secure-systems-lab/dsse protocol.md + envelope.md, as used by cosign; spec
-// cosign-formats d.3). The signature covers PAE(payloadType, payload), never the JSON around it, so
+// docs/formats/cosign-formats.md d.3). The signature covers PAE(payloadType, payload), never the JSON around it, so
 // the verifier returns the payload bytes it checked and callers must use exactly those bytes.
 import { SealError, inputError, verificationError } from '../errors.ts';
 import type { Signer, Verifier } from '../crypto/types.ts';

@@ -1,5 +1,5 @@
 // `--type` aliases and predicate construction (cosign cmd/cosign/cli/options/predicate.go and
-// pkg/cosign/attestation/attestation.go; spec cosign-formats d.1).
+// pkg/cosign/attestation/attestation.go; spec docs/formats/cosign-formats.md d.1).
 //
 // Deliberate difference: cosign runs SLSA predicates through in-toto's protobuf types, which drops
 // fields it does not know and rewrites numbers as floats. seal signs the JSON document as given.

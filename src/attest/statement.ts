@@ -1,4 +1,4 @@
-// in-toto Statements (in-toto/attestation spec/v1/statement.md; cosign-formats d.1, b.6). Building
+// in-toto Statements (in-toto/attestation spec/v1/statement.md; docs/formats/cosign-formats.md d.1, b.6). Building
 // fixes the key order cosign uses, because the serialised bytes are what gets signed; parsing
 // validates one rule at a time (attestation go/v1/statement.go) so each failure has its own code.
 import { SealError, type ErrorKind } from '../errors.ts';

@@ -1,5 +1,5 @@
 // cosign's vulnerability predicate (https://cosign.sigstore.dev/attestation/vuln/v1, spec
-// cosign-formats d.2) built from a grype or trivy report, and the summary the gate, policy and
+// docs/formats/cosign-formats.md d.2) built from a grype or trivy report, and the summary the gate, policy and
 // report work from. cosign copies the predicate from the file and never fills the scan times; seal
 // takes them from the report itself so a signed scan always says when it ran (docs/vuln-predicate.md).
 import { inputError, usageError } from '../errors.ts';

@@ -1,6 +1,6 @@
 // Keyless signatures in cosign v2's legacy storage: the Sigstore bundle that keyless signing
 // returns (Fulcio leaf, Rekor v1 entry with its inclusion promise, optional RFC 3161 timestamp)
-// re-expressed as the `.sig`/`.att` layer annotations cosign v2 writes (cosign-formats.md b.4,
+// re-expressed as the `.sig`/`.att` layer annotations cosign v2 writes (docs/formats/cosign-formats.md b.4,
 // b.5, d.4). Also key signatures logged with --tlog-upload (a bundle with a public-key hint and a
 // Rekor entry): their layers get the signature and bundle annotations only, as cosign writes them.
 // legacy-bundle.ts is the inverse, used by verification.
@@ -67,7 +67,7 @@ export function legacyKeylessLayer(bundleBytes: Uint8Array): LegacyKeylessLayer 
   const annotations: Record<string, string> = { [ANNOTATION.signature]: b.messageSignature?.signature ?? '' };
   if (leaf) {
     annotations[ANNOTATION.certificate] = pem(leaf.rawBytes);
-    // v3 keyless keeps only the leaf, so the chain is "" (cosign-formats.md b.4).
+    // v3 keyless keeps only the leaf, so the chain is "" (docs/formats/cosign-formats.md b.4).
     annotations[ANNOTATION.chain] = chain.map((c) => pem(c.rawBytes)).join('');
   }
   annotations[ANNOTATION.bundle] = JSON.stringify(rekorBundle);

@@ -1,5 +1,5 @@
 // cosign v3 storage: each signature or attestation is a Sigstore bundle in its own OCI 1.1
-// referrer manifest (cosign-formats.md b.6, d.5), found through the referrers API or the
+// referrer manifest (docs/formats/cosign-formats.md b.6, d.5), found through the referrers API or the
 // tag-schema fallback.
 import type { Log } from '../log.ts';
 import { ANNOTATION, BUNDLE_MEDIA_TYPE, BUNDLE_MEDIA_TYPE_PREFIX } from '../oci/cosign-layout.ts';

@@ -1,4 +1,4 @@
-// The legacy simple-signing payload (cosign-formats.md b.2), serialised as Go's json.Marshal
+// The legacy simple-signing payload (docs/formats/cosign-formats.md b.2), serialised as Go's json.Marshal
 // does (compact, sorted map keys, <>& escaped), so seal's payloads are byte-identical to cosign's.
 import { SIMPLESIGNING_TYPE } from '../oci/cosign-layout.ts';
 

@@ -1,4 +1,4 @@
-// cosign's encrypted private key file (cosign-formats.md a.1): a PEM block whose body is Go-marshalled
+// cosign's encrypted private key file (docs/formats/cosign-formats.md a.1): a PEM block whose body is Go-marshalled
 // JSON {kdf: scrypt, cipher: nacl/secretbox, ciphertext}, sealing the PKCS#8 DER key. Written
 // byte-compatible with cosign v3 (label, key order, padding); read in both labels and all three
 // scrypt strengths cosign ever wrote.

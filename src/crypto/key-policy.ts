@@ -1,5 +1,5 @@
 // Which keys seal signs and verifies with, and how each signs by default. The policy is
-// sigstore's `goodkey` (cosign-formats.md a.5): RSA 2048-4096, ECDSA P-256/P-384/P-521, Ed25519.
+// sigstore's `goodkey` (docs/formats/cosign-formats.md a.5): RSA 2048-4096, ECDSA P-256/P-384/P-521, Ed25519.
 // The rejection messages keep cosign's wording first, so users searching for it find both.
 import type { KeyObject } from 'node:crypto';
 import { SealError } from '../errors.ts';

@@ -1,4 +1,4 @@
-// The Sigstore bundle v0.3 sign-blob writes for a key signature (cosign-formats.md g.4): protojson
+// The Sigstore bundle v0.3 sign-blob writes for a key signature (docs/formats/cosign-formats.md g.4): protojson
 // field names and enum names, bytes as standard base64, a transparency log entry only with
 // --tlog-upload. The public-key hint is base64(sha256(SPKI DER)), as cosign computes it.
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// cosign's conventions on a registry, in one place (cosign-formats.md b.4, b.6, d.4, f.1, l).
+// cosign's conventions on a registry, in one place (docs/formats/cosign-formats.md b.4, b.6, d.4, f.1, l).
 
 export type AttachmentKind = 'sig' | 'att' | 'sbom';
 

@@ -1,5 +1,5 @@
 // The legacy `.sig` / `.att` image: an OCI manifest whose layers are signatures or envelopes,
-// with go-containerregistry's empty-image config (cosign-formats.md b.4). Serialised with ggcr's
+// with go-containerregistry's empty-image config (docs/formats/cosign-formats.md b.4). Serialised with ggcr's
 // field order, so an image seal writes is byte-identical to cosign's for the same layers.
 import { SealError } from '../errors.ts';
 import { DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG, OCI_MANIFEST } from './media-types.ts';
@@ -29,7 +29,7 @@ export function signatureConfig(layers: Descriptor[]): Uint8Array {
 
 /**
  * Builds the manifest for these layers. An existing image keeps its media types (as cosign
- * appends); a new one is OCI unless the store asks for Docker types (cosign-formats.md b.4).
+ * appends); a new one is OCI unless the store asks for Docker types (docs/formats/cosign-formats.md b.4).
  */
 export async function buildSignatureImage(
   store: ImageStore,

@@ -1,4 +1,4 @@
-// SBOM types and media types for `attach sbom` / `download sbom` (cosign-formats f.1). cosign
+// SBOM types and media types for `attach sbom` / `download sbom` (docs/formats/cosign-formats.md f.1). cosign
 // decides the media type from --type (default spdx), --input-format and a `.json` file suffix only;
 // seal also reads the content, so an unlabelled SPDX JSON file is not stored as `text/spdx`.
 import { inputError, usageError } from '../errors.ts';

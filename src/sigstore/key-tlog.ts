@@ -23,7 +23,7 @@ export interface TlogUploadOptions {
   timeoutMs?: number;
 }
 
-/** A tlog entry as protojson writes it in a bundle (cosign-formats.md g.4). */
+/** A tlog entry as protojson writes it in a bundle (docs/formats/cosign-formats.md g.4). */
 export interface TlogEntryJSON {
   logIndex: string;
   logId: { keyId: string };

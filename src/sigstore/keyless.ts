@@ -3,7 +3,7 @@
 // RFC 3161 TSA. @sigstore/sign does the protocol; seal picks the services, reads the token and
 // turns the library's errors into one SealError line that never contains the token.
 // Rekor v2 is not offered: @sigstore/sign's v2 DSSE entries are not what current Rekor v2 wants
-// (sigstore-js.md §2.1, §7).
+// (docs/design/sigstore-js.md §2.1, §7).
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 

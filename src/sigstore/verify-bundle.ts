@@ -1,6 +1,6 @@
 // Verifies a Sigstore bundle (v0.1-v0.3; message signature or DSSE) against an artifact given as
 // bytes, a file or a sha256 digest, offline, with @sigstore/verify doing the cryptography and
-// seal adding what the library leaves to its callers (docs/trusted-root.md, sigstore-js.md §7):
+// seal adding what the library leaves to its callers (docs/trusted-root.md, docs/design/sigstore-js.md §7):
 // - the artifact digest must equal the bundle's messageDigest, and a digest-only artifact gets a
 //   prehashed signature check (prehashed-signature.ts);
 // - a DSSE statement must name the artifact among its subjects (statement-subject.ts);

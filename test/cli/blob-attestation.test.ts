@@ -1,6 +1,5 @@
 // attest-blob / verify-blob-attestation, including cosign's real DSSE envelopes and bundles.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
-const cosign = new URL('../../../shared/fixtures/cosign/', import.meta.url).pathname;
+const cosign = new URL('../fixtures/cosign/', import.meta.url).pathname;
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
 let work: string;
 let key: string;
@@ -50,16 +49,14 @@ describe('cosign DSSE fixtures', () => {
     ['dsse-predicate-multiple-subjects-invalid.dsse.json', ['blob-some-payload.txt'], 3],
   ];
   for (const [file, args, code] of cases) {
-    test(`${file} ${args.join(' ')} → exit ${code}`, async (t) => {
-      if (!existsSync(cosign)) return t.skip('../shared not found: skipped cosign DSSE fixtures');
+    test(`${file} ${args.join(' ')} → exit ${code}`, async () => {
       const full = args.map((a) => (a.endsWith('.txt') ? `${cosign}dsse/${a}` : a));
       const r = await runCli(['verify-blob-attestation', '--key', `${cosign}keys/public/verify-blob-attestation-test.pub`, '--signature', `${cosign}dsse/${file}`, ...full]);
       assert.equal(r.code, code, r.stderr);
     });
   }
 
-  test('cosign key bundle verifies; the bad-signature bundle does not', async (t) => {
-    if (!existsSync(cosign)) return t.skip('../shared not found: skipped cosign bundles');
+  test('cosign key bundle verifies; the bad-signature bundle does not', async () => {
     const k = `${cosign}keys/public/verify-blob-attestation-test.pub`;
     const blob = `${cosign}dsse/blob-some-payload.txt`;
     const ok = await runCli(['verify-blob-attestation', '--key', k, '--bundle', `${cosign}bundles/blob-slsa-provenance.pubkey.sigstore.json`, '--type', 'slsaprovenance', blob]);

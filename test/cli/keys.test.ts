@@ -10,9 +10,8 @@ import { decryptPrivateKey, parseEncryptedKey, SIGSTORE_KEY_LABEL } from '../../
 import { loadPrivateKey } from '../../src/crypto/keys.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
-const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
-const FIX = `${SHARED}fixtures/cosign/keys/`;
-const haveShared = existsSync(FIX);
+const TEST_DIR = fileURLToPath(new URL('../', import.meta.url));
+const FIX = `${TEST_DIR}fixtures/cosign/keys/`;
 const root = mkdtempSync(path.join(tmpdir(), 'seal-cli-keys-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
@@ -114,8 +113,7 @@ const IMPORT_BAD: Record<string, RegExp> = {
 
 describe('seal import-key-pair (keys/import fixtures)', () => {
   for (const name of IMPORT_OK) {
-    test(`${name}.pem imports; the new key re-loads with the password and gives ${name}.expected.pub`, async (t) => {
-      if (!haveShared) return t.skip('../shared not found: skipped');
+    test(`${name}.pem imports; the new key re-loads with the password and gives ${name}.expected.pub`, async () => {
       const cwd = freshDir();
       const r = await runCli(['import-key-pair', '--key', `${FIX}import/${name}.pem`], { cwd, env: { ...NO_PW, SEAL_PASSWORD: 'hello' } });
       assert.equal(r.code, 0, r.stderr);
@@ -129,8 +127,7 @@ describe('seal import-key-pair (keys/import fixtures)', () => {
     });
   }
   for (const [name, re] of Object.entries(IMPORT_BAD)) {
-    test(`${name}.pem is refused (exit 1, one line) and nothing is written`, async (t) => {
-      if (!haveShared) return t.skip('../shared not found: skipped');
+    test(`${name}.pem is refused (exit 1, one line) and nothing is written`, async () => {
       const cwd = freshDir();
       const r = await runCli(['import-key-pair', '--key', `${FIX}import/${name}.pem`], { cwd, env: { ...NO_PW, SEAL_PASSWORD: 'hello' } });
       assert.equal(r.code, 1);
@@ -165,15 +162,13 @@ describe('seal import-key-pair (keys/import fixtures)', () => {
 });
 
 describe('seal public-key', () => {
-  test('prints the PKIX PEM of a cosign key (fixture, password "hello")', async (t) => {
-    if (!haveShared) return t.skip('../shared not found: skipped');
+  test('prints the PKIX PEM of a cosign key (fixture, password "hello")', async () => {
     const r = await runCli(['public-key', '--key', `${FIX}encrypted/sigstore-label.key`], { env: { ...NO_PW, COSIGN_PASSWORD: 'hello' } });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, readFileSync(`${FIX}encrypted/sigstore-label.derived.pub`, 'utf8'));
   });
 
-  test('--outfile writes the file and says so; an unencrypted PEM needs no password', async (t) => {
-    if (!haveShared) return t.skip('../shared not found: skipped');
+  test('--outfile writes the file and says so; an unencrypted PEM needs no password', async () => {
     const cwd = freshDir();
     const r = await runCli(['public-key', '--key', `${FIX}import/validecp384.pem`, '--outfile', 'p.pub'], { cwd, env: NO_PW });
     assert.equal(r.code, 0, r.stderr);
@@ -185,8 +180,7 @@ describe('seal public-key', () => {
     assertOneLineError(again.stderr, /p\.pub already exists/);
   });
 
-  test('a wrong password is one line, exit 1, no stack trace', async (t) => {
-    if (!haveShared) return t.skip('../shared not found: skipped');
+  test('a wrong password is one line, exit 1, no stack trace', async () => {
     const key = `${FIX}encrypted/cosign-ci-unknown-password.key`;
     const r = await runCli(['public-key', '--key', key], { env: { ...NO_PW, SEAL_PASSWORD: 'hello' } });
     assert.equal(r.code, 1);
@@ -194,8 +188,7 @@ describe('seal public-key', () => {
     assert.equal(r.stdout, '');
   });
 
-  test('the SEC1-inside cosign key is rejected as cosign rejects it', async (t) => {
-    if (!haveShared) return t.skip('../shared not found: skipped');
+  test('the SEC1-inside cosign key is rejected as cosign rejects it', async () => {
     const r = await runCli(['public-key', '--key', `${FIX}encrypted/cosign-label-ec-sec1-inner.key`], { env: { ...NO_PW, SEAL_PASSWORD: 'hello' } });
     assert.equal(r.code, 1);
     assertOneLineError(r.stderr, /not PKCS#8; cosign rejects it too/);

@@ -11,8 +11,8 @@ import { runCli, runCommand } from '../helpers/run-cli.ts';
 
 const ENTRYPOINT = fileURLToPath(new URL('../../scripts/conformance-entrypoint.sh', import.meta.url));
 const STUB = fileURLToPath(new URL('./stub-verify-blob.ts', import.meta.url));
-const shared = fileURLToPath(new URL('../../../shared/', import.meta.url));
-const root = `${shared}fixtures/sigstore-conformance/test/assets/bundle-verify/`;
+const testDir = fileURLToPath(new URL('../', import.meta.url));
+const root = `${testDir}fixtures/sigstore-conformance/test/assets/bundle-verify/`;
 
 const DEFAULT_IDENTITY =
   'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
@@ -69,21 +69,18 @@ async function expectOutcome(name: string, mode: 'PATH' | 'DIGEST', env?: Record
 }
 
 describe('conformance entrypoint', () => {
-  it('maps the protocol flags onto verify-blob (checked with a stand-in verify-blob)', async (t) => {
-    if (!existsSync(root)) return t.skip(`${shared} not found: skipped`);
+  it('maps the protocol flags onto verify-blob (checked with a stand-in verify-blob)', async () => {
     for (const [name, mode] of CASES) await expectOutcome(name, mode, { SEAL: `${process.execPath} ${STUB}` });
   });
 
   it('runs a sample of cases through seal verify-blob with the expected exit status', async (t) => {
-    if (!existsSync(root)) return t.skip(`${shared} not found: skipped`);
     const unsupported = await verifyBlobSupportsProtocol();
     if (unsupported) return t.skip(`${unsupported}: skipped`);
     for (const [name, mode] of CASES) await expectOutcome(name, mode);
     console.log(`conformance entrypoint: ${CASES.length}/${CASES.length} cases as expected through seal verify-blob`);
   });
 
-  it('refuses sign-bundle, --staging without a trusted root, and a target that is neither file nor digest', async (t) => {
-    if (!existsSync(root)) return t.skip(`${shared} not found: skipped`);
+  it('refuses sign-bundle, --staging without a trusted root, and a target that is neither file nor digest', async () => {
     const sign = await runCommand('bash', [ENTRYPOINT, 'sign-bundle', '--identity-token', 'x', '--bundle', '/tmp/x', `${root}a.txt`]);
     assert.equal(sign.code, 2);
     assert.match(sign.stderr, /sign-bundle is not supported.*--skip-signing/);

@@ -7,19 +7,19 @@ import { describe, it } from 'node:test';
 import { verifyBundle } from '../../src/sigstore/verify-bundle.ts';
 import { dsseBundle, messageBundle, testKey } from '../unit/sigstore/key-bundles.ts';
 import { fuzz, mutateDocument, report } from './fuzz.ts';
-import { SHARED, filesUnder } from './seeds.ts';
+import { FIXTURES, filesUnder } from './seeds.ts';
 
-const ROOT = `${SHARED}sigstore-conformance/production_trusted_root.json`;
+const ROOT = `${FIXTURES}sigstore-conformance/production_trusted_root.json`;
 
 describe('fuzz: Sigstore bundles', () => {
   const key = testKey('p256');
   const artifact = new TextEncoder().encode('hello, fuzz\n');
   const made = [messageBundle(key, artifact), dsseBundle(key, ['a'.repeat(64)])].map((b) => JSON.stringify(b));
-  const shared = [
-    ...filesUnder(`${SHARED}sigstore-conformance/test/assets/bundle-verify`, /\.sigstore\.json$/),
-    ...filesUnder(`${SHARED}cosign/bundles`, /\.json$/),
+  const upstream = [
+    ...filesUnder(`${FIXTURES}sigstore-conformance/test/assets/bundle-verify`, /\.sigstore\.json$/),
+    ...filesUnder(`${FIXTURES}cosign/bundles`, /\.json$/),
   ].map((f) => f.text);
-  const seeds = [...made, ...shared];
+  const seeds = [...made, ...upstream];
 
   it('verifyBundle (key and identity policies): a verification or a one-line SealError', async (t) => {
     const failures = await fuzz('verifyBundle', {

@@ -13,13 +13,13 @@ import { REPORT_FORMATS, renderReport } from '../../src/report/render.ts';
 import { detectSbom } from '../../src/sbom/detect.ts';
 import { newKeyPair } from '../unit/attest/test-keys.ts';
 import { fuzz, mutateBytes, mutateDocument, report, type Rng } from './fuzz.ts';
-import { REPO, SHARED, orDefault, texts } from './seeds.ts';
+import { REPO, FIXTURES, orDefault, texts } from './seeds.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const enc = new TextEncoder();
 const pick = <T>(rng: Rng, xs: readonly T[]): T => rng.pick(xs);
 
-const envelopes = orDefault(texts(`${SHARED}cosign/dsse`, /\.dsse\.json$/), [
+const envelopes = orDefault(texts(`${FIXTURES}cosign/dsse`, /\.dsse\.json$/), [
   '{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"keyid":"","sig":"MEUCIQ=="}]}',
 ]);
 const statements = [
@@ -30,15 +30,15 @@ const statements = [
       return '';
     }
   }),
-  ...texts(`${SHARED}cosign/dsse/claim-verifier`, /\.json$/),
-  ...texts(`${SHARED}cosign/policies/attestation-payloads`, /\.json$/),
+  ...texts(`${FIXTURES}cosign/dsse/claim-verifier`, /\.json$/),
+  ...texts(`${FIXTURES}cosign/policies/attestation-payloads`, /\.json$/),
 ].filter((s) => s.trim().startsWith('{'));
 const scans = [
   ...texts(`${REPO}test/fixtures/grype`, /\.json$/),
   ...texts(`${REPO}test/fixtures/trivy`, /\.json$/),
-  ...texts(`${SHARED}cosign/predicates`, /\.json$/),
+  ...texts(`${FIXTURES}cosign/predicates`, /\.json$/),
 ];
-const sboms = [...texts(`${SHARED}cosign/sbom`, /./), ...texts(`${REPO}test/unit/sbom/samples`, /./)];
+const sboms = [...texts(`${FIXTURES}cosign/sbom`, /./), ...texts(`${REPO}test/unit/sbom/samples`, /./)];
 const policies = texts(`${REPO}test/fixtures/policies`, /\.(ya?ml|json)$/);
 
 describe('fuzz: DSSE and in-toto', () => {

@@ -17,7 +17,7 @@ import { nextLink } from '../../src/oci/registry/store.ts';
 import { fetchToken } from '../../src/oci/registry/token.ts';
 import { fakeTransport } from '../unit/oci/registry/fake.ts';
 import { fuzz, mutateBytes, mutateDocument, mutateString, preview, report, type Rng } from './fuzz.ts';
-import { SHARED, literalsOf, orDefault, texts } from './seeds.ts';
+import { FIXTURES, literalsOf, orDefault, texts } from './seeds.ts';
 
 const pick = <T>(rng: Rng, xs: readonly T[]): T => rng.pick(xs);
 
@@ -121,7 +121,7 @@ describe('fuzz: registry answers', () => {
 });
 
 describe('fuzz: keys', () => {
-  const keyFiles = orDefault(texts(`${SHARED}cosign/keys`, /\.(pem|pub|key)$/), [
+  const keyFiles = orDefault(texts(`${FIXTURES}cosign/keys`, /\.(pem|pub|key)$/), [
     '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n',
   ]);
   const keyBytes = keyFiles.map((t) => Buffer.from(t));

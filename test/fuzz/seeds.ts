@@ -1,12 +1,11 @@
-// Valid inputs to start mutating from: the repo's own test fixtures, the shared cosign and
-// sigstore-conformance fixtures (when ../shared is there), and string literals of unit tests.
+// Valid inputs to start mutating from: the repo's test fixtures (its own, and the cosign and
+// sigstore-conformance vectors under test/fixtures), and string literals of unit tests.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const SHARED = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
-export const haveShared = existsSync(SHARED);
+export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 /** The files under `dir` (recursively) whose name matches `re`, as text; [] when `dir` is missing. */
 export function filesUnder(dir: string, re: RegExp, maxBytes = 2 * 1024 * 1024): { path: string; text: string }[] {

@@ -1,6 +1,6 @@
 // A local Sigstore stack for keyless tests: Fulcio, Rekor v1, a TSA and an OIDC token endpoint on
 // one 127.0.0.1 server (one free port), plus a trusted_root.json that trusts exactly this stack.
-// Built on @sigstore/mock's handler factories with the fidelity fixes of sigstore-js.md §3.4:
+// Built on @sigstore/mock's handler factories with the fidelity fixes of docs/design/sigstore-js.md §3.4:
 //   1. Rekor v1 `dsse` entries are canonicalized as real Rekor stores them (the mock logs the
 //      proposed entry, which no verifier accepts);
 //   2. Rekor v2 is not served at all (its mock output is not verifiable);

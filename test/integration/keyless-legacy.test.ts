@@ -18,7 +18,7 @@ const CHAIN = 'dev.sigstore.cosign/chain';
 const BUNDLE = 'dev.sigstore.cosign/bundle';
 const TSA = 'dev.sigstore.cosign/rfc3161timestamp';
 const REF_NAME = 'org.opencontainers.image.ref.name';
-const FIXTURES = new URL('../../../shared/fixtures/cosign/oci-annotations/', import.meta.url).pathname;
+const FIXTURES = new URL('../fixtures/cosign/oci-annotations/', import.meta.url).pathname;
 
 let stack: SigstoreStack;
 let token: string;

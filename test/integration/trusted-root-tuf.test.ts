@@ -101,7 +101,7 @@ describe('seal trusted-root update', () => {
 
     // --trusted-root still wins over the cache.
     const other = path.join(work, 'other-root.json');
-    await writeFile(other, await readFile(path.join(import.meta.dirname, '../../../shared/fixtures/sigstore-conformance/production_trusted_root.json')));
+    await writeFile(other, await readFile(path.join(import.meta.dirname, '../fixtures/sigstore-conformance/production_trusted_root.json')));
     const w = await seal(['verify-blob', '--bundle', bundle, '--certificate-identity', EMAIL, '--certificate-oidc-issuer', stack.issuer, '--trusted-root', other, artifact], cache);
     assert.equal(w.code, 3, w.stderr);
   });
@@ -192,7 +192,7 @@ describe('verification with the default trust', () => {
   test('no cache: the embedded snapshot, with its warning', async () => {
     const cache = path.join(work, 'cache-none');
     // A real public-good bundle verifies against the snapshot, with the warning.
-    const assets = path.join(import.meta.dirname, '../../../shared/fixtures/sigstore-conformance/test/assets/bundle-verify/');
+    const assets = path.join(import.meta.dirname, '../fixtures/sigstore-conformance/test/assets/bundle-verify/');
     const gh = await seal(
       ['verify-blob', '--bundle', path.join(assets, 'happy-path-v0.3/bundle.sigstore.json'), '--certificate-identity-regexp', 'https://github\\.com/sigstore-conformance/.*',
         '--certificate-oidc-issuer', 'https://token.actions.githubusercontent.com', path.join(assets, 'a.txt')],

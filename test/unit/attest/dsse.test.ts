@@ -10,7 +10,7 @@ import {
 } from '../../../src/attest/dsse.ts';
 import { SealError } from '../../../src/errors.ts';
 import { newKeyPair, verifierFromPem } from './test-keys.ts';
-import { SKIP_SHARED, cosignFixture, cosignFixtureText, listCosignFixtures } from './shared.ts';
+import { cosignFixture, cosignFixtureText, listCosignFixtures } from './shared.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -27,7 +27,7 @@ test('pae counts bytes, not characters', () => {
   assert.equal(dec.decode(out), 'DSSEv1 4 t/ü 2 é');
 });
 
-test('cosign fixture envelopes verify with the test key', { skip: SKIP_SHARED }, () => {
+test('cosign fixture envelopes verify with the test key', () => {
   const verifier = verifierFromPem(cosignFixtureText('keys/public/verify-blob-attestation-test.pub'));
   const files = listCosignFixtures('dsse').filter((f) => f.endsWith('.dsse.json'));
   assert.equal(files.length, 5);
@@ -41,13 +41,13 @@ test('cosign fixture envelopes verify with the test key', { skip: SKIP_SHARED },
   }
 });
 
-test('PAE of the SLSA fixture equals the generated PAE byte for byte', { skip: SKIP_SHARED }, () => {
+test('PAE of the SLSA fixture equals the generated PAE byte for byte', () => {
   const envelope = parseEnvelope(cosignFixture('dsse/blob-slsa-provenance.dsse.json'));
   const payload = new Uint8Array(Buffer.from(envelope.payload, 'base64'));
   assert.deepEqual(pae(envelope.payloadType, payload), cosignFixture('generated/blob-slsa-provenance.pae.bin'));
 });
 
-test('tampering is rejected: payload, payloadType, signature', { skip: SKIP_SHARED }, () => {
+test('tampering is rejected: payload, payloadType, signature', () => {
   const verifier = verifierFromPem(cosignFixtureText('keys/public/verify-blob-attestation-test.pub'));
   const good = parseEnvelope(cosignFixture('dsse/blob-slsa-provenance.dsse.json'));
   const payload = Buffer.from(good.payload, 'base64');
@@ -64,13 +64,13 @@ test('tampering is rejected: payload, payloadType, signature', { skip: SKIP_SHAR
   }
 });
 
-test('a different key does not verify', { skip: SKIP_SHARED }, () => {
+test('a different key does not verify', () => {
   const envelope = parseEnvelope(cosignFixture('dsse/blob-slsa-provenance.dsse.json'));
   const other = verifierFromPem(cosignFixtureText('keys/public/cosign-ci.pub'));
   assert.throws(() => verifyEnvelope(envelope, [other]), rejects('DSSE_SIGNATURE_INVALID'));
 });
 
-test('both key orders, keyid absent or null, URL-safe and unpadded base64 all parse and verify', { skip: SKIP_SHARED }, () => {
+test('both key orders, keyid absent or null, URL-safe and unpadded base64 all parse and verify', () => {
   const verifier = verifierFromPem(cosignFixtureText('keys/public/verify-blob-attestation-test.pub'));
   const raw = JSON.parse(cosignFixtureText('dsse/blob-slsa-provenance.dsse.json'));
   const urlSafe = (b64: string) => Buffer.from(b64, 'base64').toString('base64url');

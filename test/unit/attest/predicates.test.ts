@@ -8,7 +8,7 @@ import {
   resolvePredicateType,
 } from '../../../src/attest/predicates.ts';
 import { SealError } from '../../../src/errors.ts';
-import { SKIP_SHARED, cosignFixture, localFixture } from './shared.ts';
+import { cosignFixture, localFixture } from './shared.ts';
 
 const enc = new TextEncoder();
 const now = new Date('2024-06-01T12:34:56.789Z');
@@ -53,7 +53,7 @@ test('custom keeps non-JSON and replaces invalid UTF-8 like Go', () => {
   assert.equal((built.predicate as { Data: string }).Data, 'a\ufffdb');
 });
 
-test('spdx carries tag-value text as a JSON string', { skip: SKIP_SHARED }, () => {
+test('spdx carries tag-value text as a JSON string', () => {
   const bytes = cosignFixture('sbom/bom-go-mod.spdx');
   const built = buildPredicate('spdx', bytes, { now });
   assert.equal(built.predicateType, 'https://spdx.dev/Document');

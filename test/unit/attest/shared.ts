@@ -1,15 +1,13 @@
-// Locates /work/shared (the read-only cosign fixtures) as <repo>/../shared; tests skip loudly without it.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// The repository's test fixtures: test/fixtures/cosign (cosign's vectors, see its PROVENANCE) and the
+// project's own under test/fixtures.
+import { readFileSync, readdirSync } from 'node:fs';
 
-export const SHARED = new URL('../../../../shared/', import.meta.url);
-export const HAVE_SHARED = existsSync(SHARED);
-export const SKIP_SHARED = HAVE_SHARED ? false : `${fileURLToPath(SHARED)} not found: skipped`;
+export const TEST_DIR = new URL('../../', import.meta.url);
 
 export const cosignFixture = (path: string): Uint8Array =>
-  new Uint8Array(readFileSync(new URL(`fixtures/cosign/${path}`, SHARED)));
-export const cosignFixtureText = (path: string): string => readFileSync(new URL(`fixtures/cosign/${path}`, SHARED), 'utf8');
-export const listCosignFixtures = (dir: string): string[] => readdirSync(new URL(`fixtures/cosign/${dir}/`, SHARED));
+  new Uint8Array(readFileSync(new URL(`fixtures/cosign/${path}`, TEST_DIR)));
+export const cosignFixtureText = (path: string): string => readFileSync(new URL(`fixtures/cosign/${path}`, TEST_DIR), 'utf8');
+export const listCosignFixtures = (dir: string): string[] => readdirSync(new URL(`fixtures/cosign/${dir}/`, TEST_DIR));
 
 /** Repo-local fixtures under test/fixtures. */
 export const localFixture = (path: string): Uint8Array =>

@@ -5,14 +5,14 @@ import { parseRfc3339 } from '../../../src/attest/findings.ts';
 import { decodeEnvelopePayload, parseEnvelope } from '../../../src/attest/dsse.ts';
 import { parseStatement } from '../../../src/attest/statement.ts';
 import { SealError } from '../../../src/errors.ts';
-import { SKIP_SHARED, cosignFixture, localJson } from './shared.ts';
+import { cosignFixture, localJson } from './shared.ts';
 
 const now = new Date('2024-06-01T00:00:00Z');
 const grype = () => localJson('grype/python-debian.json') as Record<string, any>;
 const trivy = () => localJson('trivy/python-debian.json') as Record<string, any>;
 const err = (kind: string, re: RegExp) => (e: unknown) => e instanceof SealError && e.kind === kind && re.test(e.message);
 
-test('detectScanFormat tells grype, trivy and a cosign vuln predicate apart', { skip: SKIP_SHARED }, () => {
+test('detectScanFormat tells grype, trivy and a cosign vuln predicate apart', () => {
   assert.equal(detectScanFormat(grype()), 'grype');
   assert.equal(detectScanFormat(localJson('grype/alpine-one-high.json')), 'grype');
   assert.equal(detectScanFormat(trivy()), 'trivy');
@@ -86,7 +86,7 @@ test('bad times are errors: flags are usage errors, documents input errors', () 
   assert.throws(() => buildVulnPredicate(doc, { now, filename: 't.json' }), err('input', /^t\.json: CreatedAt "2024-05-21 07:12:44" is not an RFC 3339 time$/));
 });
 
-test('an already-formed cosign predicate keeps its times and fields', { skip: SKIP_SHARED }, () => {
+test('an already-formed cosign predicate keeps its times and fields', () => {
   const built = buildVulnPredicateFromBytes(cosignFixture('predicates/vuln-predicate.json'), { now });
   assert.equal(built.input, 'cosign-vuln');
   assert.equal(built.timeSource, 'predicate');
@@ -165,7 +165,7 @@ test('trivy reports from before Status existed use FixedVersion', () => {
   assert.equal(s.scanFinishedOn, undefined);
 });
 
-test('summarizeVulns takes a statement, a bare report, or a predicate without a result', { skip: SKIP_SHARED }, () => {
+test('summarizeVulns takes a statement, a bare report, or a predicate without a result', () => {
   const predicate = buildVulnPredicate(trivy(), { now }).predicate;
   assert.equal(summarizeVulns({ _type: 'x', predicateType: 'https://cosign.sigstore.dev/attestation/vuln/v1', subject: [], predicate }).total, 9);
   assert.equal(summarizeVulns(grype()).total, 13);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -9,9 +9,8 @@ import { encryptPrivateKey } from '../../../src/crypto/encrypted-key.ts';
 import { generateKeyPair, loadPrivateKey, loadPublicKey } from '../../../src/crypto/keys.ts';
 import { SealError, isSealError } from '../../../src/errors.ts';
 
-const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
-const FIX = `${SHARED}fixtures/cosign/keys/`;
-const haveShared = existsSync(FIX);
+const TEST_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const FIX = `${TEST_DIR}fixtures/cosign/keys/`;
 const hello = async () => new TextEncoder().encode('hello');
 const noPassword = async (): Promise<Uint8Array> => {
   throw new Error('no password should be asked for');
@@ -36,23 +35,20 @@ async function rejection(p: Promise<unknown>): Promise<SealError> {
 
 describe('loadPrivateKey: cosign encrypted fixtures', () => {
   for (const name of ['sigstore-label', 'cosign-label-pkcs8-ec']) {
-    test(`${name}.key loads with "hello" and its public key is ${name}.derived.pub`, async (t) => {
-      if (!haveShared) return t.skip('../shared not found: skipped');
+    test(`${name}.key loads with "hello" and its public key is ${name}.derived.pub`, async () => {
       const signer = await loadPrivateKey(`${FIX}encrypted/${name}.key`, hello);
       assert.equal(signer.publicKey.algorithm, 'ecdsa-p256');
       assert.equal(signer.publicKey.pem, readFileSync(`${FIX}encrypted/${name}.derived.pub`, 'utf8'));
     });
   }
 
-  test('a SEC1 key inside the encryption is rejected, as cosign rejects it', async (t) => {
-    if (!haveShared) return t.skip('../shared not found: skipped');
+  test('a SEC1 key inside the encryption is rejected, as cosign rejects it', async () => {
     const err = await rejection(loadPrivateKey(`${FIX}encrypted/cosign-label-ec-sec1-inner.key`, hello));
     assert.equal(err.kind, 'input');
     assert.match(err.message, /decrypts to a SEC1 "EC PRIVATE KEY", not PKCS#8/);
   });
 
-  test('a wrong password: one line, kind input, code WRONG_PASSWORD', async (t) => {
-    if (!haveShared) return t.skip('../shared not found: skipped');
+  test('a wrong password: one line, kind input, code WRONG_PASSWORD', async () => {
     const ref = `${FIX}encrypted/cosign-ci-unknown-password.key`;
     const err = await rejection(loadPrivateKey(ref, hello));
     assert.equal(err.message, `wrong password for ${ref}`);
@@ -72,15 +68,13 @@ const IMPORT_BAD: Record<string, RegExp> = {
 
 describe('loadPrivateKey: unencrypted PEMs (keys/import fixtures)', () => {
   for (const name of IMPORT_OK) {
-    test(`${name}.pem loads without a password; public key = ${name}.expected.pub`, async (t) => {
-      if (!haveShared) return t.skip('../shared not found: skipped');
+    test(`${name}.pem loads without a password; public key = ${name}.expected.pub`, async () => {
       const signer = await loadPrivateKey(`${FIX}import/${name}.pem`, noPassword);
       assert.equal(signer.publicKey.pem, readFileSync(`${FIX}import/${name}.expected.pub`, 'utf8'));
     });
   }
   for (const [name, re] of Object.entries(IMPORT_BAD)) {
-    test(`${name}.pem is refused: ${re.source}`, async (t) => {
-      if (!haveShared) return t.skip('../shared not found: skipped');
+    test(`${name}.pem is refused: ${re.source}`, async () => {
       const err = await rejection(loadPrivateKey(`${FIX}import/${name}.pem`, noPassword));
       assert.equal(err.kind, 'input');
       assert.match(err.message, re);
@@ -136,18 +130,16 @@ describe('loadPrivateKey: references and damaged files', () => {
 });
 
 describe('loadPublicKey', () => {
-  test('PKIX PEM, PKCS#1 RSA PEM, raw DER SPKI and a certificate all load', async (t) => {
-    if (!haveShared) return t.skip('../shared not found: skipped');
+  test('PKIX PEM, PKCS#1 RSA PEM, raw DER SPKI and a certificate all load', async () => {
     assert.equal((await loadPublicKey(`${FIX}public/cosign-ci.pub`)).publicKey.algorithm, 'ecdsa-p256');
     assert.equal((await loadPublicKey(`${FIX}public/google-rsa4096.pub`)).publicKey.algorithm, 'rsa');
     assert.equal((await loadPublicKey(`${FIX}public/rsa-pkcs1-public.pem`)).publicKey.algorithm, 'rsa');
     assert.equal((await loadPublicKey(`${FIX}public/letsencrypt-testflume-2021.der`)).publicKey.algorithm, 'ecdsa-p256');
-    const cert = await loadPublicKey(`${SHARED}fixtures/cosign/certs/oci-attestation-fulcio-leaf.crt.pem`);
+    const cert = await loadPublicKey(`${TEST_DIR}fixtures/cosign/certs/oci-attestation-fulcio-leaf.crt.pem`);
     assert.equal(cert.publicKey.algorithm, 'ecdsa-p256');
   });
 
-  test('garbage and private keys are refused with what to do instead', async (t) => {
-    if (!haveShared) return t.skip('../shared not found: skipped');
+  test('garbage and private keys are refused with what to do instead', async () => {
     const garbage = await rejection(loadPublicKey(`${FIX}public/garbage-not-a-key.txt`));
     assert.match(garbage.message, /is not a public key$/);
     const priv = await rejection(loadPublicKey(`${FIX}encrypted/sigstore-label.key`));

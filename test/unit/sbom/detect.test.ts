@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { SBOM_MEDIA_TYPES, detectSbom, sbomFromMediaType, sbomMediaType, sniffSbom } from '../../../src/sbom/detect.ts';
 import { SealError } from '../../../src/errors.ts';
-import { SKIP_SHARED, cosignFixture } from '../attest/shared.ts';
+import { cosignFixture } from '../attest/shared.ts';
 
 const sample = (name: string) => new Uint8Array(readFileSync(new URL(`./samples/${name}`, import.meta.url)));
 const enc = new TextEncoder();
@@ -19,7 +19,7 @@ test('the five SBOM media types', () => {
   ]);
 });
 
-test('content detection for cosign\'s SBOM fixtures', { skip: SKIP_SHARED }, () => {
+test('content detection for cosign\'s SBOM fixtures', () => {
   const cases: [string, string, string, string][] = [
     ['sbom/bom-go-mod.spdx', 'spdx', 'text', 'text/spdx'],
     ['sbom/bom-go-mod.spdx.json', 'spdx', 'json', 'text/spdx+json'],
@@ -60,7 +60,7 @@ test('unrecognisable content without --type is an error, not a guess', () => {
   );
 });
 
-test('explicit --type and --input-format follow cosign, including the .json file-name rule', { skip: SKIP_SHARED }, () => {
+test('explicit --type and --input-format follow cosign, including the .json file-name rule', () => {
   const json = cosignFixture('sbom/bom-go-mod.spdx.json');
   assert.equal(detectSbom(json, { type: 'spdx', filename: 'bom.json' }).mediaType, 'text/spdx+json');
   assert.equal(detectSbom(json, { type: 'spdx', inputFormat: 'json' }).mediaType, 'text/spdx+json');
