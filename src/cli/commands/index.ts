@@ -28,6 +28,8 @@ export const commandLoaders: Readonly<Record<string, Loader>> = {
   login: () => import('./login.ts'),
   logout: () => import('./logout.ts'),
   'trusted-root': () => import('./trusted-root.ts'),
+  initialize: () => import('./initialize.ts'),
+  env: () => import('./env.ts'),
 };
 
 export async function loadAllCommands(): Promise<SealCommand[]> {
