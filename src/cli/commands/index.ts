@@ -30,6 +30,8 @@ export const commandLoaders: Readonly<Record<string, Loader>> = {
   'trusted-root': () => import('./trusted-root.ts'),
   initialize: () => import('./initialize.ts'),
   env: () => import('./env.ts'),
+  manifest: () => import('./manifest.ts'),
+  dockerfile: () => import('./dockerfile.ts'),
 };
 
 export async function loadAllCommands(): Promise<SealCommand[]> {
