@@ -1,5 +1,6 @@
 // OCI 1.1 referrers, with the tag-schema fallback for stores without the referrers API.
 // https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#referrers-tag-schema
+import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { referrersFallbackTag } from './cosign-layout.ts';
 import { OCI_INDEX } from './media-types.ts';
@@ -7,6 +8,9 @@ import { updateTaggedList } from './safe-update.ts';
 import { isDescriptor } from './signature-image.ts';
 import type { ImageStore } from './store.ts';
 import type { Descriptor, FetchedManifest, ImageIndex, ImageManifest } from './types.ts';
+
+/** Referrers seal reads for one subject, as cosign's cap of 1000 layers on a `.sig` image. */
+export const MAX_REFERRERS = 1000;
 
 /**
  * The descriptors a fallback-tag document lists. Only an OCI index counts: `cosign copy` puts the
@@ -59,6 +63,12 @@ export async function listReferrers(
   for (const d of [...(api ?? []), ...fromTag]) {
     if (opts.artifactType && d.artifactType !== opts.artifactType) continue;
     if (!all.has(d.digest)) all.set(d.digest, d);
+  }
+  if (all.size > MAX_REFERRERS) {
+    throw new SealError('registry', `${store.name} lists ${all.size} referrers of ${digest}, more than the ${MAX_REFERRERS} seal reads (as the ${MAX_REFERRERS}-layer cap on .sig images)`, {
+      code: 'TOO_MANY_REFERRERS',
+      hint: 'remove old ones with seal clean, then sign again',
+    });
   }
   return [...all.values()];
 }

@@ -8,6 +8,7 @@ import { SealError, usageError } from '../../errors.ts';
 import { counting, monotonic, type TransferOptions } from '../../progress.ts';
 import { digestFile, isDigest, readAll, sha256Digest, verifyDigest, verifyingStream } from '../digest.ts';
 import { MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST, isIndexType, isManifestType } from '../media-types.ts';
+import { MAX_REFERRERS } from '../referrers.ts';
 import { isValidTag, repositoryScope, type RegistryReference } from '../reference.ts';
 import type { BlobInfo, ImageStore, PutManifestOptions, PutManifestResult, StoreOptions } from '../store.ts';
 import type { Descriptor, FetchedManifest } from '../types.ts';
@@ -30,6 +31,60 @@ export const DEFAULT_CHUNK_SIZE = 64 * 1024 * 1024;
 
 /** Manifest refusals that a concurrent push of the same blob can cause for a moment. */
 const BLOB_RACE_CODES = new Set(['MANIFEST_BLOB_UNKNOWN', 'DIGEST_INVALID', 'BLOB_UNKNOWN']);
+
+/** Pages seal follows in one tag listing (at 100-1000 tags a page, far more than any repository has). */
+export const MAX_TAG_PAGES = 1000;
+export const MAX_TAGS = 100_000;
+/** Pages and descriptors seal follows in one referrers listing. */
+export const MAX_REFERRER_PAGES = 100;
+/** As cosign's cap of 1000 layers on a `.sig` image (MAX_REFERRERS in referrers.ts). */
+export { MAX_REFERRERS } from '../referrers.ts';
+/** Empty pages in a row that still link to a next page: a registry paging nowhere. */
+export const MAX_EMPTY_PAGES = 5;
+/** Bytes of all pages of one listing together (each page is also capped at MANIFEST_LIMIT). */
+export const MAX_LISTING_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Bounds one paged listing: a page seen before ends it; more than `maxPages` pages, or
+ * MAX_EMPTY_PAGES empty pages in a row each linking to yet another page, are a registry error
+ * (a registry paging forever must not keep seal reading forever).
+ */
+export class PageLimit {
+  readonly #seen = new Set<string>();
+  #empty = 0;
+  #bytes = 0;
+  readonly #name: string;
+  readonly #what: string;
+  readonly #maxPages: number;
+  constructor(name: string, what: string, maxPages: number) {
+    this.#name = name;
+    this.#what = what;
+    this.#maxPages = maxPages;
+  }
+  /** False when `path` was read before (the listing ends); throws past the page cap. */
+  next(path: string): boolean {
+    if (this.#seen.has(path)) return false;
+    if (this.#seen.size >= this.#maxPages) throw this.#error(`more than ${this.#maxPages} pages`);
+    this.#seen.add(path);
+    return true;
+  }
+  /** Bytes of the page just read. */
+  bytes(count: number): void {
+    this.#bytes += count;
+    if (this.#bytes > MAX_LISTING_BYTES) throw this.#error(`more than ${MAX_LISTING_BYTES / 1024 / 1024} MiB`);
+  }
+  /** Entries on the page just read. */
+  entries(count: number): void {
+    this.#empty = count === 0 ? this.#empty + 1 : 0;
+    if (this.#empty > MAX_EMPTY_PAGES) throw this.#error(`${this.#empty} empty pages in a row, each linking to another`);
+  }
+  #error(why: string): SealError {
+    return new SealError('registry', `${this.#name} sent the ${this.#what} in ${why}; refused`, {
+      code: 'ENDLESS_PAGES',
+      hint: 'the registry (or something in front of it) is misbehaving; report it to its operator',
+    });
+  }
+}
 
 /** The Link header's rel="next" target (RFC 8288), used by tag lists and referrers. */
 export function nextLink(header: string | null): string | undefined {
@@ -276,11 +331,10 @@ export class RegistryStore implements ImageStore {
 
   async listTags(opts: { pageSize?: number } = {}): Promise<string[]> {
     const tags: string[] = [];
-    const seen = new Set<string>();
+    const pages = new PageLimit(this.name, 'tag list', MAX_TAG_PAGES);
     let path: string | undefined = `/v2/${this.ref.repository}/tags/list${opts.pageSize ? `?n=${opts.pageSize}` : ''}`;
     while (path) {
-      if (seen.has(path)) break; // a registry that links a page to itself
-      seen.add(path);
+      if (!pages.next(path)) break; // a registry that links a page to one it already sent
       const res = await this.#client.request({ method: 'GET', path, headers: { accept: 'application/json' }, scopes: this.#pull });
       if (res.status === 404 && tags.length === 0) {
         res.discard();
@@ -288,13 +342,19 @@ export class RegistryStore implements ImageStore {
       }
       if (res.status !== 200) throw await this.#error(res, 'listing tags');
       const body = await res.bytes(MANIFEST_LIMIT);
+      pages.bytes(body.length);
       let page: { tags?: unknown };
       try {
         page = JSON.parse(Buffer.from(body).toString('utf8')) as { tags?: unknown };
       } catch {
         throw new SealError('registry', `${this.name}: the tag list is not JSON`, { code: 'BAD_RESPONSE' });
       }
-      if (Array.isArray(page.tags)) tags.push(...page.tags.filter((t): t is string => typeof t === 'string'));
+      const found = Array.isArray(page.tags) ? page.tags.filter((t): t is string => typeof t === 'string') : [];
+      pages.entries(found.length);
+      tags.push(...found);
+      if (tags.length > MAX_TAGS) {
+        throw new SealError('registry', `${this.name} lists more than ${MAX_TAGS} tags; seal reads no more`, { code: 'TOO_MANY_TAGS' });
+      }
       const next = nextLink(res.headers.get('link'));
       path = next ? new URL(next, res.url).href : undefined;
     }
@@ -414,9 +474,8 @@ export class RegistryStore implements ImageStore {
     let path: string | undefined = `/v2/${this.ref.repository}/referrers/${digest}${q}`;
     const out: Descriptor[] = [];
     let filtered = true;
-    const seen = new Set<string>();
-    while (path && !seen.has(path)) {
-      seen.add(path);
+    const pages = new PageLimit(this.name, `referrers list of ${digest}`, MAX_REFERRER_PAGES);
+    while (path && pages.next(path)) {
       const res = await this.#client.request({ method: 'GET', path, headers: { accept: OCI_INDEX }, scopes: this.#pull });
       if (res.status === 401 || res.status === 403 || res.status >= 500) throw await this.#error(res, `listing referrers of ${digest}`);
       if (res.status !== 200 && res.status !== 404) {
@@ -424,23 +483,38 @@ export class RegistryStore implements ImageStore {
         this.#client.log.debug(`${this.name}: referrers API answered ${res.status}; treating it as absent`);
         return null;
       }
-      const index = await this.#readIndex(res);
+      const index = await this.#readIndex(res, (n) => pages.bytes(n));
       if (!index) {
         this.#client.log.debug(`${this.name}: referrers API answered ${res.status} without an image index; treating it as absent`);
         return null;
       }
       if (opts.artifactType && !/\bartifactType\b/.test(res.headers.get('oci-filters-applied') ?? '')) filtered = false;
+      pages.entries(index.length);
       out.push(...index);
+      if (out.length > MAX_REFERRERS) {
+        throw new SealError('registry', `${this.name} lists more than ${MAX_REFERRERS} referrers of ${digest}; seal reads no more (as the ${MAX_REFERRERS}-layer cap on .sig images)`, {
+          code: 'TOO_MANY_REFERRERS',
+          hint: 'remove old ones with seal clean, then sign again',
+        });
+      }
       const next = nextLink(res.headers.get('link'));
       path = next ? new URL(next, res.url).href : undefined;
     }
     return filtered || !opts.artifactType ? out : out.filter((d) => d.artifactType === opts.artifactType);
   }
 
-  async #readIndex(res: HttpResponse): Promise<Descriptor[] | null> {
+  async #readIndex(res: HttpResponse, read: (bytes: number) => void): Promise<Descriptor[] | null> {
     let doc: { manifests?: unknown };
+    let bytes: Uint8Array;
     try {
-      const bytes = await res.bytes(MANIFEST_LIMIT);
+      bytes = await res.bytes(MANIFEST_LIMIT);
+    } catch (err) {
+      // A page cut off by the deadline or an interruption is not "no referrers API".
+      if (err instanceof SealError && (err.kind === 'network' || err.kind === 'interrupted')) throw err;
+      return null;
+    }
+    read(bytes.length);
+    try {
       doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as { manifests?: unknown };
     } catch {
       return null;

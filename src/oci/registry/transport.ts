@@ -27,7 +27,12 @@ export interface NodeTransportOptions {
   /** PEM client certificate (chain) and key, for mutual TLS. */
   clientCert?: string;
   clientKey?: string;
-  /** Idle timeout: connecting, waiting for headers, and any pause in the body. */
+  /**
+   * Idle timeout: connecting, waiting for headers, and any pause in the body. It is also the
+   * whole-request deadline (headers and body together), extended by one second for every
+   * MIN_RATE bytes moved, so a registry trickling a byte at a time is cut off while a large blob
+   * on a slow but working link is not.
+   */
   timeoutMs: number;
   /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case), from the environment the store was given. */
   proxyEnv?: ProxyEnv;
@@ -109,6 +114,54 @@ function describeHeaders(headers: Record<string, string>): string {
   return auth ? ` [authorization: ${auth.split(' ')[0]} <redacted>]` : '';
 }
 
+/**
+ * The slowest transfer the whole-request deadline tolerates: each MIN_RATE bytes sent or received
+ * add a second to it. A slow-loris server (a byte every few seconds) earns nothing; a 200 MiB blob
+ * may take 200 MiB / 16 KiB/s ~ 3.6 h on top of the timeout.
+ */
+export const MIN_RATE = 16 * 1024;
+
+/**
+ * One request's deadline: `timeoutMs` from the start, plus a second per MIN_RATE bytes moved.
+ * `onExpire` runs once when it passes. Timer-driven (one timer, re-armed only when it fires), so
+ * counting bytes costs an addition per chunk.
+ */
+export class Deadline {
+  #moved = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #done = false;
+  readonly #started = performance.now();
+  readonly timeoutMs: number;
+  readonly onExpire: () => void;
+  constructor(timeoutMs: number, onExpire: () => void) {
+    this.timeoutMs = timeoutMs;
+    this.onExpire = onExpire;
+    this.#arm(timeoutMs);
+  }
+  /** Bytes sent or received: each MIN_RATE of them extends the deadline by a second. */
+  moved(bytes: number): void {
+    this.#moved += bytes;
+  }
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => this.#check(), Math.max(1, ms));
+    this.#timer.unref?.();
+  }
+  #check(): void {
+    this.#timer = undefined;
+    if (this.#done) return;
+    const allowed = this.timeoutMs + (this.#moved * 1000) / MIN_RATE;
+    const left = allowed - (performance.now() - this.#started);
+    if (left > 0) return this.#arm(left);
+    this.#done = true;
+    this.onExpire();
+  }
+  clear(): void {
+    this.#done = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
 function exchange(req: HttpRequest, opts: NodeTransportOptions, agent: http.Agent): Promise<HttpResponse> {
   const { url } = req;
   const started = Date.now();
@@ -120,17 +173,33 @@ function exchange(req: HttpRequest, opts: NodeTransportOptions, agent: http.Agen
   return new Promise<HttpResponse>((resolve, reject) => {
     let timedOut = false;
     let settled = false;
+    let response: http.IncomingMessage | undefined;
+    const deadline = new Deadline(opts.timeoutMs, () => {
+      if (!response) {
+        // Headers not complete in time (silent, or trickled): the same as the idle timeout.
+        timedOut = true;
+        r.destroy(new Error('timeout'));
+        return;
+      }
+      // A body sent too slowly: not retried (the next attempt would crawl the same way).
+      const err = deadlineError(url, opts.timeoutMs);
+      response.destroy(err);
+      r.destroy(err);
+    });
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
+      deadline.clear();
       reject(toNetworkError(err, url, { timedOut, timeoutMs: opts.timeoutMs, signal: req.signal }));
     };
     const mod = url.protocol === 'https:' ? https : http;
     const r = mod.request(url, { method: req.method, headers, agent, timeout: opts.timeoutMs, signal: req.signal }, (res) => {
       settled = true;
+      response = res;
       const status = res.statusCode ?? 0;
       opts.log.debug(`<-- ${status} ${req.method} ${redactUrl(url)} (${Date.now() - started} ms)`);
-      resolve(wrapResponse(res, url, () => timedOut, opts.timeoutMs, req.signal));
+      res.once('close', () => deadline.clear());
+      resolve(wrapResponse(res, url, () => timedOut, opts.timeoutMs, req.signal, deadline));
     });
     r.on('timeout', () => {
       timedOut = true;
@@ -140,14 +209,25 @@ function exchange(req: HttpRequest, opts: NodeTransportOptions, agent: http.Agen
     if (req.body === undefined) {
       r.end();
     } else if (req.body instanceof Uint8Array) {
+      deadline.moved(req.body.length);
       r.end(req.body);
     } else {
       // Streamed with backpressure; an error on either side closes both (and the file).
+      deadline.moved(req.body.length);
       pipeline(Readable.from(req.body.open()), r, (err) => {
         if (err) r.destroy(err);
       });
     }
   });
+}
+
+function deadlineError(url: URL, timeoutMs: number): SealError {
+  const within = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
+  return new SealError(
+    'network',
+    `${url.host} did not finish answering within ${within} (it sent the response too slowly); cut off`,
+    { code: 'DEADLINE', hint: 'raise --registry-timeout if the registry is slow' },
+  );
 }
 
 function wrapResponse(
@@ -156,6 +236,7 @@ function wrapResponse(
   timedOut: () => boolean,
   timeoutMs: number,
   signal: AbortSignal | undefined,
+  deadline: Deadline,
 ): HttpResponse {
   const headers = new Headers();
   for (const [name, value] of Object.entries(res.headers)) {
@@ -167,7 +248,10 @@ function wrapResponse(
   async function* body(): AsyncGenerator<Uint8Array> {
     consumed = true;
     try {
-      for await (const chunk of res) yield chunk as Buffer;
+      for await (const chunk of res) {
+        deadline.moved((chunk as Buffer).length);
+        yield chunk as Buffer;
+      }
     } catch (err) {
       throw Object.assign(toNetworkError(err, url, { timedOut: timedOut(), timeoutMs, signal, midBody: true }), { [MID_BODY]: true });
     }
