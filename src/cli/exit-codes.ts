@@ -48,5 +48,7 @@ const BY_KIND: Record<ErrorKind, number> = {
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof SealError) return BY_KIND[err.kind];
+  // An AbortSignal's own error (a stream or timer given the signal of SIGINT/SIGTERM).
+  if ((err as Error | undefined)?.name === 'AbortError') return EXIT.INTERRUPTED;
   return EXIT.ERROR;
 }

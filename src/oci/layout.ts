@@ -3,7 +3,7 @@
 // index.json is rewritten under a lock file and replaced atomically, so concurrent seal
 // processes never lose each other's tags; tag writes with ifMatch are compare-and-swap.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { constants as fsc, createReadStream, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { SealError, flattenControls } from '../errors.ts';
 import type { TransferOptions } from '../progress.ts';
@@ -16,6 +16,11 @@ import type { Descriptor, FetchedManifest, ImageIndex } from './types.ts';
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const DEFAULT_MAX_BLOB = 128 * 1024 * 1024;
 const MAX_MANIFEST = 4 * 1024 * 1024;
+/** index.json holds one small entry per tag: 16 MiB is hundreds of thousands of them. */
+const MAX_INDEX = 16 * 1024 * 1024;
+// O_NOFOLLOW: a last path component that is a symlink fails to open (ELOOP) instead of being
+// followed; O_NONBLOCK: opening a FIFO does not wait for a writer. Neither changes regular files.
+const OPEN_FLAGS = fsc.O_RDONLY | (fsc.O_NOFOLLOW ?? 0) | (fsc.O_NONBLOCK ?? 0);
 const LOCK_STALE_MS = 30_000;
 
 export class LayoutStore implements ImageStore {
@@ -24,14 +29,18 @@ export class LayoutStore implements ImageStore {
   readonly atomicTagUpdates = true;
   readonly dir: string;
 
-  private constructor(ref: LayoutReference, dir: string) {
+  /** Aborted on SIGINT/SIGTERM: streams and lock waits stop. */
+  readonly signal: AbortSignal | undefined;
+
+  private constructor(ref: LayoutReference, dir: string, signal?: AbortSignal) {
     this.ref = ref;
     this.dir = dir;
     this.name = `oci:${ref.path}`;
+    this.signal = signal;
   }
 
-  static async open(ref: LayoutReference, _opts: StoreOptions): Promise<LayoutStore> {
-    return new LayoutStore(ref, path.resolve(ref.path));
+  static async open(ref: LayoutReference, opts: StoreOptions): Promise<LayoutStore> {
+    return new LayoutStore(ref, path.resolve(ref.path), opts.signal);
   }
 
   /** Creates the layout directory when missing (for writers that start a new layout). */
@@ -55,7 +64,7 @@ export class LayoutStore implements ImageStore {
   private async readIndex(): Promise<ImageIndex> {
     let text: string;
     try {
-      text = await fs.readFile(path.join(this.dir, 'index.json'), 'utf8');
+      text = Buffer.from(await this.readLayoutFile(path.join(this.dir, 'index.json'), MAX_INDEX, 'index.json')).toString('utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         const stat = await fs.stat(this.dir).catch(() => null);
@@ -114,8 +123,78 @@ export class LayoutStore implements ImageStore {
         // A lock older than LOCK_STALE_MS belongs to a process that died holding it.
         if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) await fs.unlink(lockFile).catch(() => {});
         if (attempt > 2000) throw new SealError('conflict', `timed out waiting for the lock on ${lockFile}`);
+        if (this.signal?.aborted) throw new SealError('interrupted', `interrupted while waiting for the lock on ${lockFile}; nothing was written`);
         await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
       }
+    }
+  }
+
+  /**
+   * Opens a file of the layout for reading, refusing what a hostile layout could put there
+   * instead of a blob: a symlink leading out of the layout (to /dev/zero, /etc/shadow, another
+   * layout), a FIFO, a device, a directory. Symlinks that stay inside the layout are followed.
+   * The file is opened with O_NOFOLLOW | O_NONBLOCK and checked on the open descriptor (fstat),
+   * so what is checked is what is read. ENOENT passes through as it is.
+   */
+  private async openLayoutFile(file: string, what: string): Promise<{ handle: fs.FileHandle; stat: Stats }> {
+    const real = await fs.realpath(file);
+    const root = await this.realDir();
+    if (real !== root && !real.startsWith(root + path.sep)) {
+      throw new SealError('input', `${what} in ${this.name} is a link to ${flattenControls(real)}, outside the layout; refused`, {
+        code: 'LAYOUT_ESCAPE',
+        hint: 'blobs of an OCI layout must be regular files inside it',
+      });
+    }
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(real, OPEN_FLAGS);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
+        throw new SealError('input', `${what} in ${this.name} changed into a symbolic link while it was opened; refused`, { code: 'LAYOUT_ESCAPE' });
+      }
+      throw err;
+    }
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) {
+        const kind = stat.isFIFO() ? 'a FIFO' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : stat.isDirectory() ? 'a directory' : stat.isSocket() ? 'a socket' : 'not a regular file';
+        throw new SealError('input', `${what} in ${this.name} is ${kind}, not a regular file; refused`, {
+          code: 'LAYOUT_NOT_A_FILE',
+          hint: 'blobs of an OCI layout must be regular files inside it',
+        });
+      }
+      return { handle, stat };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  #realDir: Promise<string> | undefined;
+  private realDir(): Promise<string> {
+    this.#realDir ??= fs.realpath(this.dir);
+    return this.#realDir;
+  }
+
+  /** A whole layout file, at most `max` bytes (else an error naming `what`), read through openLayoutFile. */
+  private async readLayoutFile(file: string, max: number, what: string): Promise<Uint8Array> {
+    const { handle, stat } = await this.openLayoutFile(file, what);
+    try {
+      if (stat.size > max) {
+        throw new SealError('input', `${what} in ${this.name} is ${stat.size} bytes, more than the ${max}-byte limit`, { code: 'BLOB_TOO_LARGE' });
+      }
+      // Exactly the size fstat gave, and one byte more to notice a file still growing.
+      const buf = Buffer.allocUnsafe(stat.size + 1);
+      let got = 0;
+      while (got < buf.length) {
+        const { bytesRead } = await handle.read(buf, got, buf.length - got, got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      if (got > stat.size) throw new SealError('input', `${what} in ${this.name} grew while it was read; refused`, { code: 'SIZE_MISMATCH' });
+      return buf.subarray(0, got);
+    } finally {
+      await handle.close();
     }
   }
 
@@ -185,22 +264,22 @@ export class LayoutStore implements ImageStore {
   }
 
   async hasBlob(digest: string): Promise<boolean> {
-    return fs.stat(this.blobPath(digest)).then(
-      (s) => s.isFile(),
-      () => false,
-    );
+    // Present means readable: a link out of the layout, a FIFO or a device is not a blob.
+    try {
+      const { handle } = await this.openLayoutFile(this.blobPath(digest), `blob ${digest}`);
+      await handle.close();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async getBlob(digest: string, opts: { maxBytes?: number } & TransferOptions = {}): Promise<Uint8Array> {
     const file = this.blobPath(digest);
     const max = opts.maxBytes ?? DEFAULT_MAX_BLOB;
-    let bytes: Buffer;
+    let bytes: Uint8Array;
     try {
-      const st = await fs.stat(file);
-      if (st.size > max) {
-        throw new SealError('input', `blob ${digest} in ${this.name} is ${st.size} bytes, more than the ${max}-byte limit`);
-      }
-      bytes = await fs.readFile(file);
+      bytes = await this.readLayoutFile(file, max, `blob ${digest}`);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new SealError('not-found', `blob ${digest} is missing from ${this.name}`);
@@ -216,20 +295,31 @@ export class LayoutStore implements ImageStore {
 
   async openBlob(digest: string, opts: TransferOptions = {}): Promise<AsyncIterable<Uint8Array>> {
     const file = this.blobPath(digest);
-    const size = await fs.stat(file).then(
-      (s) => (s.isFile() ? s.size : undefined),
-      () => undefined,
-    );
-    if (size === undefined) throw new SealError('not-found', `blob ${digest} is missing from ${this.name}`);
+    let opened: { handle: fs.FileHandle; stat: Stats };
+    try {
+      opened = await this.openLayoutFile(file, `blob ${digest}`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new SealError('not-found', `blob ${digest} is missing from ${this.name}`);
+      throw err;
+    }
+    const { handle, stat } = opened;
+    const size = stat.size;
     const name = this.name;
     const onProgress = opts.onProgress;
+    const signal = this.signal;
     return (async function* () {
       const hash = createHash('sha256');
       let done = 0;
-      for await (const chunk of createReadStream(file)) {
-        hash.update(chunk as Buffer);
-        if (onProgress) onProgress((done += (chunk as Buffer).length), size);
-        yield chunk as Buffer;
+      try {
+        // No more than the size fstat gave: a file that grows meanwhile fails the digest check.
+        const stream = size === 0 ? [] : handle.createReadStream({ start: 0, end: size - 1, autoClose: false, ...(signal ? { signal } : {}) });
+        for await (const chunk of stream) {
+          hash.update(chunk as Buffer);
+          if (onProgress) onProgress((done += (chunk as Buffer).length), size);
+          yield chunk as Buffer;
+        }
+      } finally {
+        await handle.close();
       }
       if (`sha256:${hash.digest('hex')}` !== digest) {
         throw new SealError('verification', `blob ${digest} in ${name} does not match its digest (corrupted layout)`);
