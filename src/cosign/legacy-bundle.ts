@@ -78,9 +78,11 @@ export function legacyLayerToBundle(layer: Descriptor, bytes: Uint8Array, kind: 
 
 /**
  * The transparency-log check of a layer verified with a key: its Rekor bundle annotation (SET and
- * body) is verified against the policy's trusted root when one was given or an entry is required,
- * and a missing entry fails only when required. True when an entry was verified, undefined when
- * not checked; throws (a verification SealError) when the entry is bad or required and absent.
+ * body) is always verified, against the policy's trusted root (given, cached or embedded), as
+ * cosign does: an entry that is there but does not verify is a forgery, not a missing proof. Only
+ * --insecure-ignore-tlog skips it; a missing entry fails only when required. True when an entry
+ * was verified, undefined when not checked; throws (a verification SealError) when the entry is
+ * bad or required and absent.
  */
 export async function checkLegacyTlog(
   layer: Descriptor,
@@ -97,7 +99,7 @@ export async function checkLegacyTlog(
     }
     return undefined;
   }
-  if (policy.ignoreTlog || (!policy.trustedRootPath && !policy.requireTlog)) return undefined;
+  if (policy.ignoreTlog) return undefined;
   let bundle: object | undefined;
   try {
     bundle = legacyLayerToBundle(layer, bytes, kind, true);

@@ -204,7 +204,7 @@ async function viaBundle(
   } catch (err) {
     throw new SealError('input', `${ref} is not JSON, so not a Sigstore bundle: ${messageOf(err)}`, { code: 'BAD_BUNDLE' });
   }
-  const [{ verifyBundle }, { EMBEDDED_ROOT_WARNING }] = await Promise.all([
+  const [{ verifyBundle, describeTimestamps }, { EMBEDDED_ROOT_WARNING }] = await Promise.all([
     import('../sigstore/verify-bundle.ts'),
     import('../sigstore/trusted-root.ts'),
   ]);
@@ -217,6 +217,7 @@ async function viaBundle(
   const usesRoot = !verifier || (material?.tlogEntries?.length ?? 0) > 0 || (material?.timestampVerificationData?.rfc3161Timestamps?.length ?? 0) > 0;
   const warnings = (result.warnings ?? []).filter((w) => usesRoot || w !== EMBEDDED_ROOT_WARNING);
   for (const w of warnings) deps.log.warn(w);
+  for (const line of describeTimestamps(result.timestamps)) deps.log.debug(line);
   return { via: 'bundle', warnings };
 }
 

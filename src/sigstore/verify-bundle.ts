@@ -1,9 +1,15 @@
 // Verifies a Sigstore bundle (v0.1-v0.3; message signature or DSSE) against an artifact given as
-// bytes, a file or a sha256 digest, offline, with @sigstore/verify doing the cryptography and
-// seal adding what the library leaves to its callers (docs/trusted-root.md, docs/design/sigstore-js.md §7):
+// bytes, a file or a sha256/sha384/sha512 digest (or, DSSE only, no artifact: claims unchecked),
+// offline, with @sigstore/verify doing the cryptography and seal adding what the library leaves
+// to its callers (docs/trusted-root.md, docs/design/sigstore-js.md §7):
+// - the WHOLE bundle is verified whatever is given about the artifact: signature, certificate
+//   chain and SCT, every log entry (body against the signed content, SET or inclusion proof and
+//   checkpoint), timestamps; only the artifact match depends on the artifact;
 // - the artifact digest must equal the bundle's messageDigest, and a digest-only artifact gets a
 //   prehashed signature check (prehashed-signature.ts);
 // - a DSSE statement must name the artifact among its subjects (statement-subject.ts);
+// - where seal differs from @sigstore/verify 4.1.3 (checkpoint origins, several timestamps) it
+//   follows sigstore-go; see acceptCheckpointOrigins and selectTimestamps below;
 // - identities and issuers match ANCHORED (identity-policy.ts);
 // - the trusted root is validated before use (trusted-root.ts);
 // - every library exception, whatever its class, becomes one SealError line.
@@ -15,15 +21,17 @@ import { readFile } from 'node:fs/promises';
 
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
-import { PolicyError, VerificationError, Verifier, toSignedEntity, type SignedEntity } from '@sigstore/verify';
+import { PolicyError, VerificationError, Verifier, toSignedEntity, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
+// Not in the package's index; the package has no "exports" map, so the file is importable.
+import { getTSATimestamp } from '@sigstore/verify/dist/timestamp/index.js';
 
 import { SealError, flattenControls, messageOf } from '../errors.ts';
-import { HASH_NAMES, digestBytes, digestFile } from './artifact-digest.ts';
+import { DIGEST_HEX_LENGTH, HASH_NAMES, digestBytes, digestFile, digestFileMulti, type DigestAlgorithm } from './artifact-digest.ts';
 import { checkExtensions, type ExtensionCheck } from './cert-extensions.ts';
 import { isKnownBundleMediaType, isSigstoreBundle } from './bundle-media-types.ts';
 import { checkSignerIdentity, signerRequirement, type SignerRequirement, type VerifyPolicy } from './identity-policy.ts';
 import { DigestSignatureContent } from './prehashed-signature.ts';
-import { checkStatementSubject } from './statement-subject.ts';
+import { checkStatementSubject, subjectAlgorithms, type SubjectAlgorithm } from './statement-subject.ts';
 import { loadTrustedRoot, trustMaterialFor } from './trusted-root.ts';
 
 export type { VerifyPolicy } from './identity-policy.ts';
@@ -33,7 +41,25 @@ export interface BundleArtifact {
   bytes?: Uint8Array;
   /** Hashed as a stream; read whole only for Ed25519 keys, whose signatures cover the bytes. */
   path?: string;
-  digest?: { algorithm: 'sha256'; hex: string };
+  digest?: { algorithm: DigestAlgorithm; hex: string };
+  /**
+   * No artifact (cosign's --check-claims=false, or no file given): the bundle is still verified
+   * whole, only the match with an artifact is skipped. DSSE only: a message signature is over
+   * the artifact itself and cannot be checked without it.
+   */
+  unchecked?: true;
+}
+
+/** A timestamp the bundle carries, and whether it counted (--verbose lists them). */
+export interface TimestampUse {
+  source: 'rfc3161' | 'tlog';
+  /** Position among the bundle's RFC 3161 timestamps or tlog entries. */
+  index: number;
+  /** ISO time, when it could be read. */
+  time?: string;
+  used: boolean;
+  /** Why it was not used. */
+  reason?: string;
 }
 
 export interface BundleVerification {
@@ -49,6 +75,8 @@ export interface BundleVerification {
   tlog: boolean;
   /** Keyless: the certificate extension checks the policy asked for, as made (all passed). */
   extensions?: ExtensionCheck[];
+  /** The bundle's timestamps (RFC 3161 and tlog integrated times), used or not. */
+  timestamps: TimestampUse[];
 }
 
 export interface VerifyBundleOptions {
@@ -102,11 +130,17 @@ async function verify(
   warnings.push(...trusted.warnings);
 
   const signingKey = signingKeyFor(bundle, requirement);
+  checkTlogEntryShapes(bundle);
 
   // Build the entity, replacing the library's message content with one bound to the artifact digest.
   let entity: SignedEntity = wrapLibrary(() => toSignedEntity(bundle), 'cannot read the bundle');
-  let statementDigest: Buffer | undefined;
+  let statementDigests: Partial<Record<SubjectAlgorithm, string>> | undefined;
   if (bundle.content.$case === 'messageSignature') {
+    if (artifact.unchecked) {
+      throw new SealError('usage', 'a message signature covers the artifact itself, so it cannot be verified without it', {
+        hint: 'give the file or its digest',
+      });
+    }
     const { signature, messageDigest } = bundle.content.messageSignature;
     const hashName = HASH_NAMES[messageDigest?.algorithm ?? 1] ?? 'sha256';
     const { digest, bytes } = await artifactDigest(artifact, hashName, signingKey, options.signal);
@@ -116,8 +150,8 @@ async function verify(
       });
     }
     entity = { ...entity, signature: new DigestSignatureContent(signature, digest, hashName, bytes) };
-  } else {
-    statementDigest = (await artifactDigest(artifact, 'sha256', undefined, options.signal)).digest;
+  } else if (!artifact.unchecked) {
+    statementDigests = await statementArtifactDigests(artifact, bundle.content.dsseEnvelope.payload, options.signal);
   }
 
   const hasTimestamps = (bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps?.length ?? 0) > 0;
@@ -146,7 +180,9 @@ async function verify(
   }
 
   const keyFinder = signingKey && requirement.mode === 'key' ? () => ({ publicKey: signingKey, validFor: () => true }) : undefined;
-  const trust = trustMaterialFor(trusted.root, keyFinder);
+  const trust = acceptCheckpointOrigins(trustMaterialFor(trusted.root, keyFinder), bundle);
+  const selected = selectTimestamps(entity, trust, thresholds.timestampThreshold ?? 1);
+  entity = selected.entity;
   const verified = wrapLibrary(() => new Verifier(trust, thresholds).verify(entity), 'bundle verification failed');
 
   const tlog = hasTlog && !policy.ignoreTlog;
@@ -164,25 +200,152 @@ async function verify(
     }
   }
 
+  const common = { signer: clean(signer), warnings, tlog, timestamps: selected.uses, ...(extensions && { extensions }) };
   if (bundle.content.$case === 'dsseEnvelope') {
     const env = bundle.content.dsseEnvelope;
     const payload = new Uint8Array(env.payload);
-    checkStatementSubject(env.payloadType, payload, (statementDigest as Buffer).toString('hex'));
-    return { kind: 'dsseEnvelope', payload, payloadType: env.payloadType, signer: clean(signer), warnings, tlog, ...(extensions && { extensions }) };
+    if (statementDigests) checkStatementSubject(env.payloadType, payload, statementDigests);
+    return { kind: 'dsseEnvelope', payload, payloadType: env.payloadType, ...common };
   }
-  return { kind: 'messageSignature', signer: clean(signer), warnings, tlog, ...(extensions && { extensions }) };
+  return { kind: 'messageSignature', ...common };
+}
+
+/** One line per timestamp, for --verbose: which ones counted and why the others did not. */
+export function describeTimestamps(uses: readonly TimestampUse[]): string[] {
+  return uses.map((u) => {
+    const what = u.source === 'rfc3161' ? `RFC 3161 timestamp ${u.index}` : `tlog entry ${u.index} integrated time`;
+    return `${what}${u.time ? ` ${u.time}` : ''}: ${u.used ? 'used' : `not used (${u.reason ?? 'invalid'})`}`;
+  });
+}
+
+/**
+ * The artifact's digests for matching a statement's subjects: the given digest, or the file's
+ * (bytes') digests in the algorithms the subjects use (sha256 when they use none seal knows).
+ */
+async function statementArtifactDigests(
+  artifact: BundleArtifact,
+  payload: Uint8Array,
+  signal?: AbortSignal,
+): Promise<Partial<Record<SubjectAlgorithm, string>>> {
+  if (artifact.digest) return { [artifact.digest.algorithm]: artifact.digest.hex.toLowerCase() };
+  const algs = subjectAlgorithms(payload);
+  if (algs.length === 0) algs.push('sha256');
+  const digests = artifact.bytes
+    ? algs.map((a) => digestBytes(artifact.bytes as Uint8Array, a))
+    : await digestFileMulti(artifact.path as string, algs, signal);
+  return Object.fromEntries(algs.map((a, i) => [a, digests[i]!.toString('hex')]));
+}
+
+/**
+ * Each transparency log entry has what its proofs need. The library reads an inclusion proof's
+ * checkpoint without looking (a v0.1 bundle may omit it) and would fail with a TypeError.
+ */
+function checkTlogEntryShapes(bundle: Bundle): void {
+  bundle.verificationMaterial.tlogEntries.forEach((entry, i) => {
+    if (entry.inclusionProof && !entry.inclusionProof.checkpoint?.envelope) {
+      throw new SealError('verification', `transparency log entry ${i} has an inclusion proof without a checkpoint, so the proof cannot be verified`, {
+        code: 'TLOG_INCLUSION_PROOF_ERROR',
+      });
+    }
+  });
+}
+
+/**
+ * @sigstore/verify 4.1.3 accepts a checkpoint signature only when the note's origin (the log
+ * name, e.g. `rekor.sigstore.dev - 1193050959916656506`) appears in the trusted log's baseUrl.
+ * A private or scaffolding deployment names its log otherwise (`rekor-00001-deployment…`), so
+ * its valid checkpoints are refused. sigstore-go picks the log by key hint only and verifies the
+ * signature with that log's key; seal does the same by adding the names the bundle's checkpoints
+ * are signed under to the baseURL of the log whose key hint they carry. The signature is still
+ * verified with that log's key; the name proves nothing a key could not.
+ */
+export function acceptCheckpointOrigins(trust: TrustMaterial, bundle: Bundle): TrustMaterial {
+  const names = new Map<string, Set<string>>();
+  for (const entry of bundle.verificationMaterial.tlogEntries) {
+    const envelope = entry.inclusionProof?.checkpoint?.envelope;
+    if (typeof envelope !== 'string') continue;
+    for (const m of envelope.matchAll(/\u2014 (\S+) (\S+)\n/g)) {
+      const sig = Buffer.from(m[2]!, 'base64');
+      if (sig.length < 5) continue;
+      const hint = sig.subarray(0, 4).toString('hex');
+      const set = names.get(hint) ?? new Set<string>();
+      set.add(m[1]!);
+      names.set(hint, set);
+    }
+  }
+  if (names.size === 0) return trust;
+  return {
+    ...trust,
+    tlogs: trust.tlogs.map((t) => {
+      const extra = names.get(t.logID.subarray(0, 4).toString('hex'));
+      return extra ? { ...t, baseURL: [t.baseURL, ...extra].join('\n') } : t;
+    }),
+  };
+}
+
+/**
+ * @sigstore/verify 4.1.3 refuses the whole bundle when any RFC 3161 timestamp fails. sigstore-go
+ * and sigstore-python verify each one and count the valid ones (with the log's integrated times)
+ * against a threshold; seal does the same: the timestamps that verify are handed on, the others
+ * are reported (why, in `uses`) and ignored, and too few valid ones fail with the reasons.
+ */
+export function selectTimestamps(
+  entity: SignedEntity,
+  trust: TrustMaterial,
+  threshold: number,
+): { entity: SignedEntity; uses: TimestampUse[] } {
+  const uses: TimestampUse[] = [];
+  const kept: SignedEntity['timestamps'] = [];
+  let tsa = 0;
+  let tlog = 0;
+  for (const t of entity.timestamps) {
+    if (t.$case === 'transparency-log') {
+      const index = tlog++;
+      const seconds = Number(t.tlogEntry.integratedTime);
+      // Counted only with an inclusion promise, whose signature covers the integrated time.
+      const used = t.tlogEntry.inclusionPromise !== undefined;
+      uses.push({ source: 'tlog', index, ...(Number.isFinite(seconds) && seconds > 0 && { time: new Date(seconds * 1000).toISOString() }), used, ...(!used && { reason: 'no inclusion promise signs the integrated time' }) });
+      kept.push(t);
+      continue;
+    }
+    const index = tsa++;
+    let time: string | undefined;
+    try {
+      time = t.timestamp.signingTime.toISOString();
+    } catch {
+      time = undefined;
+    }
+    try {
+      getTSATimestamp(t.timestamp, entity.signature.signature, trust.timestampAuthorities);
+      uses.push({ source: 'rfc3161', index, ...(time && { time }), used: true });
+      kept.push(t);
+    } catch (err) {
+      uses.push({ source: 'rfc3161', index, ...(time && { time }), used: false, reason: oneLine(messageOf(err)) });
+    }
+  }
+  const usable = uses.filter((u) => u.used).length;
+  const rejected = uses.filter((u) => u.source === 'rfc3161' && !u.used);
+  if (usable < threshold && rejected.length > 0) {
+    const why = rejected.map((u) => `timestamp ${u.index}: ${u.reason ?? 'invalid'}`).join('; ');
+    throw new SealError('verification', `bundle verification failed: ${usable} valid timestamp(s), ${threshold} required (${why})`, {
+      code: 'TIMESTAMP_ERROR',
+    });
+  }
+  return { entity: rejected.length > 0 ? { ...entity, timestamps: kept } : entity, uses };
 }
 
 function checkArtifact(artifact: BundleArtifact): void {
-  const given = [artifact.bytes, artifact.path, artifact.digest].filter((x) => x !== undefined).length;
+  const given = [artifact.bytes, artifact.path, artifact.digest, artifact.unchecked].filter((x) => x !== undefined).length;
   if (given === 0) throw new SealError('usage', 'no artifact to verify the bundle against', { hint: 'give a file or a sha256 digest' });
   if (given > 1) throw new SealError('usage', 'give the artifact as bytes, a file or a digest, not several');
   if (artifact.digest) {
-    if (artifact.digest.algorithm !== 'sha256') {
-      throw new SealError('usage', `unsupported digest algorithm ${String(artifact.digest.algorithm)}; only sha256 is supported`);
+    const alg = artifact.digest.algorithm;
+    const len = Object.hasOwn(DIGEST_HEX_LENGTH, alg) ? DIGEST_HEX_LENGTH[alg] : undefined;
+    if (len === undefined) {
+      throw new SealError('usage', `unsupported digest algorithm ${String(alg)}; use sha256, sha384 or sha512`);
     }
-    if (!/^[0-9a-fA-F]{64}$/.test(artifact.digest.hex)) {
-      throw new SealError('usage', 'the artifact digest must be 64 hex characters (sha256)');
+    if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(artifact.digest.hex)) {
+      throw new SealError('usage', `the artifact digest must be ${len} hex characters (${alg})`);
     }
   }
 }
@@ -278,14 +441,14 @@ async function artifactDigest(
     }
     return { digest: digestBytes(bytes, hashName), bytes };
   }
-  const hex = (artifact.digest as { hex: string }).hex.toLowerCase();
-  if (hashName !== 'sha256') {
-    throw new SealError('verification', `the bundle signs a ${hashName} digest, but a sha256 digest was given`, {
-      hint: 'pass the artifact file instead',
+  const given = artifact.digest as { algorithm: string; hex: string };
+  if (hashName !== given.algorithm) {
+    throw new SealError('verification', `the bundle signs a ${hashName} digest, but a ${given.algorithm} digest was given`, {
+      hint: `pass the artifact file, or its ${hashName} digest`,
       code: 'DIGEST_MISMATCH',
     });
   }
-  return { digest: Buffer.from(hex, 'hex') };
+  return { digest: Buffer.from(given.hex.toLowerCase(), 'hex') };
 }
 
 /** Runs a library call; anything it throws (VerificationError, PolicyError, TypeError, ...) is one line. */
@@ -295,7 +458,9 @@ function wrapLibrary<T>(fn: () => T, what: string): T {
   } catch (err) {
     if (err instanceof SealError) throw err;
     const code = err instanceof VerificationError || err instanceof PolicyError ? err.code : undefined;
-    const detail = oneLine(messageOf(err));
+    // A library TypeError (a field the library read without looking) says nothing to a user:
+    // the bundle is malformed; the original stays in `cause` for --verbose.
+    const detail = code || !(err instanceof TypeError || err instanceof RangeError) ? oneLine(messageOf(err)) : 'the bundle is malformed (a field is missing or has the wrong type)';
     throw new SealError('verification', `${what}: ${detail}${code ? ` (${code})` : ''}`, { cause: err, code: code ?? 'VERIFICATION' });
   }
 }

@@ -14,8 +14,9 @@ const command = defineCommand({
       .option('bundle', { type: 'string', describe: 'Sigstore bundle file' })
       .option('signature', { type: 'string', describe: 'DSSE envelope file (cosign attest-blob legacy output)' })
       .option('type', { type: 'string', describe: 'Required predicate type (alias or URI); default: any' })
-      .option('digest', { type: 'string', describe: 'sha256 of the file instead of the file' })
-      .option('check-claims', { type: 'boolean', default: true, describe: 'Require a subject with the file digest' }),
+      .option('digest', { type: 'string', describe: 'Digest of the file instead of the file: HEX (in --digestAlg) or sha256:/sha384:/sha512:HEX' })
+      .option('digestAlg', { type: 'string', describe: 'Algorithm of a bare --digest: sha256 (default), sha384 or sha512' })
+      .option('check-claims', { type: 'boolean', default: true, describe: 'Require a subject with the file digest; false: verify the bundle whole but not what it is about' }),
   examples: [
     ['seal verify-blob-attestation --key cosign.pub --bundle app.att.json --type vuln app.tar.gz', 'Prints the statement on stdout'],
     [
@@ -30,7 +31,7 @@ const command = defineCommand({
     const policy = await loadTrustPolicy(argv, ctx);
     const { verifyBlobAttestation } = await import('../../ops/attest-blob.ts');
     const statement = await verifyBlobAttestation(
-      { attestation, file: argv.file, digest: argv.digest, type: argv.type, checkClaims: argv['check-claims'] },
+      { attestation, file: argv.file, digest: argv.digest, digestAlg: argv.digestAlg, type: argv.type, checkClaims: argv['check-claims'], log: ctx.log },
       policy,
     );
     await write(ctx.stdout, JSON.stringify(statement) + '\n');

@@ -38,11 +38,17 @@ export const identityOptions = (y: Argv): Argv =>
 
 export const trustOptions = (y: Argv): Argv =>
   identityOptions(
-    y.option('key', {
-      alias: 'k',
-      type: 'string',
-      describe: 'Public key: PKIX PEM (cosign.pub), PKCS#1 RSA PEM, certificate PEM, or env://VAR',
-    }),
+    y
+      .option('key', {
+        alias: 'k',
+        type: 'string',
+        describe: 'Public key: PKIX PEM (cosign.pub), PKCS#1 RSA PEM, certificate PEM, or env://VAR',
+      })
+      .option('insecure-ignore-tlog', {
+        type: 'boolean',
+        default: false,
+        describe: 'Do not verify transparency log entries (a private Rekor the trusted root does not know); their times are then unproven',
+      }),
   );
 
 const GITHUB_FLAGS = {
@@ -73,6 +79,9 @@ export async function loadTrustPolicy(argv: Args, ctx: CliContext): Promise<Trus
   const identity = argv['certificate-identity'] ?? argv['certificate-identity-regexp'];
   const issuer = argv['certificate-oidc-issuer'] ?? argv['certificate-oidc-issuer-regexp'];
   const extensions = await loadExtensionPolicy(argv);
+  if (argv['require-tlog'] === true && argv['insecure-ignore-tlog'] === true) {
+    throw usageError('--require-tlog and --insecure-ignore-tlog contradict each other');
+  }
   if (argv.key) {
     if (identity || issuer) throw usageError('pass either --key or a certificate identity and issuer, not both');
     if (extensions) {
@@ -88,6 +97,7 @@ export async function loadTrustPolicy(argv: Args, ctx: CliContext): Promise<Trus
         trustedRootPath: argv['trusted-root'],
         tufCacheDir: defaultTufCacheDir(ctx.env),
         requireTlog: argv['require-tlog'] === true,
+        ignoreTlog: argv['insecure-ignore-tlog'] === true,
       },
     };
   }
@@ -106,6 +116,7 @@ export async function loadTrustPolicy(argv: Args, ctx: CliContext): Promise<Trus
       trustedRootPath: argv['trusted-root'],
       tufCacheDir: defaultTufCacheDir(ctx.env),
       requireTlog: argv['require-tlog'] === true,
+      ignoreTlog: argv['insecure-ignore-tlog'] === true,
     },
   };
 }

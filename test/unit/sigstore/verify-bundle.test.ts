@@ -333,8 +333,12 @@ describe('verifyBundle: bad input and contradictory requests', () => {
     await assert.rejects(verifyBundle(bundle, { bytes: art, path: 'x' }, policy), failsWith('usage', /not several/));
     await assert.rejects(verifyBundle(bundle, { digest: { algorithm: 'sha256', hex: 'abc' } }, policy), failsWith('usage', /64 hex/));
     await assert.rejects(
-      verifyBundle(bundle, { digest: { algorithm: 'sha512' as 'sha256', hex: 'a'.repeat(64) } }, policy),
-      failsWith('usage', /unsupported digest algorithm sha512/),
+      verifyBundle(bundle, { digest: { algorithm: 'sha512', hex: 'a'.repeat(64) } }, policy),
+      failsWith('usage', /128 hex characters \(sha512\)/),
+    );
+    await assert.rejects(
+      verifyBundle(bundle, { digest: { algorithm: 'md5' as 'sha256', hex: 'a'.repeat(32) } }, policy),
+      failsWith('usage', /unsupported digest algorithm md5/),
     );
   });
 
