@@ -4,16 +4,17 @@ import path from 'node:path';
 import { parseEnvelope, verifyEnvelope } from '../attest/dsse.ts';
 import { buildPredicate } from '../attest/predicates.ts';
 import { resolvePredicateType } from '../attest/predicates.ts';
-import { buildStatement, parseStatement, subjectMatches, validateStatement, type Statement } from '../attest/statement.ts';
+import { buildStatement, parseStatement, validateStatement, type Statement } from '../attest/statement.ts';
 import { signDsseBundle } from '../cosign/key-bundle.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import type { Signer } from '../crypto/types.ts';
 import { SealError, usageError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
-import { digestFile, parseSha256Digest } from '../sigstore/artifact-digest.ts';
+import { digestFile, digestFileMulti, parseDigestArg, type DigestAlgorithm } from '../sigstore/artifact-digest.ts';
+import { checkStatementSubject, subjectAlgorithms, type SubjectAlgorithm } from '../sigstore/statement-subject.ts';
 import { isSigstoreBundle } from '../sigstore/bundle-media-types.ts';
-import { verifyBundle } from '../sigstore/verify-bundle.ts';
+import { describeTimestamps, verifyBundle } from '../sigstore/verify-bundle.ts';
 import { describeVuln } from './attest.ts';
 
 export interface AttestBlobOptions {
@@ -64,15 +65,23 @@ export interface VerifyBlobAttestationOptions {
   /** Bundle or DSSE envelope JSON. */
   attestation: Uint8Array;
   file?: string;
-  /** `sha256:<hex>` or bare hex, instead of the file. */
+  /** `ALG:HEX` or bare hex (in `digestAlg`), instead of the file. */
   digest?: string;
+  /** cosign's --digestAlg: the algorithm of a bare --digest (sha256, sha384, sha512; default sha256). */
+  digestAlg?: string;
   type?: string;
   checkClaims: boolean;
+  /** A plain DSSE envelope carries no log entry: refuse it (--require-tlog). */
+  requireTlog?: boolean;
+  /** --verbose: which timestamps were used. */
+  log?: Log;
 }
 
 /**
  * Verifies under `policy`: with a key, a bundle or a plain DSSE envelope; keylessly (certificate
- * identity and issuer), a bundle only, checked against the trusted root.
+ * identity and issuer), a bundle only, checked against the trusted root. A bundle is always
+ * verified whole (signature, certificate, log entries, timestamps); the file or digest only
+ * decides whether the statement must name it (cosign's --check-claims).
  */
 export async function verifyBlobAttestation(opts: VerifyBlobAttestationOptions, policy: TrustPolicy): Promise<Statement> {
   let json: unknown;
@@ -81,44 +90,58 @@ export async function verifyBlobAttestation(opts: VerifyBlobAttestationOptions, 
   } catch {
     throw new SealError('input', 'the attestation is not JSON (expected a Sigstore bundle or a DSSE envelope)');
   }
-  let hex: string | undefined;
+  let artifact: { algorithm: DigestAlgorithm; hex: string } | { path: string } | undefined;
   if (opts.digest) {
-    const d = parseSha256Digest(opts.digest.startsWith('sha256:') ? opts.digest : `sha256:${opts.digest}`);
-    if (!d) throw usageError(`--digest ${opts.digest} is not a sha256 digest`);
-    hex = d.toString('hex');
+    const d = parseDigestArg(opts.digest, opts.digestAlg ?? 'sha256');
+    if (!d) {
+      throw usageError(`--digest ${opts.digest} is not a ${opts.digestAlg ?? 'sha256'} digest`, {
+        hint: 'give ALG:HEX or hex, ALG one of sha256, sha384, sha512 (--digestAlg for bare hex)',
+      });
+    }
+    artifact = d;
+  } else if (opts.digestAlg !== undefined && parseDigestArg('0'.repeat(64), opts.digestAlg) === undefined && parseDigestArg('0'.repeat(96), opts.digestAlg) === undefined && parseDigestArg('0'.repeat(128), opts.digestAlg) === undefined) {
+    throw usageError(`--digestAlg ${opts.digestAlg} is not supported; use sha256, sha384 or sha512`);
   } else if (opts.file) {
-    hex = (await digestFile(opts.file, 'sha256')).toString('hex');
+    artifact = { path: opts.file };
   } else if (opts.checkClaims) {
     throw usageError('give the file, or --digest, to check the attestation is about it (or --check-claims=false)');
   }
+  const claims = opts.checkClaims ? artifact : undefined;
 
   let payload: Uint8Array;
   const { verifier } = policy;
-  if (!verifier) {
-    if (!isSigstoreBundle(json)) {
-      throw new SealError('verification', 'a keyless attestation must be a Sigstore bundle (a plain DSSE envelope carries no certificate)', {
-        hint: 'pass the bundle attest-blob wrote with --bundle, or verify the envelope with --key',
+  if (isSigstoreBundle(json)) {
+    const bundleArtifact = !claims ? { unchecked: true as const } : 'path' in claims ? { path: claims.path } : { digest: claims };
+    const verified = await verifyBundle(json, bundleArtifact, { ...policy.bundle, ...(opts.requireTlog && { requireTlog: true }) });
+    for (const line of describeTimestamps(verified.timestamps)) opts.log?.debug(line);
+    payload = verified.payload ?? new Uint8Array();
+  } else if (!verifier) {
+    throw new SealError('verification', 'a keyless attestation must be a Sigstore bundle (a plain DSSE envelope carries no certificate)', {
+      hint: 'pass the bundle attest-blob wrote with --bundle, or verify the envelope with --key',
+    });
+  } else {
+    if (opts.requireTlog || policy.bundle.requireTlog) {
+      throw new SealError('verification', 'a plain DSSE envelope carries no transparency log entry (--require-tlog)', {
+        hint: 'verify the Sigstore bundle instead',
+        code: 'TLOG_MISSING',
       });
     }
-    // Unchecked claims: the statement is checked against its own first sha256 subject, so the
-    // certificate, log entry and signature are still verified in full.
-    const digestHex = opts.checkClaims && hex ? hex : firstSubjectSha256(json);
-    payload = (await verifyBundle(json, { digest: { algorithm: 'sha256', hex: digestHex } }, policy.bundle)).payload ?? new Uint8Array();
-  } else if (isSigstoreBundle(json)) {
-    if (!opts.checkClaims || !hex) {
-      // Claims unchecked: verify the envelope signature only.
-      const env = parseEnvelope(JSON.stringify((json as { dsseEnvelope?: unknown }).dsseEnvelope));
-      payload = verifyEnvelope(env, [verifier]).payload;
-    } else {
-      payload = (await verifyBundle(json, { digest: { algorithm: 'sha256', hex } }, policy.bundle)).payload ?? new Uint8Array();
+    const verified = verifyEnvelope(parseEnvelope(opts.attestation), [verifier]);
+    payload = verified.payload;
+    if (claims) {
+      let digests: Partial<Record<SubjectAlgorithm, string>>;
+      if ('path' in claims) {
+        const algs = subjectAlgorithms(payload);
+        if (algs.length === 0) algs.push('sha256');
+        const values = await digestFileMulti(claims.path, algs);
+        digests = Object.fromEntries(algs.map((a, i) => [a, values[i]!.toString('hex')]));
+      } else {
+        digests = { [claims.algorithm]: claims.hex };
+      }
+      checkStatementSubject(verified.payloadType, payload, digests);
     }
-  } else {
-    payload = verifyEnvelope(parseEnvelope(opts.attestation), [verifier]).payload;
   }
   const statement = parseStatement(payload, 'verification');
-  if (opts.checkClaims && hex && !subjectMatches(statement, { sha256: hex })) {
-    throw new SealError('verification', `the attestation is not about this file: no subject has sha256 ${hex}`);
-  }
   if (opts.type) {
     const wanted = resolvePredicateType(opts.type);
     if (statement.predicateType !== wanted) {
@@ -126,19 +149,4 @@ export async function verifyBlobAttestation(opts: VerifyBlobAttestationOptions, 
     }
   }
   return statement;
-}
-
-/** The first sha256 subject of a bundle's (not yet verified) statement. */
-function firstSubjectSha256(bundle: unknown): string {
-  const payload = (bundle as { dsseEnvelope?: { payload?: string } }).dsseEnvelope?.payload;
-  if (typeof payload !== 'string') throw new SealError('verification', 'the bundle holds no DSSE envelope');
-  let statement: { subject?: { digest?: { sha256?: unknown } }[] };
-  try {
-    statement = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as typeof statement;
-  } catch {
-    throw new SealError('verification', 'the bundle payload is not an in-toto statement');
-  }
-  const hex = statement.subject?.map((s) => s.digest?.sha256).find((d): d is string => typeof d === 'string');
-  if (!hex) throw new SealError('verification', 'the statement has no sha256 subject');
-  return hex;
 }

@@ -283,6 +283,9 @@ export function acceptCheckpointOrigins(trust: TrustMaterial, bundle: Bundle): T
   };
 }
 
+/** sigstore-python's MAX_ALLOWED_TIMESTAMP. */
+const MAX_TIMESTAMPS = 32;
+
 /**
  * @sigstore/verify 4.1.3 refuses the whole bundle when any RFC 3161 timestamp fails. sigstore-go
  * and sigstore-python verify each one and count the valid ones (with the log's integrated times)
@@ -296,6 +299,17 @@ export function selectTimestamps(
 ): { entity: SignedEntity; uses: TimestampUse[] } {
   const uses: TimestampUse[] = [];
   const kept: SignedEntity['timestamps'] = [];
+  const rfc3161 = entity.timestamps.filter((t) => t.$case === 'timestamp-authority').length;
+  // As sigstore-python: a bounded count, and timestamps with no authority to check them are an
+  // error, not silently ignored.
+  if (rfc3161 > MAX_TIMESTAMPS) {
+    throw new SealError('verification', `bundle verification failed: too many RFC 3161 timestamps (${rfc3161} > ${MAX_TIMESTAMPS}) (TIMESTAMP_ERROR)`, { code: 'TIMESTAMP_ERROR' });
+  }
+  if (rfc3161 > 0 && trust.timestampAuthorities.length === 0) {
+    throw new SealError('verification', 'bundle verification failed: the bundle has RFC 3161 timestamps but the trusted root has no timestamp authority to verify them (TIMESTAMP_ERROR)', {
+      code: 'TIMESTAMP_ERROR',
+    });
+  }
   let tsa = 0;
   let tlog = 0;
   for (const t of entity.timestamps) {
@@ -327,7 +341,7 @@ export function selectTimestamps(
   const rejected = uses.filter((u) => u.source === 'rfc3161' && !u.used);
   if (usable < threshold && rejected.length > 0) {
     const why = rejected.map((u) => `timestamp ${u.index}: ${u.reason ?? 'invalid'}`).join('; ');
-    throw new SealError('verification', `bundle verification failed: ${usable} valid timestamp(s), ${threshold} required (${why})`, {
+    throw new SealError('verification', `bundle verification failed: ${usable} valid timestamp(s), ${threshold} required (${why}) (TIMESTAMP_ERROR)`, {
       code: 'TIMESTAMP_ERROR',
     });
   }
