@@ -34,6 +34,7 @@ export const commandLoaders: Readonly<Record<string, Loader>> = {
   env: () => import('./env.ts'),
   manifest: () => import('./manifest.ts'),
   dockerfile: () => import('./dockerfile.ts'),
+  bundle: () => import('./bundle.ts'),
 };
 
 export async function loadAllCommands(): Promise<SealCommand[]> {
