@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { defineCommand, type Args } from '../command.ts';
 import type { CliContext } from '../context.ts';
 import { write, writeJSON } from '../output.ts';
+import create from './trusted-root-create.ts';
 
 const cacheDirOption = (y: Argv): Argv =>
   y.option('cache-dir', {
@@ -88,8 +89,8 @@ function age(seconds: number): string {
 
 const command = defineCommand({
   command: 'trusted-root',
-  describe: 'Get current Sigstore trust over TUF (update) and see what verification uses (show)',
-  subcommands: [update, show],
+  describe: 'Get current Sigstore trust over TUF (update), see what verification uses (show), write one for a private deployment (create)',
+  subcommands: [update, show, create],
 });
 
 export default command;

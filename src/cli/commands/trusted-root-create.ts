@@ -1,0 +1,55 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from '../command.ts';
+import { write } from '../output.ts';
+
+const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
+
+/** `seal trusted-root create` (cosign's flags), a subcommand of trusted-root.ts. */
+const create = defineCommand({
+  command: 'create',
+  describe: 'Write a trusted root for a private Sigstore deployment from service specifications',
+  builder: (y: Argv) =>
+    y
+      .option('fulcio', { type: 'string', array: true, describe: 'url=URL,certificate-chain=PEM[,start-time=T][,end-time=T] (repeatable)' })
+      .option('rekor', { type: 'string', array: true, describe: 'url=URL,public-key=PEM,start-time=T[,end-time=T][,origin=NAME] (repeatable; origin for Rekor v2)' })
+      .option('ctfe', { type: 'string', array: true, describe: 'url=URL,public-key=PEM,start-time=T[,end-time=T][,origin=NAME] (repeatable)' })
+      .option('tsa', { type: 'string', array: true, describe: 'url=URL,certificate-chain=PEM (leaf first)[,start-time=T][,end-time=T] (repeatable)' })
+      .option('with-default-services', { type: 'boolean', default: false, describe: 'Start from the current public-good root (TUF cache, else embedded)' })
+      .option('no-default-fulcio', { type: 'boolean', default: false, describe: "Drop the default root's Fulcio CAs" })
+      .option('no-default-rekor', { type: 'boolean', default: false, describe: "Drop the default root's Rekor logs" })
+      .option('no-default-ctfe', { type: 'boolean', default: false, describe: "Drop the default root's CT logs" })
+      .option('no-default-tsa', { type: 'boolean', default: false, describe: "Drop the default root's TSAs" })
+      .option('out', { type: 'string', describe: 'Write to this file (default: stdout)' }),
+  examples: [
+    [
+      'seal trusted-root create --fulcio url=https://fulcio.example.com,certificate-chain=fulcio.pem --rekor url=https://rekor.example.com,public-key=rekor.pub,start-time=2025-01-01T00:00:00Z --out trusted_root.json',
+      'A private deployment',
+    ],
+  ],
+  run: async (argv, ctx) => {
+    // yargs reads --no-default-X as "default-X: false"; both spellings land here.
+    const no = (k: string) => argv[`no-default-${k}`] === true || argv[`default-${k}`] === false;
+    const [{ createTrustedRoot }, { resolve }, { defaultTufCacheDir }] = await Promise.all([
+      import('../../ops/trusted-root-create.ts'),
+      import('node:path'),
+      import('../../sigstore/tuf-cache-dir.ts'),
+    ]);
+    const inCwd = (specs: string[]) => specs.map((s) => s.replace(/(^|,)(certificate-chain|public-key)=([^,]+)/g, (_m, a, k, f) => `${a}${k}=${resolve(ctx.cwd, f)}`));
+    const doc = await createTrustedRoot({
+      fulcio: inCwd(list(argv.fulcio)),
+      rekor: inCwd(list(argv.rekor)),
+      ctfe: inCwd(list(argv.ctfe)),
+      tsa: inCwd(list(argv.tsa)),
+      withDefaultServices: argv['with-default-services'],
+      noDefault: { fulcio: no('fulcio'), rekor: no('rekor'), ctfe: no('ctfe'), tsa: no('tsa') },
+      tufCacheDir: defaultTufCacheDir(ctx.env),
+    });
+    const text = JSON.stringify(doc, null, 2) + '\n';
+    if (argv.out === undefined) return write(ctx.stdout, text);
+    const { writeFileAtomic } = await import('../../fs/atomic.ts');
+    await writeFileAtomic(resolve(ctx.cwd, argv.out), text, { overwrite: true });
+    ctx.log.info(`Wrote trusted root to ${argv.out}`);
+  },
+});
+
+export default create;
