@@ -3,6 +3,7 @@
 import { usageError } from '../errors.ts';
 import { type Finding, type Severity, SEVERITY_RANK, describeFix } from './findings.ts';
 import type { VulnSummary } from './vuln.ts';
+import type { VexOutcome, VexSuppression } from '../vex/apply.ts';
 
 export type MaxSeverity = 'none' | 'negligible' | 'low' | 'medium' | 'high' | 'critical';
 export const MAX_SEVERITIES: readonly MaxSeverity[] = ['none', 'negligible', 'low', 'medium', 'high', 'critical'];
@@ -14,6 +15,8 @@ export interface GateOptions {
   maxAgeMs?: number;
   /** Only findings with a fix available count (trivy's --ignore-unfixed). */
   ignoreUnfixed?: boolean;
+  /** Trusted VEX statements: findings they cover as not_affected or fixed leave the gate. */
+  vex?: (findings: readonly Finding[]) => VexOutcome;
   now: Date;
 }
 
@@ -26,6 +29,10 @@ export interface GateResult {
   reasons: string[];
   /** Findings above the limit, most severe first. */
   violations: Finding[];
+  /** Findings a trusted VEX statement took out of the gate (present when VEX was applied). */
+  suppressed?: VexSuppression[];
+  /** What the VEX statements did besides suppressing (for --verbose). */
+  vexNotes?: string[];
 }
 
 /** Scans dated this far ahead of `now` are still taken as current (clock skew between machines). */
@@ -54,6 +61,7 @@ export function evaluateVulnGate(summaries: readonly VulnSummary[], opts: GateOp
   }
   const reasons: string[] = [];
   let violations: Finding[] = [];
+  let vex: Pick<GateResult, 'suppressed' | 'vexNotes'> | undefined;
   const scanTime = summary.scanFinishedAt;
 
   if (opts.maxAgeMs !== undefined) {
@@ -78,7 +86,13 @@ export function evaluateVulnGate(summaries: readonly VulnSummary[], opts: GateOp
           : `the newest scan's scanner result is not a grype or trivy report, so --max-severity ${max} cannot be checked`,
       );
     } else {
-      violations = summary.findings.filter(
+      let findings = summary.findings;
+      if (opts.vex) {
+        const outcome = opts.vex(findings);
+        findings = outcome.kept;
+        vex = { suppressed: outcome.suppressed, vexNotes: outcome.notes };
+      }
+      violations = findings.filter(
         (f) => exceeds(f.severity, max) && (!opts.ignoreUnfixed || f.fixState === 'fixed'),
       );
       for (const f of violations) {
@@ -86,7 +100,7 @@ export function evaluateVulnGate(summaries: readonly VulnSummary[], opts: GateOp
       }
     }
   }
-  const result: GateResult = { ok: reasons.length === 0, summary, reasons, violations };
+  const result: GateResult = { ok: reasons.length === 0, summary, reasons, violations, ...vex };
   if (scanTime) result.scanTime = scanTime;
   return result;
 }

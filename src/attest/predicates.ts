@@ -6,6 +6,7 @@
 import { inputError, usageError } from '../errors.ts';
 import { formatRfc3339, isObject } from './findings.ts';
 import { type BuildVulnOptions, type TimeSource, VULN_PREDICATE_TYPE, buildVulnPredicateFromBytes } from './vuln.ts';
+import { type VexDocument, isOpenVexPredicateType, validateVexDocument } from '../vex/document.ts';
 
 export const CUSTOM_PREDICATE_TYPE = 'https://cosign.sigstore.dev/attestation/v1';
 
@@ -60,6 +61,8 @@ export interface BuiltPredicate {
   predicate: unknown;
   /** Set for --type vuln: where the scan times came from and what was scanned. */
   vuln?: { timeSource: TimeSource; input: string; scanner: { name: string; version: string }; findings: number };
+  /** Set for OpenVEX: the validated document (the predicate itself). */
+  openvex?: VexDocument;
 }
 
 function parseJsonObject(bytes: Uint8Array, filename: string): Record<string, unknown> {
@@ -79,6 +82,11 @@ function parseJsonObject(bytes: Uint8Array, filename: string): Record<string, un
 export function buildPredicate(type: string, fileBytes: Uint8Array, opts: BuildPredicateOptions): BuiltPredicate {
   const predicateType = resolvePredicateType(type);
   const filename = opts.filename ?? 'predicate';
+  if (isOpenVexPredicateType(predicateType)) {
+    // Signed as given once it passes the OpenVEX 0.2 rules: a gate will act on it.
+    const doc = validateVexDocument(parseJsonObject(fileBytes, filename), `predicate file ${filename}`);
+    return { predicateType, predicate: doc, openvex: doc };
+  }
   switch (type) {
     case 'custom':
       // Invalid UTF-8 becomes U+FFFD, as Go's JSON encoder does with string(bytes).

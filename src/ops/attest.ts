@@ -9,7 +9,9 @@ import { legacyKeylessLayer } from '../cosign/keyless-layer.ts';
 import { appendLegacyLayer, readLegacyLayers } from '../cosign/legacy.ts';
 import { attachBundle, readBundles } from '../cosign/referrer-bundles.ts';
 import type { Signer } from '../crypto/types.ts';
-import { SealError } from '../errors.ts';
+import { SealError, inputError } from '../errors.ts';
+import type { VexDocument } from '../vex/document.ts';
+import { digestNamedBy, mentionsImage } from '../vex/match.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
 import { sha256Digest } from '../oci/digest.ts';
@@ -60,6 +62,24 @@ export function describeVuln(built: BuiltPredicate): string | undefined {
   return `Vulnerability scan from ${v.input} (${v.scanner.name} ${v.scanner.version || '?'}, ${v.findings} findings); scan times from ${TIME_SOURCE[v.timeSource] ?? v.timeSource}`;
 }
 
+/**
+ * An OpenVEX document attached to an image must be about it: a product naming another image (by
+ * digest) is refused, since the gate would ignore it. Package products and statements without
+ * products are about this image through the attestation's subject.
+ */
+function checkVexProducts(doc: VexDocument, digest: string, name: string, log: Log): void {
+  doc.statements.forEach((s, i) => {
+    if (mentionsImage(s, digest) !== 'other') return;
+    const other = (s.products ?? []).map((p) => p['@id'] ?? p.identifiers?.purl).find((id) => digestNamedBy(id));
+    throw inputError(`predicate file ${name}: statements[${i}] (${s.vulnerability.name}) is about ${other}, not this image ${digest}`, {
+      code: 'VEX_OTHER_IMAGE',
+      hint: 'make the product this image (seal vex create IMAGE ...), or attest the document to the image it names',
+    });
+  });
+  const summary = doc.statements.map((s) => `${s.vulnerability.name} ${s.status}${s.justification ? ` (${s.justification})` : ''}`);
+  log.info(`OpenVEX document by ${doc.author}, ${doc.statements.length} statement(s): ${summary.join(', ')}`);
+}
+
 /** `loadSigner` runs after the predicate is validated, so a bad file fails before a password prompt. */
 export async function attestImage(opts: AttestOptions, loadSigner: () => Promise<Signer>, log: Log): Promise<AttestResult> {
   const now = opts.now ?? new Date();
@@ -73,8 +93,10 @@ export async function attestImage(opts: AttestOptions, loadSigner: () => Promise
   if (vulnNote) log.info(vulnNote);
   if (built.vuln?.timeSource === 'now') log.warn('the scan time is the time of attesting; pass --scan-finished to record when the scan ran');
 
+  const img0 = built.openvex ? await openImage(opts.image, opts.store, log) : undefined;
+  if (built.openvex) checkVexProducts(built.openvex, img0!.digest, opts.predicateName, log);
   const signer = opts.makeBundle ? undefined : await loadSigner();
-  const img = await openImage(opts.image, opts.store, log);
+  const img = img0 ?? (await openImage(opts.image, opts.store, log));
   const store = img.attachStore;
   const write = { log, signal: opts.store.signal };
   const subject = imageSubject(repositoryName(img.ref), img.digest);

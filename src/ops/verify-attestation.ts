@@ -11,6 +11,8 @@ import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import { mapPool } from '../util/pool.ts';
+import { applyVex, describeSuppression } from '../vex/apply.ts';
+import { collectVexSources, type VexOptions } from './vex.ts';
 
 export interface VerifyAttestationOptions {
   images: string[];
@@ -23,6 +25,8 @@ export interface VerifyAttestationOptions {
   policy?: { evaluate(statements: Statement[], now: Date): PolicyOutcome };
   store: StoreOptions;
   now?: Date;
+  /** OpenVEX statements the gate honours (docs/vex.md); default: the image's attestations under the same trust. */
+  vex?: VexOptions;
 }
 
 export interface PolicyOutcome {
@@ -51,7 +55,11 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, policy:
   return mapPool(opts.images, 4, async (input) => {
     const img = await openImage(input, opts.store, log);
     const found = await findAttestations(img.attachStore, img.digest, log);
-    const checked = await Promise.all(found.map((f) => checkAttestation(f, img.digest, policy)));
+    const checkedMain = await Promise.all(found.map((f) => checkAttestation(f, img.digest, policy)));
+    const wantVex = opts.maxSeverity !== undefined && !opts.vex?.off;
+    const vex = wantVex ? await collectVexSources({ image: input, digest: img.digest, found, checked: checkedMain }, opts.vex, log) : undefined;
+    // VEX signed by a separate security-team identity verifies with that policy, not the scan key.
+    const checked = checkedMain.map((c) => vex?.trusted.get(c.id) ?? c);
     const report: AttestationReport = {
       image: input,
       digest: img.digest,
@@ -86,10 +94,21 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, policy:
       if (scans.length === 0) {
         reasons.push(`no verified vulnerability scan (${VULN_PREDICATE_TYPE}) is attached to ${input}`);
       } else {
-        const gate = evaluateVulnGate(scans, { maxSeverity: opts.maxSeverity, maxAgeMs: opts.maxAgeMs, ignoreUnfixed: opts.ignoreUnfixed, now });
+        const sources = vex?.sources ?? [];
+        const gate = evaluateVulnGate(scans, {
+          maxSeverity: opts.maxSeverity,
+          maxAgeMs: opts.maxAgeMs,
+          ignoreUnfixed: opts.ignoreUnfixed,
+          now,
+          ...(vex ? { vex: (findings) => applyVex(findings, sources, img.digest) } : {}),
+        });
+        for (const n of gate.vexNotes ?? []) log.debug(`${input}: ${n}`);
         const { summary, ...rest } = gate;
         report.gate = { ...rest, scanner: summary ? `${summary.scanner.name} ${summary.scanner.version}`.trim() : undefined, counts: summary?.bySeverity };
         reasons.push(...gate.reasons.filter(() => !gate.ok));
+        if (!gate.ok && gate.suppressed?.length) {
+          reasons.push(`${gate.suppressed.length} finding(s) suppressed by VEX: ${gate.suppressed.map(describeSuppression).join('; ')}`);
+        }
       }
     }
     if (opts.policy) {

@@ -35,6 +35,7 @@ export const commandLoaders: Readonly<Record<string, Loader>> = {
   manifest: () => import('./manifest.ts'),
   dockerfile: () => import('./dockerfile.ts'),
   bundle: () => import('./bundle.ts'),
+  vex: () => import('./vex.ts'),
 };
 
 export async function loadAllCommands(): Promise<SealCommand[]> {

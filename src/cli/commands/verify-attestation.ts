@@ -4,12 +4,13 @@ import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write, writeJSON } from '../output.ts';
 import { readInput } from '../read-input.ts';
+import { loadVexOptions, vexOptions } from '../options/vex.ts';
 
 const command = defineCommand({
   command: 'verify-attestation <images..>',
   describe: 'Verify image attestations and gate on scan results or a policy',
   builder: (y: Argv) =>
-    registryOptions(trustOptions(y))
+    vexOptions(registryOptions(trustOptions(y)))
       .positional('images', { type: 'string', array: true, describe: 'Image references' })
       .option('type', { type: 'string', describe: 'Only this predicate type (alias or URI); default: every type' })
       .option('max-severity', {
@@ -22,6 +23,7 @@ const command = defineCommand({
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text', describe: 'text: verified statements as JSON lines; json: a full report' }),
   examples: [
     ['seal verify-attestation --key cosign.pub --type vuln --max-severity high --max-age 14d IMAGE', 'The deploy gate: no critical CVE, scanned within 14 days'],
+    ['seal verify-attestation --key cosign.pub --vex-key security.pub --type vuln --max-severity high IMAGE', 'The gate, honouring OpenVEX statements the security team signed (docs/vex.md)'],
     ['seal verify-attestation --key cosign.pub --policy policy.yaml IMAGE', 'Apply a declarative policy'],
     ['seal verify-attestation --key cosign.pub --type slsaprovenance1 IMAGE | jq .predicate.buildDefinition', 'Read verified provenance'],
   ],
@@ -45,6 +47,7 @@ const command = defineCommand({
         ignoreUnfixed: argv['ignore-unfixed'],
         policy,
         store: toStoreOptions(argv, ctx),
+        vex: await loadVexOptions(argv, ctx),
       },
       trust,
       ctx.log,
@@ -54,6 +57,10 @@ const command = defineCommand({
         const g = r.gate;
         ctx.log.info(`${r.image}: vulnerability gate ${g.ok ? 'passed' : 'FAILED'} (scan by ${g.scanner ?? 'unknown'}, finished ${g.scanTime?.toISOString() ?? 'unknown'})`);
         for (const reason of g.reasons) ctx.log.info(`  - ${reason}`);
+        if (g.suppressed?.length) {
+          const { describeSuppression } = await import('../../vex/apply.ts');
+          for (const s of g.suppressed) ctx.log.info(`  - ${describeSuppression(s)}`);
+        }
       }
       if (r.policy) for (const p of r.policy.results) ctx.log.info(`  policy ${p.ok ? 'ok' : 'FAILED'}: ${p.rule}: ${p.message}`);
       if (r.ok) ctx.log.info(`Verified ${r.statements.length} attestation(s) for ${r.image} (${r.digest})`);

@@ -1,0 +1,117 @@
+// Applying trusted OpenVEX documents to a scan's findings. For each finding, every statement that
+// covers it (src/vex/match.ts) is collected across all documents and the latest one wins, as the
+// OpenVEX specification orders statements by time; the finding is suppressed when that statement
+// says not_affected or fixed, and kept when it says affected or under_investigation. At equal
+// times the statement that keeps the finding wins: a tie must not hide a vulnerability.
+import type { Finding } from '../attest/findings.ts';
+import { type VexDocument, type VexStatement, statementTime } from './document.ts';
+import { statementApplies } from './match.ts';
+
+export interface VexSource {
+  doc: VexDocument;
+  /** Where it came from, for messages: `attestation sha256:…` or `--vex vex.json`. */
+  origin: string;
+  /** An attestation whose subject is this image: statements without products are about it. */
+  aboutImage: boolean;
+}
+
+/** One finding taken out of the gate, and the statement that took it. */
+export interface VexSuppression {
+  finding: Finding;
+  status: 'not_affected' | 'fixed';
+  justification?: string;
+  impactStatement?: string;
+  /** The statement's vulnerability name (may be an alias of the finding's id). */
+  vulnerability: string;
+  author: string;
+  /** The statement's effective time, as written (its own, else the document's). */
+  timestamp: string;
+  document: string;
+  statement?: string;
+  source: string;
+}
+
+export interface VexOutcome {
+  kept: Finding[];
+  suppressed: VexSuppression[];
+  /** Findings kept because the latest statement says affected / under_investigation. */
+  affirmed: { finding: Finding; status: string; author: string; timestamp: string; source: string }[];
+  /** For --verbose: statements ignored because they are about other images, and similar. */
+  notes: string[];
+}
+
+interface Candidate {
+  src: VexSource;
+  stmt: VexStatement;
+  time: number;
+  order: number;
+}
+
+const SUPPRESSING = new Set(['not_affected', 'fixed']);
+
+export function applyVex(findings: readonly Finding[], sources: readonly VexSource[], digest: string): VexOutcome {
+  const out: VexOutcome = { kept: [], suppressed: [], affirmed: [], notes: [] };
+  const noted = new Set<string>();
+  const note = (key: string, text: string) => {
+    if (!noted.has(key)) {
+      noted.add(key);
+      out.notes.push(text);
+    }
+  };
+  for (const f of findings) {
+    const candidates: Candidate[] = [];
+    let order = 0;
+    for (const src of sources) {
+      src.doc.statements.forEach((stmt, i) => {
+        order++;
+        const a = statementApplies(stmt, f, digest, src.aboutImage ? 'image' : 'none');
+        if (a.applies) candidates.push({ src, stmt, time: statementTime(src.doc, stmt).getTime(), order });
+        else if (a.otherImage) {
+          note(`${src.origin}#${i}`, `${src.origin}: statement ${i} (${stmt.vulnerability.name}) is about ${a.otherImage}, not ${digest}; ignored`);
+        } else if (!src.aboutImage && (stmt.products ?? []).length === 0) {
+          note(`${src.origin}#${i}`, `${src.origin}: statement ${i} (${stmt.vulnerability.name}) names no product; a bare document must name the image or package, so it is ignored`);
+        }
+      });
+    }
+    if (candidates.length === 0) {
+      out.kept.push(f);
+      continue;
+    }
+    // Latest wins; at equal times a keeping statement beats a suppressing one, then document order.
+    candidates.sort(
+      (a, b) =>
+        a.time - b.time ||
+        Number(!SUPPRESSING.has(a.stmt.status)) - Number(!SUPPRESSING.has(b.stmt.status)) ||
+        a.order - b.order,
+    );
+    const win = candidates[candidates.length - 1];
+    const timestamp = win.stmt.timestamp ?? win.src.doc.timestamp;
+    if (SUPPRESSING.has(win.stmt.status)) {
+      const s: VexSuppression = {
+        finding: f,
+        status: win.stmt.status as VexSuppression['status'],
+        vulnerability: win.stmt.vulnerability.name,
+        author: win.src.doc.author,
+        timestamp,
+        document: win.src.doc['@id'],
+        source: win.src.origin,
+      };
+      if (win.stmt.justification) s.justification = win.stmt.justification;
+      if (win.stmt.impact_statement) s.impactStatement = win.stmt.impact_statement;
+      if (win.stmt['@id']) s.statement = win.stmt['@id'];
+      out.suppressed.push(s);
+    } else {
+      out.kept.push(f);
+      out.affirmed.push({ finding: f, status: win.stmt.status, author: win.src.doc.author, timestamp, source: win.src.origin });
+    }
+  }
+  return out;
+}
+
+/** One line for logs and refusals: who said what, when, and why. */
+export function describeSuppression(s: VexSuppression): string {
+  const f = s.finding;
+  const why = s.status === 'not_affected' ? `not_affected (${s.justification ?? s.impactStatement ?? 'no justification'})` : 'fixed';
+  const alias = s.vulnerability.toUpperCase() === f.id.toUpperCase() ? '' : ` as ${s.vulnerability}`;
+  return `${f.id} (${f.severity}, ${f.package} ${f.version}) suppressed${alias}: ${why}, by ${s.author} at ${s.timestamp} [${s.source}]`;
+}
