@@ -10,6 +10,24 @@ import type { Log } from '../log.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import { buildReportModel, type ReportInput, type ReportModel } from '../report/model.ts';
 import { mapPool } from '../util/pool.ts';
+import { SEVERITIES, FIX_STATES, emptyCounts, type Finding, type Severity, type FixState } from '../attest/findings.ts';
+import type { VulnSummary } from '../attest/vuln.ts';
+import { applyVex } from '../vex/apply.ts';
+import { isOpenVexPredicateType } from '../vex/document.ts';
+import { collectVexSources, type VexOptions } from './vex.ts';
+
+/** The summary with only `findings` left in it, counts recomputed. */
+function withFindings(summary: VulnSummary, findings: Finding[]): VulnSummary {
+  const counts = emptyCounts();
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const byFixState = Object.fromEntries(FIX_STATES.map((s) => [s, 0])) as Record<FixState, number>;
+  for (const f of findings) {
+    counts[f.severity][f.fixState]++;
+    bySeverity[f.severity]++;
+    byFixState[f.fixState]++;
+  }
+  return { ...summary, findings, counts, bySeverity, byFixState, total: findings.length };
+}
 
 export async function buildVulnReport(
   images: string[],
@@ -17,14 +35,17 @@ export async function buildVulnReport(
   policy: TrustPolicy,
   log: Log,
   now: Date = new Date(),
+  vex?: VexOptions,
 ): Promise<ReportModel> {
   const rows = await mapPool(images, 4, async (image): Promise<ReportInput> => {
     try {
       const img = await openImage(image, store, log);
       const found = (await findAttestations(img.attachStore, img.digest, log)).filter(
-        (f) => !f.claimedPredicateType || f.claimedPredicateType === VULN_PREDICATE_TYPE,
+        (f) => !f.claimedPredicateType || f.claimedPredicateType === VULN_PREDICATE_TYPE || isOpenVexPredicateType(f.claimedPredicateType),
       );
-      const checked = await Promise.all(found.map((f) => checkAttestation(f, img.digest, policy)));
+      const all = await Promise.all(found.map((f) => checkAttestation(f, img.digest, policy)));
+      const vexed = await collectVexSources({ image, digest: img.digest, found, checked: all }, vex, log);
+      const checked = all.filter((c) => !isOpenVexPredicateType(c.claimedPredicateType ?? c.predicateType));
       const scans = checked.filter((c) => c.verified && c.predicateType === VULN_PREDICATE_TYPE).map((c) => summarizeVulns(c.statement));
       const rejected = checked.filter((c) => !c.verified).length;
       if (rejected) log.info(`${image}: ignored ${rejected} scan attestation(s) that did not verify with the given key`);
@@ -32,7 +53,10 @@ export async function buildVulnReport(
       if (!summary) {
         return { image, digest: img.digest, error: found.length ? 'no scan attestation verifies with the given key' : 'no vulnerability scan attested' };
       }
-      return { image, digest: img.digest, summary };
+      if (vexed.sources.length === 0) return { image, digest: img.digest, summary };
+      const outcome = applyVex(summary.findings, vexed.sources, img.digest);
+      for (const n of outcome.notes) log.debug(`${image}: ${n}`);
+      return { image, digest: img.digest, summary: withFindings(summary, outcome.kept), suppressed: outcome.suppressed };
     } catch (err) {
       return { image, error: messageOf(err) };
     }

@@ -3,6 +3,7 @@
 import { type Finding, type Severity, SEVERITIES } from '../attest/findings.ts';
 import type { GateResult } from '../attest/gate.ts';
 import type { VulnSummary } from '../attest/vuln.ts';
+import type { VexSuppression } from '../vex/apply.ts';
 
 export interface ReportInput {
   /** The image as the user named it. */
@@ -14,6 +15,21 @@ export interface ReportInput {
   error?: string;
   /** Set when a gate was applied to this image. */
   gate?: Pick<GateResult, 'ok' | 'reasons'>;
+  /** Findings trusted OpenVEX statements took out (the summary's findings no longer hold them). */
+  suppressed?: VexSuppression[];
+}
+
+/** A finding a VEX statement suppressed, flattened for tables and templates. */
+export interface ReportSuppressed {
+  id: string;
+  severity: Severity;
+  package: string;
+  version: string;
+  status: string;
+  justification: string;
+  author: string;
+  timestamp: string;
+  source: string;
 }
 
 export interface ReportImage {
@@ -35,6 +51,9 @@ export interface ReportImage {
   notFixed: number;
   total: number;
   findings: Finding[];
+  /** Findings taken out by trusted OpenVEX statements (not counted above). */
+  suppressed: number;
+  suppressedFindings: ReportSuppressed[];
   gate: { ok: boolean; reasons: string[] } | null;
 }
 
@@ -46,6 +65,7 @@ export interface ReportTotals {
   fixed: number;
   notFixed: number;
   total: number;
+  suppressed: number;
   gateFailed: number;
 }
 
@@ -76,6 +96,7 @@ export function buildReportModel(rows: readonly ReportInput[], opts: { now: Date
     fixed: 0,
     notFixed: 0,
     total: 0,
+    suppressed: 0,
     gateFailed: 0,
   };
   const images = rows.map((row): ReportImage => {
@@ -104,6 +125,18 @@ export function buildReportModel(rows: readonly ReportInput[], opts: { now: Date
       notFixed: s ? s.total - fixed : 0,
       total: s?.total ?? 0,
       findings: s?.findings ?? [],
+      suppressed: row.suppressed?.length ?? 0,
+      suppressedFindings: (row.suppressed ?? []).map((x) => ({
+        id: x.finding.id,
+        severity: x.finding.severity,
+        package: x.finding.package,
+        version: x.finding.version,
+        status: x.status,
+        justification: x.justification ?? x.impactStatement ?? '',
+        author: x.author,
+        timestamp: x.timestamp,
+        source: x.source,
+      })),
       gate: row.gate ? { ok: row.gate.ok, reasons: [...row.gate.reasons] } : null,
     };
     if (s) totals.scanned++;
@@ -112,6 +145,7 @@ export function buildReportModel(rows: readonly ReportInput[], opts: { now: Date
     totals.fixed += image.fixed;
     totals.notFixed += image.notFixed;
     totals.total += image.total;
+    totals.suppressed += image.suppressed;
     if (image.gate && !image.gate.ok) totals.gateFailed++;
     return image;
   });

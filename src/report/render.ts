@@ -19,6 +19,10 @@ function columns(model: ReportModel): Column[] {
   for (const sev of SEVERITIES) cols.push({ header: sev.toUpperCase(), align: 'right', cell: num((i) => i.counts[sev]) });
   cols.push(
     { header: 'FIXED/NOT FIXED', align: 'right', cell: (i) => (i.scanned ? `${i.fixed}/${i.notFixed}` : '-') },
+  );
+  // Only when some image had findings taken out by OpenVEX statements, so reports without VEX keep their shape.
+  if (model.images.some((i) => i.suppressed > 0)) cols.push({ header: 'SUPPRESSED', align: 'right', cell: num((i) => i.suppressed) });
+  cols.push(
     { header: 'SCAN AGE', align: 'right', cell: (i) => i.scanAge || '-' },
     { header: 'SCANNER', align: 'left', cell: (i) => (i.scanned ? i.scanner || 'unknown' : i.error) },
   );
@@ -53,6 +57,7 @@ const CSV_HEADER = [
   'fixed',
   'not_fixed',
   'total',
+  'suppressed',
   'scan_finished',
   'age_seconds',
   'scanner',
@@ -74,6 +79,7 @@ export function renderCsv(model: ReportModel): string {
     i.scanned ? String(i.fixed) : '',
     i.scanned ? String(i.notFixed) : '',
     i.scanned ? String(i.total) : '',
+    i.scanned ? String(i.suppressed) : '',
     i.scanFinishedOn,
     i.ageMs === null ? '' : String(Math.floor(i.ageMs / 1000)),
     i.scannerName,

@@ -5,12 +5,13 @@ import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write } from '../output.ts';
 import { readInput } from '../read-input.ts';
+import { loadVexOptions, vexOptions } from '../options/vex.ts';
 
 const command = defineCommand({
   command: 'report <images..>',
   describe: 'Compare vulnerability findings of images from their verified scan attestations',
   builder: (y: Argv) =>
-    registryOptions(trustOptions(y))
+    vexOptions(registryOptions(trustOptions(y)))
       .positional('images', { type: 'string', array: true, describe: 'Image references' })
       .option('format', { alias: 'f', choices: ['table', 'json', 'csv', 'markdown'] as const, default: 'table' })
       .option('template', { type: 'string', describe: 'A Handlebars template file, or a built-in name (summary.md, findings.md, slack)' }),
@@ -22,7 +23,7 @@ const command = defineCommand({
     const policy = await loadTrustPolicy(argv, ctx);
     const { buildVulnReport } = await import('../../ops/report.ts');
     const now = new Date();
-    const model = await buildVulnReport(argv.images, toStoreOptions(argv, ctx), policy, ctx.log, now);
+    const model = await buildVulnReport(argv.images, toStoreOptions(argv, ctx), policy, ctx.log, now, await loadVexOptions(argv, ctx));
     let text: string;
     if (argv.template) {
       const { renderTemplate, loadBuiltinTemplate } = await import('../../report/template.ts');

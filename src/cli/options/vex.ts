@@ -13,7 +13,7 @@ export const vexOptions = (y: Argv): Argv =>
     .option('vex', {
       type: 'string',
       array: true,
-      describe: 'With --max-severity: also apply this OpenVEX document (unsigned, local use; repeatable). --no-vex: apply no VEX, not even attached',
+      describe: 'Also apply this OpenVEX document to the gate and report (unsigned, for local use; repeatable); --no-vex: apply no VEX, not even attached',
     })
     .option('vex-key', { type: 'string', describe: 'Trust OpenVEX attestations signed by this key (instead of the scan signer)' })
     .option('vex-certificate-identity', { type: 'string', describe: 'Keyless: trust OpenVEX attestations from this exact identity' })
