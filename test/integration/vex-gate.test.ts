@@ -1,4 +1,4 @@
-// The VEX-aware gate end to end on OCI layouts, through the real CLI: CI signs a grype scan, the
+// The VEX-aware gate end to end on OCI layouts, through the CLI (in process): CI signs a grype scan, the
 // security team signs OpenVEX statements with its own key, and verify-attestation --max-severity
 // honours only the trusted, latest statements about this image.
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeImageLayout } from '../harness/index.ts';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runInProcess as runCli } from '../helpers/in-process.ts';
 
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
 const scan = `${fixtures}grype/python-debian.json`;
