@@ -31,6 +31,7 @@ export const commandLoaders: Readonly<Record<string, Loader>> = {
   logout: () => import('./logout.ts'),
   'trusted-root': () => import('./trusted-root.ts'),
   initialize: () => import('./initialize.ts'),
+  'signing-config': () => import('./signing-config.ts'),
   env: () => import('./env.ts'),
   manifest: () => import('./manifest.ts'),
   dockerfile: () => import('./dockerfile.ts'),

@@ -1,0 +1,62 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from '../command.ts';
+import { write } from '../output.ts';
+
+const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
+const SPEC = 'url=URL,api-version=N,start-time=T,operator=NAME[,end-time=T] (repeatable)';
+
+/** `seal signing-config create` (cosign's flags), a subcommand of signing-config. */
+const create = defineCommand({
+  command: 'create',
+  describe: 'Write a signing config (which Fulcio, Rekor, TSA and OIDC services signing uses) from service specifications',
+  builder: (y: Argv) =>
+    y
+      .option('fulcio', { type: 'string', array: true, describe: SPEC })
+      .option('rekor', { type: 'string', array: true, describe: `${SPEC}; api-version=2 for a Rekor v2 log` })
+      .option('tsa', { type: 'string', array: true, describe: SPEC })
+      .option('oidc-provider', { type: 'string', array: true, describe: SPEC })
+      .option('rekor-config', { type: 'string', describe: 'How many logs to write to: ANY, ALL or EXACT:N (required with --rekor)' })
+      .option('tsa-config', { type: 'string', describe: 'How many TSAs to ask: ANY, ALL or EXACT:N (required with --tsa)' })
+      .option('base-config', { type: 'string', describe: 'Start from this signing config; a service flag replaces that kind of service' })
+      .option('with-default-services', { type: 'boolean', default: false, describe: 'Start from the signing config cached by seal trusted-root update' })
+      .option('with-default-rekor-v2', { type: 'boolean', default: false, describe: 'As --with-default-services, keeping only Rekor v2 logs' })
+      .option('no-default-fulcio', { type: 'boolean', default: false })
+      .option('no-default-rekor', { type: 'boolean', default: false })
+      .option('no-default-tsa', { type: 'boolean', default: false })
+      .option('no-default-oidc', { type: 'boolean', default: false })
+      .option('out', { type: 'string', describe: 'Write to this file (default: stdout)' }),
+  examples: [
+    [
+      'seal signing-config create --fulcio url=https://fulcio.example.com,api-version=1,start-time=2025-01-01T00:00:00Z,operator=example.com --rekor url=https://rekor.example.com,api-version=1,start-time=2025-01-01T00:00:00Z,operator=example.com --rekor-config ANY --out signing_config.json',
+      'A private deployment',
+    ],
+  ],
+  run: async (argv, ctx) => {
+    const no = (k: string) => argv[`no-default-${k}`] === true || argv[`default-${k}`] === false;
+    const [{ createSigningConfig }, { resolve }, { defaultTufCacheDir }] = await Promise.all([
+      import('../../ops/signing-config-create.ts'),
+      import('node:path'),
+      import('../../sigstore/tuf-cache-dir.ts'),
+    ]);
+    const doc = await createSigningConfig({
+      fulcio: list(argv.fulcio),
+      rekor: list(argv.rekor),
+      tsa: list(argv.tsa),
+      oidcProvider: list(argv['oidc-provider']),
+      rekorConfig: argv['rekor-config'],
+      tsaConfig: argv['tsa-config'],
+      baseConfig: argv['base-config'] === undefined ? undefined : resolve(ctx.cwd, argv['base-config']),
+      withDefaultServices: argv['with-default-services'],
+      withDefaultRekorV2: argv['with-default-rekor-v2'],
+      noDefault: { fulcio: no('fulcio'), rekor: no('rekor'), tsa: no('tsa'), oidc: no('oidc') },
+      tufCacheDir: defaultTufCacheDir(ctx.env),
+    });
+    const text = JSON.stringify(doc, null, 2) + '\n';
+    if (argv.out === undefined) return write(ctx.stdout, text);
+    const { writeFileAtomic } = await import('../../fs/atomic.ts');
+    await writeFileAtomic(resolve(ctx.cwd, argv.out), text, { overwrite: true });
+    ctx.log.info(`Wrote signing config to ${argv.out}`);
+  },
+});
+
+export default create;
