@@ -173,12 +173,16 @@ async function verify(
     } else if (!hasTlog && !hasTimestamps) {
       thresholds = { tlogThreshold: 0, timestampThreshold: 0 };
       warnings.push('the bundle has no transparency log entry and no timestamp: the key signed it, but when is unproven');
+    } else if (!hasTlog) {
+      // A key needs no log entry (--require-tlog asks for one); the timestamps present must verify.
+      thresholds = { tlogThreshold: 0 };
     }
   } else if (policy.ignoreTlog) {
     // A certificate is only valid for minutes; without the log, a TSA timestamp must say when it signed.
     thresholds = { tlogThreshold: 0 };
   }
 
+  checkDuplicateTimestamps(bundle);
   const keyFinder = signingKey && requirement.mode === 'key' ? () => ({ publicKey: signingKey, validFor: () => true }) : undefined;
   const trust = acceptCheckpointOrigins(trustMaterialFor(trusted.root, keyFinder), bundle);
   const selected = selectTimestamps(entity, trust, thresholds.timestampThreshold ?? 1);
@@ -187,7 +191,7 @@ async function verify(
 
   const tlog = hasTlog && !policy.ignoreTlog;
   const signer = {
-    identity: verified.identity?.subjectAlternativeName,
+    identity: verified.identity?.subjectAlternativeName ?? otherNameIdentity(bundle),
     issuer: verified.identity?.extensions?.issuer,
   };
   let extensions: ExtensionCheck[] | undefined;
@@ -282,6 +286,39 @@ export function acceptCheckpointOrigins(trust: TrustMaterial, bundle: Bundle): T
     }),
   };
 }
+
+/**
+ * The same RFC 3161 timestamp twice counts once toward no threshold: refused outright, before
+ * any is verified, as sigstore-python does (@sigstore/verify only notices duplicates among the
+ * timestamps that verify).
+ */
+function checkDuplicateTimestamps(bundle: Bundle): void {
+  const seen = new Set<string>();
+  for (const t of bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? []) {
+    const key = Buffer.from(t.signedTimestamp).toString('base64');
+    if (seen.has(key)) {
+      throw new SealError('verification', 'bundle verification failed: duplicate RFC 3161 timestamp (TIMESTAMP_ERROR)', { code: 'TIMESTAMP_ERROR' });
+    }
+    seen.add(key);
+  }
+}
+
+/**
+ * A Fulcio certificate whose SAN is an otherName (OID 1.3.6.1.4.1.57264.1.7, a username such as
+ * `foo!oidc.local` from a private deployment): @sigstore/verify reads only URI and email SANs,
+ * sigstore-go reads this one too.
+ */
+function otherNameIdentity(bundle: Bundle): string | undefined {
+  const raw = leafCertificateBytes(bundle);
+  if (!raw) return undefined;
+  try {
+    return X509Certificate.parse(Buffer.from(raw)).extSubjectAltName?.otherName(SIGSTORE_OTHERNAME_OID);
+  } catch {
+    return undefined;
+  }
+}
+
+const SIGSTORE_OTHERNAME_OID = '1.3.6.1.4.1.57264.1.7';
 
 /** sigstore-python's MAX_ALLOWED_TIMESTAMP. */
 const MAX_TIMESTAMPS = 32;
