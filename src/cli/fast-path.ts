@@ -7,6 +7,8 @@
 import type { Argv } from 'yargs';
 import type { Args, SealCommand } from './command.ts';
 import { commandLoaders } from './commands/index.ts';
+import { SealError, usageError } from '../errors.ts';
+import { closest } from './options/cosign.ts';
 
 interface OptionSpec {
   name: string;
@@ -16,6 +18,10 @@ interface OptionSpec {
   default?: unknown;
   demand: boolean;
   aliases: string[];
+  /** A cosign flag seal refuses when set: the reason (src/cli/options/cosign.ts). */
+  refuse?: string;
+  /** Declared by the CLI for every command (--verbose, --output-file, --timeout). */
+  global: boolean;
 }
 
 interface PositionalSpec {
@@ -24,7 +30,7 @@ interface PositionalSpec {
   required: boolean;
 }
 
-interface Declared {
+export interface Declared {
   options: Map<string, OptionSpec>;
   /** Every accepted spelling (name, aliases) → option name. */
   names: Map<string, string>;
@@ -32,12 +38,18 @@ interface Declared {
   unsupported: boolean;
 }
 
-const GLOBAL_OPTIONS: [string, Record<string, unknown>][] = [['verbose', { alias: 'd', type: 'boolean' }]];
-const BAIL = ['--help', '-h', '--version', '--get-yargs-completions', 'completion'];
+/** Options of every command, as main.ts declares them to yargs. */
+export const GLOBAL_OPTIONS: [string, Record<string, unknown>][] = [
+  ['verbose', { alias: 'd', type: 'boolean' }],
+  ['output-file', { type: 'string' }],
+  ['timeout', { alias: 't', type: 'string' }],
+];
+const BAIL = ['--help', '-h', '--version', '--get-yargs-completions'];
 
 /** Records what a yargs builder declares, through a stand-in for the yargs instance. */
-function declare(builder: ((y: Argv) => Argv) | undefined): Declared {
+export function declare(builder: ((y: Argv) => Argv) | undefined): Declared {
   const d: Declared = { options: new Map(), names: new Map(), conflicts: [], unsupported: false };
+  let declaringGlobals = true;
   const addOption = (name: string, cfg: Record<string, unknown>) => {
     const type = cfg.type ?? (cfg.boolean ? 'boolean' : cfg.number ? 'number' : 'string');
     if (type !== 'string' && type !== 'boolean' && type !== 'number') d.unsupported = true;
@@ -51,10 +63,13 @@ function declare(builder: ((y: Argv) => Argv) | undefined): Declared {
       choices: cfg.choices as readonly unknown[] | undefined,
       default: cfg.default,
       demand: Boolean(cfg.demandOption),
+      ...(typeof cfg.refuse === 'string' ? { refuse: cfg.refuse } : {}),
+      global: declaringGlobals,
     });
     for (const n of [name, ...aliases]) d.names.set(n, name);
   };
   for (const [name, cfg] of GLOBAL_OPTIONS) addOption(name, cfg);
+  declaringGlobals = false;
   const stub: Record<string, unknown> = new Proxy(
     {},
     {
@@ -95,25 +110,101 @@ function setArg(argv: Args, name: string, value: unknown, aliases: readonly stri
   }
 }
 
-/** The command and parsed arguments, or undefined when yargs should handle the line. */
-export async function tryFastPath(args: readonly string[]): Promise<{ command: SealCommand; argv: Args } | undefined> {
-  if (args.length === 0 || args.some((a) => BAIL.includes(a))) return undefined;
-  const load = commandLoaders[args[0]!];
+/** The command a line names (its path, e.g. ['attach', 'sbom']) and the arguments after it. */
+export async function resolveCommand(
+  args: readonly string[],
+): Promise<{ command: SealCommand; path: string[]; rest: string[] } | undefined> {
+  const load = args.length ? commandLoaders[args[0]!] : undefined;
   if (!load) return undefined;
   let command = (await load()).default;
   const path = [args[0]!];
   let rest = args.slice(1);
-  if (command.subcommands) {
+  while (command.subcommands) {
     const sub = command.subcommands.find((c) => String(c.command).split(' ')[0] === rest[0]);
     if (!sub) return undefined;
     command = sub;
     path.push(rest[0]!);
     rest = rest.slice(1);
   }
+  return { command, path, rest };
+}
+
+function unknownFlag(flag: string, path: readonly string[], d: Declared): SealError {
+  const names = [...d.names.keys()].filter((n) => n.length > 1 && !d.options.get(d.names.get(n)!)?.refuse);
+  const guess = closest(flag.replace(/^-+/, ''), names);
+  return usageError(`unknown flag ${flag} for seal ${path.join(' ')}${guess ? `; did you mean --${guess}?` : ''}`, {
+    hint: `see seal ${path.join(' ')} --help`,
+  });
+}
+
+/** The command and parsed arguments, or undefined when yargs should handle the line. */
+export async function tryFastPath(args: readonly string[]): Promise<{ command: SealCommand; argv: Args } | undefined> {
+  if (args.length === 0 || args.some((a) => BAIL.includes(a))) return undefined;
+  const resolved = await resolveCommand(args);
+  if (!resolved) return undefined;
+  const { command, path, rest } = resolved;
   if (!command.run || Array.isArray(command.command)) return undefined;
   const d = declare(command.builder);
   if (d.unsupported) return undefined;
   return parse(rest, d, positionalsOf(String(command.command)), path, command);
+}
+
+/**
+ * The line as cosign's parser (Go pflag) reads it, spelled so yargs reads it the same way: a
+ * value flag takes the next argument whatever it looks like (`--max-age -1d`), and a boolean never
+ * takes one (`--insecure-ignore-tlog IMAGE`: IMAGE stays a positional). Both become
+ * `--flag=value`. Throws a usage error naming an unknown flag (with the closest known one). Lines
+ * it cannot resolve to a command, or that ask for help, come back unchanged.
+ */
+export async function canonicalArgs(args: readonly string[]): Promise<string[]> {
+  if (args.some((a) => BAIL.includes(a))) return [...args];
+  const resolved = await resolveCommand(args);
+  if (!resolved || !resolved.command.run) return [...args];
+  const { command, path, rest } = resolved;
+  const d = declare(command.builder);
+  const out = [...path];
+  for (let i = 0; i < rest.length; i++) {
+    const tok = rest[i]!;
+    if (tok === '--') {
+      out.push(...rest.slice(i));
+      break;
+    }
+    if (tok === '-' || !tok.startsWith('-') || /^-\d/.test(tok)) {
+      out.push(tok);
+      continue;
+    }
+    const dashes = tok.startsWith('--') ? '--' : '-';
+    const body = tok.slice(dashes.length);
+    const eq = body.indexOf('=');
+    const flag = eq >= 0 ? body.slice(0, eq) : body;
+    if (dashes === '-' && flag.length !== 1) {
+      out.push(tok); // -abc: short flags bundled, left to yargs
+      continue;
+    }
+    let name = d.names.get(flag);
+    if (!name && flag.startsWith('no-') && eq < 0) {
+      const base = d.names.get(flag.slice(3));
+      if (base && d.options.get(base)!.type === 'boolean') name = base;
+    }
+    if (!name) throw unknownFlag(dashes + flag, path, d);
+    const spec = d.options.get(name)!;
+    if (spec.type === 'boolean' && eq < 0 && dashes === '--' && name === d.names.get(flag)) {
+      out.push(`${tok}=true`); // yargs would take a following "true"/"false" as the value; pflag does not
+      continue;
+    }
+    if (spec.type === 'boolean' || eq >= 0) {
+      out.push(tok);
+      continue;
+    }
+    const next = rest[i + 1];
+    if (next === undefined) {
+      out.push(tok); // yargs says the value is missing
+      continue;
+    }
+    out.push(`${dashes}${flag}=${next}`);
+    i++;
+  }
+  return out;
 }
 
 function parse(
@@ -184,8 +275,8 @@ function parse(
       if (spec.default !== undefined) setArg(argv, spec.name, spec.default, spec.aliases);
       continue;
     }
-    // yargs: an option given twice becomes an array; a boolean given twice keeps the last.
-    const value = spec.array || (got.length > 1 && spec.type !== 'boolean') ? got : got[got.length - 1];
+    // As cosign: an option given twice keeps the last value; repeatable (array) options keep all.
+    const value = spec.array ? got : got[got.length - 1];
     const list = Array.isArray(value) ? value : [value];
     if (spec.choices && list.some((v) => !spec.choices!.includes(v))) return undefined;
     setArg(argv, spec.name, value, spec.aliases);

@@ -14,37 +14,15 @@ export async function main(args: string[], overrides: ContextOverrides = {}): Pr
   const ctx = createContext({ ...overrides, verbose });
   let exitCode: number = EXIT.OK;
   try {
-    const { tryFastPath } = await import('./fast-path.ts');
+    const { tryFastPath, canonicalArgs } = await import('./fast-path.ts');
+    args = await canonicalArgs(args);
     const fast = await tryFastPath(args);
     if (fast) {
-      const code = await fast.command.run!(fast.argv, ctx);
+      const code = await runCommand(fast.command, fast.argv, ctx);
       return typeof code === 'number' ? code : EXIT.OK;
     }
-    const [{ default: yargs }, commands] = await Promise.all([import('yargs'), loadAllCommands()]);
-    const y = yargs(args)
-      .scriptName('seal')
-      .usage('seal <command> [options]\n\nSign, attest and verify container images and files; compatible with cosign.')
-      .option('verbose', { alias: 'd', type: 'boolean', global: true, describe: 'Debug output and stack traces on stderr' })
-      .version(version)
-      .alias('help', 'h')
-      .strict()
-      .demandCommand(1, 'Specify a command')
-      .recommendCommands()
-      .completion('completion', 'Print a bash/zsh completion script')
-      .wrap(Math.min(110, process.stdout.columns || 100))
-      .epilogue('Exit codes: docs/exit-codes.md. Every command has --help with examples.')
-      .fail((msg: string | null, err: Error | undefined) => {
-        // Handler errors pass through; everything yargs itself rejects is a usage error.
-        if (err && !isYargsError(err)) throw err;
-        // yargs puts details on further lines; a failure is one line.
-        const text = (msg ?? messageOf(err)).replace(/:\s*\n\s*/g, ': ').replace(/\s*\n\s*/g, '; ');
-        throw new SealError('usage', text, { hint: 'see seal --help' });
-      });
-    // yargs renders the command's whole help text every time a handler starts, only to print it on a
-    // later failure; our .fail() never prints it. Skipping that saves ~100 ms per run (bench/startup.sh).
-    const usage = (y as unknown as YargsInternals).getInternalMethods?.()?.getUsageInstance?.();
-    if (usage) usage.cacheHelpMessage = () => {}; // absent in another yargs version: just slower
-    for (const cmd of commands) register(y, cmd, ctx, (code) => (exitCode = code));
+    const y = await buildParser(args);
+    for (const cmd of await loadAllCommands()) register(y, cmd, (c, argv) => runCommand(c, argv, ctx), (code) => (exitCode = code));
     await y.parseAsync();
     return exitCode;
   } catch (err) {
@@ -52,7 +30,69 @@ export async function main(args: string[], overrides: ContextOverrides = {}): Pr
   }
 }
 
-function register(y: Argv, cmd: SealCommand, ctx: CliContext, setExit: (code: number) => void): void {
+/** yargs with seal's global options and failure handling; the commands are registered by the caller. */
+async function buildParser(args: string[]): Promise<Argv> {
+  const { default: yargs } = await import('yargs');
+const y = yargs(args)
+    .scriptName('seal')
+    .usage('seal <command> [options]\n\nSign, attest and verify container images and files; compatible with cosign.')
+    .option('verbose', { alias: 'd', type: 'boolean', global: true, describe: 'Debug output and stack traces on stderr' })
+    .option('output-file', { type: 'string', global: true, describe: "Write the command's stdout to this file (replaced if it exists)" })
+    .option('timeout', { alias: 't', type: 'string', global: true, describe: 'Stop the command after this long: 3m0s, 90s, 1h (cosign -t)' })
+    .version(version)
+    .alias('help', 'h')
+    // `-a k=v IMAGE`: an array flag takes one value per use, as cosign's repeatable flags do.
+    .parserConfiguration({ 'greedy-arrays': false })
+    .strict()
+    .demandCommand(1, 'Specify a command')
+    .recommendCommands()
+    // Answers --get-yargs-completions for the scripts `seal completion SHELL` prints.
+    .completion('__yargs-completion', false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .epilogue('Exit codes: docs/exit-codes.md. Every command has --help with examples.')
+    .fail((msg: string | null, err: Error | undefined) => {
+      // Handler errors pass through; everything yargs itself rejects is a usage error.
+      if (err && !isYargsError(err)) throw err;
+      // yargs puts details on further lines; a failure is one line.
+      const text = (msg ?? messageOf(err)).replace(/:\s*\n\s*/g, ': ').replace(/\s*\n\s*/g, '; ');
+      throw new SealError('usage', text, { hint: 'see seal --help' });
+    });
+  // yargs renders the command's whole help text every time a handler starts, only to print it on a
+  // later failure; our .fail() never prints it. Skipping that saves ~100 ms per run (bench/startup.sh).
+  const usage = (y as unknown as YargsInternals).getInternalMethods?.()?.getUsageInstance?.();
+  if (usage) usage.cacheHelpMessage = () => {}; // absent in another yargs version: just slower
+  return y;
+}
+
+/**
+ * Parses a command line as a run would, without running it: the command's path and its arguments
+ * after cosign's spellings are translated and refused flags refused (both throw as a run would).
+ * For tests that walk cosign's flags; no network, no files.
+ */
+export async function parseCommandLine(args: string[]): Promise<{ path: string[]; argv: Args }> {
+  const { tryFastPath, canonicalArgs } = await import('./fast-path.ts');
+  args = await canonicalArgs(args);
+  const fast = await tryFastPath(args);
+  if (fast) {
+    await prepareArgs(fast.command, fast.argv);
+    return { path: fast.argv._.map(String), argv: fast.argv };
+  }
+  let parsed: { path: string[]; argv: Args } | undefined;
+  const y = await buildParser(args);
+  for (const cmd of await loadAllCommands()) {
+    register(y, cmd, async (c, argv) => {
+      await prepareArgs(c, argv);
+      parsed = { path: argv._.map(String), argv };
+    }, () => {});
+  }
+  await y.parseAsync();
+  if (!parsed) throw new SealError('usage', 'no command ran', { code: 'NO_COMMAND' });
+  return parsed;
+}
+
+type Runner = (cmd: SealCommand, argv: Args) => Promise<number | void>;
+
+function register(y: Argv, cmd: SealCommand, run: Runner, setExit: (code: number) => void): void {
   y.command({
     command: cmd.command as string | string[],
     describe: cmd.describe,
@@ -60,17 +100,78 @@ function register(y: Argv, cmd: SealCommand, ctx: CliContext, setExit: (code: nu
       let b = cmd.builder ? cmd.builder(sub) : sub;
       for (const [ex, desc] of cmd.examples ?? []) b = b.example(ex, desc);
       if (cmd.subcommands) {
-        for (const child of cmd.subcommands) register(b, child, ctx, setExit);
+        for (const child of cmd.subcommands) register(b, child, run, setExit);
         b = b.demandCommand(1, `Specify what to ${String(cmd.command).split(' ')[0]}`);
       }
       return b;
     },
     handler: async (argv: Args) => {
       if (!cmd.run) return;
-      const code = await cmd.run(argv, ctx);
+      const code = await run(cmd, argv);
       setExit(typeof code === 'number' ? code : EXIT.OK);
     },
   });
+}
+
+/** The parsed arguments made cosign-compatible, in place; the command's declarations. */
+async function prepareArgs(cmd: SealCommand, argv: Args): Promise<import('./fast-path.ts').Declared> {
+  const [{ declare }, { cosignArgs, refusedFlag }] = await Promise.all([import('./fast-path.ts'), import('./options/cosign.ts')]);
+  const d = declare(cmd.builder);
+  const refusals = new Map<string, string>();
+  for (const spec of d.options.values()) {
+    if (spec.refuse) refusals.set(spec.name, spec.refuse);
+    // As cosign: a flag given twice keeps its last value; repeatable (array) flags keep all.
+    const v: unknown = argv[spec.name];
+    if (!spec.array && Array.isArray(v)) {
+      const last: unknown = v[v.length - 1];
+      for (const key of [spec.name, ...spec.aliases]) {
+        argv[key] = last;
+        argv[key.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())] = last;
+      }
+    }
+  }
+  const refusedOne = refusedFlag(argv, refusals);
+  if (refusedOne) throw new SealError('usage', `${refusedOne.flag} is not supported: ${refusedOne.why}`, { code: 'FLAG_REFUSED' });
+  cosignArgs(argv._.map(String), argv);
+  return d;
+}
+
+/**
+ * Runs a parsed command: cosign's flag spellings translated (options/cosign.ts), refused flags
+ * refused, the global --output-file and --timeout applied.
+ */
+async function runCommand(cmd: SealCommand, argv: Args, ctx: CliContext): Promise<number | void> {
+  const d = await prepareArgs(cmd, argv);
+  const { parseGoDuration } = await import('./options/cosign.ts');
+  const timeoutMs = argv.timeout === undefined ? undefined : parseGoDuration(String(argv.timeout), '--timeout');
+  const outputFile = d.options.get('output-file')?.global && typeof argv['output-file'] === 'string' ? argv['output-file'] : undefined;
+  let file: import('node:fs').WriteStream | undefined;
+  if (outputFile !== undefined) {
+    const { createWriteStream } = await import('node:fs');
+    const { resolve } = await import('node:path');
+    // Replaced when it exists, as cosign's --output-file does (os.Create).
+    file = createWriteStream(resolve(ctx.cwd, outputFile));
+    await new Promise<void>((res, rej) => file!.once('open', () => res()).once('error', rej));
+    Object.defineProperty(ctx, 'stdout', { value: file, configurable: true });
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    if (timeoutMs === undefined || timeoutMs <= 0) return await cmd.run!(argv, ctx);
+    const deadline = new AbortController();
+    Object.defineProperty(ctx, 'signal', { value: AbortSignal.any([ctx.signal, deadline.signal]), configurable: true });
+    const expired = new Promise<never>((_res, rej) => {
+      timer = setTimeout(() => {
+        const err = new SealError('network', `timed out after ${String(argv.timeout)} (--timeout)`, { code: 'TIMEOUT' });
+        deadline.abort(err);
+        rej(err);
+      }, timeoutMs);
+      timer.unref();
+    });
+    return await Promise.race([cmd.run!(argv, ctx), expired]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (file) await new Promise<void>((res) => file!.end(() => res()));
+  }
 }
 
 function report(err: unknown, ctx: CliContext): number {

@@ -2,9 +2,18 @@
 
 export type AttachmentKind = 'sig' | 'att' | 'sbom';
 
+/**
+ * cosign's --attachment-tag-prefix: legacy tags become PREFIXsha256-<hex>.sig. Process-wide, like
+ * cosign's own (pkg/oci/remote CustomTagPrefix): the CLI sets it once from the flag.
+ */
+let attachmentTagPrefix = '';
+export function setAttachmentTagPrefix(prefix: string): void {
+  attachmentTagPrefix = prefix;
+}
+
 /** `sha256:abc…` → `sha256-abc….sig` (the legacy tag for signatures, attestations or SBOMs). */
 export function attachmentTag(digest: string, kind: AttachmentKind): string {
-  return `${digest.replace(':', '-')}.${kind}`;
+  return `${attachmentTagPrefix}${digest.replace(':', '-')}.${kind}`;
 }
 
 /** `sha256:abc…` → `sha256-abc…`: the OCI referrers tag-schema fallback index. */

@@ -87,11 +87,6 @@ export async function checkSignOutputs(opts: Pick<SignImagesOptions, 'images' | 
   if (opts.format === 'legacy' && out.bundle !== undefined) {
     throw new SealError('usage', '--bundle is for --format bundle; the legacy format writes --output-signature and --output-payload');
   }
-  if (opts.upload === false && given.length === 0) {
-    throw new SealError('usage', '--upload=false writes nothing to the registry, so say where the signature goes', {
-      hint: opts.format === 'bundle' ? 'add --bundle FILE' : 'add --output-signature FILE --output-payload FILE',
-    });
-  }
   if (given.length && (opts.images.length > 1 || opts.recursive)) {
     throw new SealError('usage', `${given.map((k) => outputFlags[k]).join(', ')} write one signature: sign one image, without --recursive`);
   }

@@ -36,6 +36,8 @@ export interface VerifyBlobOptions {
   /** trusted_root.json for --bundle; default: the embedded production root. */
   trustedRoot?: string;
   insecureIgnoreTlog?: boolean;
+  /** Keyless: accept a certificate without an embedded SCT (--insecure-ignore-sct). */
+  insecureIgnoreSct?: boolean;
   /** --bundle: fail when the bundle has no transparency log entry. */
   requireTlog?: boolean;
 }
@@ -86,6 +88,7 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
     tufCacheDir: opts.env ? defaultTufCacheDir(opts.env) : undefined,
     ignoreTlog: opts.insecureIgnoreTlog,
     requireTlog: opts.requireTlog,
+    ...(opts.insecureIgnoreSct ? { ignoreSct: true } : {}),
   };
   const result =
     opts.signature !== undefined

@@ -18,6 +18,8 @@ export interface VerifyPolicy {
   ignoreTlog?: boolean;
   /** A signature without a transparency log entry fails (cosign's default; seal's --require-tlog). */
   requireTlog?: boolean;
+  /** Keyless: accept a certificate without an embedded SCT (cosign's --insecure-ignore-sct). */
+  ignoreSct?: boolean;
 }
 
 export type SignerRequirement =

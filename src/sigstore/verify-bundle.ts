@@ -166,7 +166,7 @@ async function verify(
     // Entries are dropped, not merely not counted: their integrated times are unproven without them.
     entity = { ...entity, tlogEntries: [], timestamps: entity.timestamps.filter((t) => t.$case === 'timestamp-authority') };
   }
-  let thresholds: { tlogThreshold?: number; timestampThreshold?: number } = {};
+  let thresholds: { tlogThreshold?: number; timestampThreshold?: number; ctlogThreshold?: number } = {};
   if (requirement.mode === 'key') {
     if (policy.ignoreTlog) {
       thresholds = { tlogThreshold: 0, timestampThreshold: 0 };
@@ -187,6 +187,7 @@ async function verify(
   const trust = acceptCheckpointOrigins(trustMaterialFor(trusted.root, keyFinder), bundle);
   const selected = selectTimestamps(entity, trust, thresholds.timestampThreshold ?? 1);
   entity = selected.entity;
+  if (policy.ignoreSct) thresholds = { ...thresholds, ctlogThreshold: 0 }; // --insecure-ignore-sct
   const verified = wrapLibrary(() => new Verifier(trust, thresholds).verify(entity), 'bundle verification failed');
 
   const tlog = hasTlog && !policy.ignoreTlog;

@@ -216,7 +216,10 @@ describe('seal sign --upload=false', () => {
     const img = await newImage();
     const before = await snapshot(img.dir);
     const bundle = file('sign.sigstore.json');
-    assert.equal((await seal(['sign', '--key', key, '--format', 'bundle', '--upload=false', img.ref])).code, 2);
+    // As cosign: --upload=false alone signs and keeps nothing (a warning says so); the store is untouched.
+    const alone = await seal(['sign', '--key', key, '--format', 'bundle', '--upload=false', img.ref]);
+    assert.equal(alone.code, 0, alone.stderr);
+    assert.match(alone.stderr, /--upload=false and no output file/);
     const s = await seal(['sign', '--key', key, '--format', 'bundle', '--upload=false', '--bundle', bundle, img.ref]);
     assert.equal(s.code, 0, s.stderr);
     assert.deepEqual(await snapshot(img.dir), before);
@@ -225,21 +228,24 @@ describe('seal sign --upload=false', () => {
     assert.deepEqual((await verifiedSignatures(img.ref)).map((s) => [s.format, s.verified]), [['bundle', true]]);
   });
 
-  test('the output flags also work while uploading; bad combinations and existing files are refused first', async () => {
+  test('the output flags also work while uploading and are replaced on a re-run (as cosign); bad combinations are refused first', async () => {
     const img = await newImage();
     const sig = file('sig.b64');
     const s = await seal(['sign', '--key', key, '--output-signature', sig, img.ref]);
     assert.equal(s.code, 0, s.stderr);
     assert.equal((await verifiedSignatures(img.ref)).length, 1);
+    await writeFile(sig, 'stale');
+    const rerun = await seal(['sign', '--key', key, '--upload=false', '--output-signature', sig, img.ref]);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(await readFile(sig, 'utf8'), /^[A-Za-z0-9+/]+=*$/, 'the file is replaced');
     const before = await snapshot(img.dir);
-    const exists = await seal(['sign', '--key', key, '--output-signature', sig, img.ref]);
-    assert.equal(exists.code, 1, exists.stderr);
-    assert.match(exists.stderr, /already exists.*--force/);
+    // cosign v3: --bundle alone means the bundle format; with a key, --output-certificate gets the public key.
+    const b = await seal(['sign', '--key', key, '--upload=false', '--bundle', file('b.json'), '--output-certificate', file('pub.pem'), img.ref]);
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(await readFile(file('pub.pem'), 'utf8'), /^-----BEGIN PUBLIC KEY-----\n/);
     for (const args of [
-      ['--upload=false'],
       ['--upload=false', '--format', 'bundle', '--output-signature', file('x')],
-      ['--upload=false', '--bundle', file('x')],
-      ['--upload=false', '--output-certificate', file('x')],
+      ['--upload=false', '--format', 'legacy', '--bundle', file('x')],
       ['--upload=false', '-r', '--output-payload', file('x')],
     ]) {
       const r = await seal(['sign', '--key', key, ...args, img.ref]);

@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { loadVerifyingKey } from '../options/key.ts';
@@ -55,13 +55,24 @@ const signature = defineCommand({
     publicKeyOptions(registryOptions(y))
       .positional('image', { type: 'string', describe: 'Image reference' })
       .option('payload', {
+        alias: 'bundle', // cosign: --bundle is another name of --payload
         type: 'string',
         demandOption: 'pass --payload FILE: the exact payload that was signed (seal generate IMAGE > FILE)',
         describe: 'The signed simple-signing payload (or - for stdin); a Sigstore bundle from sign --format bundle --upload=false is attached as a referrer',
       })
       .option('signature', { type: 'string', describe: 'The signature: base64 text or raw DER (or - for stdin)' })
       .option('certificate', { type: 'string', describe: 'PEM signing certificate, stored with the signature (cosign annotation)' })
-      .option('certificate-chain', { type: 'string', describe: 'PEM certificate chain of --certificate' }),
+      .option('certificate-chain', { type: 'string', describe: 'PEM certificate chain of --certificate' })
+      .option('rekor-response', {
+        type: 'string',
+        hidden: true,
+        refuse: 'seal attaches the Rekor entry inside a Sigstore bundle; sign with --format bundle --upload=false --bundle FILE and attach FILE with --payload',
+      } as Options)
+      .option('tsr', {
+        type: 'string',
+        hidden: true,
+        refuse: 'seal attaches RFC 3161 timestamps inside a Sigstore bundle; attach the bundle with --payload',
+      } as Options),
   examples: [
     ['seal generate IMAGE > payload.json', 'Step 1: the payload to sign'],
     ['openssl dgst -sha256 -sign key.pem -out payload.sig payload.json', 'Step 2: sign it elsewhere (DER signature)'],

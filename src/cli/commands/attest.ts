@@ -5,12 +5,25 @@ import { keylessFromArgs, keylessOptions, loadSigningKey, optionalSigningKeyOpti
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 import { readInput } from '../read-input.ts';
+import { accepted, cosignKeylessFlags, newBundleFormatFlag, refused } from '../options/cosign.ts';
+
+const attestCosignFlags = (y: Argv): Argv => {
+  let b = newBundleFormatFlag(cosignKeylessFlags(y));
+  b = accepted(b, 'record-creation-timestamp', 'boolean', 'seal writes reproducible attestation manifests without a creation time');
+  b = b.option('rekor-entry-type', { type: 'string', hidden: true, describe: 'cosign: dsse (seal logs dsse entries; intoto is refused)' });
+  const withKey = 'seal does not attach a certificate you supply to a key signature; sign keylessly for a certificate';
+  for (const f of ['certificate', 'certificate-chain']) b = refused(b, f, 'string', withKey);
+  b = refused(b, 'statement', 'string', 'seal attest builds the statement from --predicate and --type; for a complete statement use seal attest-blob --statement and seal attach attestation');
+  b = refused(b, 'no-upload', 'boolean', 'use seal attest-blob --hash DIGEST --bundle FILE to sign without uploading, then seal attach attestation');
+  b = refused(b, 'bundle', 'string', 'the attestation is stored with the image; seal download attestation IMAGE prints it');
+  return b;
+};
 
 const command = defineCommand({
   command: 'attest <image>',
   describe: 'Attach a signed in-toto attestation (scan result, SBOM, provenance, ...) to an image',
   builder: (y: Argv) =>
-    tlogUploadOption(keylessOptions(formatOption(registryOptions(optionalSigningKeyOption(y)))))
+    attestCosignFlags(tlogUploadOption(keylessOptions(formatOption(registryOptions(optionalSigningKeyOption(y))))))
       .positional('image', { type: 'string', describe: 'Image reference' })
       .option('predicate', { type: 'string', demandOption: 'pass --predicate FILE (or - for stdin)', describe: 'Predicate file, or - for stdin' })
       .option('type', {

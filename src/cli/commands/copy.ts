@@ -32,7 +32,9 @@ const command = defineCommand({
       .option('attachments', { type: 'boolean', default: true, describe: 'Copy attachments (--no-attachments: the image alone)' })
       .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Replace the destination .sig/.att/.sbom images instead of merging' })
       .option('recursive', { alias: 'r', type: 'boolean', default: true, describe: "Copy the attachments of an index's children too (--no-recursive: the index's own)" })
-      .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' }),
+      .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' })
+      .option('sig-only', { type: 'boolean', describe: 'cosign: copy only the signatures (the same as --only sig)' })
+      .option('platform', { type: 'string', describe: 'os/arch[/variant]: copy only this platform image of an index, with its attachments' }),
   examples: [
     ['seal copy registry.a/app:1.4.2 registry.b/app', 'Promote an image with everything attached to it'],
     ['seal copy registry.a/app:1.4.2 oci:./app-1.4.2', 'Save to an OCI layout directory (copy back to load)'],
@@ -44,9 +46,14 @@ const command = defineCommand({
     const [{ copyImageWithAttachments }, { createProgress }] = await Promise.all([import('../../ops/copy.ts'), import('../progress.ts')]);
     const progress = createProgress(ctx);
     const log = progress.wrapLog(ctx.log); // messages erase the bar first
+    let src = String(argv.source);
+    if (argv.platform !== undefined) {
+      const { platformReference } = await import('../../ops/platform.ts');
+      src = await platformReference(src, String(argv.platform), toStoreOptions(argv, ctx), log);
+    }
     const report = await copyImageWithAttachments(
       {
-        src: String(argv.source),
+        src,
         dst: String(argv.destination),
         only,
         force: Boolean(argv.force),

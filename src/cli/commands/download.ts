@@ -23,11 +23,17 @@ const attestation = defineCommand({
   builder: (y: Argv) =>
     registryOptions(y)
       .positional('image', { type: 'string', describe: 'Image reference' })
-      .option('predicate-type', { type: 'string', describe: 'Only this predicate type (alias such as vuln, or a URI)' }),
+      .option('predicate-type', { type: 'string', describe: 'Only this predicate type (alias such as vuln, or a URI)' })
+      .option('platform', { type: 'string', describe: 'os/arch[/variant]: the attestations of this platform image of an index' }),
   examples: [['seal download attestation --predicate-type vuln IMAGE', 'The stored scan attestations']],
   run: async (argv, ctx) => {
     const { downloadAttestations } = await import('../../ops/download-attestation.ts');
-    const lines = await downloadAttestations(argv.image, argv['predicate-type'], toStoreOptions(argv, ctx), ctx.log);
+    let image = argv.image as string;
+    if (argv.platform !== undefined) {
+      const { platformReference } = await import('../../ops/platform.ts');
+      image = await platformReference(image, String(argv.platform), toStoreOptions(argv, ctx), ctx.log);
+    }
+    const lines = await downloadAttestations(image, argv['predicate-type'], toStoreOptions(argv, ctx), ctx.log);
     await write(ctx.stdout, lines.join('\n') + '\n');
   },
 });

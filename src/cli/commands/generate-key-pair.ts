@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { defineCommand } from '../command.ts';
 
 // Not `export default defineCommand(...)`: tsc 5.9 then leaves the dynamic import paths in this file
@@ -9,7 +9,12 @@ const command = defineCommand({
   builder: (y: Argv) =>
     y
       .option('output-key-prefix', { type: 'string', default: 'cosign', describe: 'Write <prefix>.key (mode 0600) and <prefix>.pub (0644)' })
-      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing key pair' }),
+      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing key pair' })
+      .option('kms', {
+        type: 'string',
+        hidden: true,
+        refuse: 'seal does not create keys in a cloud KMS; create one in a PKCS#11 token (seal pkcs11-tool) or a cosign key file here',
+      } as Options),
   examples: [
     ['SEAL_PASSWORD=… seal generate-key-pair', 'cosign.key and cosign.pub, password from the environment'],
     ['seal generate-key-pair --output-key-prefix keys/release', 'keys/release.key and keys/release.pub; asks for the password twice'],

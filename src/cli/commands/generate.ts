@@ -9,7 +9,7 @@ const command = defineCommand({
   builder: (y: Argv) =>
     registryOptions(y)
       .positional('image', { type: 'string', describe: 'Image reference: REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG]' })
-      .option('annotations', { alias: 'a', type: 'string', describe: 'Signed annotation key=value (repeatable)' }),
+      .option('annotations', { alias: 'a', type: 'string', array: true, describe: 'Signed annotation key=value (repeatable)' }),
   examples: [
     ['seal generate registry.example.com/app:1.2 > payload.json', 'The exact bytes seal sign would sign (no trailing newline)'],
     [

@@ -15,7 +15,8 @@ const command = defineCommand({
         describe: 'The private key PEM to import (encrypted PKCS#8: its password from SEAL_IMPORT_PASSWORD or a prompt)',
       })
       .option('output-key-prefix', { alias: 'o', type: 'string', default: 'import-cosign', describe: 'Write <prefix>.key (0600) and <prefix>.pub (0644)' })
-      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing key pair' }),
+      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing key pair' })
+      .option('yes', { alias: 'y', type: 'boolean', describe: 'cosign: skip the overwrite confirmation (the same as --force)' }),
   examples: [
     ['SEAL_PASSWORD=… seal import-key-pair --key ec.pem', 'import-cosign.key and import-cosign.pub'],
     ['SEAL_IMPORT_PASSWORD=old SEAL_PASSWORD=new seal import-key-pair --key enc.p8.pem -o release', 'An encrypted PKCS#8 key, re-encrypted as release.key'],

@@ -37,6 +37,7 @@ export const commandLoaders: Readonly<Record<string, Loader>> = {
   dockerfile: () => import('./dockerfile.ts'),
   bundle: () => import('./bundle.ts'),
   vex: () => import('./vex.ts'),
+  completion: () => import('./completion.ts'),
 };
 
 export async function loadAllCommands(): Promise<SealCommand[]> {

@@ -1,4 +1,6 @@
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
+
+const SK = 'seal does not drive PIV security keys; use a PKCS#11 token: --key "pkcs11:token=…;object=…"';
 import { defineCommand } from '../command.ts';
 import { write } from '../output.ts';
 
@@ -16,7 +18,9 @@ const command = defineCommand({
         describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR',
       })
       .option('outfile', { type: 'string', describe: 'Write the PEM to this file instead of stdout' })
-      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing --outfile' }),
+      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing --outfile' })
+      .option('sk', { type: 'boolean', hidden: true, refuse: SK } as Options)
+      .option('slot', { type: 'string', hidden: true, refuse: SK } as Options),
   examples: [
     ['seal public-key --key cosign.key > cosign.pub', 'The public key on stdout'],
     ['seal public-key --key env://SIGNING_KEY --outfile release.pub', 'From a key held in an environment variable'],

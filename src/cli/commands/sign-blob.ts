@@ -3,6 +3,20 @@ import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { keylessFromArgs, keylessOptions, tlogFromArgs, tlogUploadOption } from '../options/key.ts';
 import { write } from '../output.ts';
+import { cosignKeylessFlags, newBundleFormatFlag, refused } from '../options/cosign.ts';
+
+const signBlobCosignFlags = (y: Argv): Argv => {
+  let b: Argv = newBundleFormatFlag(cosignKeylessFlags(y))
+    .option('output-certificate', { type: 'string', describe: 'Keyless: also write the signing certificate (PEM) to this file' })
+    .option('signing-algorithm', {
+      type: 'string',
+      describe: 'cosign: ecdsa-sha2-256-nistp256 (default), ecdsa-sha2-384-nistp384, ecdsa-sha2-512-nistp521, rsa-…, ed25519; seal signs with the algorithm of --key',
+    });
+  const withKey = 'seal does not attach a certificate you supply to a key signature; sign keylessly for a certificate';
+  for (const f of ['certificate', 'certificate-chain']) b = refused(b, f, 'string', withKey);
+  b = refused(b, 'rfc3161-timestamp', 'string', 'seal keeps the RFC 3161 timestamp in the Sigstore bundle; pass --timestamp-server-url with --bundle FILE');
+  return b;
+};
 
 // Not `export default defineCommand(...)`: tsc 5.9 then leaves the dynamic import paths in this file
 // as .ts in dist/ (rewriteRelativeImportExtensions skips the whole file), and the built CLI breaks.
@@ -10,7 +24,7 @@ const command = defineCommand({
   command: 'sign-blob <file>',
   describe: 'Sign a file (or stdin) with a key or keylessly: a base64 signature and/or a Sigstore bundle',
   builder: (y: Argv) =>
-    tlogUploadOption(keylessOptions(
+    signBlobCosignFlags(tlogUploadOption(keylessOptions(
       y
         .positional('file', { type: 'string', describe: 'The file to sign, or - for stdin' })
         .option('key', {
@@ -21,8 +35,8 @@ const command = defineCommand({
         .option('bundle', { type: 'string', describe: 'Write a Sigstore bundle v0.3 (JSON) to this file (required when keyless)' })
         .option('output-signature', { alias: 'output', type: 'string', describe: 'Write the signature to this file (base64, no newline)' })
         .option('b64', { type: 'boolean', default: true, describe: 'Base64-encode the signature; --no-b64 writes raw DER' })
-        .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite existing output files' }),
-    )).option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Keyless and --tlog-upload: do not print the public transparency log notice' }),
+        .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Accepted for older scripts: output files are always replaced, as cosign does' }),
+    ))).option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Keyless and --tlog-upload: do not print the public transparency log notice' }),
   examples: [
     ['seal sign-blob --key cosign.key release.tar.gz > release.tar.gz.sig', 'Base64 signature on stdout'],
     ['seal sign-blob --key cosign.key --bundle release.sigstore.json release.tar.gz', 'A Sigstore bundle, as cosign v3 writes'],
@@ -62,7 +76,7 @@ const command = defineCommand({
         bundle: argv.bundle,
         outputSignature: argv['output-signature'],
         b64: argv.b64,
-        force: argv.force,
+        force: true, // replaced when they exist, as cosign does: re-running a release script works
         cwd: ctx.cwd,
         env: ctx.env,
       },
@@ -80,6 +94,23 @@ const command = defineCommand({
         onProgress: progress.callback(fileLabel('Signing', file)),
       },
     ).finally(() => progress.end());
+    if (argv['output-certificate'] !== undefined) {
+      if (argv.bundle === undefined || argv.key !== undefined) {
+        ctx.log.warn(`--output-certificate: a key signature has no certificate; ${argv['output-certificate']} not written`);
+        return;
+      }
+      const [{ readFile }, { resolve }, { writeFileAtomic }, { bundleParts }] = await Promise.all([
+        import('node:fs/promises'),
+        import('node:path'),
+        import('../../fs/atomic.ts'),
+        import('../../sigstore/bundle-parts.ts'),
+      ]);
+      const pem = bundleParts(await readFile(resolve(ctx.cwd, argv.bundle))).certificatePem;
+      if (pem) {
+        await writeFileAtomic(resolve(ctx.cwd, argv['output-certificate']), pem, { overwrite: true, mode: 0o644 });
+        ctx.log.info(`Wrote certificate to file ${argv['output-certificate']}`);
+      }
+    }
   },
 });
 

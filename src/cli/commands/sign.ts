@@ -1,24 +1,35 @@
 import type { Argv } from 'yargs';
-import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { formatOption, signatureFormat } from '../options/format.ts';
 import { keylessFromArgs, keylessOptions, loadSigningKey, optionalSigningKeyOption, tlogFromArgs, tlogUploadOption } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
+import { accepted, cosignKeylessFlags, newBundleFormatFlag, refused } from '../options/cosign.ts';
+
+const signCosignFlags = (y: Argv): Argv => {
+  let b = newBundleFormatFlag(cosignKeylessFlags(y));
+  b = accepted(b, 'record-creation-timestamp', 'boolean', 'seal writes reproducible signature manifests without a creation time');
+  const withKey = 'seal does not attach a certificate you supply to a key signature; sign keylessly for a certificate, or attach one with seal attach signature --certificate';
+  for (const f of ['certificate', 'certificate-chain']) b = refused(b, f, 'string', withKey);
+  b = refused(b, 'payload', 'string', 'seal signs the payload it generates; to sign your own, use seal sign-blob on it and seal attach signature --payload FILE --signature SIG');
+  b = refused(b, 'attachment', 'string', 'cosign deprecated attachment signatures; sign the attachment by its digest (seal tree shows it)');
+  b = refused(b, 'sign-container-identity', 'string', 'seal writes the signed image reference itself; sign IMAGE under the name you want (seal copy first)');
+  return b;
+};
 
 const command = defineCommand({
   command: 'sign <images..>',
   describe: 'Sign container images (legacy .sig tags or Sigstore bundle referrers)',
   builder: (y: Argv) =>
-    tlogUploadOption(
+    signCosignFlags(tlogUploadOption(
       keylessOptions(
         formatOption(
           registryOptions(optionalSigningKeyOption(y)),
         ),
       ),
-    )
+    ))
       .positional('images', { type: 'string', array: true, describe: 'Image references: REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG]' })
-      .option('annotations', { alias: 'a', type: 'string', describe: 'Signed annotation key=value (repeatable)' })
+      .option('annotations', { alias: 'a', type: 'string', array: true, describe: 'Signed annotation key=value (repeatable)' })
       .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'Also sign every manifest of an index' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip confirmations; keyless and --tlog-upload: do not print the public transparency log notice' })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text', describe: 'json: print what was signed on stdout' })
@@ -28,7 +39,7 @@ const command = defineCommand({
       .option('output-payload', { type: 'string', describe: 'Legacy: also write the exact signed payload to this file' })
       .option('output-certificate', { type: 'string', describe: 'Legacy, keyless: also write the signing certificate (PEM) to this file' })
       .option('bundle', { type: 'string', describe: 'Format bundle: also write the Sigstore bundle to this file' })
-      .option('force', { type: 'boolean', default: false, describe: 'Overwrite existing output files' }),
+      .option('force', { type: 'boolean', default: false, describe: 'Accepted for older scripts: output files are always replaced, as cosign does' }),
   examples: [
     ['seal sign --key cosign.key registry.example.com/app:1.2', 'Sign the manifest that tag 1.2 points to now'],
     ['seal sign --key cosign.key -a git_sha=$SHA --format bundle IMAGE@sha256:…', 'cosign v3 format, with an annotation'],
@@ -43,16 +54,18 @@ const command = defineCommand({
     const { parseAnnotations } = await import('../../cosign/annotations.ts');
     const annotations = parseAnnotations(argv.annotations);
     const { checkSignOutputs, signImages } = await import('../../ops/sign.ts');
+    // As cosign: with a key, --output-certificate gets the public key (written after signing).
+    const keyCertificate = argv.key !== undefined ? (argv['output-certificate'] as string | undefined) : undefined;
     const outputs = {
       signature: argv['output-signature'],
       payload: argv['output-payload'],
-      certificate: argv['output-certificate'],
+      certificate: keyCertificate === undefined ? argv['output-certificate'] : undefined,
       bundle: argv.bundle,
-      force: argv.force,
+      force: true, // replaced when they exist, as cosign does: re-running a release script works
       cwd: ctx.cwd,
     };
-    if (argv.key !== undefined && outputs.certificate !== undefined) {
-      throw usageError('--output-certificate is for keyless signing: a key signature has no certificate');
+    if (argv.upload === false && [outputs.signature, outputs.payload, outputs.certificate, outputs.bundle, keyCertificate].every((o) => o === undefined)) {
+      ctx.log.warn('--upload=false and no output file: the signature is made and not kept anywhere (add --output-signature FILE or --bundle FILE)');
     }
     // Refused before a password prompt or a keyless token exchange.
     await checkSignOutputs({ images: argv.images, recursive: argv.recursive, format, upload: argv.upload, outputs });
@@ -100,6 +113,11 @@ const command = defineCommand({
       signer,
       ctx.log,
     );
+    if (keyCertificate !== undefined && signer) {
+      const [{ writeFileAtomic }, { resolve }] = await Promise.all([import('../../fs/atomic.ts'), import('node:path')]);
+      await writeFileAtomic(resolve(ctx.cwd, keyCertificate), signer.publicKey.pem, { overwrite: true, mode: 0o644 });
+      ctx.log.info(`Wrote the public key to ${keyCertificate} (a key signature has no certificate)`);
+    }
     if (argv.output === 'json') await writeJSON(ctx.stdout, results);
   },
 });

@@ -9,7 +9,8 @@ const command = defineCommand({
   builder: (y: Argv) =>
     registryOptions(y)
       .positional('image', { type: 'string', describe: 'Image reference' })
-      .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' }),
+      .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' })
+      .option('experimental-oci11', { type: 'boolean', hidden: true, describe: 'cosign: seal always shows OCI 1.1 referrers' }),
   examples: [['seal tree -o json IMAGE | jq ".entries[].kind"', 'What kinds of artifacts are attached']],
   run: async (argv, ctx) => {
     const { imageTree, renderTree } = await import('../../ops/tree.ts');

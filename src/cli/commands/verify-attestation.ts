@@ -2,15 +2,24 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
+import { accepted, cosignVerifyFlags, refused } from '../options/cosign.ts';
 import { write, writeJSON } from '../output.ts';
 import { readInput } from '../read-input.ts';
 import { loadVexOptions, vexOptions } from '../options/vex.ts';
+
+const verifyAttestationCosignFlags = (y: Argv): Argv => {
+  let b = accepted(y, 'check-claims', 'boolean', 'seal always checks the claims (false is refused)');
+  b = accepted(b, 'local-image', 'boolean', 'the image argument is an OCI layout directory (cosign save): seal reads it as oci:DIR');
+  const detached = 'seal verifies keyless attestations by identity against the trusted root; use --certificate-identity and --certificate-oidc-issuer';
+  for (const f of ['certificate', 'certificate-chain']) b = refused(b, f, 'string', detached);
+  return b;
+};
 
 const command = defineCommand({
   command: 'verify-attestation <images..>',
   describe: 'Verify image attestations and gate on scan results or a policy',
   builder: (y: Argv) =>
-    vexOptions(registryOptions(trustOptions(y)))
+    verifyAttestationCosignFlags(vexOptions(registryOptions(cosignVerifyFlags(trustOptions(y)))))
       .positional('images', { type: 'string', array: true, describe: 'Image references' })
       .option('type', { type: 'string', describe: 'Only this predicate type (alias or URI); default: every type' })
       .option('max-severity', {

@@ -2,14 +2,22 @@ import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
+import { cosignVerifyFlags, refused } from '../options/cosign.ts';
 import { write } from '../output.ts';
 import { readInput } from '../read-input.ts';
+
+const vbaCosignFlags = (y: Argv): Argv => {
+  let b = refused(y, 'rfc3161-timestamp', 'string', 'seal reads RFC 3161 timestamps from a Sigstore bundle; verify with --bundle');
+  const detached = 'seal verifies keyless attestations from a bundle by identity; use --bundle with --certificate-identity and --certificate-oidc-issuer';
+  for (const f of ['certificate', 'certificate-chain']) b = refused(b, f, 'string', detached);
+  return b;
+};
 
 const command = defineCommand({
   command: 'verify-blob-attestation [file]',
   describe: 'Verify an attestation about a file (Sigstore bundle or DSSE envelope)',
   builder: (y: Argv) =>
-    trustOptions(y)
+    vbaCosignFlags(cosignVerifyFlags(trustOptions(y)))
       .positional('file', { type: 'string', describe: 'The file the attestation should be about' })
       .option('bundle', { type: 'string', describe: 'Sigstore bundle file' })
       .option('signature', { type: 'string', describe: 'DSSE envelope file (cosign attest-blob legacy output)' })

@@ -1,22 +1,30 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 import { identityOptions, loadExtensionPolicy } from '../options/trust.ts';
+import { cosignVerifyFlags, refused } from '../options/cosign.ts';
+
+const verifyBlobCosignFlags = (y: Argv): Argv =>
+  refused(y, 'rfc3161-timestamp', 'string', 'seal reads RFC 3161 timestamps from a Sigstore bundle; verify with --bundle');
 
 const command = defineCommand({
   command: 'verify-blob <file>',
   describe: 'Verify a file (or stdin, or a sha256 digest) against a signature or a Sigstore bundle',
   builder: (y: Argv) =>
     // Keyless bundles: identity and issuer match the WHOLE value (anchored; docs/trusted-root.md).
-    identityOptions(y)
+    verifyBlobCosignFlags(cosignVerifyFlags(identityOptions(y)))
       .positional('file', { type: 'string', describe: 'The file, - for stdin, or sha256:<hex> to verify a digest without the file' })
       .option('key', {
         alias: 'k',
         type: 'string',
         describe: 'Public key: PKIX PEM (cosign.pub), PKCS#1 RSA PEM, certificate PEM, DER, or env://VAR (keyless bundles: the --certificate-* flags instead)',
       })
-      .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: "--bundle: skip the bundle's transparency log entries" })
       .option('signature', { type: 'string', describe: 'Signature file (base64 or raw DER), or the base64 signature itself' })
       .option('bundle', { type: 'string', describe: 'Sigstore bundle file (as written by sign-blob --bundle or cosign)' })
+      .option('certificate', {
+        type: 'string',
+        describe: 'Keyless with --signature: the signing certificate (PEM file, or base64 PEM as goreleaser writes it), checked against the trusted root',
+      })
+      .option('certificate-chain', { type: 'string', describe: 'PEM chain of --certificate up to a root of the trusted root (default: the trusted root has it)' })
       .conflicts('signature', 'bundle'),
   examples: [
     ['seal verify-blob --key cosign.pub --signature release.tar.gz.sig release.tar.gz', 'Prints "Verified OK" on stderr, exit 0'],
@@ -46,7 +54,8 @@ const command = defineCommand({
         certificateOidcIssuerRegexp: argv.certificateOidcIssuerRegexp,
         certificateExtensions: await loadExtensionPolicy(argv),
         trustedRoot: argv.trustedRoot,
-        insecureIgnoreTlog: argv.insecureIgnoreTlog,
+        insecureIgnoreTlog: argv.insecureIgnoreTlog === true,
+        insecureIgnoreSct: argv.insecureIgnoreSct === true,
         requireTlog: argv.requireTlog,
       },
       { get stdin() { return ctx.stdin; }, log: progress.wrapLog(ctx.log), signal: ctx.signal, onProgress: progress.callback(fileLabel('Verifying', file)) },

@@ -2,15 +2,26 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
+import { accepted, cosignVerifyFlags, refused } from '../options/cosign.ts';
 import { write, writeJSON } from '../output.ts';
+
+/** cosign verify's flags for detached material, which seal does not take. */
+const verifyImageCosignFlags = (y: Argv): Argv => {
+  let b = accepted(y, 'check-claims', 'boolean', 'seal always checks the claims (false is refused)');
+  b = accepted(b, 'local-image', 'boolean', 'the image argument is an OCI layout directory (cosign save): seal reads it as oci:DIR');
+  const detached = 'seal verifies signatures stored with the image; for a detached signature use seal verify-blob';
+  for (const f of ['certificate', 'certificate-chain', 'payload', 'signature']) b = refused(b, f, 'string', detached);
+  b = refused(b, 'attachment', 'string', 'cosign deprecated attachment signatures; verify the attachment by its digest');
+  return b;
+};
 
 const command = defineCommand({
   command: 'verify <images..>',
   describe: 'Verify image signatures in both storage formats',
   builder: (y: Argv) =>
-    registryOptions(trustOptions(y))
+    verifyImageCosignFlags(registryOptions(cosignVerifyFlags(trustOptions(y))))
       .positional('images', { type: 'string', array: true, describe: 'Image references' })
-      .option('annotations', { alias: 'a', type: 'string', describe: 'Require this signed annotation key=value (repeatable)' })
+      .option('annotations', { alias: 'a', type: 'string', array: true, describe: 'Require this signed annotation key=value (repeatable)' })
       .option('output', {
         alias: 'o',
         choices: ['text', 'json', 'cosign'] as const,

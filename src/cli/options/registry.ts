@@ -2,7 +2,8 @@
 // names stay here; src/oci only sees StoreOptions. Passwords are never given a yargs default
 // (yargs prints defaults in --help) and never logged. docs/registries.md describes them.
 import path from 'node:path';
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
+import { setAttachmentTagPrefix } from '../../oci/cosign-layout.ts';
 import { usageError } from '../../errors.ts';
 import type { StoreOptions } from '../../oci/store.ts';
 import type { Args } from '../command.ts';
@@ -64,7 +65,26 @@ export const registryOptions = (y: Argv): Argv =>
       type: 'string',
       describe: 'Idle timeout per registry request: 30s, 2m, 500ms, or seconds (default 60s)',
     })
-    .group(FLAGS, GROUP);
+    .group(FLAGS, GROUP)
+    .option('registry-referrers-mode', {
+      type: 'string',
+      hidden: true,
+      describe: 'cosign: legacy or oci-1-1; seal reads both (sign: oci-1-1 means --format bundle)',
+    })
+    .option('attachment-tag-prefix', {
+      type: 'string',
+      describe: 'Prefix for the legacy attachment tags: PREFIXsha256-<digest>.sig/.att/.sbom (as cosign)',
+    })
+    .option('k8s-keychain', {
+      type: 'boolean',
+      hidden: true,
+      refuse: 'seal does not read Kubernetes pull secrets; use docker/podman credentials, seal login, or --registry-username/--registry-password',
+    } as Options)
+    .option('registry-server-name', {
+      type: 'string',
+      hidden: true,
+      refuse: 'seal checks the registry certificate against the host name it connects to; use --registry-cacert for a private CA',
+    } as Options);
 
 /** `30s`, `2m`, `500ms`, `1h`, or a plain number of seconds → milliseconds. */
 export function parseDuration(value: string, flag: string): number {
@@ -93,6 +113,14 @@ export function toStoreOptions(argv: Args, ctx: CliContext): StoreOptions {
     throw usageError('--registry-username needs a password: pass --registry-password or set SEAL_REGISTRY_PASSWORD');
   }
   const opts: StoreOptions = { env: ctx.env, log: ctx.log, signal: ctx.signal };
+  const prefix = str(argv['attachment-tag-prefix']);
+  if (prefix !== undefined) {
+    // A tag is at most 128 of [A-Za-z0-9_.-], and the prefix comes before `sha256-<64 hex>.sig`.
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,52}$/.test(prefix)) {
+      throw usageError(`invalid --attachment-tag-prefix "${prefix}": use up to 53 letters, digits, _ . or -, not starting with . or -`);
+    }
+    setAttachmentTagPrefix(prefix);
+  }
   if (username !== undefined && password !== undefined) {
     opts.username = username;
     opts.password = password;

@@ -97,7 +97,7 @@ export async function loadTrustPolicy(argv: Args, ctx: CliContext): Promise<Trus
         trustedRootPath: argv['trusted-root'],
         tufCacheDir: defaultTufCacheDir(ctx.env),
         requireTlog: argv['require-tlog'] === true,
-        ignoreTlog: argv['insecure-ignore-tlog'] === true,
+        ...cosignVerifyPolicy(argv),
       },
     };
   }
@@ -116,7 +116,15 @@ export async function loadTrustPolicy(argv: Args, ctx: CliContext): Promise<Trus
       trustedRootPath: argv['trusted-root'],
       tufCacheDir: defaultTufCacheDir(ctx.env),
       requireTlog: argv['require-tlog'] === true,
-      ignoreTlog: argv['insecure-ignore-tlog'] === true,
+      ...cosignVerifyPolicy(argv),
     },
+  };
+}
+
+/** cosign's --insecure-ignore-tlog (and --private-infrastructure) and --insecure-ignore-sct. */
+function cosignVerifyPolicy(argv: Args): { ignoreTlog?: boolean; ignoreSct?: boolean } {
+  return {
+    ...(argv['insecure-ignore-tlog'] === true ? { ignoreTlog: true } : {}),
+    ...(argv['insecure-ignore-sct'] === true ? { ignoreSct: true } : {}),
   };
 }
