@@ -50,7 +50,12 @@ const BAIL = ['--help', '-h', '--version', '--get-yargs-completions'];
 export function declare(builder: ((y: Argv) => Argv) | undefined): Declared {
   const d: Declared = { options: new Map(), names: new Map(), conflicts: [], unsupported: false };
   let declaringGlobals = true;
-  const addOption = (name: string, cfg: Record<string, unknown>) => {
+  const addOption = (name: string, given: Record<string, unknown>) => {
+    // Declared again (a shared group and a command's own declaration): merged, as yargs does.
+    const prev = d.options.get(name);
+    const cfg: Record<string, unknown> = prev
+      ? { type: prev.type, array: prev.array, choices: prev.choices, default: prev.default, demandOption: prev.demand, alias: prev.aliases, refuse: prev.refuse, ...given }
+      : given;
     const type = cfg.type ?? (cfg.boolean ? 'boolean' : cfg.number ? 'number' : 'string');
     if (type !== 'string' && type !== 'boolean' && type !== 'number') d.unsupported = true;
     if (cfg.coerce || cfg.nargs || cfg.count || cfg.implies || cfg.conflicts) d.unsupported = true;
@@ -89,7 +94,7 @@ export function declare(builder: ((y: Argv) => Argv) | undefined): Declared {
   return d;
 }
 
-function positionalsOf(command: string): PositionalSpec[] {
+export function positionalsOf(command: string): PositionalSpec[] {
   return command
     .split(/\s+/)
     .slice(1)

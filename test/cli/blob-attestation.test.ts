@@ -33,7 +33,7 @@ test('attest-blob then verify-blob-attestation round trip; another file or type 
   assert.equal((await runCli(['verify-blob-attestation', '--key', pub, '--bundle', bundle, other])).code, 3);
   assert.equal((await runCli(['verify-blob-attestation', '--key', pub, '--bundle', bundle, '--type', 'spdxjson', blob])).code, 3);
   // Re-running a release script works, as with cosign: the bundle is replaced.
-  assert.equal((await runCli(['attest-blob', '--key', key, '--predicate', `${fixtures}grype/alpine-one-high.json`, '--bundle', bundle, blob])).code, 0, 'replaced');
+  assert.equal((await runCli(['attest-blob', '--key', key, '--predicate', `${fixtures}grype/alpine-one-high.json`, '--type', 'vuln', '--bundle', bundle, blob])).code, 0, 'replaced');
   assert.equal((await runCli(['verify-blob-attestation', '--key', pub, '--bundle', bundle, '--type', 'vuln', blob])).code, 0);
 });
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseCommandLine } from '../../src/cli/main.ts';
-import { resolveCommand, GLOBAL_OPTIONS } from '../../src/cli/fast-path.ts';
+import { declare, GLOBAL_OPTIONS, positionalsOf, resolveCommand } from '../../src/cli/fast-path.ts';
 import { SealError } from '../../src/errors.ts';
 
 const TABLE = new URL('../fixtures/cosign-cli/cosign-cli-flags.tsv', import.meta.url);
@@ -60,29 +60,26 @@ function valueFor(row: Row): string | undefined {
   return 'x';
 }
 
-/** Positionals and demanded flags a command needs to parse at all. */
-function positionalsFor(command: string): string[] {
-  const required: Record<string, string[]> = {
-    attest: ['--predicate=p.json'],
-    'attach attestation': ['--attestation=e.json'],
-    'attach sbom': ['--sbom=s.json'],
-    'attach signature': ['--payload=p.json'],
-    'attest-blob': ['--bundle=b.json'],
-    'import-key-pair': ['--key=k.pem'],
-    'public-key': ['--key=k.key'],
-  };
-  const flags = required[command] ?? [];
-  if (command === 'copy') return [...flags, 'localhost:5000/a:1', 'localhost:5000/b'];
-  if (command === 'completion') return ['bash'];
-  if (/^(generate-key-pair|import-key-pair|public-key|login|logout)$/.test(command)) return command.startsWith('log') ? ['localhost:5000'] : flags;
-  return [...flags, 'localhost:5000/app:1'];
+/** Demanded flags and required positionals a command needs to parse at all, from its own declarations. */
+async function baseArgsFor(command: string): Promise<string[]> {
+  const resolved = (await resolveCommand(command.split(' ')))!;
+  const d = declare(resolved.command.builder);
+  const flags: string[] = [];
+  for (const spec of d.options.values()) {
+    if (!spec.demand) continue;
+    flags.push(`--${spec.name}=${spec.choices ? String(spec.choices[0]) : 'x'}`);
+  }
+  const positionals = positionalsOf(String(resolved.command.command))
+    .filter((p) => p.required)
+    .map((_p, i) => (i === 0 ? 'localhost:5000/app:1' : 'localhost:5000/other'));
+  return [...flags, ...positionals];
 }
 
 type Outcome = { kind: 'accepted' } | { kind: 'refused'; message: string } | { kind: 'unknown' | 'other'; message: string };
 
 async function tryFlag(row: Row, spelling: string): Promise<Outcome> {
   const value = valueFor(row);
-  const args = [...row.command.split(' '), ...(value === undefined ? [spelling] : [spelling, value]), ...positionalsFor(row.command)];
+  const args = [...row.command.split(' '), ...(value === undefined ? [spelling] : [spelling, value]), ...(await baseArgsFor(row.command))];
   try {
     await parseCommandLine(args);
     return { kind: 'accepted' };

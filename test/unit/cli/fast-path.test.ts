@@ -70,7 +70,6 @@ const leftToYargs: string[][] = [
   [],
   ['--help'],
   ['sign', '--help'],
-  ['completion'],
   ['nosuchcommand', 'x'],
   ['sign', '--key', 'k', '--format', 'x', 'img'], // bad choice
   ['sign', '--key', 'k', '--bogus', 'img'], // unknown flag
