@@ -62,9 +62,22 @@ export function componentMatchesPackage(c: VexComponent, pkg: Purl | undefined):
 
 const upper = (s: string): string => s.trim().toUpperCase();
 
+const isCve = (id: string): boolean => /^CVE-\d+-\d+$/.test(id);
+
+/**
+ * The ids a finding is known by: the scanner's id and its related ids, except that a CVE finding
+ * does not take another CVE as an alias. Two CVE ids are two vulnerabilities by definition; grype
+ * relates some (RHEL advisories group several CVEs), and a statement about one must not silence
+ * the other.
+ */
+export function findingIds(f: Finding): string[] {
+  const id = upper(f.id);
+  return [id, ...(f.aliases ?? []).map(upper).filter((a) => !(isCve(id) && isCve(a)))];
+}
+
 /** The statement's vulnerability is one of the finding's ids (ids compare case-insensitively). */
 export function vulnerabilityMatches(v: VexVulnerability, f: Finding): boolean {
-  const ids = new Set([f.id, ...(f.aliases ?? [])].map(upper));
+  const ids = new Set(findingIds(f));
   return [v.name, v['@id'], ...(v.aliases ?? [])].some((id) => typeof id === 'string' && ids.has(upper(id)));
 }
 
