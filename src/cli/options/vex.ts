@@ -13,8 +13,10 @@ export const vexOptions = (y: Argv): Argv =>
     .option('vex', {
       type: 'string',
       array: true,
-      describe: 'Also apply this OpenVEX document to the gate and report (unsigned, for local use; repeatable); --no-vex: apply no VEX, not even attached',
+      describe: 'Also apply this OpenVEX document to the gate and report (unsigned, for local use; repeatable)',
     })
+    // Its own flag rather than yargs' negation of --vex: the flag table and the fast path know it.
+    .option('no-vex', { type: 'boolean', describe: 'Apply no OpenVEX statements at all, not even attached ones' })
     .option('vex-key', { type: 'string', describe: 'Trust OpenVEX attestations signed by this key (instead of the scan signer)' })
     .option('vex-certificate-identity', { type: 'string', describe: 'Keyless: trust OpenVEX attestations from this exact identity' })
     .option('vex-certificate-identity-regexp', { type: 'string', describe: 'Keyless: trust OpenVEX attestations from identities matching this regexp' })
@@ -25,7 +27,7 @@ const TRUST_FLAGS = ['certificate-identity', 'certificate-identity-regexp', 'cer
 
 export async function loadVexOptions(argv: Args, ctx: CliContext): Promise<VexOptions> {
   const raw: unknown[] = argv.vex === undefined ? [] : Array.isArray(argv.vex) ? argv.vex : [argv.vex];
-  const off = raw.some((v) => v === false || v === 'false');
+  const off = argv['no-vex'] === true || raw.some((v) => v === false || v === 'false');
   const names = raw.filter((v): v is string => typeof v === 'string' && v !== 'false');
   const separate = argv['vex-key'] !== undefined || TRUST_FLAGS.some((f) => argv[`vex-${f}`] !== undefined);
   if (off && (names.length || separate)) throw usageError('--no-vex turns VEX off; it cannot be combined with --vex or --vex-* flags');
