@@ -28,7 +28,16 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
     if (++interrupted > 1) process.exit(130);
     process.stderr.write('Interrupted; stopping (press Ctrl-C again to force)\n');
     controller.abort(new Error('interrupted'));
+    // Every request, retry wait and settle wait ends on the abort, and every write is whole
+    // (a PUT, or a rename of a finished temporary file), so stopping now loses nothing. This is
+    // the safety net for anything that does not listen (seal promises to stop within 2 s).
+    setTimeout(() => {
+      process.stderr.write('Error: still running 1.5 s after the interrupt; exiting\n');
+      process.exit(130);
+    }, 1500).unref();
   });
 }
 const code = await main(args, { signal: controller.signal });
-process.exitCode = interrupted ? 130 : code;
+// Interrupted: exit now, without waiting for sockets or timers the abort left behind.
+if (interrupted) process.exit(130);
+process.exitCode = code;

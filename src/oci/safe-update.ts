@@ -58,7 +58,7 @@ export async function updateTaggedList(store: ImageStore, u: ListUpdate, opts: S
   let wrote = false;
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    opts.signal?.throwIfAborted();
+    if (opts.signal?.aborted) throw interrupted(u.tag);
     const readAt = performance.now();
     const current = await store.getManifest(u.tag);
     const entries = current ? u.entriesOf(current) : [];
@@ -81,7 +81,7 @@ export async function updateTaggedList(store: ImageStore, u: ListUpdate, opts: S
       } catch (err) {
         if (err instanceof SealError && err.code === 'PRECONDITION_FAILED') {
           opts.log?.debug(`${u.tag} changed under us (attempt ${attempt}); merging again`);
-          await backoff(attempt);
+          await backoff(attempt, opts.signal);
           continue;
         }
         throw err;
@@ -90,19 +90,34 @@ export async function updateTaggedList(store: ImageStore, u: ListUpdate, opts: S
     }
     if (settleMs > 0) {
       const window = performance.now() - readAt; // our read-modify-write; others' are alike
-      await sleep(Math.max(settleMs, 3 * window) * (0.75 + Math.random() * 0.5));
+      await sleep(Math.max(settleMs, 3 * window) * (0.75 + Math.random() * 0.5), opts.signal);
     }
     const after = await store.getManifest(u.tag);
     const afterKeys = new Set(after ? u.entriesOf(after).map(keyOf) : []);
     const lost = [...required.keys()].filter((k) => !afterKeys.has(k));
     if (after && lost.length === 0) return after.digest;
     opts.log?.debug(`${lost.length} entr${lost.length === 1 ? 'y' : 'ies'} of ${u.tag} overwritten by a concurrent writer; restoring`);
-    await backoff(attempt);
+    await backoff(attempt, opts.signal);
   }
   throw new SealError('conflict', `could not update ${store.name}:${u.tag}: other writers kept replacing it`, {
     hint: 'nothing was removed; run the command again',
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const backoff = (attempt: number) => sleep(Math.min(2000, 20 * 2 ** Math.min(attempt, 6)) * Math.random());
+// Waits end early on SIGINT/SIGTERM: what was written so far is a whole list (each PUT replaces
+// the tag at once), so stopping between steps loses nothing.
+const interrupted = (tag: string) => new SealError('interrupted', `interrupted while updating ${tag}; what was written before stays`);
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(interrupted('the list'));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(interrupted('the list'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+const backoff = (attempt: number, signal?: AbortSignal) => sleep(Math.min(2000, 20 * 2 ** Math.min(attempt, 6)) * Math.random(), signal);

@@ -60,6 +60,7 @@ export class HostileRegistry {
   /** Basic credentials the registry demands on every /v2/ request, when set. */
   basicAuth: { username: string; password: string } | undefined;
   #rules: Rule[] = [];
+  #waiters: { method?: string; path?: RegExp; resolve: (r: LoggedRequest) => void }[] = [];
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
   host = '';
@@ -152,7 +153,8 @@ export class HostileRegistry {
 
   #serve(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = req.url ?? '/';
-    this.requests.push({ method: req.method ?? 'GET', path, headers: req.headers, at: performance.now() });
+    const logged: LoggedRequest = { method: req.method ?? 'GET', path, headers: req.headers, at: performance.now() };
+    this.requests.push(logged);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -165,10 +167,30 @@ export class HostileRegistry {
           rule.times--;
         }
         rule.handle(req, res, ctx);
+        this.#notify(logged);
         return;
       }
       this.#distribution(req, res, ctx);
+      this.#notify(logged);
     });
+  }
+
+  /** Resolves when a request matching the filter has arrived and been answered (or stalled). */
+  waitFor(filter: { method?: string; path?: RegExp }): Promise<LoggedRequest> {
+    return new Promise((resolve) => this.#waiters.push({ ...filter, resolve }));
+  }
+
+  #notify(r: LoggedRequest): void {
+    this.#waiters = this.#waiters.filter((w) => {
+      if ((w.method && w.method !== r.method) || (w.path && !w.path.test(r.path))) return true;
+      w.resolve(r);
+      return false;
+    });
+  }
+
+  /** The registry's own answer, for rules that only watch or delay. */
+  pass(req: http.IncomingMessage, res: http.ServerResponse, ctx: HandlerContext): void {
+    this.#distribution(req, res, ctx);
   }
 
   #distribution(req: http.IncomingMessage, res: http.ServerResponse, ctx: HandlerContext): void {
