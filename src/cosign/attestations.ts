@@ -3,7 +3,7 @@
 // callers can say what they ignored.
 import { decodeEnvelopePayload, parseEnvelope, verifyEnvelope } from '../attest/dsse.ts';
 import { parseStatement, subjectMatches, type Statement } from '../attest/statement.ts';
-import { messageOf } from '../errors.ts';
+import { SealError, isSealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
 import { digestHex } from '../oci/digest.ts';
@@ -11,11 +11,17 @@ import type { ImageStore } from '../oci/store.ts';
 import { verifyBundle } from '../sigstore/verify-bundle.ts';
 import { readLegacyLayers } from './legacy.ts';
 import { checkLegacyTlog, legacyLayerToBundle } from './legacy-bundle.ts';
-import { readBundles } from './referrer-bundles.ts';
+import { listBundles, readBundleBytes } from './referrer-bundles.ts';
 import type { TrustPolicy } from './trust-policy.ts';
 import type { Descriptor } from '../oci/types.ts';
 
 const MAX_ENVELOPE = 64 * 1024 * 1024;
+/**
+ * Distinct attestation bytes read for one image. Referrers that share a layer share one buffer,
+ * so hundreds of them pointing at one large bundle cost that bundle once; past this, the image
+ * has more attestation data than any real one and is refused (registry error) rather than read.
+ */
+export const MAX_ATTESTATION_BYTES = 256 * 1024 * 1024;
 
 export interface FoundAttestation {
   format: 'legacy' | 'bundle';
@@ -41,24 +47,59 @@ export interface CheckedAttestation extends FoundAttestation {
 
 export async function findAttestations(store: ImageStore, digest: string, log?: Log): Promise<FoundAttestation[]> {
   const out: FoundAttestation[] = [];
+  const buffers = new Map<string, Uint8Array | null>(); // blob digest → bytes (null: unreadable)
+  let total = 0;
+  const read = async (blob: string, load: () => Promise<Uint8Array>): Promise<Uint8Array | null> => {
+    if (buffers.has(blob)) return buffers.get(blob)!;
+    let bytes: Uint8Array | null = null;
+    try {
+      bytes = await load();
+    } catch (err) {
+      if (isSealError(err, 'interrupted')) throw err;
+      log?.warn(`cannot read attestation layer ${blob}: ${messageOf(err)}`);
+    }
+    buffers.set(blob, bytes);
+    total += bytes?.length ?? 0;
+    if (total > MAX_ATTESTATION_BYTES) {
+      throw new SealError('registry', `${store.name} holds more than ${MAX_ATTESTATION_BYTES / 1024 / 1024} MiB of attestations for ${digest}; refused`, {
+        code: 'TOO_MUCH_ATTESTATION_DATA',
+        hint: 'remove old ones with seal clean --type attestation',
+      });
+    }
+    return bytes;
+  };
   const legacy = await readLegacyLayers(store, digest, 'att');
   for (const layer of legacy.layers) {
     if (layer.mediaType !== DSSE_MEDIA_TYPE) continue;
-    try {
-      out.push({
-        format: 'legacy',
-        id: layer.digest,
-        layer,
-        claimedPredicateType: layer.annotations?.[ANNOTATION.predicateType],
-        bytes: await store.getBlob(layer.digest, { maxBytes: MAX_ENVELOPE }),
-      });
-    } catch (err) {
-      log?.warn(`cannot read attestation layer ${layer.digest}: ${messageOf(err)}`);
-    }
+    const bytes = await read(layer.digest, () => store.getBlob(layer.digest, { maxBytes: MAX_ENVELOPE }));
+    if (!bytes) continue;
+    out.push({ format: 'legacy', id: layer.digest, layer, claimedPredicateType: layer.annotations?.[ANNOTATION.predicateType], bytes });
   }
-  for (const b of await readBundles(store, digest, log)) {
+  for (const b of await listBundles(store, digest, log)) {
     if (b.predicateType === COSIGN_SIGN_PREDICATE) continue; // image signatures, not attestations
-    out.push({ format: 'bundle', id: b.manifest.digest, claimedPredicateType: b.predicateType, bytes: b.bytes });
+    const bytes = await read(b.layer.digest, () => readBundleBytes(store, b));
+    if (!bytes) continue;
+    out.push({ format: 'bundle', id: b.manifest.digest, claimedPredicateType: b.predicateType, bytes });
+  }
+  return out;
+}
+
+/**
+ * checkAttestation for each, one at a time (a bundle is parsed only while it is checked), and
+ * once per distinct stored bundle: referrers sharing the same bytes share the outcome.
+ */
+export async function checkAttestations(found: FoundAttestation[], digest: string, policy: TrustPolicy): Promise<CheckedAttestation[]> {
+  const out: CheckedAttestation[] = [];
+  const byBytes = new Map<Uint8Array, CheckedAttestation>();
+  for (const f of found) {
+    const same = f.format === 'bundle' ? byBytes.get(f.bytes) : undefined;
+    if (same) {
+      out.push({ ...same, id: f.id, claimedPredicateType: f.claimedPredicateType });
+      continue;
+    }
+    const checked = await checkAttestation(f, digest, policy);
+    if (f.format === 'bundle') byBytes.set(f.bytes, checked);
+    out.push(checked);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // cosign v3 storage: each signature or attestation is a Sigstore bundle in its own OCI 1.1
 // referrer manifest (docs/formats/cosign-formats.md b.6, d.5), found through the referrers API or the
 // tag-schema fallback.
+import { isSealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, BUNDLE_MEDIA_TYPE, BUNDLE_MEDIA_TYPE_PREFIX } from '../oci/cosign-layout.ts';
 import { EMPTY_CONFIG_DIGEST, OCI_EMPTY, OCI_MANIFEST } from '../oci/media-types.ts';
@@ -10,7 +11,8 @@ import type { ImageStore } from '../oci/store.ts';
 import type { Descriptor } from '../oci/types.ts';
 
 const EMPTY_CONFIG = Buffer.from('{}');
-const MAX_BUNDLE = 16 * 1024 * 1024;
+/** Bytes of one stored bundle (a DSSE bundle with an SBOM predicate can be several MiB). */
+export const MAX_BUNDLE = 16 * 1024 * 1024;
 
 export interface StoredBundle {
   /** The referrer manifest. */
@@ -50,9 +52,22 @@ export async function attachBundle(
   return attachReferrer(store, bytes, manifest, opts);
 }
 
-/** Every bundle referring to `digest` (any predicate type); unreadable referrers are skipped with a debug line. */
-export async function readBundles(store: ImageStore, digest: string, log?: Log): Promise<StoredBundle[]> {
-  const out: StoredBundle[] = [];
+/** A bundle referrer as listed, before its bundle is read. */
+export interface ListedBundle {
+  /** The referrer manifest. */
+  manifest: Descriptor;
+  predicateType?: string;
+  /** The layer holding the bundle. */
+  layer: Descriptor;
+}
+
+/**
+ * The bundle referrers of `digest` (any predicate type), without their bundles: at most
+ * MAX_REFERRERS of them (listReferrers refuses more), each manifest read and dropped, so this
+ * holds descriptors only. Unreadable referrers are skipped with a debug line.
+ */
+export async function listBundles(store: ImageStore, digest: string, log?: Log): Promise<ListedBundle[]> {
+  const out: ListedBundle[] = [];
   for (const desc of await listReferrers(store, digest)) {
     if (desc.artifactType && !desc.artifactType.startsWith(BUNDLE_MEDIA_TYPE_PREFIX)) continue;
     try {
@@ -61,15 +76,47 @@ export async function readBundles(store: ImageStore, digest: string, log?: Log):
       const m = parseImageManifest(doc);
       if (m.subject?.digest !== digest) continue; // a fallback index may list anything; trust only the manifest
       if (m.layers.length !== 1 || !m.layers[0]!.mediaType.startsWith(BUNDLE_MEDIA_TYPE_PREFIX)) continue;
-      const bytes = await store.getBlob(m.layers[0]!.digest, { maxBytes: MAX_BUNDLE });
+      const layer = m.layers[0]!;
       out.push({
         manifest: { ...desc, digest: doc.digest },
         predicateType: m.annotations?.[ANNOTATION.bundlePredicateType],
-        bytes,
+        layer: { mediaType: layer.mediaType, digest: layer.digest, size: layer.size },
       });
     } catch (err) {
+      if (isSealError(err, 'interrupted')) throw err;
       log?.debug(`skipping referrer ${desc.digest}: ${(err as Error).message}`);
     }
   }
+  return out;
+}
+
+/** The bundle of a listed referrer: at most MAX_BUNDLE bytes, digest checked. */
+export function readBundleBytes(store: ImageStore, listed: ListedBundle): Promise<Uint8Array> {
+  return store.getBlob(listed.layer.digest, { maxBytes: MAX_BUNDLE });
+}
+
+/**
+ * Every bundle referring to `digest`, one at a time: each is read when the consumer asks for the
+ * next, so a consumer that verifies and drops them holds one bundle at a time. Unreadable ones
+ * are skipped with a debug line.
+ */
+export async function* eachBundle(store: ImageStore, digest: string, log?: Log): AsyncGenerator<StoredBundle> {
+  for (const listed of await listBundles(store, digest, log)) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readBundleBytes(store, listed);
+    } catch (err) {
+      if (isSealError(err, 'interrupted')) throw err;
+      log?.debug(`skipping referrer ${listed.manifest.digest}: ${(err as Error).message}`);
+      continue;
+    }
+    yield { manifest: listed.manifest, predicateType: listed.predicateType, bytes };
+  }
+}
+
+/** Every bundle referring to `digest`, all in memory: for callers that keep them all (few, small). */
+export async function readBundles(store: ImageStore, digest: string, log?: Log): Promise<StoredBundle[]> {
+  const out: StoredBundle[] = [];
+  for await (const b of eachBundle(store, digest, log)) out.push(b);
   return out;
 }

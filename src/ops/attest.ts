@@ -7,7 +7,7 @@ import { openImage } from '../cosign/image.ts';
 import { signDsseBundle } from '../cosign/key-bundle.ts';
 import { legacyKeylessLayer } from '../cosign/keyless-layer.ts';
 import { appendLegacyLayer, readLegacyLayers } from '../cosign/legacy.ts';
-import { attachBundle, readBundles } from '../cosign/referrer-bundles.ts';
+import { attachBundle, listBundles } from '../cosign/referrer-bundles.ts';
 import type { Signer } from '../crypto/types.ts';
 import { SealError, inputError } from '../errors.ts';
 import type { VexDocument } from '../vex/document.ts';
@@ -133,7 +133,7 @@ export async function attestImage(opts: AttestOptions, loadSigner: () => Promise
   const desc = await attachBundle(store, img.descriptor, bundle, { predicateType, now }, write);
   let replaced = 0;
   if (opts.replace) {
-    for (const old of await readBundles(store, img.digest, log)) {
+    for (const old of await listBundles(store, img.digest, log)) {
       if (old.predicateType !== predicateType || old.manifest.digest === desc.digest) continue;
       await store.deleteManifest(old.manifest.digest);
       await detachReferrer(store, img.digest, old.manifest.digest, write);

@@ -2,7 +2,7 @@
 // legacy layers in cosign's shape, bundles as stored.
 import { openImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
-import { readBundles } from '../cosign/referrer-bundles.ts';
+import { eachBundle } from '../cosign/referrer-bundles.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../oci/cosign-layout.ts';
 import type { StoreOptions } from '../oci/store.ts';
@@ -10,7 +10,7 @@ import type { StoreOptions } from '../oci/store.ts';
 export async function downloadSignatures(image: string, store: StoreOptions, log: Log): Promise<string[]> {
   const img = await openImage(image, store, log);
   const lines: string[] = [];
-  for (const b of await readBundles(img.attachStore, img.digest, log)) {
+  for await (const b of eachBundle(img.attachStore, img.digest, log)) {
     if (b.predicateType && b.predicateType !== COSIGN_SIGN_PREDICATE) continue;
     lines.push(Buffer.from(b.bytes).toString('utf8').trim());
   }

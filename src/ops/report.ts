@@ -2,7 +2,7 @@
 // several images. An image whose scans do not verify is reported as unscanned, with the reason.
 import { newestScan } from '../attest/gate.ts';
 import { VULN_PREDICATE_TYPE, summarizeVulns } from '../attest/vuln.ts';
-import { checkAttestation, findAttestations } from '../cosign/attestations.ts';
+import { checkAttestations, findAttestations } from '../cosign/attestations.ts';
 import { openImage } from '../cosign/image.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { messageOf } from '../errors.ts';
@@ -43,7 +43,7 @@ export async function buildVulnReport(
       const found = (await findAttestations(img.attachStore, img.digest, log)).filter(
         (f) => !f.claimedPredicateType || f.claimedPredicateType === VULN_PREDICATE_TYPE || isOpenVexPredicateType(f.claimedPredicateType),
       );
-      const all = await Promise.all(found.map((f) => checkAttestation(f, img.digest, policy)));
+      const all = await checkAttestations(found, img.digest, policy);
       const vexed = await collectVexSources({ image, digest: img.digest, found, checked: all }, vex, log);
       const checked = all.filter((c) => !isOpenVexPredicateType(c.claimedPredicateType ?? c.predicateType));
       const scans = checked.filter((c) => c.verified && c.predicateType === VULN_PREDICATE_TYPE).map((c) => summarizeVulns(c.statement));

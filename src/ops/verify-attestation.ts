@@ -4,7 +4,7 @@ import { evaluateVulnGate, type GateResult, type MaxSeverity } from '../attest/g
 import { resolvePredicateType } from '../attest/predicates.ts';
 import type { Statement } from '../attest/statement.ts';
 import { VULN_PREDICATE_TYPE, summarizeVulns } from '../attest/vuln.ts';
-import { checkAttestation, findAttestations, type CheckedAttestation } from '../cosign/attestations.ts';
+import { checkAttestations, findAttestations, type CheckedAttestation } from '../cosign/attestations.ts';
 import { openImage } from '../cosign/image.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError } from '../errors.ts';
@@ -55,7 +55,7 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, policy:
   return mapPool(opts.images, 4, async (input) => {
     const img = await openImage(input, opts.store, log);
     const found = await findAttestations(img.attachStore, img.digest, log);
-    const checkedMain = await Promise.all(found.map((f) => checkAttestation(f, img.digest, policy)));
+    const checkedMain = await checkAttestations(found, img.digest, policy);
     const wantVex = opts.maxSeverity !== undefined && !opts.vex?.off;
     const vex = wantVex ? await collectVexSources({ image: input, digest: img.digest, found, checked: checkedMain }, opts.vex, log) : undefined;
     // VEX signed by a separate security-team identity verifies with that policy, not the scan key.

@@ -2,7 +2,7 @@
 // the exact bytes that were signed, against this image's digest and the required annotations.
 import { openImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
-import { readBundles } from '../cosign/referrer-bundles.ts';
+import { listBundles, readBundleBytes } from '../cosign/referrer-bundles.ts';
 import { matchingSubjects, parseStatement } from '../attest/statement.ts';
 import { checkSimpleSigningClaims } from '../cosign/simple-signing.ts';
 import { checkLegacyTlog, legacyLayerToBundle } from '../cosign/legacy-bundle.ts';
@@ -64,7 +64,9 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
 
   // Both storage generations are looked up at once (the .sig tag; the referrers API and the
   // fallback tag); when both lookups fail, the legacy one's error is the one reported, as before.
-  const [legacyRead, bundlesRead] = await Promise.allSettled([readLegacyLayers(store, img.digest, 'sig'), readBundles(store, img.digest, log)]);
+  // Bundles are listed here and read one at a time below (item 8 of issue 9: hundreds of large
+  // bundles must not be held at once).
+  const [legacyRead, bundlesRead] = await Promise.allSettled([readLegacyLayers(store, img.digest, 'sig'), listBundles(store, img.digest, log)]);
   if (legacyRead.status === 'rejected') throw legacyRead.reason;
   if (bundlesRead.status === 'rejected') throw bundlesRead.reason;
   const legacy = legacyRead.value;
@@ -107,14 +109,37 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
     }
   }
 
+  // Referrers that share a bundle layer (the same bytes) share its outcome: read and checked once.
+  const byLayer = new Map<string, { r: SignatureResult; attestation: boolean }>();
+  const unreadable = new Set<string>();
   for (const stored of bundlesRead.value) {
+    if (unreadable.has(stored.layer.digest)) continue;
     if (stored.predicateType && stored.predicateType !== COSIGN_SIGN_PREDICATE) {
       result.ignoredAttestations++;
       continue;
     }
-    const r: SignatureResult = { format: 'bundle', id: stored.manifest.digest, verified: false, checks: { signature: false } };
+    const seen = byLayer.get(stored.layer.digest);
+    if (seen) {
+      if (seen.attestation) result.ignoredAttestations++;
+      else result.signatures.push({ ...seen.r, id: stored.manifest.digest });
+      continue;
+    }
+    let bytes: Uint8Array | undefined;
     try {
-      const bundle = JSON.parse(Buffer.from(stored.bytes).toString('utf8')) as unknown;
+      bytes = await readBundleBytes(store, stored);
+    } catch (err) {
+      // As before bundles were read one at a time: an unreadable referrer is skipped, not counted.
+      if (err instanceof SealError && err.kind === 'interrupted') throw err;
+      log.debug(`skipping referrer ${stored.manifest.digest}: ${messageOf(err)}`);
+      unreadable.add(stored.layer.digest);
+      continue;
+    }
+    const r: SignatureResult = { format: 'bundle', id: stored.manifest.digest, verified: false, checks: { signature: false } };
+    const outcome = { r, attestation: false };
+    byLayer.set(stored.layer.digest, outcome);
+    try {
+      const bundle = JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
+      bytes = undefined; // only the parsed bundle from here on
       const verified = await verifyBundle(
         bundle,
         { digest: { algorithm: 'sha256', hex: digestHex(img.digest) } },
@@ -127,6 +152,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
       const statement = parseStatement(verified.payload ?? new Uint8Array(), 'verification');
       if (statement.predicateType !== COSIGN_SIGN_PREDICATE) {
         result.ignoredAttestations++;
+        outcome.attestation = true;
         continue;
       }
       const subject = matchingSubjects(statement, { sha256: img.digest })[0];
@@ -136,6 +162,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
       r.verified = true;
       r.payload = statement;
     } catch (err) {
+      if (err instanceof SealError && err.kind === 'interrupted') throw err;
       r.error = messageOf(err);
     }
     result.signatures.push(r);
