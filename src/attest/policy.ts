@@ -339,7 +339,10 @@ function describeVuln(summary: VulnSummary, rule: PolicyRule): string {
 }
 
 /** Evaluates each rule against the verified statements; the policy passes when every rule does. */
-export function evaluatePolicy(policy: Policy, statements: readonly Statement[], opts: { now: Date }): PolicyResult {
+export function evaluatePolicy(policy: Policy, given: readonly Statement[], opts: { now: Date }): PolicyResult {
+  // Callers pass verified, validated statements; anything else (a null, a statement without a
+  // predicate type) cannot satisfy a rule and must not crash the evaluation (fuzz: policies).
+  const statements = given.filter((s): s is Statement => typeof s === 'object' && s !== null && typeof (s as { predicateType?: unknown }).predicateType === 'string');
   const results = policy.rules.map((rule): RuleResult => {
     const matching = statements.filter((s) => rule.predicateTypes.includes(s.predicateType));
     if (matching.length === 0) {

@@ -5,12 +5,14 @@
 //   SEAL_FUZZ_SEED=1234 node --test test/fuzz/          another seed (default fixed, for CI)
 //   SEAL_FUZZ_ITERATIONS=20000 node --test test/fuzz/   more cases per target (default: each target's own)
 //   SEAL_FUZZ_CASE=417 ...                              run one case only (as printed on failure)
+//   SEAL_FUZZ_TARGET=policy ...                         run one target only (others pass at once)
 //   SEAL_FUZZ_STRICT=1 ...                              known problems (in code owned elsewhere) fail too
 import { SealError } from '../../src/errors.ts';
 
 export const BASE_SEED = parseSeed(process.env['SEAL_FUZZ_SEED']) ?? 0x5ea1f022;
 const ITERATIONS = process.env['SEAL_FUZZ_ITERATIONS'] ? Number(process.env['SEAL_FUZZ_ITERATIONS']) : undefined;
 const ONLY_CASE = process.env['SEAL_FUZZ_CASE'] ? Number(process.env['SEAL_FUZZ_CASE']) : undefined;
+const ONLY_TARGET = process.env['SEAL_FUZZ_TARGET'] || undefined;
 /** SEAL_FUZZ_STRICT=1: known (reported, not ours to fix) problems fail too, with their stacks. */
 const STRICT = !!process.env['SEAL_FUZZ_STRICT'];
 /** A single call slower than this is a failure too (catastrophic regexps, quadratic loops). */
@@ -360,6 +362,7 @@ export interface FuzzFailure {
 
 /** Runs the cases; returns the distinct failures (by problem kind and throwing line). */
 export async function fuzz<T>(target: string, opts: FuzzOptions<T>): Promise<FuzzFailure[]> {
+  if (ONLY_TARGET !== undefined && ONLY_TARGET !== target) return [];
   const n = ITERATIONS ?? opts.iterations;
   const failures = new Map<string, FuzzFailure>();
   const show = opts.show ?? ((x: T) => preview(x));
@@ -393,13 +396,28 @@ export function preview(x: unknown): string {
   return s === undefined ? String(x) : s.length > 600 ? `${s.slice(0, 600)}… (${s.length} chars)` : s;
 }
 
-/** One assertion message per target with what to run to reproduce each failure. */
-export function report(target: string, failures: FuzzFailure[]): string {
+/**
+ * One assertion message per target with what to run to reproduce each failure: the calling test
+ * file by name (Node 22's `node --test` takes files, not a directory) with the seed, the target
+ * and the case, so exactly that case runs.
+ */
+export function report(target: string, failures: FuzzFailure[], file = callerTestFile()): string {
   return failures
     .slice(0, 8)
     .map(
       (f) =>
-        `[${target}] case ${f.caseNo}: ${f.problem}\n  reproduce: SEAL_FUZZ_SEED=${BASE_SEED} SEAL_FUZZ_CASE=${f.caseNo} node --test --test-name-pattern="${target}" test/fuzz/\n  input: ${f.input}\n  ${(f.stack ?? '').split('\n').slice(0, 6).join('\n  ')}`,
+        `[${target}] case ${f.caseNo}: ${f.problem}\n  reproduce: ${reproduceCommand(target, f.caseNo, file)}\n  input: ${f.input}\n  ${(f.stack ?? '').split('\n').slice(0, 6).join('\n  ')}`,
     )
     .join('\n\n');
+}
+
+export function reproduceCommand(target: string, caseNo: number, file: string): string {
+  return `SEAL_FUZZ_SEED=${BASE_SEED} SEAL_FUZZ_TARGET=${target} SEAL_FUZZ_CASE=${caseNo} node --test --test-concurrency=1 ${file}`;
+}
+
+/** The test/fuzz/*.test.ts file that called report(), relative to the repository. */
+function callerTestFile(): string {
+  const line = new Error().stack?.split('\n').find((l) => /test\/fuzz\/[^/]+\.test\.ts/.test(l));
+  const m = line && /(test\/fuzz\/[^/:]+\.test\.ts)/.exec(line);
+  return m ? m[1]! : 'test/fuzz/*.test.ts';
 }

@@ -149,3 +149,27 @@ describe('fuzz regressions: stored manifests and layouts', () => {
     });
   });
 });
+
+describe('fuzz: policies, seed 1587671074 case 8 (issue 9 item 5)', () => {
+  it('evaluatePolicy with a statement that is not one (what the fuzzer fed without fixtures) judges, never throws a TypeError', async () => {
+    const { evaluatePolicy } = await import('../../src/attest/policy.ts');
+    const policy = loadPolicy('rules:\n  - name: r\n    predicateType: vuln\n', 'policy.yaml');
+    const result = evaluatePolicy(policy, [undefined, null, {}, { predicateType: 5 }] as never, { now: new Date('2026-06-01T00:00:00Z') });
+    assert.equal(result.ok, false);
+    assert.match(result.results[0]!.message, /no verified attestation of type/);
+  });
+
+  it('the reproduce command the fuzz report prints runs on Node 22 and runs exactly that case', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { REPO } = await import('./seeds.ts');
+    const { reproduceCommand } = await import('./fuzz.ts');
+    const cmd = reproduceCommand('policy', 8, 'test/fuzz/documents.test.ts');
+    assert.match(cmd, /^SEAL_FUZZ_SEED=\d+ SEAL_FUZZ_TARGET=policy SEAL_FUZZ_CASE=8 node --test --test-concurrency=1 test\/fuzz\/documents\.test\.ts$/);
+    const [assignments, command] = [cmd.split(' node ')[0]!, cmd.slice(cmd.indexOf(' node ') + 6)];
+    const env = Object.fromEntries(assignments.split(' ').map((a) => a.split('=') as [string, string]));
+    const r = spawnSync(process.execPath, command.split(' '), { cwd: REPO, env: { ...process.env, NODE_TEST_CONTEXT: undefined, ...env, SEAL_FUZZ_SEED: '1587671074' }, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /# pass [1-9]/);
+    assert.match(r.stdout, /# fail 0/);
+  });
+});
