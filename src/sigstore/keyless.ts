@@ -2,7 +2,8 @@
 // logged in Rekor v1 (an inclusion promise and proof come back) and, optionally, timestamped by an
 // RFC 3161 TSA. @sigstore/sign does the protocol; seal picks the services, reads the token and
 // turns the library's errors into one SealError line that never contains the token.
-// Rekor v2 is not offered: @sigstore/sign's v2 DSSE entries are not what current Rekor v2 wants
+// Rekor v2 logs (chosen from a signing config, src/sigstore/signing-config.ts) get seal's own
+// witness (rekor-v2.ts): @sigstore/sign's v2 DSSE entries are not what current Rekor v2 wants
 // (docs/design/sigstore-js.md §2.1, §7).
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import {
 } from '@sigstore/sign';
 
 import { SealError, type ErrorKind } from '../errors.ts';
+import { RekorV2Witness } from './rekor-v2.ts';
 
 export const PUBLIC_FULCIO_URL: string = DEFAULT_FULCIO_URL;
 export const PUBLIC_REKOR_URL: string = DEFAULT_REKOR_URL;
@@ -33,6 +35,13 @@ export interface KeylessOptions {
   rekorUrl?: string;
   /** An RFC 3161 timestamp authority; none by default. */
   tsaUrl?: string;
+  /**
+   * The logs to write to, with their API version (from a signing config); when given, rekorUrl
+   * only names the first for messages. Rekor v2 entries need a TSA (tsaUrls).
+   */
+  rekor?: { url: string; apiVersion: number }[];
+  /** Every TSA to ask (from a signing config); when given, tsaUrl only names the first. */
+  tsaUrls?: string[];
   /** Per request (default 30 s). */
   timeoutMs?: number;
 }
@@ -107,8 +116,13 @@ function fulcioSigner(opts: KeylessOptions): FulcioSigner {
 
 function witnesses(opts: KeylessOptions): Witness[] {
   const timeout = opts.timeoutMs ?? 30_000;
-  const list: Witness[] = [new RekorWitness({ rekorBaseURL: opts.rekorUrl ?? PUBLIC_REKOR_URL, majorApiVersion: 1, timeout, retry: RETRY })];
-  if (opts.tsaUrl) list.push(new TSAWitness({ tsaBaseURL: opts.tsaUrl, timeout, retry: RETRY }));
+  const logs = opts.rekor ?? [{ url: opts.rekorUrl ?? PUBLIC_REKOR_URL, apiVersion: 1 }];
+  const list: Witness[] = logs.map((log) =>
+    log.apiVersion === 2
+      ? new RekorV2Witness({ baseUrl: log.url, timeoutMs: Math.max(timeout, 20_000) })
+      : new RekorWitness({ rekorBaseURL: log.url, majorApiVersion: 1, timeout, retry: RETRY }),
+  );
+  for (const tsaUrl of opts.tsaUrls ?? (opts.tsaUrl ? [opts.tsaUrl] : [])) list.push(new TSAWitness({ tsaBaseURL: tsaUrl, timeout, retry: RETRY }));
   return list;
 }
 

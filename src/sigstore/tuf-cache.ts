@@ -191,6 +191,8 @@ export interface CachedTrust {
   dir: string;
   /** The trusted_root.json bytes, verified against the cached TUF metadata. */
   trustedRoot: string;
+  /** The signing_config.v0.2.json bytes, verified likewise, when the repository has one. */
+  signingConfig?: string;
   summary: TufCacheSummary;
   /** Roles whose metadata has expired (root, timestamp, snapshot, targets). */
   expired: string[];
@@ -247,6 +249,14 @@ async function checkCachedTrust(mirror: string, dir: string, now: Date): Promise
   if (!info) throw new Error(`targets.json has no ${TRUSTED_ROOT_TARGET}`);
   const trustedRoot = await raw(path.join('targets', TRUSTED_ROOT_TARGET));
   await info.verify(Readable.from([trustedRoot]));
+  // The signing config (keyless signing's services) is checked the same way when it was fetched.
+  const configInfo = targets.signed.targets[SIGNING_CONFIG_TARGET];
+  const configFile = path.join(dir, 'targets', SIGNING_CONFIG_TARGET);
+  let signingConfig: Buffer | undefined;
+  if (configInfo && existsSync(configFile)) {
+    signingConfig = await raw(path.join('targets', SIGNING_CONFIG_TARGET));
+    await configInfo.verify(Readable.from([signingConfig]));
+  }
 
   const expired = (
     [
@@ -276,6 +286,7 @@ async function checkCachedTrust(mirror: string, dir: string, now: Date): Promise
     mirror,
     dir,
     trustedRoot: trustedRoot.toString('utf8'),
+    ...(signingConfig ? { signingConfig: signingConfig.toString('utf8') } : {}),
     expired,
     summary: {
       mirror,

@@ -3,13 +3,18 @@
 // Built on @sigstore/mock's handler factories with the fidelity fixes of docs/design/sigstore-js.md §3.4:
 //   1. Rekor v1 `dsse` entries are canonicalized as real Rekor stores them (the mock logs the
 //      proposed entry, which no verifier accepts);
-//   2. Rekor v2 is not served at all (its mock output is not verifiable);
+//   2. Rekor v2 is served by a handler of our own on a second log (its own key, at
+//      URL/rekor-v2): the mock logs the request instead of an Entry and reports a proof index
+//      that does not match its one-entry tree; ours logs a hashedrekord v0.0.2 Entry, the way
+//      Rekor v2 stores both message signatures and DSSE (over the PAE), at index 0 of a
+//      one-entry tree with a signed checkpoint;
 //   3. the TSA is asked again until its GeneralizedTime parses (the mock trims trailing zeros of
 //      the fraction, which @sigstore/core rejects about 1 time in 10).
 // And one fix of our own: Fulcio checks the identity token's signature, issuer and expiry against
-// the stack's OIDC key (the mock decodes any JWT unverified), so tests can see a token rejected.
+// the stack's OIDC key (the mock decodes any JWT unverified), so tests can see a token rejected;
+// trustIssuer() adds another issuer (a real OpenID Provider started by a test) with its JWKS.
 // Importing @sigstore/mock turns nock on in this process: use this from tests only, never from src/.
-import { createHash, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +22,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { RFC3161Timestamp } from '@sigstore/core';
+import { Entry } from '@sigstore/protobuf-specs/rekor/v2';
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA, rekorHandler, tsaHandler } from '@sigstore/mock';
 
 export interface SigstoreStack {
@@ -25,6 +31,8 @@ export interface SigstoreStack {
   fulcioUrl: string;
   rekorUrl: string;
   tsaUrl: string;
+  /** A Rekor v2 log (its own key, also in the trusted root). */
+  rekorV2Url: string;
   /** The `iss` of minted tokens. */
   issuer: string;
   /** Path of a trusted_root.json for exactly this stack's CA, CT log, Rekor key and TSA. */
@@ -33,6 +41,8 @@ export interface SigstoreStack {
   dir: string;
   /** An ES256 identity token for `email` (verified email), valid for 10 minutes. */
   mintToken(email: string, claims?: Record<string, unknown>): string;
+  /** Makes Fulcio accept ES256/RS256 tokens of `issuer` signed by one of `keys` (a JWKS). */
+  trustIssuer(issuer: string, keys: JsonWebKey[]): void;
   /** Requests served, per API path. */
   requests: Record<string, number>;
   stop(): Promise<void>;
@@ -80,22 +90,27 @@ export async function startSigstoreStack(): Promise<SigstoreStack> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   // A separate key for each role, so the trusted root can tell them apart.
-  const [caKeys, ctKeys, tlogKeys, tsaKeys, oidcKeys] = [ecKeyPair(), ecKeyPair(), ecKeyPair(), ecKeyPair(), ecKeyPair()];
+  const [caKeys, ctKeys, tlogKeys, tsaKeys, oidcKeys, tlogV2Keys] = [ecKeyPair(), ecKeyPair(), ecKeyPair(), ecKeyPair(), ecKeyPair(), ecKeyPair()];
   const ctlog = await initializeCTLog(ctKeys);
   const ca = await initializeCA(caKeys, ctlog);
   const tlog = await initializeTLog(url, tlogKeys);
+  const rekorV2Url = `${url}/rekor-v2`;
+  const tlogV2 = await initializeTLog(url, tlogV2Keys);
   const tsa = await initializeTSA(tsaKeys);
   const issuer = url;
+  const issuers = new Map<string, KeyObject[]>([[issuer, [oidcKeys.publicKey]]]);
 
   const fulcio = fulcioHandler(ca, { subjectClaim: 'email' });
   routes.set(fulcio.path, async (body) => {
-    const problem = checkToken(body, oidcKeys.publicKey, issuer);
+    const problem = checkToken(body, issuers);
     if (problem) return { statusCode: 401, response: JSON.stringify({ code: 401, message: problem }), contentType: 'application/json' };
     return fulcio.fn(body);
   });
 
   const rekor = rekorHandler(tlog);
   routes.set(rekor.path, (body) => rekor.fn(canonicalRekorEntry(body)));
+
+  routes.set('/rekor-v2/api/v2/log/entries', (body) => logV2(tlogV2, body));
 
   const timestamp = tsaHandler(tsa);
   routes.set(timestamp.path, async (body) => {
@@ -123,7 +138,7 @@ export async function startSigstoreStack(): Promise<SigstoreStack> {
   });
   const trustedRoot = {
     mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
-    tlogs: [logKey(tlog.publicKey)],
+    tlogs: [logKey(tlog.publicKey), { ...logKey(tlogV2.publicKey), baseUrl: rekorV2Url }],
     certificateAuthorities: [
       {
         subject: { organization: 'seal-test', commonName: 'seal-test-fulcio' },
@@ -159,10 +174,12 @@ export async function startSigstoreStack(): Promise<SigstoreStack> {
     fulcioUrl: url,
     rekorUrl: url,
     tsaUrl: url,
+    rekorV2Url,
     issuer,
     trustedRootPath,
     dir,
     mintToken,
+    trustIssuer: (iss, keys) => issuers.set(iss, keys.map((key) => createPublicKey({ key, format: 'jwk' }))),
     requests,
     stop: async () => {
       server.closeAllConnections();
@@ -173,7 +190,7 @@ export async function startSigstoreStack(): Promise<SigstoreStack> {
 }
 
 /** Why Fulcio should refuse the token in a signingCert request, or undefined when it is good. */
-function checkToken(body: string, oidcKey: KeyObject, issuer: string): string | undefined {
+function checkToken(body: string, issuers: Map<string, KeyObject[]>): string | undefined {
   let token: unknown;
   try {
     token = (JSON.parse(body) as { credentials?: { oidcIdentityToken?: unknown } }).credentials?.oidcIdentityToken;
@@ -183,15 +200,26 @@ function checkToken(body: string, oidcKey: KeyObject, issuer: string): string | 
   const parts = typeof token === 'string' ? token.split('.') : [];
   if (parts.length !== 3) return 'There was an error processing the identity token';
   const [h, p, s] = parts as [string, string, string];
-  const ok = cryptoVerify('sha256', Buffer.from(`${h}.${p}`), { key: oidcKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'));
-  if (!ok) return 'There was an error processing the identity token';
-  let claims: { iss?: string; exp?: number };
+  let claims: { iss?: string; exp?: number; aud?: unknown };
+  let header: { alg?: string };
   try {
     claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as typeof claims;
+    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as typeof header;
   } catch {
     return 'There was an error processing the identity token';
   }
-  if (claims.iss !== issuer) return 'unknown issuer';
+  const keys = issuers.get(claims.iss ?? '');
+  if (!keys) return 'unknown issuer';
+  const alg = header.alg;
+  const ok = keys.some((key) =>
+    alg === 'ES256'
+      ? key.asymmetricKeyType === 'ec' && cryptoVerify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'))
+      : alg === 'RS256' && key.asymmetricKeyType === 'rsa' && cryptoVerify('sha256', Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url')),
+  );
+  if (!ok) return 'There was an error processing the identity token';
+  // Fulcio wants the token minted for the sigstore audience (its client id).
+  const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!aud.includes('sigstore')) return 'the token is not for the sigstore audience';
   if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now()) return 'token expired';
   return undefined;
 }
@@ -216,4 +244,52 @@ function canonicalRekorEntry(body: string): string {
       signatures: envelope.signatures.map((s, i) => ({ signature: s.sig, verifier: proposed.verifiers[i] ?? proposed.verifiers[0] })),
     },
   });
+}
+
+type TLog = Awaited<ReturnType<typeof initializeTLog>>;
+
+/**
+ * Rekor v2: a CreateEntryRequest in, a TransparencyLogEntry out. Both request kinds become a
+ * hashedrekord v0.0.2 Entry (a dsse request is refused: current Rekor v2 clients log DSSE as a
+ * hashedrekord over the PAE), logged through the mock's machinery (checkpoint signed by the log
+ * key), as the only entry of its tree: index 0, tree size 1.
+ */
+async function logV2(tlog: TLog, body: string): Promise<Reply> {
+  const bad = (message: string): Reply => ({ statusCode: 400, response: JSON.stringify({ code: 400, message }), contentType: 'application/json' });
+  let request: { hashedRekordRequestV002?: { digest?: string; signature?: { content?: string; verifier?: Record<string, unknown> } } };
+  try {
+    request = JSON.parse(body) as typeof request;
+  } catch {
+    return bad('malformed request');
+  }
+  const hr = request.hashedRekordRequestV002;
+  if (!hr?.digest || !hr.signature?.content || !hr.signature.verifier) return bad('only hashedRekordRequestV002 requests with digest, signature and verifier are accepted');
+  const entryJson = Entry.toJSON(
+    Entry.fromJSON({
+      kind: 'hashedrekord',
+      apiVersion: '0.0.2',
+      spec: { hashedRekordV002: { data: { algorithm: 'SHA2_256', digest: hr.digest }, signature: hr.signature } },
+    }),
+  ) as object;
+  const logged = (await tlog.logV2(entryJson as never)) as unknown as {
+    logId: { keyId: Buffer };
+    integratedTime: string;
+    canonicalizedBody: Buffer;
+    inclusionProof: { treeSize: string; rootHash: Buffer; checkpoint: { envelope: string } };
+  };
+  const tle = {
+    logIndex: '0',
+    logId: { keyId: b64(logged.logId.keyId) },
+    kindVersion: { kind: 'hashedrekord', version: '0.0.2' },
+    integratedTime: '0',
+    inclusionProof: {
+      logIndex: '0',
+      rootHash: b64(logged.inclusionProof.rootHash),
+      treeSize: logged.inclusionProof.treeSize,
+      hashes: [],
+      checkpoint: { envelope: logged.inclusionProof.checkpoint.envelope },
+    },
+    canonicalizedBody: b64(logged.canonicalizedBody),
+  };
+  return { statusCode: 201, response: JSON.stringify(tle), contentType: 'application/json' };
 }

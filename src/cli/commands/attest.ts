@@ -47,7 +47,7 @@ const command = defineCommand({
     const format = signatureFormat(argv, ctx);
     let makeBundle: ((statement: Uint8Array) => Promise<Uint8Array>) | undefined;
     if (argv.key === undefined) {
-      const keyless = await keylessFromArgs(argv, ctx, 'attest');
+      const keyless = await keylessFromArgs(argv, ctx, 'attest', undefined, { legacyFormat: format === 'legacy' });
       const { keylessDsseBundle } = await import('../../sigstore/keyless.ts');
       makeBundle = (statement) => keylessDsseBundle(statement, 'application/vnd.in-toto+json', keyless);
     } else if (argv['tlog-upload']) {

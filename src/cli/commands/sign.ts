@@ -88,7 +88,7 @@ const command = defineCommand({
         }
       }
     } else {
-      const keyless = await keylessFromArgs(argv, ctx, 'sign');
+      const keyless = await keylessFromArgs(argv, ctx, 'sign', undefined, { legacyFormat: format === 'legacy' });
       const { keylessDsseBundle, keylessMessageBundle } = await import('../../sigstore/keyless.ts');
       if (format === 'bundle') {
         const { INTOTO_PAYLOAD_TYPE } = await import('../../oci/cosign-layout.ts');

@@ -1,7 +1,7 @@
 // --key for signing commands and for verifying commands; the key is loaded when the command runs.
 import type { Argv } from 'yargs';
 import type { Signer, Verifier } from '../../crypto/types.ts';
-import { usageError } from '../../errors.ts';
+import { SealError, usageError } from '../../errors.ts';
 import type { TlogUploadOptions } from '../../sigstore/key-tlog.ts';
 import type { KeylessOptions } from '../../sigstore/keyless.ts';
 import type { Args } from '../command.ts';
@@ -44,20 +44,37 @@ export async function loadVerifyingKey(ref: string, ctx: CliContext): Promise<Ve
   return loadPublicKey(ref, { env: ctx.env });
 }
 
-// Keyless signing (docs/keyless.md): used when --key is absent and an identity token is given.
+// Keyless signing (docs/keyless.md): used when --key is absent. The identity token comes from
+// --identity-token, an ambient CI provider or an interactive login (src/oidc/); the services from
+// the flags and the signing config (src/sigstore/signing-services.ts).
 export const keylessOptions = (y: Argv): Argv =>
   y
     .option('identity-token', {
       type: 'string',
-      describe: 'OIDC identity token for keyless signing: the JWT or a file holding it (default: SIGSTORE_ID_TOKEN)',
+      describe: 'OIDC identity token for keyless signing: the JWT or a file holding it (default: SIGSTORE_ID_TOKEN, CI providers, else a login on a terminal)',
     })
-    .option('fulcio-url', { type: 'string', describe: 'Fulcio for keyless signing (default https://fulcio.sigstore.dev)' })
-    .option('rekor-url', { type: 'string', describe: 'Rekor (v1 API) for keyless signing and --tlog-upload (default https://rekor.sigstore.dev)' })
-    .option('timestamp-server-url', { type: 'string', describe: 'RFC 3161 timestamp authority for keyless signing (default: none)' });
+    .option('fulcio-url', { type: 'string', describe: 'Fulcio for keyless signing (default: the signing config, else https://fulcio.sigstore.dev)' })
+    .option('rekor-url', { type: 'string', describe: 'Rekor (v1 API) for keyless signing and --tlog-upload (default: the signing config, else https://rekor.sigstore.dev)' })
+    .option('timestamp-server-url', { type: 'string', describe: 'RFC 3161 timestamp authority for keyless signing (default: the signing config, else none)' })
+    .option('oidc-issuer', { type: 'string', describe: 'Keyless login: the OIDC issuer (default: the signing config, else https://oauth2.sigstore.dev/auth)' })
+    .option('oidc-client-id', { type: 'string', describe: 'Keyless login: the OIDC client id (default sigstore)' })
+    .option('oidc-client-secret-file', { type: 'string', describe: 'Keyless login: a file holding the OIDC client secret' })
+    .option('oidc-redirect-url', { type: 'string', describe: 'Keyless browser login: the loopback redirect URL (default http://127.0.0.1:0/auth/callback, any free port)' })
+    .option('oidc-provider', { type: 'string', describe: 'Keyless: take the token only from this ambient provider (envvar, github-actions, buildkite-agent, filesystem, google-workload-identity, google-impersonate, spiffe)' })
+    .option('oidc-disable-ambient-providers', { type: 'boolean', describe: 'Keyless: never read ambient CI credentials' })
+    .option('fulcio-auth-flow', { type: 'string', describe: 'Keyless login: normal (browser), device, or token (never log in)' })
+    .option('signing-config', { type: 'string', describe: 'A signing_config.json naming the Fulcio, Rekor (v1 or v2) and TSAs to use' })
+    .option('use-signing-config', { type: 'boolean', describe: 'Take the services from the signing config of the TUF cache (default: when it has one and no service URL is given)' });
+
+export interface KeylessArgsOptions {
+  /** The legacy image format can carry only Rekor v1 entries. */
+  legacyFormat?: boolean;
+}
 
 /**
- * The keyless signing options from the flags, or a usage error when there is no identity token.
- * Prints cosign's public-log notice (one line on stderr) unless --yes or a custom Rekor.
+ * The keyless signing options from the flags: the services, then the identity token, or an
+ * error saying what to set. Prints cosign's public-log notice (one line on stderr) unless --yes
+ * or a log other than the public one.
  */
 export async function keylessFromArgs(
   argv: Args,
@@ -65,21 +82,78 @@ export async function keylessFromArgs(
   command: string,
   /** Refuses flag combinations keyless cannot do, after the token check and before the notice. */
   check?: () => void,
+  options: KeylessArgsOptions = {},
 ): Promise<KeylessOptions> {
-  const { readIdentityToken, isPublicRekor, PUBLIC_LOG_NOTICE } = await import('../../sigstore/keyless.ts');
-  const identityToken = await readIdentityToken(argv['identity-token'], ctx.env, ctx.cwd);
-  if (identityToken === undefined) {
-    throw usageError(`${command} needs --key, or an identity token for keyless signing`, {
-      hint: 'pass --key KEY, or --identity-token TOKEN (or set SIGSTORE_ID_TOKEN)',
-    });
+  const [{ isPublicRekor, PUBLIC_LOG_NOTICE }, { chooseSigningServices }, oidc, { defaultTufCacheDir }] = await Promise.all([
+    import('../../sigstore/keyless.ts'),
+    import('../../sigstore/signing-services.ts'),
+    import('../../oidc/index.ts'),
+    import('../../sigstore/tuf-cache-dir.ts'),
+  ]);
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const services = await chooseSigningServices({
+    signingConfig: str(argv['signing-config']),
+    useSigningConfig: argv['use-signing-config'] as boolean | undefined,
+    fulcioUrl: str(argv['fulcio-url']),
+    rekorUrl: str(argv['rekor-url']),
+    tsaUrl: str(argv['timestamp-server-url']),
+    rekorV1Only: options.legacyFormat === true,
+    tufCacheDir: defaultTufCacheDir(ctx.env),
+    cwd: ctx.cwd,
+  });
+  const secretFile = str(argv['oidc-client-secret-file']);
+  const stdinTTY = Boolean((ctx.stdin as { isTTY?: boolean }).isTTY);
+  let resolved: { token: string; source: string };
+  try {
+    resolved = await oidc.resolveIdentityToken(
+      {
+        identityToken: str(argv['identity-token']),
+        provider: str(argv['oidc-provider']),
+        disableAmbient: argv['oidc-disable-ambient-providers'] === true,
+        flow: str(argv['fulcio-auth-flow']),
+        issuer: str(argv['oidc-issuer']) ?? services.oidcIssuer?.url,
+        clientId: str(argv['oidc-client-id']),
+        ...(secretFile ? { clientSecret: await oidc.readClientSecret(secretFile, ctx.cwd) } : {}),
+        redirectUrl: str(argv['oidc-redirect-url']),
+        terminal: ctx.interactive && stdinTTY,
+      },
+      { env: ctx.env, fetch: globalThis.fetch, cwd: ctx.cwd, tell: (line) => ctx.log.info(line), signal: ctx.signal, openBrowser: browserOpener(ctx) },
+    );
+  } catch (err) {
+    // Keep cosign's first words for the case scripts look for.
+    if (err instanceof SealError && err.code === 'NO_IDENTITY_TOKEN') {
+      const why = err.message.startsWith('no identity token') ? 'seal starts a browser login only on a terminal' : err.message;
+      throw usageError(`${command} needs --key, or an identity token for keyless signing (${why})`, { ...(err.hint ? { hint: err.hint } : {}), code: err.code });
+    }
+    throw err;
   }
   check?.();
-  if (isPublicRekor(argv['rekor-url']) && !argv.yes) ctx.log.warn(PUBLIC_LOG_NOTICE);
+  const who = oidc.tokenIdentity(resolved.token);
+  ctx.log.debug(`identity token from ${resolved.source}${who.identity ? ` for ${who.identity}` : ''}${who.issuer ? ` (issuer ${who.issuer})` : ''}`);
+  ctx.log.debug(`services from ${services.source}: Fulcio ${services.fulcio.url}; ${services.rekor.map((r) => `Rekor v${r.apiVersion} ${r.url}`).join(', ')}; ${services.tsa.length ? services.tsa.map((t) => `TSA ${t.url}`).join(', ') : 'no TSA'}`);
+  if (services.rekor.some((r) => r.apiVersion === 1 && isPublicRekor(r.url)) && !argv.yes) ctx.log.warn(PUBLIC_LOG_NOTICE);
   return {
-    identityToken,
-    ...(argv['fulcio-url'] ? { fulcioUrl: argv['fulcio-url'] } : {}),
-    ...(argv['rekor-url'] ? { rekorUrl: argv['rekor-url'] } : {}),
-    ...(argv['timestamp-server-url'] ? { tsaUrl: argv['timestamp-server-url'] } : {}),
+    identityToken: resolved.token,
+    fulcioUrl: services.fulcio.url,
+    rekorUrl: services.rekor[0]!.url,
+    rekor: services.rekor.map((r) => ({ url: r.url, apiVersion: r.apiVersion })),
+    ...(services.tsa.length > 0 ? { tsaUrl: services.tsa[0]!.url, tsaUrls: services.tsa.map((t) => t.url) } : {}),
+  };
+}
+
+/** Opens the login URL in a browser where there is a desktop to show it; else the URL printed is all. */
+function browserOpener(ctx: CliContext): ((url: string) => void) | undefined {
+  const env = ctx.env;
+  const platform = process.platform;
+  const command =
+    platform === 'darwin' ? ['open'] : platform === 'win32' ? ['cmd', '/c', 'start', '""'] : env.DISPLAY || env.WAYLAND_DISPLAY ? ['xdg-open'] : undefined;
+  if (!command || env.SEAL_NO_BROWSER) return undefined;
+  return (url) => {
+    void import('node:child_process').then(({ spawn }) => {
+      const child = spawn(command[0]!, [...command.slice(1), url], { stdio: 'ignore', detached: true });
+      child.on('error', () => undefined);
+      child.unref();
+    });
   };
 }
 
