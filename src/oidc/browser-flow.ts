@@ -63,9 +63,9 @@ export async function browserFlow(opts: BrowserFlowOptions, deps: FlowDeps): Pro
     })) {
       url.searchParams.set(k, v);
     }
-    deps.tell('Your browser will now be opened to:');
+    deps.tell(deps.openBrowser ? 'Your browser will now be opened to:' : 'Open this URL in a browser to log in:');
     deps.tell(url.toString());
-    deps.tell(`If it does not open, open the URL yourself; seal waits for the login at ${redirectUri}`);
+    deps.tell(`seal waits for the login at ${redirectUri}${deps.openBrowser ? ' (if no browser opens, open the URL yourself)' : ''}`);
     deps.openBrowser?.(url.toString());
     const code = await listener.code;
     const form: Record<string, string> = {

@@ -284,7 +284,9 @@ async function logV2(tlog: TLog, body: string): Promise<Reply> {
     integratedTime: '0',
     inclusionProof: {
       logIndex: '0',
-      rootHash: b64(logged.inclusionProof.rootHash),
+      // The root of a one-leaf tree is the leaf hash (RFC 6962); the mock hex-encodes it and then
+      // decodes that as base64, so it is computed here.
+      rootHash: b64(createHash('sha256').update(Buffer.from([0])).update(logged.canonicalizedBody).digest()),
       treeSize: logged.inclusionProof.treeSize,
       hashes: [],
       checkpoint: { envelope: logged.inclusionProof.checkpoint.envelope },
