@@ -171,3 +171,12 @@ function readHidden(ctx: CliContext, prompt: string): Promise<string> {
     stdin.resume();
   });
 }
+
+/**
+ * Asks for a secret that is never read from the environment's password variables or stdin (a
+ * token PIN): a prompt without echo when stdin is a terminal, else undefined.
+ */
+export function terminalSecretPrompt(ctx: CliContext): ((prompt: string) => Promise<Uint8Array>) | undefined {
+  if (!ctx.stdin.isTTY) return undefined;
+  return async (prompt) => new TextEncoder().encode(await readHidden(ctx, prompt));
+}

@@ -8,6 +8,8 @@ import { decodePemBlocks, type PemBlock } from './pem.ts';
 import { KeySigner, KeyVerifier } from './signer.ts';
 import { openInput } from './stream.ts';
 import type { KeyAlgorithm } from './types.ts';
+import type { Log } from '../log.ts';
+import type { TokenSigner } from './pkcs11/token.ts';
 
 export interface GeneratedKeyPair {
   privateKeyPkcs8Der: Uint8Array;
@@ -27,7 +29,14 @@ export function generateKeyPair(): GeneratedKeyPair {
 export interface KeyLoadOptions {
   /** Where env://VAR references are looked up; pure code gets no process.env. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Asks for a secret (a token PIN) on a terminal; absent when there is none. */
+  askSecret?: (prompt: string) => Promise<Uint8Array>;
+  log?: Log;
+  signal?: AbortSignal;
 }
+
+/** cloud KMS schemes cosign takes for --key; seal does not reach KMS services. */
+const KMS_SCHEMES = new Set(['awskms', 'gcpkms', 'azurekms', 'hashivault']);
 
 export type PrivateKeyFormat = 'cosign' | 'pkcs8' | 'sec1' | 'pkcs1' | 'encrypted-pkcs8';
 
@@ -62,14 +71,20 @@ function pemBlock(text: string, label: string, source: string): PemBlock {
 }
 
 /**
- * A signer for the private key at `ref` (a path or env://VAR). `getPassword` is called only for
- * an encrypted key. Wrong password: SealError('input', 'wrong password for REF', code WRONG_PASSWORD).
+ * A signer for the private key at `ref` (a path, env://VAR, or a pkcs11: URI naming a key on a
+ * token). `getPassword` is called only for an encrypted key. Wrong password:
+ * SealError('input', 'wrong password for REF', code WRONG_PASSWORD).
  */
 export async function loadPrivateKey(
   ref: string,
   getPassword: () => Promise<Uint8Array>,
   opts: KeyLoadOptions = {},
-): Promise<KeySigner> {
+): Promise<KeySigner | TokenSigner> {
+  if (/^pkcs11:/i.test(ref)) {
+    // Loaded only here: nothing else pays for the token code or the native binding.
+    const { openTokenSigner } = await import('./pkcs11/token.ts');
+    return openTokenSigner(ref, { env: opts.env ?? {}, askSecret: opts.askSecret, log: opts.log, signal: opts.signal });
+  }
   const { bytes, source } = await readKeyRef(ref, opts, 'key file');
   const parsed = await parsePrivateKey(bytes, source, getPassword);
   return new KeySigner(parsed.key, parsed.algorithm);
@@ -98,9 +113,15 @@ export async function readKeyRef(
     return { bytes: new TextEncoder().encode(value), source: ref };
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(ref);
+  if (scheme && KMS_SCHEMES.has(scheme[1]!.toLowerCase())) {
+    throw new SealError('input', `${scheme[1]}:// keys (cloud KMS) are not supported by seal`, {
+      hint: 'sign in two steps: seal generate IMAGE > payload.json, sign payload.json with the KMS, then seal attach signature --payload payload.json --signature SIG IMAGE (docs/hardware-keys.md)',
+      code: 'UNSUPPORTED_KEY_REF',
+    });
+  }
   if (scheme) {
     throw new SealError('usage', `key references of the form ${scheme[1]}:// are not supported (${ref})`, {
-      hint: 'give a key file or env://VAR; KMS, PKCS#11, Kubernetes and URL keys are not supported yet',
+      hint: 'give a key file, env://VAR or a pkcs11: URI; Kubernetes and URL keys are not supported',
       code: 'UNSUPPORTED_KEY_REF',
     });
   }

@@ -79,3 +79,47 @@ export function keyPairPaths(prefix: string): KeyPairFiles {
   }
   return { privateKeyPath: `${prefix}.key`, publicKeyPath: `${prefix}.pub` };
 }
+
+export interface TokenKeyPairOptions extends GenerateKeyPairOptions {
+  /** A pkcs11: URI naming the token and the new key's label (object=) and/or id. */
+  kms: string;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * generate-key-pair --kms: an ECDSA P-256 key pair made on a PKCS#11 token, and <prefix>.pub
+ * written beside. The private key never leaves the token. Cloud KMS URIs are refused.
+ */
+export async function generateTokenKeyPair(
+  opts: TokenKeyPairOptions,
+  deps: { askSecret?: (prompt: string) => Promise<Uint8Array>; log: Log; signal?: AbortSignal },
+): Promise<{ publicKeyPath: string }> {
+  if (!/^pkcs11:/i.test(opts.kms)) {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(opts.kms)?.[1] ?? opts.kms.split(':')[0] ?? '';
+    throw new SealError('input', `--kms ${scheme.slice(0, 20)}: seal creates keys on PKCS#11 tokens (pkcs11:…) only, not in cloud KMS`, {
+      hint: 'create the key with the KMS itself; to sign with it: seal generate IMAGE > payload.json, sign payload.json with the KMS, then seal attach signature (docs/hardware-keys.md)',
+      code: 'UNSUPPORTED_KEY_REF',
+    });
+  }
+  const { publicKeyPath } = keyPairPaths(opts.outputKeyPrefix);
+  const abs = path.resolve(opts.cwd, publicKeyPath);
+  // Checked before the token is touched: a refused write leaves no orphan key on it.
+  if (!opts.force && (await exists(abs))) {
+    throw new SealError('input', `${publicKeyPath} already exists; no key was created`, {
+      hint: 'pass --force to overwrite it, or choose another --output-key-prefix',
+      code: 'FILE_EXISTS',
+    });
+  }
+  const { generateTokenKey } = await import('../crypto/pkcs11/token.ts');
+  const made = await generateTokenKey(opts.kms, { env: opts.env, askSecret: deps.askSecret, log: deps.log, signal: deps.signal });
+  const name = `${made.label !== undefined ? `'${made.label}' ` : ''}id ${Buffer.from(made.id).toString('hex')}`;
+  deps.log.info(`Created ECDSA P-256 key ${name} on PKCS#11 token '${made.tokenLabel}'`);
+  try {
+    await writeFileAtomic(abs, made.publicKeyPem, { mode: 0o644, overwrite: opts.force });
+  } catch (err) {
+    deps.log.warn(`the key stays on the token; export its public key with: seal public-key --key 'pkcs11:…'`);
+    throw err;
+  }
+  deps.log.info(`Public key written to ${publicKeyPath}`);
+  return { publicKeyPath };
+}

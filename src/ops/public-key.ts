@@ -15,14 +15,17 @@ export interface PublicKeyOptions {
 
 export interface PublicKeyDeps {
   getPassword: () => Promise<Uint8Array>;
+  /** A token PIN prompt on a terminal (pkcs11: keys); absent without one. */
+  askSecret?: (prompt: string) => Promise<Uint8Array>;
   /** Writes a result to stdout (and waits for it to be taken). */
   writeStdout: (data: string | Uint8Array) => Promise<void>;
   log: Log;
 }
 
 export async function exportPublicKey(opts: PublicKeyOptions, deps: PublicKeyDeps): Promise<string> {
-  const signer = await loadPrivateKey(opts.key, deps.getPassword, { env: opts.env });
+  const signer = await loadPrivateKey(opts.key, deps.getPassword, { env: opts.env, askSecret: deps.askSecret, log: deps.log });
   const pem = signer.publicKey.pem;
+  if ('close' in signer) await signer.close();
   if (opts.outfile !== undefined) {
     await writeFileAtomic(path.resolve(opts.cwd ?? '.', opts.outfile), pem, { mode: 0o644, overwrite: opts.force });
     deps.log.info(`Public key written to ${opts.outfile}`);

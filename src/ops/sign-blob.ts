@@ -37,6 +37,8 @@ export interface SignBlobOptions {
 
 export interface SignBlobDeps {
   getPassword: () => Promise<Uint8Array>;
+  /** A token PIN prompt on a terminal (pkcs11: keys); absent without one. */
+  askSecret?: (prompt: string) => Promise<Uint8Array>;
   stdin: AsyncIterable<Uint8Array | string>;
   writeStdout: (data: string | Uint8Array) => Promise<void>;
   log: Log;
@@ -71,7 +73,7 @@ export async function signBlob(opts: SignBlobOptions, deps: SignBlobDeps): Promi
 
   if (opts.key === undefined) return signBlobKeyless(opts, deps, resolve);
 
-  const signer = await loadPrivateKey(opts.key, deps.getPassword, { env: opts.env });
+  const signer = await loadPrivateKey(opts.key, deps.getPassword, { env: opts.env, askSecret: deps.askSecret, log: deps.log, signal: deps.signal });
   const keyTlog = opts.tlog === undefined ? undefined : await import('../sigstore/key-tlog.ts');
   keyTlog?.checkLoggableKey(signer);
   const input: Input = opts.file === '-' ? { stream: deps.stdin, name: 'stdin' } : { path: resolve(opts.file), name: opts.file };

@@ -1,4 +1,4 @@
-import type { Argv, Options } from 'yargs';
+import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 
 // Not `export default defineCommand(...)`: tsc 5.9 then leaves the dynamic import paths in this file
@@ -10,15 +10,12 @@ const command = defineCommand({
     y
       .option('output-key-prefix', { type: 'string', default: 'cosign', describe: 'Write <prefix>.key (mode 0600) and <prefix>.pub (0644)' })
       .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing key pair' })
-      .option('kms', {
-        type: 'string',
-        hidden: true,
-        refuse: 'seal does not create keys in a cloud KMS; create one in a PKCS#11 token (seal pkcs11-tool) or a cosign key file here',
-      } as Options),
+      .option('kms', { type: 'string', describe: 'Create the key on a PKCS#11 token (pkcs11:token=…;object=…) and write only <prefix>.pub' }),
   examples: [
     ['SEAL_PASSWORD=… seal generate-key-pair', 'cosign.key and cosign.pub, password from the environment'],
     ['seal generate-key-pair --output-key-prefix keys/release', 'keys/release.key and keys/release.pub; asks for the password twice'],
     ['printf %s "$PW" | seal generate-key-pair', 'Password piped on stdin (one trailing newline is dropped)'],
+    ["seal generate-key-pair --kms 'pkcs11:token=release;object=signing?module-path=/usr/lib/softhsm/libsofthsm2.so'", 'A P-256 key on a token (PIN: COSIGN_PKCS11_PIN or asked); cosign.pub'],
   ],
   run: async (argv, ctx) => {
     const [{ generateKeyPairFiles }, { passwordProvider }] = await Promise.all([
@@ -26,6 +23,14 @@ const command = defineCommand({
       import('../password.ts'),
     ]);
     const prefix = argv['output-key-prefix'] as string;
+    if (argv.kms !== undefined) {
+      const [{ generateTokenKeyPair }, { terminalSecretPrompt }] = await Promise.all([import('../../ops/generate-key-pair.ts'), import('../password.ts')]);
+      await generateTokenKeyPair(
+        { kms: String(argv.kms), outputKeyPrefix: prefix, force: argv.force, cwd: ctx.cwd, env: ctx.env },
+        { askSecret: terminalSecretPrompt(ctx), log: ctx.log, signal: ctx.signal },
+      );
+      return;
+    }
     await generateKeyPairFiles(
       { outputKeyPrefix: prefix, force: argv.force, cwd: ctx.cwd },
       { getPassword: passwordProvider(ctx, `private key ${prefix}.key`, { confirm: true }), log: ctx.log, signal: ctx.signal },

@@ -26,11 +26,12 @@ const command = defineCommand({
     ['seal public-key --key env://SIGNING_KEY --outfile release.pub', 'From a key held in an environment variable'],
   ],
   run: async (argv, ctx) => {
-    const [{ exportPublicKey }, { passwordProvider }] = await Promise.all([import('../../ops/public-key.ts'), import('../password.ts')]);
+    const [{ exportPublicKey }, { passwordProvider, terminalSecretPrompt }] = await Promise.all([import('../../ops/public-key.ts'), import('../password.ts')]);
     await exportPublicKey(
       { key: argv.key, outfile: argv.outfile, force: argv.force, cwd: ctx.cwd, env: ctx.env },
       {
         getPassword: passwordProvider(ctx, `private key ${argv.key}`, { confirm: false }),
+        askSecret: terminalSecretPrompt(ctx),
         writeStdout: (d) => write(ctx.stdout, d),
         log: ctx.log,
       },

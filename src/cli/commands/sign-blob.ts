@@ -45,7 +45,7 @@ const command = defineCommand({
     ['SIGSTORE_ID_TOKEN=$(cat token) seal sign-blob --bundle release.sigstore.json release.tar.gz', 'Keyless: Fulcio certificate + Rekor entry'],
   ],
   run: async (argv, ctx) => {
-    const [{ signBlob }, { passwordProvider }, { createProgress, fileLabel }] = await Promise.all([
+    const [{ signBlob }, { passwordProvider, terminalSecretPrompt }, { createProgress, fileLabel }] = await Promise.all([
       import('../../ops/sign-blob.ts'),
       import('../password.ts'),
       import('../progress.ts'),
@@ -85,6 +85,7 @@ const command = defineCommand({
           confirm: false,
           ...(file === '-' ? { stdinInUse: 'the file to sign' } : {}),
         }),
+        askSecret: terminalSecretPrompt(ctx),
         get stdin() {
           return ctx.stdin; // created only when the file is `-`
         },

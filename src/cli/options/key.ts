@@ -32,11 +32,16 @@ export const verifyingKeyOption = (y: Argv): Argv =>
   });
 
 export async function loadSigningKey(ref: string, ctx: CliContext): Promise<Signer> {
-  const [{ loadPrivateKey }, { passwordProvider }] = await Promise.all([
+  const [{ loadPrivateKey }, { passwordProvider, terminalSecretPrompt }] = await Promise.all([
     import('../../crypto/keys.ts'),
     import('../password.ts'),
   ]);
-  return loadPrivateKey(ref, passwordProvider(ctx, ref, { confirm: false }), { env: ctx.env });
+  return loadPrivateKey(ref, passwordProvider(ctx, ref, { confirm: false }), {
+    env: ctx.env,
+    askSecret: terminalSecretPrompt(ctx),
+    log: ctx.log,
+    signal: ctx.signal,
+  });
 }
 
 export async function loadVerifyingKey(ref: string, ctx: CliContext): Promise<Verifier> {
