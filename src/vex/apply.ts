@@ -5,7 +5,8 @@
 // times the statement that keeps the finding wins: a tie must not hide a vulnerability.
 import type { Finding } from '../attest/findings.ts';
 import { type VexDocument, type VexStatement, statementTime } from './document.ts';
-import { statementApplies } from './match.ts';
+import { findingIds, productsApply, upper } from './match.ts';
+import { parsePurl } from './purl.ts';
 
 export interface VexSource {
   doc: VexDocument;
@@ -49,6 +50,12 @@ interface Candidate {
 
 const SUPPRESSING = new Set(['not_affected', 'fixed']);
 
+/** The ids a statement answers to: its vulnerability's name, @id and aliases. */
+function statementIds(stmt: VexStatement): string[] {
+  const v = stmt.vulnerability;
+  return [...new Set([v.name, v['@id'], ...(v.aliases ?? [])].filter((id): id is string => typeof id === 'string').map(upper))];
+}
+
 export function applyVex(findings: readonly Finding[], sources: readonly VexSource[], digest: string): VexOutcome {
   const out: VexOutcome = { kept: [], suppressed: [], affirmed: [], notes: [] };
   const noted = new Set<string>();
@@ -58,20 +65,36 @@ export function applyVex(findings: readonly Finding[], sources: readonly VexSour
       out.notes.push(text);
     }
   };
+  // Statements indexed by every id they answer to, so each finding only meets its own statements.
+  interface Indexed { src: VexSource; stmt: VexStatement; index: number; time: number; order: number }
+  const byId = new Map<string, Indexed[]>();
+  let order = 0;
+  for (const src of sources) {
+    src.doc.statements.forEach((stmt, index) => {
+      const entry = { src, stmt, index, time: statementTime(src.doc, stmt).getTime(), order: order++ };
+      for (const id of statementIds(stmt)) {
+        const list = byId.get(id);
+        if (list) list.push(entry);
+        else byId.set(id, [entry]);
+      }
+    });
+  }
   for (const f of findings) {
+    const pkg = f.purl ? parsePurl(f.purl) : undefined;
+    const seen = new Set<Indexed>();
     const candidates: Candidate[] = [];
-    let order = 0;
-    for (const src of sources) {
-      src.doc.statements.forEach((stmt, i) => {
-        order++;
-        const a = statementApplies(stmt, f, digest, src.aboutImage ? 'image' : 'none');
-        if (a.applies) candidates.push({ src, stmt, time: statementTime(src.doc, stmt).getTime(), order });
+    for (const id of findingIds(f)) {
+      for (const e of byId.get(id) ?? []) {
+        if (seen.has(e)) continue;
+        seen.add(e);
+        const a = productsApply(e.stmt, f, digest, e.src.aboutImage ? 'image' : 'none', pkg);
+        if (a.applies) candidates.push({ src: e.src, stmt: e.stmt, time: e.time, order: e.order });
         else if (a.otherImage) {
-          note(`${src.origin}#${i}`, `${src.origin}: statement ${i} (${stmt.vulnerability.name}) is about ${a.otherImage}, not ${digest}; ignored`);
-        } else if (!src.aboutImage && (stmt.products ?? []).length === 0) {
-          note(`${src.origin}#${i}`, `${src.origin}: statement ${i} (${stmt.vulnerability.name}) names no product; a bare document must name the image or package, so it is ignored`);
+          note(`${e.src.origin}#${e.index}`, `${e.src.origin}: statement ${e.index} (${e.stmt.vulnerability.name}) is about ${a.otherImage}, not ${digest}; ignored`);
+        } else if (!e.src.aboutImage && (e.stmt.products ?? []).length === 0) {
+          note(`${e.src.origin}#${e.index}`, `${e.src.origin}: statement ${e.index} (${e.stmt.vulnerability.name}) names no product; a bare document must name the image or package, so it is ignored`);
         }
-      });
+      }
     }
     if (candidates.length === 0) {
       out.kept.push(f);

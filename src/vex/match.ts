@@ -31,14 +31,36 @@ export function digestNamedBy(id: string | undefined): string | undefined {
   return undefined;
 }
 
+interface Parsed {
+  /** Image digests the component names (pkg:oci purls, name@sha256:…). */
+  digests: string[];
+  /** Its package purls (not pkg:oci). */
+  purls: Purl[];
+}
+
+// Components are parsed once: a gate meets the same statement once per finding it might cover.
+const parsedComponents = new WeakMap<VexComponent, Parsed>();
+
+function parsed(c: VexComponent): Parsed {
+  let p = parsedComponents.get(c);
+  if (!p) {
+    const ids = [c['@id'], c.identifiers?.purl];
+    p = {
+      digests: ids.map(digestNamedBy).filter((d): d is string => d !== undefined),
+      purls: ids.map((id) => (id ? parsePurl(id) : undefined)).filter((x): x is Purl => x !== undefined && x.type !== 'oci'),
+    };
+    parsedComponents.set(c, p);
+  }
+  return p;
+}
+
 /** Whether a product names this image, another image, or no image at all. */
 export function imageRelation(c: VexComponent, digest: string): ImageRelation {
   const want = digest.toLowerCase();
   let rel: ImageRelation = 'none';
-  for (const id of [c['@id'], c.identifiers?.purl]) {
-    const named = digestNamedBy(id);
+  for (const named of parsed(c).digests) {
     if (named === want) return 'this';
-    if (named) rel = 'other';
+    rel = 'other';
   }
   const hash = c.hashes?.['sha-256']?.toLowerCase();
   if (hash && HEX.test(hash) && `sha256:${hash}` === want) return 'this';
@@ -50,17 +72,13 @@ export function describeComponent(c: VexComponent): string {
   return c['@id'] ?? c.identifiers?.purl ?? c.identifiers?.cpe23 ?? c.identifiers?.cpe22 ?? '(unnamed product)';
 }
 
-function componentPurls(c: VexComponent): Purl[] {
-  return [c['@id'], c.identifiers?.purl].map((id) => (id ? parsePurl(id) : undefined)).filter((p): p is Purl => p !== undefined && p.type !== 'oci');
-}
-
 /** A product or subcomponent names the finding's package (by purl). */
 export function componentMatchesPackage(c: VexComponent, pkg: Purl | undefined): boolean {
   if (!pkg) return false;
-  return componentPurls(c).some((p) => purlMatches(p, pkg));
+  return parsed(c).purls.some((p) => purlMatches(p, pkg));
 }
 
-const upper = (s: string): string => s.trim().toUpperCase();
+export const upper = (s: string): string => s.trim().toUpperCase();
 
 const isCve = (id: string): boolean => /^CVE-\d+-\d+$/.test(id);
 
@@ -96,10 +114,16 @@ export function statementApplies(s: VexStatement, f: Finding, digest: string, pr
   return productsApply(s, f, digest, productless);
 }
 
-export function productsApply(s: VexStatement, f: Finding, digest: string, productless: 'image' | 'none'): Applicability {
+/** `pkg`: the finding's purl, parsed once by callers that test many statements. */
+export function productsApply(
+  s: VexStatement,
+  f: Finding,
+  digest: string,
+  productless: 'image' | 'none',
+  pkg: Purl | undefined = f.purl ? parsePurl(f.purl) : undefined,
+): Applicability {
   const products = s.products ?? [];
   if (products.length === 0) return { applies: productless === 'image' };
-  const pkg = f.purl ? parsePurl(f.purl) : undefined;
   let otherImage: string | undefined;
   for (const p of products) {
     const rel = imageRelation(p, digest);
