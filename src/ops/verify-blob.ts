@@ -1,7 +1,8 @@
 // verify-blob: checks a signature (--signature: a file or literal base64, base64 or raw DER) or a
 // Sigstore bundle (--bundle, verified by src/sigstore/verify-bundle.ts) against a file, stdin, or
-// a `sha256:HEX` digest. Failures say which of three things went wrong: the signature is malformed,
-// the file does not match (digest differs from the bundle's), or it does not verify with this key.
+// a `sha256:`/`sha384:`/`sha512:HEX` digest. Failures say which of three things went wrong: the
+// signature is malformed, the file does not match (digest differs from the bundle's), or it does
+// not verify with this key.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { loadPublicKey } from '../crypto/keys.ts';
@@ -22,7 +23,7 @@ export interface VerifyBlobOptions {
   signature?: string;
   /** A Sigstore bundle file. */
   bundle?: string;
-  /** A path, `-` for stdin, or `sha256:<hex>`. */
+  /** A path, `-` for stdin, or `sha256:`/`sha384:`/`sha512:<hex>`. */
   target: string;
   cwd?: string;
   env?: Readonly<Record<string, string | undefined>>;
@@ -56,7 +57,7 @@ export interface VerifyBlobResult {
   warnings: string[];
 }
 
-type Target = { kind: 'digest'; hex: string } | { kind: 'stdin' } | { kind: 'file'; path: string; shown: string };
+type Target = { kind: 'digest'; algorithm: 'sha256' | 'sha384' | 'sha512'; hex: string } | { kind: 'stdin' } | { kind: 'file'; path: string; shown: string };
 
 const MAX_SIGNATURE_FILE = 1 << 20;
 const MAX_BUNDLE_FILE = 64 << 20;
@@ -100,18 +101,21 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
 
 function parseTarget(t: string, resolve: (p: string) => string): Target {
   if (t === '-') return { kind: 'stdin' };
-  if (t.startsWith('sha256:')) {
-    const hex = t.slice('sha256:'.length);
-    if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
-      throw new SealError('usage', `${t} is not a sha256 digest: want sha256: and 64 hex characters`);
+  const prefixed = /^(sha256|sha384|sha512):/.exec(t);
+  if (prefixed) {
+    const algorithm = prefixed[1] as 'sha256' | 'sha384' | 'sha512';
+    const hex = t.slice(algorithm.length + 1);
+    const len = { sha256: 64, sha384: 96, sha512: 128 }[algorithm];
+    if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(hex)) {
+      throw new SealError('usage', `${t} is not a ${algorithm} digest: want ${algorithm}: and ${len} hex characters`);
     }
-    return { kind: 'digest', hex: hex.toLowerCase() };
+    return { kind: 'digest', algorithm, hex: hex.toLowerCase() };
   }
   if (t === '') throw new SealError('usage', 'the file to verify is an empty string');
   return { kind: 'file', path: resolve(t), shown: t };
 }
 
-const describe = (t: Target) => (t.kind === 'file' ? t.shown : t.kind === 'stdin' ? 'stdin' : `sha256:${t.hex}`);
+const describe = (t: Target) => (t.kind === 'file' ? t.shown : t.kind === 'stdin' ? 'stdin' : `${t.algorithm}:${t.hex}`);
 
 async function viaSignature(
   ref: string,
@@ -133,7 +137,7 @@ async function viaSignature(
         hint: 'give the file instead of sha256:…',
       });
     }
-    ok = await verifier.verifyDigest(Buffer.from(target.hex, 'hex'), 'sha256', sig);
+    ok = await verifier.verifyDigest(Buffer.from(target.hex, 'hex'), target.algorithm, sig);
   } else {
     const input: Input = target.kind === 'stdin' ? { stream: deps.stdin, name: 'stdin' } : { path: target.path, name: target.shown };
     ok = await verifyInput(verifier, input, sig, deps.signal, deps.onProgress);
@@ -211,7 +215,7 @@ async function viaBundle(
     import('../sigstore/verify-bundle.ts'),
     import('../sigstore/trusted-root.ts'),
   ]);
-  const artifact = target.kind === 'digest' ? { digest: { algorithm: 'sha256' as const, hex: target.hex } } : await bundleArtifact(json, target, verifier, deps);
+  const artifact = target.kind === 'digest' ? { digest: { algorithm: target.algorithm, hex: target.hex } } : await bundleArtifact(json, target, verifier, deps);
   const result = await verifyBundle(json, artifact, { ...policy, publicKeyPem: verifier?.publicKey.pem }, { signal: deps.signal });
   // With a key and no log entry or timestamp the trusted root is never consulted, so its
   // staleness is not worth a warning there.

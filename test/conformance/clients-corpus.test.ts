@@ -61,7 +61,7 @@ function argsOf(c: Case): string[] {
   if (c.checkClaims === false) a.push('--check-claims=false');
   if (c.type) a.push('--type', c.type);
   a.push(...(c.extra ?? []));
-  if (c.artifact) a.push(c.artifact.startsWith('sha256:') ? c.artifact : file(c.artifact));
+  if (c.artifact) a.push(/^sha(256|384|512):/.test(c.artifact) ? c.artifact : file(c.artifact));
   return a;
 }
 
