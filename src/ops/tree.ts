@@ -1,4 +1,5 @@
 // seal tree: everything attached to an image, in both storage generations.
+import { createHash } from 'node:crypto';
 import { openImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
 import type { Log } from '../log.ts';
@@ -12,7 +13,8 @@ export interface TreeEntry {
   location: string;
   artifactType?: string;
   predicateType?: string;
-  layers: { digest: string; mediaType: string; predicateType?: string }[];
+  /** `signature`: sha256 of a legacy signature, which tells apart signatures by one key over one payload. */
+  layers: { digest: string; mediaType: string; predicateType?: string; signature?: string }[];
 }
 
 export interface Tree {
@@ -41,6 +43,9 @@ export async function imageTree(image: string, store: StoreOptions, log: Log): P
         digest: l.digest,
         mediaType: l.mediaType,
         ...(l.annotations?.[ANNOTATION.predicateType] ? { predicateType: l.annotations[ANNOTATION.predicateType] } : {}),
+        ...(l.annotations?.[ANNOTATION.signature]
+          ? { signature: `sha256:${createHash('sha256').update(Buffer.from(l.annotations[ANNOTATION.signature], 'base64')).digest('hex')}` }
+          : {}),
       })),
     });
   }
@@ -72,7 +77,7 @@ export function renderTree(t: Tree): string {
     lines.push(`${last ? '└──' : '├──'} ${label}`);
     e.layers.forEach((l, j) => {
       const pre = last ? '    ' : '│   ';
-      const extra = l.predicateType ? ` (${l.predicateType})` : '';
+      const extra = l.predicateType ? ` (${l.predicateType})` : l.signature ? ` (signature ${l.signature.slice(0, 19)}…)` : '';
       lines.push(`${pre}${j === e.layers.length - 1 ? '└──' : '├──'} ${l.digest}${extra}`);
     });
   });

@@ -5,6 +5,7 @@ import { resolvePredicateType } from '../attest/predicates.ts';
 import type { Statement } from '../attest/statement.ts';
 import { VULN_PREDICATE_TYPE, summarizeVulns } from '../attest/vuln.ts';
 import { checkAttestations, findAttestations, type CheckedAttestation } from '../cosign/attestations.ts';
+import { bundleParts } from '../sigstore/bundle-parts.ts';
 import { openImage } from '../cosign/image.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError } from '../errors.ts';
@@ -40,6 +41,8 @@ export interface AttestationReport {
   attestations: Omit<CheckedAttestation, 'bytes'>[];
   /** Verified statements of the requested type: what the gate and policy judged. */
   statements: Statement[];
+  /** The DSSE envelopes of those statements, one JSON text each, as cosign verify-attestation prints them. */
+  envelopes: string[];
   gate?: Omit<GateResult, 'summary'> & { scanner?: string; counts?: unknown };
   policy?: PolicyOutcome;
   ok: boolean;
@@ -65,6 +68,7 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, policy:
       digest: img.digest,
       attestations: checked.map(({ bytes: _bytes, ...rest }) => rest),
       statements: [],
+      envelopes: [],
       ok: false,
     };
     const failed = checked.filter((c) => !c.verified);
@@ -75,6 +79,7 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, policy:
     const verified = checked.filter((c) => c.verified);
     const matching = verified.filter((c) => !wanted || c.predicateType === wanted);
     report.statements = matching.map((c) => c.statement!);
+    report.envelopes = matching.map((c) => envelopeText(c));
     if (found.length === 0) {
       report.failure = { kind: 'no-signatures', message: `no attestations found for ${input} (${img.digest})` };
       return report;
@@ -128,4 +133,10 @@ export function attestationFailure(reports: AttestationReport[]): SealError | un
   const bad = reports.find((r) => !r.ok);
   if (!bad?.failure) return undefined;
   return new SealError(bad.failure.kind, bad.failure.message);
+}
+
+/** The envelope as cosign prints it: a legacy layer's stored JSON as is; a bundle's DSSE envelope. */
+function envelopeText(c: { format: 'legacy' | 'bundle'; bytes: Uint8Array }): string {
+  if (c.format === 'legacy') return Buffer.from(c.bytes).toString('utf8').trim();
+  return bundleParts(c.bytes).envelopeJson ?? '';
 }

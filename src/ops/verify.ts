@@ -1,5 +1,6 @@
 // seal verify: find an image's signatures in both storage generations and check each one over
 // the exact bytes that were signed, against this image's digest and the required annotations.
+import { createHash } from 'node:crypto';
 import { openImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
 import { listBundles, readBundleBytes } from '../cosign/referrer-bundles.ts';
@@ -40,6 +41,14 @@ export interface SignatureResult {
   extensions?: ExtensionCheck[];
   /** The verified payload (simple-signing JSON or in-toto statement); only when verified. */
   payload?: unknown;
+  /** Legacy: the layer's position in the .sig manifest (0-based); tells apart signatures over one payload. */
+  layer?: number;
+  /** sha256 of the signature bytes: tells apart signatures by one key over one payload. */
+  signatureDigest?: string;
+  /** Keyless: who signed, from the verified certificate. */
+  signer?: { identity?: string; issuer?: string };
+  /** Legacy: the Rekor bundle annotation (SignedEntryTimestamp and entry), as cosign prints it. */
+  rekorBundle?: unknown;
 }
 
 export interface ImageVerification {
@@ -70,13 +79,22 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
   if (legacyRead.status === 'rejected') throw legacyRead.reason;
   if (bundlesRead.status === 'rejected') throw bundlesRead.reason;
   const legacy = legacyRead.value;
-  for (const layer of legacy.layers) {
+  for (const [index, layer] of legacy.layers.entries()) {
     if (layer.mediaType !== SIMPLESIGNING_MEDIA_TYPE) continue;
-    const r: SignatureResult = { format: 'legacy', id: layer.digest, verified: false, checks: { signature: false } };
+    const r: SignatureResult = { format: 'legacy', id: layer.digest, verified: false, checks: { signature: false }, layer: index };
     result.signatures.push(r);
     try {
       const b64 = layer.annotations?.[ANNOTATION.signature];
       if (!b64) throw new Error('layer has no signature annotation');
+      r.signatureDigest = `sha256:${createHash('sha256').update(Buffer.from(b64, 'base64')).digest('hex')}`;
+      const rekorBundle = layer.annotations?.[ANNOTATION.bundle];
+      if (rekorBundle) {
+        try {
+          r.rekorBundle = JSON.parse(rekorBundle) as unknown;
+        } catch {
+          // not JSON: the tlog check reports it
+        }
+      }
       const payload = await store.getBlob(layer.digest, { maxBytes: 1024 * 1024 });
       if (policy.verifier) {
         r.checks.signature = policy.verifier.verify(payload, Buffer.from(b64, 'base64'));
@@ -92,6 +110,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
           throw new Error('no certificate on this signature (it was made with a key; verify it with --key)');
         }
         const verified = await verifyBundle(bundle, { bytes: payload }, policy.bundle);
+        if (verified.signer.identity || verified.signer.issuer) r.signer = verified.signer;
         r.checks.signature = true;
         r.checks.tlog = verified.tlog;
         if (verified.extensions) r.extensions = verified.extensions;
@@ -145,6 +164,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
         { digest: { algorithm: 'sha256', hex: digestHex(img.digest) } },
         policy.bundle,
       );
+      if (verified.signer.identity || verified.signer.issuer) r.signer = verified.signer;
       r.checks.signature = true;
       r.checks.tlog = verified.tlog;
       if (verified.extensions) r.extensions = verified.extensions;

@@ -37,10 +37,19 @@ for (const format of ['legacy', 'bundle'] as const) {
       assert.match(a.stderr, /scan times from the scan report itself/);
     });
 
-    test('verify-attestation prints the verified statement', async () => {
+    test('verify-attestation prints the verified DSSE envelope as cosign does; -o statements the statement', async () => {
       const r = await runCli(['verify-attestation', '--key', pub, '--type', 'vuln', ref]);
       assert.equal(r.code, 0, r.stderr);
-      const st = JSON.parse(r.stdout.trim().split('\n')[0]!);
+      // cosign's stdout: one envelope JSON per line, so `jq -r .payload | base64 -d` gives the statement.
+      const env = JSON.parse(r.stdout.trim().split('\n')[0]!);
+      assert.equal(env.payloadType, 'application/vnd.in-toto+json');
+      assert.equal(env.signatures.length, 1);
+      assert.deepEqual(Object.keys(env).sort(), ['payload', 'payloadType', 'signatures']);
+      const decoded = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
+      const s = await runCli(['verify-attestation', '--key', pub, '--type', 'vuln', '-o', 'statements', ref]);
+      assert.equal(s.code, 0, s.stderr);
+      const st = JSON.parse(s.stdout.trim().split('\n')[0]!);
+      assert.deepEqual(st, decoded);
       assert.equal(st.predicateType, 'https://cosign.sigstore.dev/attestation/vuln/v1');
       assert.equal(st.predicate.scanner.uri, 'https://github.com/anchore/grype');
     });

@@ -247,7 +247,8 @@ describe('seal attest (legacy format), keyless, on an OCI layout', () => {
   test('verify-attestation by identity passes the gate; another identity exits 12', async () => {
     const ok = await seal(['verify-attestation', ...trust(), '--type', 'vuln', '--max-severity', 'high', ref]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(JSON.parse(ok.stdout.trim().split('\n')[0]!).predicateType, 'https://cosign.sigstore.dev/attestation/vuln/v1');
+    const envelope = JSON.parse(ok.stdout.trim().split('\n')[0]!) as { payload: string };
+    assert.equal(JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')).predicateType, 'https://cosign.sigstore.dev/attestation/vuln/v1');
     const other = await seal(['verify-attestation', ...trust('mallory@example.com'), ref]);
     assert.equal(other.code, 12, other.stderr);
   });

@@ -190,7 +190,8 @@ describe('seal attest, keyless, on an OCI layout', () => {
     const trust = ['--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath];
     const ok = await seal(['verify-attestation', '--certificate-identity', EMAIL, ...trust, '--type', 'vuln', '--max-severity', 'high', ref]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(JSON.parse(ok.stdout.trim().split('\n')[0]!).predicateType, 'https://cosign.sigstore.dev/attestation/vuln/v1');
+    const envelope = JSON.parse(ok.stdout.trim().split('\n')[0]!) as { payload: string };
+    assert.equal(JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')).predicateType, 'https://cosign.sigstore.dev/attestation/vuln/v1');
     const other = await seal(['verify-attestation', '--certificate-identity', 'mallory@example.com', ...trust, ref]);
     assert.equal(other.code, 12, other.stderr);
     // The legacy format, keyless: test/integration/keyless-legacy.test.ts.

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
@@ -15,6 +16,18 @@ const verifyAttestationCosignFlags = (y: Argv): Argv => {
   return b;
 };
 
+/** --max-age, with a message that says what is wrong with the value (before any key is read). */
+function parseMaxAge(value: string, parse: (text: string) => number): number {
+  if (value.trim().startsWith('-')) {
+    throw usageError(`--max-age "${value}" is negative: give the greatest age a scan may have, e.g. 14d, 36h or 2w`);
+  }
+  try {
+    return parse(value);
+  } catch {
+    throw usageError(`--max-age "${value}" is not a duration: use a positive number and a unit, e.g. 90m, 36h, 14d or 2w`);
+  }
+}
+
 const command = defineCommand({
   command: 'verify-attestation <images..>',
   describe: 'Verify image attestations and gate on scan results or a policy',
@@ -29,16 +42,23 @@ const command = defineCommand({
       .option('max-age', { type: 'string', describe: 'Fail when the newest verified scan is older than this (14d, 36h, 2w)' })
       .option('ignore-unfixed', { type: 'boolean', default: false, describe: 'Gate only on findings that have a fix' })
       .option('policy', { type: 'string', describe: 'Policy file (JSON or YAML; see docs/policy.md)' })
-      .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text', describe: 'text: verified statements as JSON lines; json: a full report' }),
+      .option('output', {
+        alias: 'o',
+        choices: ['cosign', 'statements', 'json'] as const,
+        default: 'cosign',
+        describe: "cosign: each verified DSSE envelope on a line, as cosign prints them; statements: the decoded statements as JSON lines; json: seal's report with the gate verdict",
+      }),
   examples: [
     ['seal verify-attestation --key cosign.pub --type vuln --max-severity high --max-age 14d IMAGE', 'The deploy gate: no critical CVE, scanned within 14 days'],
     ['seal verify-attestation --key cosign.pub --vex-key security.pub --type vuln --max-severity high IMAGE', 'The gate, honouring OpenVEX statements the security team signed (docs/vex.md)'],
     ['seal verify-attestation --key cosign.pub --policy policy.yaml IMAGE', 'Apply a declarative policy'],
-    ['seal verify-attestation --key cosign.pub --type slsaprovenance1 IMAGE | jq .predicate.buildDefinition', 'Read verified provenance'],
+    ['seal verify-attestation --key cosign.pub --type slsaprovenance1 IMAGE | jq -r .payload | base64 -d | jq .predicate', 'Read verified provenance from the envelopes, as with cosign'],
+    ['seal verify-attestation --key cosign.pub --type vuln -o statements IMAGE | jq .predicate.scanner', 'The decoded statements instead'],
   ],
   run: async (argv, ctx) => {
-    const [{ parseDuration }, trust] = await Promise.all([import('../../attest/gate.ts'), loadTrustPolicy(argv, ctx)]);
-    const maxAgeMs = argv['max-age'] === undefined ? undefined : parseDuration(argv['max-age']);
+    const { parseDuration } = await import('../../attest/gate.ts');
+    const maxAgeMs = argv['max-age'] === undefined ? undefined : parseMaxAge(String(argv['max-age']), parseDuration);
+    const trust = await loadTrustPolicy(argv, ctx);
     let policy;
     if (argv.policy) {
       const { loadPolicy, evaluatePolicy } = await import('../../attest/policy.ts');
@@ -74,13 +94,13 @@ const command = defineCommand({
       if (r.policy) for (const p of r.policy.results) ctx.log.info(`  policy ${p.ok ? 'ok' : 'FAILED'}: ${p.rule}: ${p.message}`);
       if (r.ok) ctx.log.info(`Verified ${r.statements.length} attestation(s) for ${r.image} (${r.digest})`);
     }
+    const failure = attestationFailure(reports);
     if (argv.output === 'json') await writeJSON(ctx.stdout, reports);
-    else {
-      const lines = reports.flatMap((r) => r.statements.map((s) => JSON.stringify(s)));
+    else if (argv.output === 'statements' || !failure) {
+      const lines = reports.flatMap((r) => (argv.output === 'statements' ? r.statements.map((s) => JSON.stringify(s)) : r.envelopes));
       if (lines.length) await write(ctx.stdout, lines.join('\n') + '\n');
     }
-    const err = attestationFailure(reports);
-    if (err) throw err;
+    if (failure) throw failure;
   },
 });
 

@@ -24,14 +24,14 @@ const command = defineCommand({
       .option('annotations', { alias: 'a', type: 'string', array: true, describe: 'Require this signed annotation key=value (repeatable)' })
       .option('output', {
         alias: 'o',
-        choices: ['text', 'json', 'cosign'] as const,
-        default: 'text',
-        describe: 'text: a line per image; json: a report per image; cosign: the verified payloads as cosign prints them',
+        choices: ['cosign', 'text', 'json'] as const,
+        default: 'cosign',
+        describe: "cosign: the JSON array of verified payloads, as cosign prints it; text: a line per image; json: seal's report per image",
       })
       .option('concurrency', { type: 'number', default: 4, describe: 'Images verified at once' }),
   examples: [
-    ['seal verify --key cosign.pub registry.example.com/app:1.2', 'Exit 0 when at least one signature verifies'],
-    ['seal verify --key cosign.pub -a env=prod -o json IMAGE | jq .', 'Require an annotation; a JSON report of every check'],
+    ['seal verify --key cosign.pub registry.example.com/app:1.2 | jq -r ".[].critical.image"', 'Exit 0 when at least one signature verifies; stdout is what cosign prints'],
+    ['seal verify --key cosign.pub -a env=prod -o json IMAGE | jq .', "Require an annotation; seal's JSON report of every check"],
     ['seal verify --key cosign.pub --require-tlog --trusted-root trusted_root.json IMAGE', 'Also demand a Rekor entry, checked offline, as cosign verify --key does'],
   ],
   run: async (argv, ctx) => {
@@ -58,20 +58,23 @@ const command = defineCommand({
           : '  - The code-signing certificate was verified using trusted certificate authority certificates',
       );
     }
+    const { cosignVerifyJson, signatureLabel } = await import('../cosign-output.ts');
+    const err = verificationError(reports);
     if (argv.output === 'json') await writeJSON(ctx.stdout, reports);
-    else if (argv.output === 'cosign') {
-      const payloads = reports.flatMap((r) => r.signatures.filter((s) => s.verified).map((s) => s.payload));
-      await write(ctx.stdout, JSON.stringify(payloads) + '\n');
-    } else {
+    else if (argv.output === 'text') {
       for (const r of reports) {
         const ok = r.signatures.filter((s) => s.verified).length;
         await write(ctx.stdout, `${r.image}@${r.digest}: ${ok} of ${r.signatures.length} signature(s) verified\n`);
-        for (const s of r.signatures.filter((s) => !s.verified)) {
-          ctx.log.info(`  ${s.format} ${s.id}: ${s.error}`);
-        }
+      }
+    } else if (!err) {
+      // cosign prints the verified payloads only when the whole command succeeds.
+      await write(ctx.stdout, cosignVerifyJson(reports));
+    }
+    for (const r of reports) {
+      for (const s of r.signatures.filter((s) => !s.verified)) {
+        if (argv.output === 'text' || err) ctx.log.info(`  ${r.image}: ${signatureLabel(s)}: ${s.error}`);
       }
     }
-    const err = verificationError(reports);
     if (err) throw err;
   },
 });
