@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
-import { write } from '../output.ts';
+import { writeDocument } from '../output.ts';
 
 const create = defineCommand({
   command: 'create',
@@ -41,10 +41,7 @@ const create = defineCommand({
       ignoreTlog: argv['ignore-tlog'],
     });
     const text = JSON.stringify(bundle) + '\n';
-    if (argv.out === undefined) return write(ctx.stdout, text);
-    const { writeFileAtomic } = await import('../../fs/atomic.ts');
-    await writeFileAtomic(resolve(ctx.cwd, argv.out), text, { mode: 0o600, overwrite: true });
-    ctx.log.info(`Wrote bundle to ${argv.out}`);
+    await writeDocument(ctx, text, argv.out, 'bundle', 0o600);
   },
 });
 

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
-import { write } from '../output.ts';
+import { writeDocument } from '../output.ts';
 
 const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
 const SPEC = 'url=URL,api-version=N,start-time=T,operator=NAME[,end-time=T] (repeatable)';
@@ -52,10 +52,7 @@ const create = defineCommand({
       tufCacheDir: defaultTufCacheDir(ctx.env),
     });
     const text = JSON.stringify(doc, null, 2) + '\n';
-    if (argv.out === undefined) return write(ctx.stdout, text);
-    const { writeFileAtomic } = await import('../../fs/atomic.ts');
-    await writeFileAtomic(resolve(ctx.cwd, argv.out), text, { overwrite: true });
-    ctx.log.info(`Wrote signing config to ${argv.out}`);
+    await writeDocument(ctx, text, argv.out, 'signing config');
   },
 });
 

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
-import { write } from '../output.ts';
+import { writeDocument } from '../output.ts';
 
 const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
 
@@ -45,10 +45,7 @@ const create = defineCommand({
       tufCacheDir: defaultTufCacheDir(ctx.env),
     });
     const text = JSON.stringify(doc, null, 2) + '\n';
-    if (argv.out === undefined) return write(ctx.stdout, text);
-    const { writeFileAtomic } = await import('../../fs/atomic.ts');
-    await writeFileAtomic(resolve(ctx.cwd, argv.out), text, { overwrite: true });
-    ctx.log.info(`Wrote trusted root to ${argv.out}`);
+    await writeDocument(ctx, text, argv.out, 'trusted root');
   },
 });
 
