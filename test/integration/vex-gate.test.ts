@@ -139,6 +139,10 @@ for (const format of ['legacy', 'bundle'] as const) {
       assert.equal(img.counts.critical, 1);
       const table = await runCli(['report', '--key', ci.pub, '--vex-key', sec.pub, ref]);
       assert.match(table.stdout.split('\n')[0], /SUPPRESSED/);
+      const md = await runCli(['report', '--key', ci.pub, '--vex-key', sec.pub, '--template', 'findings.md', ref]);
+      assert.match(md.stdout, /Left out by OpenVEX statements:\n\n- CRITICAL CVE-2023-38545: libcurl4 7.88.1-10\+deb12u3: fixed, by Security Team <security@example.com> at 2024-05-21T11:00:00Z/);
+      const summary = await runCli(['report', '--key', ci.pub, '--vex-key', sec.pub, '--template', 'summary.md', ref]);
+      assert.match(summary.stdout, /1 finding left out by signed OpenVEX statements/);
     });
   });
 }
