@@ -4,7 +4,14 @@
 #       (--certificate-identity ID --certificate-oidc-issuer URL | --key KEY.pub) [--trusted-root TR.json] FILE_OR_DIGEST
 # becomes `seal verify-blob --bundle B.json ... FILE_OR_DIGEST`, where FILE_OR_DIGEST is a path,
 # or `sha256:<64 hex>` when no file of that name exists. Exit 0 = verified, anything else = not.
-# sign-bundle is not supported yet: run the suite with --skip-signing.
+#   conformance-entrypoint.sh sign-bundle [--staging] [--in-toto] --identity-token TOKEN \
+#       --bundle OUT.json [--trusted-root TR.json] [--signing-config SC.json] FILE
+# becomes `seal sign-blob --bundle OUT.json FILE` (a message signature), or with --in-toto
+# `seal attest-blob --statement FILE --bundle OUT.json` (FILE is the statement; a DSSE bundle).
+# The services come from --signing-config (Rekor v1 or v2, TSAs), else the staging services
+# with --staging, else the signing config `seal trusted-root update` cached, else public good.
+# The token goes through SIGSTORE_ID_TOKEN, not argv (argv shows in ps). --trusted-root is
+# accepted and not needed: seal signs with the services it is given.
 # SEAL (env) overrides the command; default: node bin/seal.js of this checkout.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,7 +31,39 @@ sub=$1
 shift
 case "$sub" in
   verify-bundle) ;;
-  sign-bundle) die "sign-bundle is not supported by seal's entrypoint yet; run the suite with --skip-signing" ;;
+  sign-bundle)
+    in_toto=0
+    staging=0
+    have_config=0
+    token=
+    bundle=
+    args=()
+    while [ $# -gt 1 ]; do
+      case "$1" in
+        --staging) staging=1; shift ;;
+        --in-toto) in_toto=1; shift ;;
+        --identity-token) token=$2; shift 2 ;;
+        --bundle) bundle=$2; shift 2 ;;
+        --trusted-root) shift 2 ;;
+        --signing-config) args+=(--signing-config "$2"); have_config=1; shift 2 ;;
+        *) die "unexpected argument '$1'" ;;
+      esac
+    done
+    [ $# -eq 1 ] || die "missing FILE"
+    [ -n "$token" ] || die "sign-bundle needs --identity-token"
+    [ -n "$bundle" ] || die "sign-bundle needs --bundle"
+    if [ "$staging" = 1 ] && [ "$have_config" = 0 ]; then
+      # Sigstore's staging instance (root-signing-staging's signing config, Rekor v1 log).
+      args+=(--fulcio-url https://fulcio.sigstage.dev --rekor-url https://rekor.sigstage.dev
+        --timestamp-server-url https://timestamp.sigstage.dev/api/v1/timestamp)
+    fi
+    if [ "$in_toto" = 1 ]; then
+      cmd=(attest-blob --statement "$1")
+    else
+      cmd=(sign-blob "$1")
+    fi
+    SIGSTORE_ID_TOKEN=$token exec "${seal[@]}" "${cmd[@]}" "${args[@]}" --yes --bundle "$bundle"
+    ;;
   *) die "unknown subcommand '$sub' (expected verify-bundle or sign-bundle)" ;;
 esac
 

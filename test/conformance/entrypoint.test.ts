@@ -8,6 +8,9 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { runCli, runCommand } from '../helpers/run-cli.ts';
+import { startSigstoreStack } from '../harness/sigstore-stack.ts';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
 const ENTRYPOINT = fileURLToPath(new URL('../../scripts/conformance-entrypoint.sh', import.meta.url));
 const STUB = fileURLToPath(new URL('./stub-verify-blob.ts', import.meta.url));
@@ -80,10 +83,10 @@ describe('conformance entrypoint', () => {
     console.log(`conformance entrypoint: ${CASES.length}/${CASES.length} cases as expected through seal verify-blob`);
   });
 
-  it('refuses sign-bundle, --staging without a trusted root, and a target that is neither file nor digest', async () => {
-    const sign = await runCommand('bash', [ENTRYPOINT, 'sign-bundle', '--identity-token', 'x', '--bundle', '/tmp/x', `${root}a.txt`]);
+  it('refuses sign-bundle without a token, --staging without a trusted root, and a target that is neither file nor digest', async () => {
+    const sign = await runCommand('bash', [ENTRYPOINT, 'sign-bundle', '--bundle', '/tmp/x', `${root}a.txt`]);
     assert.equal(sign.code, 2);
-    assert.match(sign.stderr, /sign-bundle is not supported.*--skip-signing/);
+    assert.match(sign.stderr, /sign-bundle needs --identity-token/);
 
     const staging = await runCommand('bash', [ENTRYPOINT, 'verify-bundle', '--staging', ...protocolArgs('happy-path-v0.3', 'PATH').slice(1)]);
     assert.equal(staging.code, 2);
@@ -98,5 +101,72 @@ describe('conformance entrypoint', () => {
     const unknown = await runCommand('bash', [ENTRYPOINT, 'verify-bundle', '--frobnicate', 'x', `${root}a.txt`]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unexpected argument '--frobnicate'/);
+  });
+});
+
+// sign-bundle as the suite's signing tests run it (test_simple, test_sign_verify_dsse,
+// test_sign_verify_rekor2), against the local Sigstore stack with a signing config written for
+// the run; each bundle is then checked with verify-bundle through the same entrypoint.
+describe('conformance entrypoint: sign-bundle on the local Sigstore stack', () => {
+  it('signs a file and an in-toto statement with Rekor v1 and with Rekor v2 + TSA; verify-bundle accepts each', async () => {
+    const stack = await startSigstoreStack();
+    try {
+      const dir = await mkdtemp(path.join(stack.dir, 'conformance-'));
+      const svc = (url: string, majorApiVersion = 1) => ({ url, majorApiVersion, validFor: { start: '2020-01-01T00:00:00Z' }, operator: 'local' });
+      const config = async (name: string, tlog: object) => {
+        const file = path.join(dir, name);
+        await writeFile(
+          file,
+          JSON.stringify({
+            mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json',
+            caUrls: [svc(stack.fulcioUrl)],
+            oidcUrls: [svc(stack.issuer)],
+            rekorTlogUrls: [tlog],
+            tsaUrls: [svc(`${stack.tsaUrl}/api/v1/timestamp`)],
+            rekorTlogConfig: { selector: 'ANY' },
+            tsaConfig: { selector: 'ANY' },
+          }),
+        );
+        return file;
+      };
+      const configs = { v1: await config('v1.json', svc(stack.rekorUrl)), v2: await config('v2.json', svc(stack.rekorV2Url, 2)) };
+      const artifact = `${root}a.txt`;
+      const statement = path.join(dir, 'statement.json');
+      const digest = createHash('sha256').update(readFileSync(artifact)).digest('hex');
+      await writeFile(
+        statement,
+        JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'a.txt', digest: { sha256: digest } }], predicateType: 'https://example.com/test', predicate: {} }),
+      );
+      const token = stack.mintToken('conformance@example.com');
+      for (const [log, sc] of Object.entries(configs)) {
+        for (const inToto of [false, true]) {
+          const bundle = path.join(dir, `${log}-${inToto ? 'dsse' : 'message'}.sigstore.json`);
+          const input = inToto ? statement : artifact;
+          const sign = await runCommand('bash', [ENTRYPOINT, 'sign-bundle', ...(inToto ? ['--in-toto'] : []), '--identity-token', token, '--bundle', bundle, '--trusted-root', stack.trustedRootPath, '--signing-config', sc, input], {
+            env: { SIGSTORE_ID_TOKEN: undefined },
+          });
+          assert.equal(sign.code, 0, `sign-bundle ${log} ${inToto ? 'in-toto' : 'file'}: ${sign.stderr}`);
+          assert.ok(!sign.stderr.includes(token), 'the token was printed');
+          const entry = JSON.parse(readFileSync(bundle, 'utf8')).verificationMaterial.tlogEntries[0].kindVersion;
+          assert.deepEqual(entry, log === 'v2' ? { kind: 'hashedrekord', version: '0.0.2' } : { kind: inToto ? 'dsse' : 'hashedrekord', version: inToto ? '0.0.1' : '0.0.1' });
+          // The digest form once per log, the path form for every bundle.
+          for (const target of inToto ? [artifact] : [artifact, `sha256:${digest}`]) {
+            const verify = await runCommand('bash', [
+              ENTRYPOINT, 'verify-bundle', '--bundle', bundle, '--certificate-identity', 'conformance@example.com',
+              '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath, target,
+            ]);
+            assert.equal(verify.code, 0, `verify-bundle ${log} ${inToto ? 'in-toto' : 'file'} ${target}: ${verify.stderr}`);
+          }
+          if (log !== 'v2' || !inToto) continue;
+          const wrong = await runCommand('bash', [
+            ENTRYPOINT, 'verify-bundle', '--bundle', bundle, '--certificate-identity', 'someone@example.com',
+            '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath, artifact,
+          ]);
+          assert.notEqual(wrong.code, 0, 'another identity verified');
+        }
+      }
+    } finally {
+      await stack.stop();
+    }
   });
 });
