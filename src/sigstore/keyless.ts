@@ -93,7 +93,15 @@ export async function readIdentityToken(
 
 /** Whether uploading to `rekorUrl` publishes to the public-good log (cosign asks consent then). */
 export function isPublicRekor(rekorUrl: string | undefined): boolean {
-  return (rekorUrl ?? PUBLIC_REKOR_URL).replace(/\/+$/, '') === PUBLIC_REKOR_URL;
+  const url = (rekorUrl ?? PUBLIC_REKOR_URL).replace(/\/+$/, '');
+  if (url === PUBLIC_REKOR_URL) return true;
+  // The public-good Rekor v2 shards (log2025-1.rekor.sigstore.dev, ...).
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' && u.hostname.endsWith('.rekor.sigstore.dev');
+  } catch {
+    return false;
+  }
 }
 
 export const PUBLIC_LOG_NOTICE =

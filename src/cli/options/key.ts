@@ -136,7 +136,7 @@ export async function keylessFromArgs(
   const who = oidc.tokenIdentity(resolved.token);
   ctx.log.debug(`identity token from ${resolved.source}${who.identity ? ` for ${who.identity}` : ''}${who.issuer ? ` (issuer ${who.issuer})` : ''}`);
   ctx.log.debug(`services from ${services.source}: Fulcio ${services.fulcio.url}; ${services.rekor.map((r) => `Rekor v${r.apiVersion} ${r.url}`).join(', ')}; ${services.tsa.length ? services.tsa.map((t) => `TSA ${t.url}`).join(', ') : 'no TSA'}`);
-  if (services.rekor.some((r) => r.apiVersion === 1 && isPublicRekor(r.url)) && !argv.yes) ctx.log.warn(PUBLIC_LOG_NOTICE);
+  if (services.rekor.some((r) => isPublicRekor(r.url)) && !argv.yes) ctx.log.warn(PUBLIC_LOG_NOTICE);
   return {
     identityToken: resolved.token,
     fulcioUrl: services.fulcio.url,
