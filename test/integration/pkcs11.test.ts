@@ -4,15 +4,15 @@
 // the blob signatures as an independent peer. Each bad input is one line, exit 1, and the PIN is
 // never printed. The CLI runs in-process (main) except where a real process is the point.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.ts';
 import { makeImageLayout } from '../harness/index.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli, SEAL_BIN } from '../helpers/run-cli.ts';
 import { startSoftHsm, type SoftHsm } from '../helpers/softhsm.ts';
 
 // Letters and digits that appear nowhere else in any output (not in base64 of short signatures by chance:
@@ -284,5 +284,66 @@ describe('bad input with a token: one line, exit 1, no PIN', () => {
     for (const out of [...runs.flatMap((r) => [r.stdout, r.stderr]), ...allOutput]) {
       assert.ok(!out.includes(PIN), `the PIN was printed:\n${out}`);
     }
+  });
+});
+
+describe('the PIN prompt and a missing binding', () => {
+  // Under a pseudo-terminal (python3's pty module): the PIN is typed when the prompt shows, and is
+  // never echoed. Driver written for this test.
+  const DRIVER = String.raw`
+import os, pty, select, sys, time
+argv, pin = sys.argv[1:-1], sys.argv[-1]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+out, typed, end = b'', False, time.time() + 60
+while time.time() < end:
+    if not typed and b'Enter PIN' in out:
+        os.write(fd, pin.encode() + b'\r')
+        typed = True
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if r:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode('utf8', 'replace'))
+sys.exit(os.WEXITSTATUS(status))
+`;
+
+  test('on a terminal the PIN is asked for, not echoed, and the key is used', () => {
+    const env = { ...process.env, ...hsm.env, SEAL_FROM_SOURCE: '1', NO_COLOR: '1', COSIGN_PKCS11_PIN: '', SEAL_PKCS11_PIN: '' };
+    const r = spawnSync('python3', ['-c', DRIVER, process.execPath, SEAL_BIN, 'public-key', '--key', key, PIN], { env, encoding: 'utf8', timeout: 90_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Enter PIN for key 'release' in PKCS11 token 'seal test': /);
+    assert.match(r.stdout, /-----BEGIN PUBLIC KEY-----/);
+    assert.ok(!r.stdout.includes(PIN), `the PIN was echoed:\n${r.stdout}`);
+    // A wrong PIN typed at the prompt: one line, and still not echoed.
+    const w = spawnSync('python3', ['-c', DRIVER, process.execPath, SEAL_BIN, 'public-key', '--key', key, 'typed-wrong'], { env, encoding: 'utf8', timeout: 90_000 });
+    assert.equal(w.status, 1, w.stdout);
+    assert.match(w.stdout, /Error: wrong PIN for PKCS#11 token 'seal test'/);
+    assert.ok(!w.stdout.includes('typed-wrong'));
+  });
+
+  test('without the pkcs11js binding a pkcs11: key fails with one line saying how to get it', async () => {
+    // A copy of seal whose node_modules has everything but pkcs11js.
+    const root = path.join(fresh(), 'seal');
+    const repo = fileURLToPath(new URL('../../', import.meta.url));
+    for (const d of ['bin', 'src']) cpSync(path.join(repo, d), path.join(root, d), { recursive: true });
+    cpSync(path.join(repo, 'package.json'), path.join(root, 'package.json'));
+    mkdirSync(path.join(root, 'node_modules'));
+    for (const name of readdirSync(path.join(repo, 'node_modules'))) {
+      if (name !== 'pkcs11js' && name !== '.bin') symlinkSync(path.join(repo, 'node_modules', name), path.join(root, 'node_modules', name));
+    }
+    const r = spawnSync(process.execPath, [path.join(root, 'bin', 'seal.js'), 'sign-blob', '--key', key, '/etc/hostname'], {
+      env: { ...process.env, ...hsm.env, SEAL_FROM_SOURCE: '1', COSIGN_PKCS11_PIN: PIN },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    oneLineError({ code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }, /PKCS#11 keys need the optional npm package pkcs11js, which is not installed or did not build; install a C\+\+ toolchain .* npm rebuild pkcs11js/);
   });
 });
