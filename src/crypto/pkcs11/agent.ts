@@ -92,6 +92,7 @@ function tokens(): TokenSummary[] {
       model: trimPadded(info.model),
       serial: trimPadded(info.serialNumber),
       loginRequired: (info.flags & need(lib, 'binding').CKF_LOGIN_REQUIRED) !== 0,
+      pinPad: (info.flags & need(lib, 'binding').CKF_PROTECTED_AUTHENTICATION_PATH) !== 0,
     });
   }
   return out;
@@ -114,14 +115,14 @@ function selectToken(sel: { token?: string; slotId?: number }): TokenSummary {
   return found[0]!;
 }
 
-function openSession(rw: boolean, pin: string | undefined): void {
+function openSession(rw: boolean, pin: string | undefined, pinPad: boolean): void {
   const m = need(p11, 'module');
   const l = need(lib, 'binding');
   const s = need(slot, 'token');
   session = call('C_OpenSession', () => m.C_OpenSession(s, l.CKF_SERIAL_SESSION | (rw ? l.CKF_RW_SESSION : 0)));
-  if (pin !== undefined) {
+  if (pin !== undefined || pinPad) {
     try {
-      call('C_Login', () => m.C_Login(session!, l.CKU_USER, pin));
+      call('C_Login', () => (pin !== undefined ? m.C_Login(session!, l.CKU_USER, pin) : m.C_Login(session!, l.CKU_USER)));
     } catch (err) {
       if (!(err instanceof Failure && err.failure.ckr === 'CKR_USER_ALREADY_LOGGED_IN')) throw err;
     }
@@ -301,7 +302,7 @@ function handle(req: AgentRequest): unknown {
     case 'token':
       return selectToken(req.select);
     case 'session':
-      return openSession(req.rw, req.pin);
+      return openSession(req.rw, req.pin, req.pinPad === true);
     case 'key':
       return findKey(req.select);
     case 'keys':

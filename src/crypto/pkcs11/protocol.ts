@@ -16,7 +16,7 @@ export type AgentRequest =
   | { op: 'load'; modulePath: string }
   | { op: 'tokens' }
   | { op: 'token'; select: TokenSelector }
-  | { op: 'session'; rw: boolean; pin?: string }
+  | { op: 'session'; rw: boolean; pin?: string; /** Log in through the token's own PIN pad (no PIN sent). */ pinPad?: boolean }
   | { op: 'key'; select: KeySelector }
   | { op: 'keys' }
   | { op: 'sign'; mechanism: 'ecdsa' | 'rsa-pkcs'; data: Uint8Array }
@@ -30,6 +30,8 @@ export interface TokenSummary {
   model: string;
   serial: string;
   loginRequired: boolean;
+  /** CKF_PROTECTED_AUTHENTICATION_PATH: the PIN is entered on the device, not sent. */
+  pinPad: boolean;
 }
 
 export type PublicKeyParts =

@@ -34,6 +34,9 @@ export interface TokenEnv {
 }
 
 const MAX_PIN_FILE = 4096;
+/** How to log in: with a PIN, on the device's own PIN pad, or not at all (undefined). */
+type Login = { pin: string } | { pinPad: true } | undefined;
+const sessionRequest = (rw: boolean, login: Login) => ({ op: 'session', rw, ...login }) as const;
 // DigestInfo prefix for SHA-256 (RFC 8017 §9.2): CKM_RSA_PKCS signs DigestInfo ‖ digest.
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 
@@ -97,23 +100,27 @@ function tokenError(err: unknown, token: string, key?: string): unknown {
 }
 
 /** The PIN: pin-value, pin-source, SEAL_/COSIGN_PKCS11_PIN, else asked on a terminal when the token needs one. */
-async function resolvePin(uri: Pkcs11Uri, te: TokenEnv, token: TokenSummary, prompt: string): Promise<string | undefined> {
-  if (uri.pinValue !== undefined) return uri.pinValue;
-  if (uri.pinSource !== undefined) return readPinSource(uri.pinSource);
+async function resolvePin(uri: Pkcs11Uri, te: TokenEnv, token: TokenSummary, prompt: string): Promise<Login> {
+  if (uri.pinValue !== undefined) return { pin: uri.pinValue };
+  if (uri.pinSource !== undefined) return { pin: readPinSource(uri.pinSource) };
   return envOrPrompt(te, token, prompt);
 }
 
-async function envOrPrompt(te: TokenEnv, token: TokenSummary, prompt: string): Promise<string | undefined> {
+async function envOrPrompt(te: TokenEnv, token: TokenSummary, prompt: string): Promise<Login> {
   const fromEnv = te.env.SEAL_PKCS11_PIN || te.env.COSIGN_PKCS11_PIN;
-  if (fromEnv) return fromEnv;
+  if (fromEnv) return { pin: fromEnv };
   if (!token.loginRequired) return undefined;
+  if (token.pinPad) {
+    te.log?.info(`Enter the PIN on the PIN pad of PKCS11 token '${token.label}'`);
+    return { pinPad: true };
+  }
   if (!te.askSecret) {
     throw new SealError('input', `PKCS#11 token '${token.label}' needs a PIN and there is no terminal to ask for it`, {
       hint: 'set COSIGN_PKCS11_PIN, or add pin-source=file:/path/to/pin to the URI',
       code: 'PIN_REQUIRED',
     });
   }
-  return Buffer.from(await te.askSecret(prompt)).toString('utf8');
+  return { pin: Buffer.from(await te.askSecret(prompt)).toString('utf8') };
 }
 
 function readPinSource(source: string): string {
@@ -300,9 +307,9 @@ async function selectToken(agent: TokenAgent, uri: Pkcs11Uri): Promise<TokenSumm
 }
 
 async function login(agent: TokenAgent, uri: Pkcs11Uri, te: TokenEnv, token: TokenSummary, rw: boolean): Promise<void> {
-  const pin = await resolvePin(uri, te, token, `Enter PIN for key '${uri.object ?? hex(uri.id) ?? ''}' in PKCS11 token '${token.label}': `);
+  const how = await resolvePin(uri, te, token, `Enter PIN for key '${uri.object ?? hex(uri.id) ?? ''}' in PKCS11 token '${token.label}': `);
   try {
-    await agent.request({ op: 'session', rw, ...(pin !== undefined ? { pin } : {}) });
+    await agent.request(sessionRequest(rw, how));
   } catch (err) {
     throw tokenError(err, `'${token.label}'`);
   }
@@ -449,13 +456,13 @@ export async function listKeys(
   slotId: number,
   pin: string | undefined,
   te: TokenEnv,
-): Promise<{ token: TokenSummary; keys: KeyEntry[]; pin?: string }> {
+): Promise<{ token: TokenSummary; keys: KeyEntry[] }> {
   const agent = await startAgent(modulePath, te);
   try {
     const token = await selectToken(agent, { slotId });
-    const thePin = pin || (await envOrPrompt(te, token, `Enter PIN for PKCS11 token '${token.label}': `));
+    const thePin: Login = pin ? { pin } : await envOrPrompt(te, token, `Enter PIN for PKCS11 token '${token.label}': `);
     try {
-      await agent.request({ op: 'session', rw: false, ...(thePin !== undefined ? { pin: thePin } : {}) });
+      await agent.request(sessionRequest(false, thePin));
     } catch (err) {
       throw tokenError(err, `'${token.label}'`);
     }
@@ -466,7 +473,7 @@ export async function listKeys(
       throw tokenError(err, `'${token.label}'`);
     }
     await agent.close();
-    return { token, keys, ...(thePin !== undefined ? { pin: thePin } : {}) };
+    return { token, keys };
   } catch (err) {
     agent.kill();
     throw err;
