@@ -92,6 +92,11 @@ export async function loadPrivateKey(
 
 /** A verifier for the public key (or certificate) at `ref` (a path or env://VAR). */
 export async function loadPublicKey(ref: string, opts: KeyLoadOptions = {}): Promise<KeyVerifier> {
+  if (/^pkcs11:/i.test(ref)) {
+    const { openTokenPublicKey } = await import('./pkcs11/token.ts');
+    const { key, algorithm } = await openTokenPublicKey(ref, { env: opts.env ?? {}, log: opts.log, signal: opts.signal });
+    return new KeyVerifier(key, algorithm);
+  }
   const { bytes, source } = await readKeyRef(ref, opts, 'public key file');
   const { key, algorithm } = parsePublicKey(bytes, source);
   return new KeyVerifier(key, algorithm);

@@ -134,6 +134,11 @@ describe('seal with a key on a SoftHSM token', () => {
     writeFileSync(path.join(d, 'sig.der'), Buffer.from(readFileSync(path.join(d, 'sig'), 'utf8'), 'base64'));
     const ok = execFileSync('openssl', ['dgst', '-sha256', '-verify', pub, '-signature', path.join(d, 'sig.der'), blob], { encoding: 'utf8' });
     assert.match(ok, /Verified OK/);
+    // The public key can also be read from the token, with or without a PIN (cosign's verify --key pkcs11:).
+    for (const env of [{}, { COSIGN_PKCS11_PIN: undefined }]) {
+      const vt = await seal(['verify-blob', '--key', key, '--signature', path.join(d, 'sig'), blob], env);
+      assert.equal(vt.code, 0, vt.stderr);
+    }
     // And a changed file does not verify.
     writeFileSync(blob, 'tampered');
     const bad = await seal(['verify-blob', '--key', pub, '--signature', path.join(d, 'sig'), blob]);
@@ -149,6 +154,8 @@ describe('seal with a key on a SoftHSM token', () => {
       const v = await seal(['verify', '--key', pub, '-o', 'json', ref]);
       assert.equal(v.code, 0, v.stderr);
       assert.equal(JSON.parse(v.stdout)[0].verified, true);
+      const vt = await seal(['verify', '--key', key, ref]);
+      assert.equal(vt.code, 0, vt.stderr);
       const pred = path.join(img.dir, '..', 'pred.json');
       writeFileSync(pred, JSON.stringify({ scanned: true }));
       const a = await seal(['attest', '--key', key, '--format', format, '--predicate', pred, '--type', 'custom', ref]);
@@ -221,6 +228,7 @@ describe('bad input with a token: one line, exit 1, no PIN', () => {
 
   test('a URI naming no key', async () => {
     oneLineError(await seal(['sign-blob', '--key', uri('object=missing'), '/etc/hostname']), /token 'seal test' has no private key 'missing'; list its keys with: seal pkcs11-tool list-keys-uris/);
+    oneLineError(await seal(['verify-blob', '--key', uri('object=missing'), '--signature', '/etc/hostname', '/etc/hostname']), /token 'seal test' shows no public key or certificate 'missing'/);
   });
 
   test('a URI naming several keys', async () => {

@@ -15,6 +15,7 @@ import {
   type AgentReply,
   type AgentRequest,
   type FoundKey,
+  type FoundPublicKey,
   type KeyEntry,
   type PublicKeyParts,
   type TokenSummary,
@@ -223,6 +224,20 @@ function findKey(sel: { object?: string; id?: Uint8Array }): FoundKey {
   return result;
 }
 
+function findPublic(sel: { object?: string; id?: Uint8Array }): FoundPublicKey {
+  const l = need(lib, 'binding');
+  const pubs = find([{ type: l.CKA_CLASS, value: l.CKO_PUBLIC_KEY }, ...selector(l, sel)], 8);
+  if (pubs.length > 1) return { matches: pubs.length };
+  if (pubs.length === 1) {
+    const parts = publicParts(l, pubs[0]!);
+    return { matches: 1, ...(parts ? { publicKey: parts } : {}) };
+  }
+  const certs = find([{ type: l.CKA_CLASS, value: l.CKO_CERTIFICATE }, ...selector(l, sel)], 8);
+  if (certs.length !== 1) return { matches: certs.length };
+  const [der] = attrs(certs[0]!, [l.CKA_VALUE]);
+  return { matches: 1, ...(der ? { publicKey: { kind: 'cert', der: new Uint8Array(der) } } : {}) };
+}
+
 function listKeys(): KeyEntry[] {
   const l = need(lib, 'binding');
   return find([{ type: l.CKA_CLASS, value: l.CKO_PRIVATE_KEY }], 1024).map((h) => entry(l, h));
@@ -307,6 +322,8 @@ function handle(req: AgentRequest): unknown {
       return findKey(req.select);
     case 'keys':
       return listKeys();
+    case 'public':
+      return findPublic(req.select);
     case 'sign':
       return sign(req.mechanism, req.data);
     case 'generate':

@@ -47,6 +47,7 @@ const CALLS: Readonly<Record<AgentRequest['op'], string>> = {
   session: 'C_OpenSession/C_Login',
   key: 'C_FindObjects',
   keys: 'C_FindObjects',
+  public: 'C_FindObjects',
   sign: 'C_Sign',
   generate: 'C_GenerateKeyPair',
   close: 'C_Finalize',

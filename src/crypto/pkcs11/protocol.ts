@@ -19,6 +19,7 @@ export type AgentRequest =
   | { op: 'session'; rw: boolean; pin?: string; /** Log in through the token's own PIN pad (no PIN sent). */ pinPad?: boolean }
   | { op: 'key'; select: KeySelector }
   | { op: 'keys' }
+  | { op: 'public'; select: KeySelector }
   | { op: 'sign'; mechanism: 'ecdsa' | 'rsa-pkcs'; data: Uint8Array }
   | { op: 'generate'; curve: 'P-256' | 'P-384'; label?: string; id: Uint8Array }
   | { op: 'close' };
@@ -53,6 +54,12 @@ export interface FoundKey {
   keyType?: number;
   /** The mechanisms the token offers (CKM_* numbers). */
   mechanisms: number[];
+}
+
+/** The public half alone (verifying): how many public key objects matched, and the key. */
+export interface FoundPublicKey {
+  matches: number;
+  publicKey?: PublicKeyParts;
 }
 
 /** A Cryptoki or loader failure, as the agent reports it. */

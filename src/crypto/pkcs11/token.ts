@@ -19,6 +19,7 @@ import {
   CKM_RSA_PKCS,
   CURVE_PARAMS,
   type FoundKey,
+  type FoundPublicKey,
   type KeyEntry,
   type PublicKeyParts,
   type TokenSummary,
@@ -367,6 +368,51 @@ export async function openTokenSigner(ref: string, te: TokenEnv): Promise<TokenS
     }
     te.log?.debug(`pkcs11: using ${algorithm} key ${keyName} on token ${tokenName} (slot ${token.slot})`);
     return new TokenSigner(agent, key, algorithm, tokenName, keyName);
+  } catch (err) {
+    agent.kill();
+    throw err;
+  }
+}
+
+/**
+ * The public key `ref` names, for verifying (cosign's `verify --key pkcs11:…`). Public objects are
+ * read without logging in; a PIN from the URI or the environment is used when one is given (some
+ * tokens show their public keys only then), and nobody is asked for one.
+ */
+export async function openTokenPublicKey(ref: string, te: TokenEnv): Promise<{ key: KeyObject; algorithm: KeyAlgorithm }> {
+  const uri = parsePkcs11Uri(ref);
+  requireKeyAndToken(uri);
+  const agent = await startAgent(modulePathOf(uri, te.env), te);
+  try {
+    const token = await selectToken(agent, uri);
+    const tokenName = `'${token.label}'`;
+    const keyName = describeKey(uri);
+    const pin = uri.pinValue ?? (uri.pinSource !== undefined ? readPinSource(uri.pinSource) : te.env.SEAL_PKCS11_PIN || te.env.COSIGN_PKCS11_PIN || undefined);
+    try {
+      await agent.request(sessionRequest(false, pin !== undefined ? { pin } : undefined));
+    } catch (err) {
+      throw tokenError(err, tokenName);
+    }
+    let found: FoundPublicKey;
+    try {
+      found = await agent.request<FoundPublicKey>({ op: 'public', select: { ...(uri.object !== undefined ? { object: uri.object } : {}), ...(uri.id !== undefined ? { id: uri.id } : {}) } });
+    } catch (err) {
+      throw tokenError(err, tokenName, keyName);
+    }
+    if (found.matches > 1) {
+      throw new SealError('input', `PKCS#11 URI names ${found.matches} public keys on token ${tokenName}`, { hint: 'add id=… to the URI to choose one', code: 'PKCS11_MANY_KEYS' });
+    }
+    if (!found.publicKey) {
+      throw new SealError('input', `PKCS#11 token ${tokenName} shows no public key or certificate ${keyName}`, {
+        hint: pin === undefined && token.loginRequired ? 'some tokens show public keys only after a login: set COSIGN_PKCS11_PIN' : 'export it with seal public-key and verify with the file',
+        code: 'PKCS11_NO_KEY',
+      });
+    }
+    const source = `${keyName} on token ${tokenName}`;
+    const key = publicKeyFromParts(found.publicKey, source);
+    const algorithm = keyAlgorithm(key, source);
+    await agent.close();
+    return { key, algorithm };
   } catch (err) {
     agent.kill();
     throw err;
