@@ -59,7 +59,8 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, policy:
     const img = await openImage(input, opts.store, log);
     const found = await findAttestations(img.attachStore, img.digest, log);
     const checkedMain = await checkAttestations(found, img.digest, policy);
-    const wantVex = opts.maxSeverity !== undefined && !opts.vex?.off;
+    // The gate needs VEX; a separate VEX signer also makes its attestations count as verified when listed.
+    const wantVex = (opts.maxSeverity !== undefined || opts.vex?.trust !== undefined) && !opts.vex?.off;
     const vex = wantVex ? await collectVexSources({ image: input, digest: img.digest, found, checked: checkedMain }, opts.vex, log) : undefined;
     // VEX signed by a separate security-team identity verifies with that policy, not the scan key.
     const checked = checkedMain.map((c) => vex?.trusted.get(c.id) ?? c);

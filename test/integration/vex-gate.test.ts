@@ -100,6 +100,14 @@ for (const format of ['legacy', 'bundle'] as const) {
       assert.match(r.stderr, /CVE-2023-45853 \(critical, zlib1g 1:1.2.13.dfsg-1\) suppressed: not_affected \(vulnerable_code_not_in_execute_path\), by Security Team <security@example.com> at 2024-05-21T10:00:00Z/);
       assert.match(r.stderr, /CVE-2023-38545 \(critical, libcurl4/);
       assert.doesNotMatch(r.stderr, /ignored 1 attestation/);
+
+      // Listed as verified (no gate) when its own signer is given.
+      const list = await runCli(['verify-attestation', '--key', ci.pub, '--vex-key', sec.pub, '--type', 'openvex', '-o', 'json', ref]);
+      assert.equal(list.code, 0, list.stderr);
+      const st = JSON.parse(list.stdout)[0].statements[0];
+      assert.equal(st.predicateType, 'https://openvex.dev/ns');
+      assert.equal(st.predicate.statements[0].vulnerability.name, 'CVE-2023-45853');
+      assert.equal((await runCli(['verify-attestation', '--key', ci.pub, '--type', 'openvex', ref])).code, 12);
     });
 
     test('a fixed statement for the other CVE lets the gate pass, saying why; --no-vex refuses again', async () => {

@@ -112,3 +112,17 @@ test('grype’s alpine cases at --max-severity low: demo1 leaves four, demo2 one
   assert.equal(decide(f, ALPINE, 'low', src('grype/openvex-package-product.json')).violations.length, 4);
   assert.equal(decide(f, ALPINE, 'low', src('grype/under_investigation.openvex.json')).violations.length, 5);
 });
+
+test('trivy report: its package purls match subcomponents the same way', () => {
+  const digest = 'sha256:16eb06ced985216bb14744c43dad833c58f56296d152e580542d0e8630f63316';
+  const src: VexSource = {
+    origin: 'attestation',
+    aboutImage: true,
+    doc: doc([{ vulnerability: { name: 'CVE-2023-38545' }, products: [image(digest, 'pkg:deb/debian/libcurl4')], status: 'fixed' }]),
+  };
+  const without = decide('trivy/python-debian.json', digest, 'high', []);
+  const withVex = decide('trivy/python-debian.json', digest, 'high', [src]);
+  assert.ok(without.violations.some((v) => v.startsWith('CVE-2023-38545 libcurl4')));
+  assert.deepEqual(withVex.suppressed, ['CVE-2023-38545 libcurl4 7.88.1-10+deb12u3']);
+  assert.equal(withVex.violations.length, without.violations.length - 1);
+});
