@@ -70,6 +70,15 @@ function entry(log: TestLog, body: Record<string, any>, o: EntryOverrides): Reco
   };
 }
 
+/** cosign's legacy `dev.sigstore.cosign/bundle` annotation (a RekorBundle) for a log entry body. */
+export function rekorBundleAnnotation(log: TestLog, body: Record<string, any>, o: EntryOverrides = {}): string {
+  const e = entry(log, body, o) as { canonicalizedBody: string; integratedTime: string; logIndex: string; inclusionPromise: { signedEntryTimestamp: string } };
+  return JSON.stringify({
+    SignedEntryTimestamp: e.inclusionPromise.signedEntryTimestamp,
+    Payload: { body: e.canonicalizedBody, integratedTime: Number(e.integratedTime), logIndex: Number(e.logIndex), logID: log.logId.toString('hex') },
+  });
+}
+
 /** A message-signature bundle over `artifact`, logged as a hashedrekord entry. */
 export function loggedMessageBundle(key: TestKey, log: TestLog, artifact: Uint8Array, o: EntryOverrides = {}): Record<string, any> {
   const bundle = messageBundle(key, artifact) as Record<string, any>;
