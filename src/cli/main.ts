@@ -26,6 +26,7 @@ export async function main(args: string[], overrides: ContextOverrides = {}): Pr
     await y.parseAsync();
     return exitCode;
   } catch (err) {
+    if (err instanceof SealError && err.code === 'WRONG_PASSWORD') ({ passwordWasMissing } = await import('./password.ts'));
     return report(err, ctx);
   }
 }
@@ -174,12 +175,17 @@ async function runCommand(cmd: SealCommand, argv: Args, ctx: CliContext): Promis
   }
 }
 
+/** Set once password.ts is loaded (a run that asked for a password); main.ts does not load it itself. */
+let passwordWasMissing: ((ctx: CliContext) => boolean) | undefined;
+
 function report(err: unknown, ctx: CliContext): number {
   if (isYargsError(err)) {
     ctx.stderr.write(`Error: ${messageOf(err)}; see seal --help\n`);
     return EXIT.USAGE;
   }
-  if (err instanceof SealError) {
+  if (err instanceof SealError && err.code === 'WRONG_PASSWORD' && passwordWasMissing?.(ctx)) {
+    ctx.stderr.write('Error: no password given: set COSIGN_PASSWORD (or SEAL_PASSWORD) to the key password, or pipe it on stdin\n');
+  } else if (err instanceof SealError) {
     ctx.stderr.write(`Error: ${err.message}${err.hint ? `; ${err.hint}` : ''}\n`);
   } else if ((err as NodeJS.ErrnoException)?.code === 'EPIPE') {
     return EXIT.OK; // the reader went away (`| head`); not an error of ours

@@ -19,6 +19,14 @@ export interface PasswordOptions {
 
 const MAX_STDIN_PASSWORD = 64 * 1024;
 const stdinCache = new WeakMap<object, Promise<Uint8Array>>();
+/** Runs whose password came from a stdin that held nothing at all (no terminal, nothing piped). */
+const emptyStdin = new WeakSet<object>();
+
+/**
+ * True when this run read its password from a stdin that held nothing: a failed decryption is then
+ * a missing password (a non-interactive run without SEAL_PASSWORD/COSIGN_PASSWORD), not a wrong one.
+ */
+export const passwordWasMissing = (ctx: CliContext): boolean => emptyStdin.has(ctx);
 
 /** A password getter for `keyLabel` (e.g. "cosign.key"); nothing is read until it is called. */
 export function passwordProvider(ctx: CliContext, keyLabel: string, opts: PasswordOptions): () => Promise<Uint8Array> {
@@ -126,6 +134,7 @@ function readStdinPassword(ctx: CliContext): Promise<Uint8Array> {
         chunks.push(chunk);
       }
       let pw = Buffer.concat(chunks);
+      if (pw.length === 0) emptyStdin.add(ctx); // `echo "" |` (the empty password) still counts as given
       // Exactly one line ending goes: `echo pw |` and Windows-made files both mean "pw".
       if (pw.length > 0 && pw[pw.length - 1] === 0x0a) pw = pw.subarray(0, pw.length - (pw[pw.length - 2] === 0x0d ? 2 : 1));
       return new Uint8Array(pw);

@@ -37,6 +37,14 @@ export interface VerifyBlobOptions {
   /** trusted_root.json for --bundle; default: the embedded production root. */
   trustedRoot?: string;
   insecureIgnoreTlog?: boolean;
+  /**
+   * Keyless with --signature (cosign's --certificate, goreleaser's default): the signing certificate
+   * file; the signature and it are verified as a bundle, with the Rekor entry looked up online.
+   */
+  certificate?: string;
+  certificateChain?: string;
+  /** Rekor to look the entry up in (default https://rekor.sigstore.dev). */
+  rekorUrl?: string;
   /** Keyless: accept a certificate without an embedded SCT (--insecure-ignore-sct). */
   insecureIgnoreSct?: boolean;
   /** --bundle: fail when the bundle has no transparency log entry. */
@@ -72,7 +80,11 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
   const target = parseTarget(opts.target, resolve);
   if (target.kind === 'file') openInput(target.path, 'file', target.shown).close(); // exit 1 early for a missing file
   const keyless = [opts.certificateIdentity, opts.certificateIdentityRegexp, opts.certificateOidcIssuer, opts.certificateOidcIssuerRegexp, opts.certificateExtensions];
-  if (opts.signature !== undefined && (opts.key === undefined || keyless.some((v) => v !== undefined))) {
+  if (opts.certificate !== undefined || opts.certificateChain !== undefined) {
+    if (opts.certificate === undefined) throw new SealError('usage', '--certificate-chain goes with --certificate');
+    if (opts.signature === undefined) throw new SealError('usage', '--certificate goes with --signature (a bundle carries its own certificate)');
+    if (opts.key !== undefined) throw new SealError('usage', 'pass either --key or --certificate, not both');
+  } else if (opts.signature !== undefined && (opts.key === undefined || keyless.some((v) => v !== undefined))) {
     throw new SealError('usage', '--signature needs --key; the --certificate-* flags work with --bundle only');
   }
   if (opts.signature !== undefined && opts.requireTlog) {
@@ -92,7 +104,9 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
     ...(opts.insecureIgnoreSct ? { ignoreSct: true } : {}),
   };
   const result =
-    opts.signature !== undefined
+    opts.certificate !== undefined
+      ? await viaCertificate(opts, target, policy, resolve, deps)
+      : opts.signature !== undefined
       ? await viaSignature(opts.signature, target, verifier!, opts.key!, resolve, deps)
       : await viaBundle(opts.bundle!, target, verifier, policy, resolve, deps);
   deps.log.info('Verified OK');
@@ -185,6 +199,52 @@ async function readSignature(ref: string, resolve: (p: string) => string): Promi
   return { bytes: new Uint8Array(content), source: ref }; // raw DER (cosign sign-blob --b64=false)
 }
 
+/** --certificate + --signature: made into a bundle (Rekor entry looked up online) and verified as one. */
+async function viaCertificate(
+  opts: VerifyBlobOptions,
+  target: Target,
+  policy: Omit<import('../sigstore/verify-bundle.ts').VerifyPolicy, 'publicKeyPem'>,
+  resolve: (p: string) => string,
+  deps: VerifyBlobDeps,
+): Promise<VerifyBlobResult> {
+  const { certSignatureBundle, lookUpRekorEntries } = await import('../sigstore/cert-signature-bundle.ts');
+  const read = (ref: string, what: string): Buffer => {
+    const handle = openInput(resolve(ref), what, ref);
+    try {
+      if (handle.size > MAX_SIGNATURE_FILE) throw new SealError('input', `${ref} is ${handle.size} bytes, too large for a ${what}`);
+      return handle.readAll();
+    } finally {
+      handle.close();
+    }
+  };
+  const certificate = read(opts.certificate!, 'certificate file');
+  const chain = opts.certificateChain === undefined ? undefined : read(opts.certificateChain, 'certificate chain file');
+  const { bytes: signature } = await readSignature(opts.signature!, resolve);
+  let digestHex: string;
+  if (target.kind === 'digest') {
+    if (target.algorithm !== 'sha256') throw new SealError('usage', '--certificate with --signature verifies a sha256 digest');
+    digestHex = target.hex;
+  } else {
+    const h = createHash('sha256');
+    if (target.kind === 'file') await pumpFile(target.path, [h], deps.signal, target.shown, deps.onProgress);
+    else await pumpStream(deps.stdin, [h], deps.signal, deps.onProgress);
+    digestHex = h.digest('hex');
+  }
+  const input = { certificate, signature, digestHex, ...(chain ? { chain } : {}) };
+  let entries: unknown[] = [];
+  if (!policy.ignoreTlog) {
+    const rekorUrl = opts.rekorUrl ?? 'https://rekor.sigstore.dev';
+    entries = await lookUpRekorEntries(input, { rekorUrl, ...(deps.signal ? { signal: deps.signal } : {}) });
+    if (entries.length === 0) {
+      throw new SealError('verification', `Rekor at ${rekorUrl} has no entry for this signature and certificate`, {
+        code: 'TLOG_MISSING',
+        hint: 'a keyless signature is only valid with its log entry (or a TSA timestamp in a bundle)',
+      });
+    }
+  }
+  return viaBundle('--certificate and --signature', target, undefined, policy, resolve, deps, certSignatureBundle(input, entries));
+}
+
 async function viaBundle(
   ref: string,
   target: Target,
@@ -192,9 +252,11 @@ async function viaBundle(
   policy: Omit<import('../sigstore/verify-bundle.ts').VerifyPolicy, 'publicKeyPem'>,
   resolve: (p: string) => string,
   deps: VerifyBlobDeps,
+  /** A bundle built here (--certificate), instead of the file `ref`. */
+  preloaded?: unknown,
 ): Promise<VerifyBlobResult> {
-  let text: Buffer;
-  try {
+  let text: Buffer = Buffer.alloc(0);
+  if (preloaded === undefined) try {
     const handle = openInput(resolve(ref), 'bundle file', ref);
     try {
       if (handle.size > MAX_BUNDLE_FILE) throw new SealError('input', `${ref} is ${handle.size} bytes, too large for a bundle`);
@@ -205,8 +267,8 @@ async function viaBundle(
   } catch (err) {
     throw err instanceof SealError ? err : fileError(err, ref, 'bundle file');
   }
-  let json: unknown;
-  try {
+  let json: unknown = preloaded;
+  if (preloaded === undefined) try {
     json = JSON.parse(text.toString('utf8'));
   } catch (err) {
     throw new SealError('input', `${ref} is not JSON, so not a Sigstore bundle: ${messageOf(err)}`, { code: 'BAD_BUNDLE' });
