@@ -102,6 +102,7 @@ async function browse(issuer: string, start: string, login: string, deny: boolea
   let url = start;
   let method = 'GET';
   let body: string | undefined;
+  let aborted = false;
   for (let step = 0; step < 30; step++) {
     const onProvider = url.startsWith(issuer);
     const res = await fetch(url, {
@@ -127,9 +128,11 @@ async function browse(issuer: string, start: string, login: string, deny: boolea
       continue;
     }
     if (!onProvider) return url; // the loopback redirect was delivered
+    if (aborted) return url; // the page after a denial
     // Denying: the development pages offer a "Cancel" link to /interaction/UID/abort.
     const abort = deny ? /href="([^"]*\/abort)"/.exec(text)?.[1] : undefined;
     if (abort) {
+      aborted = true;
       url = new URL(decodeEntities(abort), url).toString();
       continue;
     }
@@ -144,6 +147,7 @@ async function browse(issuer: string, start: string, login: string, deny: boolea
     if (deny && form.action.includes('/device')) {
       delete fields.confirm;
       fields.abort = 'yes';
+      aborted = true;
     }
     url = form.action;
     if (form.method === 'post') {
