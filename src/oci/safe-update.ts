@@ -1,19 +1,23 @@
 // Appending to a tagged list (the layers of a `.sig`/`.att` image, the manifests of a referrers
-// fallback index) without losing anybody's entry.
+// fallback index) without losing anybody's entry. The argument, with the failure cases, is in
+// docs/design/safe-update.md; in short:
 //
 // The registry protocol has no locking and most registries ignore If-Match, so two writers that
 // read the same version both PUT, and the later PUT drops the earlier writer's entry (cosign
 // issue 2432). Each writer here:
 //   1. reads the list and merges: the current entries, every entry it has ever seen in this
 //      run (so it restores entries that another writer's stale PUT dropped), and its own;
-//   2. writes when that differs from what it read (with If-Match where the store honours it);
-//   3. waits a settle period longer than another writer's read-modify-write, re-reads, and is
-//      done only when its own entries and every entry it has seen are present.
-// A writer that read before our PUT lands its (stale) PUT within the settle period, so step 3
-// sees the loss and repairs it; a writer that reads after our PUT already carries our entry.
-// The settle period is at least three times this writer's own read-to-write time: on a slow
-// registry or a starved machine every writer's window grows, and so does the wait.
-// Stores with compare-and-swap tags (OCI layouts) skip the settle period.
+//   2. builds the new document (uploading its config blob), then checks with a HEAD that the
+//      tag still points where it read, so its own stale window is one HEAD plus one PUT;
+//   3. PUTs, with If-Match; where the registry honours If-Match (probed once per registry and
+//      process) or the store is an OCI layout, that write is a compare-and-swap and it is done;
+//   4. otherwise waits a settle period of three times its measured read-modify-write window,
+//      re-reads, and is done when its own entries and every entry it has seen are present and
+//      nobody else wrote meanwhile. A loss, or a write by someone else (the registry's answers
+//      show a concurrent writer), switches this update to the long settle period (at least
+//      1.5 s) and re-checks after it.
+// A single signer pays no fixed wait, only ~3 round trips' worth; concurrent signers see each
+// other in the registry's answers and keep the long settle period they had before.
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { ImageStore } from './store.ts';
@@ -35,10 +39,26 @@ export interface ListUpdate {
 
 export interface SafeUpdateOptions {
   log?: Log;
-  /** Wait between writing and confirming; default 1500 ms for registries, 0 for layouts. */
+  /**
+   * The settle period once a concurrent writer has been seen (default 1500 ms for registries, 0
+   * for layouts); 0 turns the settle-and-recheck off altogether (stores with compare-and-swap).
+   */
   settleMs?: number;
+  /** The settle period before any concurrent writer is seen, as a multiple of this writer's read-modify-write window (default 3). */
+  windowFactor?: number;
   maxAttempts?: number;
   signal?: AbortSignal;
+}
+
+/** What one update did; for tests and benchmarks. */
+export interface UpdateStats {
+  attempts: number;
+  /** A concurrent writer showed in the registry's answers. */
+  contended: boolean;
+  /** Milliseconds spent waiting in settle periods. */
+  settledMs: number;
+  /** The write was a compare-and-swap (layout, or a registry that honours If-Match). */
+  conditional: boolean;
 }
 
 export const entryKey = (d: Descriptor): string => `${d.digest}|${canonicalAnnotations(d.annotations)}`;
@@ -48,19 +68,79 @@ function canonicalAnnotations(a: Record<string, string> | undefined): string {
   return JSON.stringify(Object.keys(a).sort().map((k) => [k, a[k]]));
 }
 
+export const DEFAULT_SETTLE_MS = 1500;
+export const DEFAULT_WINDOW_FACTOR = 3;
+
+const isPreconditionFailed = (err: unknown): boolean =>
+  err instanceof SealError && (err.code === 'PRECONDITION_FAILED' || err.code === 'HTTP_412' || err.message.includes(': 412'));
+
+/**
+ * Per registry, whether it refuses a manifest PUT whose If-Match does not match (a real
+ * compare-and-swap). Asked once per registry and process, with a PUT by digest of the manifest
+ * about to be tagged anyway and an If-Match no resource can have: a registry that ignores the
+ * header stores it (harmless, it is content-addressed and tagged right after), one that honours
+ * it answers 412. distribution 2.8 ignores it.
+ */
+const conditionalPuts = new Map<string, Promise<boolean>>();
+
+async function honoursIfMatch(store: ImageStore, doc: { bytes: Uint8Array; mediaType: string }, log?: Log): Promise<boolean> {
+  if (store.ref.kind !== 'registry') return false;
+  const registry = store.ref.registry;
+  const known = conditionalPuts.get(registry);
+  if (known) return known;
+  const probe = store.putManifest(doc.bytes, doc.mediaType, { ifMatch: '"seal-probe-never-matches"' }).then(
+    () => false,
+    (err: unknown) => {
+      if (isPreconditionFailed(err)) return true;
+      conditionalPuts.delete(registry); // unknown: ask again next time
+      throw err;
+    },
+  );
+  conditionalPuts.set(registry, probe);
+  const honours = await probe;
+  log?.debug(`${registry} ${honours ? 'honours' : 'ignores'} If-Match on manifest PUTs`);
+  return honours;
+}
+
+/** For tests: forget what was learnt about registries. */
+export function forgetConditionalPuts(): void {
+  conditionalPuts.clear();
+}
+
 export async function updateTaggedList(store: ImageStore, u: ListUpdate, opts: SafeUpdateOptions = {}): Promise<string> {
+  return (await updateTaggedListWithStats(store, u, opts)).digest;
+}
+
+export async function updateTaggedListWithStats(
+  store: ImageStore,
+  u: ListUpdate,
+  opts: SafeUpdateOptions = {},
+): Promise<UpdateStats & { digest: string }> {
   const keyOf = u.keyOf ?? entryKey;
   const drop = u.drop ?? (() => false);
-  const settleMs = opts.settleMs ?? (store.atomicTagUpdates ? 0 : 1500);
+  const longSettle = opts.settleMs ?? (store.atomicTagUpdates ? 0 : DEFAULT_SETTLE_MS);
+  const factor = opts.windowFactor ?? DEFAULT_WINDOW_FACTOR;
   const maxAttempts = opts.maxAttempts ?? 30;
   const seen = new Map<string, Descriptor>();
   const ours = new Map(u.add.map((d) => [keyOf(d), d]));
-  let wrote = false;
+  const stats: UpdateStats = { attempts: 0, contended: false, settledMs: 0, conditional: false };
+  let wrote: string | undefined; // digest of our last write
+  let checked = false; // the HEAD check before the PUT was made
+  let attempted = false; // a write was sent (its answer may have been lost)
+  let maxWindow = 0;
+  const contend = (why: string) => {
+    if (!stats.contended) opts.log?.debug(`${u.tag}: ${why}; settling ${longSettle} ms from now on`);
+    stats.contended = true;
+  };
+  const done = (digest: string) => ({ ...stats, digest });
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    stats.attempts = attempt;
     if (opts.signal?.aborted) throw interrupted(u.tag);
     const readAt = performance.now();
     const current = await store.getManifest(u.tag);
+    // Someone replaced our write between our last check and this read.
+    if (wrote && current?.digest !== wrote) contend('another writer changed the list');
     const entries = current ? u.entriesOf(current) : [];
     const currentKeys = new Set(entries.map(keyOf));
     for (const e of entries) if (!drop(e) || ours.has(keyOf(e))) seen.set(keyOf(e), e);
@@ -70,33 +150,73 @@ export async function updateTaggedList(store: ImageStore, u: ListUpdate, opts: S
 
     if (missing.length === 0 && toDrop.length === 0) {
       // Nothing to do and nothing written by us yet: the list already holds everything.
-      if (current && !wrote) return current.digest;
+      if (current && !attempted) return done(current.digest);
+      // Our write whose answer was lost may be this version: confirm it like one we know of.
+      if (current && wrote === undefined) wrote = current.digest;
     } else {
       const next = entries.filter((e) => !toDrop.includes(e));
       for (const k of missing) next.push(required.get(k)!);
       const doc = await u.build(next, current);
+      const conditional =
+        store.atomicTagUpdates === true || (current?.etag !== undefined && (await honoursIfMatch(store, doc, opts.log)));
+      // Building may have uploaded blobs (the config): check that the tag is still where we read
+      // it, so that our own write is stale for at most one HEAD and one PUT.
+      // Once, while no other writer is in sight: under contention the check would starve this
+      // writer (someone always writes during its build), and stale writes are repaired anyway.
+      if (!conditional && store.resolve && !stats.contended && !checked) {
+        checked = true;
+        const now = await store.resolve(u.tag);
+        if ((now?.digest ?? null) !== (current?.digest ?? null)) {
+          contend('the list changed while the new one was built');
+          continue;
+        }
+      }
+      attempted = true;
       try {
-        const ifMatch = store.atomicTagUpdates ? (current?.etag ?? '') : current?.etag;
-        await store.putManifest(doc.bytes, doc.mediaType, { tag: u.tag, ifMatch });
+        const ifMatch = store.atomicTagUpdates ? (current?.digest ?? '') : current?.etag;
+        wrote = (await store.putManifest(doc.bytes, doc.mediaType, { tag: u.tag, ifMatch, once: true })).digest;
       } catch (err) {
-        if (err instanceof SealError && err.code === 'PRECONDITION_FAILED') {
-          opts.log?.debug(`${u.tag} changed under us (attempt ${attempt}); merging again`);
+        if (isPreconditionFailed(err)) {
+          contend(`the list changed under us (attempt ${attempt})`);
           await backoff(attempt, opts.signal);
+          continue;
+        }
+        // Failed in a way the store would have retried: not resent blindly after a backoff (that
+        // would be a stale write), but read, merged and written again.
+        if (err instanceof SealError && err.code === 'WRITE_UNCONFIRMED' && attempt < maxAttempts) {
+          opts.log?.debug(`${u.tag}: ${err.message}; reading again`);
+          await transientBackoff(attempt, opts.signal);
           continue;
         }
         throw err;
       }
-      wrote = true;
+      maxWindow = Math.max(maxWindow, performance.now() - readAt);
+      if (conditional) {
+        stats.conditional = true;
+        return done(wrote);
+      }
     }
-    if (settleMs > 0) {
-      const window = performance.now() - readAt; // our read-modify-write; others' are alike
-      await sleep(Math.max(settleMs, 3 * window) * (0.75 + Math.random() * 0.5), opts.signal);
+
+    // Settle and confirm. Writers that read before our PUT land their (stale) PUT within their
+    // own read-modify-write window; alike on one registry, so ours, measured, bounds theirs.
+    // Once another writer shows, the long settle period applies as well.
+    let lost: string[] = [];
+    for (;;) {
+      const wait = (stats.contended ? Math.max(longSettle, factor * maxWindow) : factor * maxWindow) * (0.75 + Math.random() * 0.5);
+      await sleep(wait, opts.signal);
+      stats.settledMs += wait;
+      const after = await store.getManifest(u.tag);
+      const afterKeys = new Set(after ? u.entriesOf(after).map(keyOf) : []);
+      lost = [...required.keys()].filter((k) => !afterKeys.has(k));
+      if (!after || lost.length > 0) break;
+      if (stats.contended || after.digest === wrote || wrote === undefined) return done(after.digest);
+      // Everything is there, but someone else wrote after us: a writer whose read came before
+      // ours may still be on its way; wait the long period and look again.
+      contend('another writer wrote after us');
+      for (const e of u.entriesOf(after)) if (!drop(e) || ours.has(keyOf(e))) seen.set(keyOf(e), e);
+      wrote = after.digest;
     }
-    const after = await store.getManifest(u.tag);
-    const afterKeys = new Set(after ? u.entriesOf(after).map(keyOf) : []);
-    const lost = [...required.keys()].filter((k) => !afterKeys.has(k));
-    if (after && lost.length === 0) return after.digest;
-    opts.log?.debug(`${lost.length} entr${lost.length === 1 ? 'y' : 'ies'} of ${u.tag} overwritten by a concurrent writer; restoring`);
+    contend(`${lost.length} entr${lost.length === 1 ? 'y' : 'ies'} overwritten by a concurrent writer; restoring`);
     await backoff(attempt, opts.signal);
   }
   throw new SealError('conflict', `could not update ${store.name}:${u.tag}: other writers kept replacing it`, {
@@ -107,9 +227,10 @@ export async function updateTaggedList(store: ImageStore, u: ListUpdate, opts: S
 // Waits end early on SIGINT/SIGTERM: what was written so far is a whole list (each PUT replaces
 // the tag at once), so stopping between steps loses nothing.
 const interrupted = (tag: string) => new SealError('interrupted', `interrupted while updating ${tag}; what was written before stays`);
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(interrupted('the list'));
+    if (ms <= 0) return resolve();
     const onAbort = () => {
       clearTimeout(timer);
       reject(interrupted('the list'));
@@ -120,4 +241,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+// The registry's own trouble (5xx, resets): back off as the retry layer would, 250 ms doubling.
+const transientBackoff = (attempt: number, signal?: AbortSignal) => sleep(Math.min(8000, 250 * 2 ** Math.min(attempt - 1, 5)) * (0.8 + 0.4 * Math.random()), signal);
 const backoff = (attempt: number, signal?: AbortSignal) => sleep(Math.min(2000, 20 * 2 ** Math.min(attempt, 6)) * Math.random(), signal);

@@ -20,6 +20,12 @@ export interface PutManifestOptions {
    * not exist yet"; only sent to stores with `atomicTagUpdates`.
    */
   ifMatch?: string;
+  /**
+   * Send once: a failure the store would otherwise retry after a backoff is thrown (code
+   * WRITE_UNCONFIRMED) instead. A tag write resent after a backoff is a stale write that can drop
+   * a concurrent writer's entry; safe-update.ts re-reads and merges instead.
+   */
+  once?: boolean;
 }
 
 export interface PutManifestResult {
@@ -46,6 +52,11 @@ export interface ImageStore {
 
   /** A manifest or index by tag or digest, with its digest checked; null when it does not exist. */
   getManifest(reference: string): Promise<FetchedManifest | null>;
+  /**
+   * The descriptor a tag or digest points at, from a HEAD where the store has one (registries);
+   * null when absent. Optional: safe-update.ts uses it for a cheap "still unchanged?" check.
+   */
+  resolve?(reference: string): Promise<import('./types.ts').Descriptor | null>;
   putManifest(bytes: Uint8Array, mediaType: string, opts?: PutManifestOptions): Promise<PutManifestResult>;
   /** Deletes the manifest by digest (a registry removes every tag pointing at it). */
   deleteManifest(digest: string): Promise<void>;

@@ -23,6 +23,8 @@ export interface FaultRule {
   path?: RegExp;
   /** How many matching requests get the fault; default: all of them. */
   times?: number;
+  /** Each matching request gets the fault with this probability (0..1); default 1. */
+  probability?: number;
   action: FaultAction;
 }
 
@@ -115,6 +117,7 @@ export async function startFaultProxy(targetUrl: string, opts: FaultProxyOptions
       if (rule.method && rule.method.toUpperCase() !== method) continue;
       if (rule.path && !testRe(rule.path, path)) continue;
       if (active.left <= 0) continue;
+      if (rule.probability !== undefined && Math.random() >= rule.probability) continue;
       active.left--;
       return rule;
     }

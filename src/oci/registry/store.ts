@@ -15,7 +15,7 @@ import type { Descriptor, FetchedManifest } from '../types.ts';
 import { RegistryClient, type RegistryClientOptions } from './client.ts';
 import { errorFor, parseErrorBody, responseError } from './errors.ts';
 import { BLOB_LIMIT, ERROR_BODY_LIMIT, MANIFEST_LIMIT, type HttpResponse } from './http.ts';
-import { DEFAULT_RETRY_POLICY, attemptsOf, backoffDelay, retryDelay, sleep, type RetryPolicy } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, attemptsOf, backoffDelay, isRetryableError, isRetryableStatus, retryDelay, sleep, type RetryPolicy } from './retry.ts';
 import { isMidBodyError } from './transport.ts';
 import { countedBody, fileBody, mountBlob, uploadChunked, uploadMonolithic, type UploadContext } from './upload.ts';
 
@@ -110,6 +110,14 @@ export function manifestMediaType(contentType: string | null, bytes: Uint8Array)
   } catch {
     return ct || OCI_MANIFEST;
   }
+}
+
+/** A `once` manifest write that failed in a way a retry would have covered; it may or may not have landed. */
+function unconfirmed(err: unknown, reference: string, name: string): SealError {
+  return new SealError('registry', `pushing manifest ${reference} to ${name} failed: ${(err as Error).message}`, {
+    code: 'WRITE_UNCONFIRMED',
+    cause: err,
+  });
 }
 
 function isDescriptor(d: unknown): d is Descriptor {
@@ -233,8 +241,12 @@ export class RegistryStore implements ImageStore {
       headers: { accept: MANIFEST_ACCEPT.join(', ') },
       scopes: this.#pull,
     });
-    if (res.status === 404) return null;
+    if (res.status === 404) {
+      res.discard(); // an unread response, even a HEAD's, holds its socket
+      return null;
+    }
     if (res.status !== 200) throw await this.#error(res, `resolving ${reference}`);
+    res.discard();
     const digest = res.headers.get('docker-content-digest');
     const size = Number(res.headers.get('content-length') ?? NaN);
     const mediaType = bareType(res.headers.get('content-type'));
@@ -266,10 +278,16 @@ export class RegistryStore implements ImageStore {
         headers,
         body: bytes,
         scopes: this.#push,
+        ...(opts.once ? { idempotent: false } : {}),
+      }).catch((err: unknown) => {
+        throw opts.once && isRetryableError(err) ? unconfirmed(err, reference, this.name) : err;
       });
       if (res.status === 201 || res.status === 200 || res.status === 202 || res.status === 204) break;
       const text = res.status === 0 ? '' : await res.textPrefix(ERROR_BODY_LIMIT);
       const errors = parseErrorBody(text);
+      if (opts.once && (isRetryableStatus(res.status) || (res.status === 400 && errors.some((e) => BLOB_RACE_CODES.has(e.code))))) {
+        throw unconfirmed(errorFor(res.status, res.statusText, errors, text, this.#errorContext(`pushing manifest ${reference}`)), reference, this.name);
+      }
       // A blob we have just pushed can be briefly unreadable while another client writes the same
       // blob (distribution rewrites the repository's link file in place: a reader sees it empty
       // and answers DIGEST_INVALID or MANIFEST_BLOB_UNKNOWN). Our digests are computed, not
