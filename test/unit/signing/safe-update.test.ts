@@ -5,7 +5,8 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { LayoutStore } from '../../../src/oci/layout.ts';
 import { parseReference, type LayoutReference } from '../../../src/oci/reference.ts';
-import { updateTaggedList, type ListUpdate } from '../../../src/oci/safe-update.ts';
+import { updateTaggedList, updateTaggedListWithStats, type ListUpdate } from '../../../src/oci/safe-update.ts';
+import { SealError } from '../../../src/errors.ts';
 import { buildSignatureImage, layersOf } from '../../../src/oci/signature-image.ts';
 import type { ImageStore } from '../../../src/oci/store.ts';
 import { silentLog } from '../../../src/log.ts';
@@ -108,3 +109,130 @@ test('drop removes only the chosen entries and keeps the others', async () => {
   );
   assert.deepEqual(sigs.sort(), ['sig-1', 'sig-3', 'sig-4']);
 });
+
+// ---- settle period: proportional for a lone writer, long once another writer shows ----------
+
+interface Hooks {
+  /** Runs after each of our tag writes lands, before putManifest returns. */
+  afterPut?: (n: number) => Promise<void>;
+  /** Honour If-Match against the stored digest, as a registry with conditional requests would. */
+  conditional?: boolean;
+  /** Make the first tag write fail the way a 503 does with `once` (optionally after landing). */
+  failFirst?: 'before' | 'after';
+}
+
+/** A registry-like store over a layout: no compare-and-swap unless asked, ETags = digests. */
+function registryLike(inner: LayoutStore, hooks: Hooks = {}): ImageStore {
+  let puts = 0;
+  let lock: Promise<void> = Promise.resolve();
+  const ref = { kind: 'registry', registry: `fake-${Math.random()}.example`, repository: 'app' };
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === 'atomicTagUpdates') return false;
+      if (prop === 'ref') return ref;
+      if (prop === 'getManifest') {
+        return async (r: string) => {
+          const doc = await target.getManifest(r);
+          return doc && { ...doc, etag: `"${doc.digest}"` };
+        };
+      }
+      if (prop === 'putManifest') {
+        return (bytes: Uint8Array, mt: string, opts: { tag?: string; ifMatch?: string; once?: boolean } = {}) => {
+          // One write at a time, so the If-Match check and the write are one step.
+          const turn = lock.then(() => put(bytes, mt, opts));
+          lock = turn.then(() => {}, () => {});
+          return turn;
+        };
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  async function put(bytes: Uint8Array, mt: string, opts: { tag?: string; ifMatch?: string; once?: boolean }) {
+    if (hooks.conditional && opts.ifMatch !== undefined) {
+      const cur = opts.tag ? await inner.getManifest(opts.tag) : null;
+      if (!cur || `"${cur.digest}"` !== opts.ifMatch) throw new SealError('conflict', 'precondition failed: 412', { code: 'HTTP_412' });
+    }
+    if (!opts.tag) return inner.putManifest(bytes, mt, {});
+    const n = ++puts;
+    if (n === 1 && hooks.failFirst === 'before') throw new SealError('registry', 'failed: 503', { code: 'WRITE_UNCONFIRMED' });
+    const res = await inner.putManifest(bytes, mt, { tag: opts.tag });
+    if (n === 1 && hooks.failFirst === 'after') throw new SealError('registry', 'reset', { code: 'WRITE_UNCONFIRMED' });
+    await hooks.afterPut?.(n);
+    return res;
+  }
+}
+
+const sigsOf = async (store: ImageStore) =>
+  layersOf((await store.getManifest('sha256-abc.sig'))!).map((l) => l.annotations?.['dev.cosignproject.cosign/signature']).sort();
+
+test('a lone writer settles for a multiple of its own window, not the long period', async () => {
+  const base = await layout();
+  const store = registryLike(base);
+  // A long period that would time the test out if it were used.
+  const stats = await updateTaggedListWithStats(store, sigUpdate(store, 1), { settleMs: 600_000 });
+  assert.equal(stats.contended, false);
+  assert.ok(stats.settledMs < 600_000 * 0.75);
+  assert.deepEqual(await sigsOf(base), ['sig-1']);
+});
+
+test('a stale write landing after ours is seen, repaired, and switches to the long period', async () => {
+  const base = await layout();
+  await updateTaggedList(base, sigUpdate(base, 0));
+  const stale = await base.getManifest('sha256-abc.sig'); // another writer read this, before our write
+  const other = sigUpdate(base, 2);
+  const store = registryLike(base, {
+    afterPut: async (n) => {
+      if (n !== 1) return;
+      const doc = await other.build([...layersOf(stale!), ...other.add], stale);
+      await base.putManifest(doc.bytes, doc.mediaType, { tag: other.tag }); // drops our sig-1
+    },
+  });
+  const stats = await updateTaggedListWithStats(store, sigUpdate(store, 1), { settleMs: 50 });
+  assert.equal(stats.contended, true);
+  assert.ok(stats.attempts >= 2);
+  assert.ok(stats.settledMs >= 50 * 0.75, `settled ${stats.settledMs} ms`);
+  assert.deepEqual(await sigsOf(base), ['sig-0', 'sig-1', 'sig-2']);
+});
+
+test('another writer appending after us (keeping our entry) also switches to the long period', async () => {
+  const base = await layout();
+  const other = sigUpdate(base, 2);
+  const store = registryLike(base, {
+    afterPut: async (n) => {
+      if (n === 1) await updateTaggedList(base, other);
+    },
+  });
+  const stats = await updateTaggedListWithStats(store, sigUpdate(store, 1), { settleMs: 50 });
+  assert.equal(stats.contended, true);
+  assert.ok(stats.settledMs >= 50 * 0.75, `settled ${stats.settledMs} ms`);
+  assert.deepEqual(await sigsOf(base), ['sig-1', 'sig-2']);
+});
+
+test('where the registry honours If-Match, the write is a compare-and-swap and nothing settles', async () => {
+  const base = await layout();
+  await updateTaggedList(base, sigUpdate(base, 0));
+  const store = registryLike(base, { conditional: true });
+  const stats = await updateTaggedListWithStats(store, sigUpdate(store, 1), { settleMs: 600_000 });
+  assert.equal(stats.conditional, true);
+  assert.equal(stats.settledMs, 0);
+  assert.deepEqual(await sigsOf(base), ['sig-0', 'sig-1']);
+});
+
+test('16 concurrent writers on a registry that honours If-Match lose nothing', async () => {
+  const base = await layout();
+  await updateTaggedList(base, sigUpdate(base, 100));
+  const store = registryLike(base, { conditional: true });
+  await Promise.all(Array.from({ length: 16 }, (_, i) => updateTaggedList(store, sigUpdate(store, i), { settleMs: 600_000 })));
+  assert.equal((await sigsOf(base)).length, 17);
+});
+
+for (const when of ['before', 'after'] as const) {
+  test(`a tag write whose answer is lost (${when} it landed) is read and merged again, not resent blindly`, async () => {
+    const base = await layout();
+    const store = registryLike(base, { failFirst: when });
+    const stats = await updateTaggedListWithStats(store, sigUpdate(store, 1), { settleMs: 600_000 });
+    assert.ok(stats.attempts >= 2);
+    assert.deepEqual(await sigsOf(base), ['sig-1']);
+  });
+}
