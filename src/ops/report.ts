@@ -54,7 +54,7 @@ export async function buildVulnReport(
         return { image, digest: img.digest, error: found.length ? 'no scan attestation verifies with the given key' : 'no vulnerability scan attested' };
       }
       if (vexed.sources.length === 0) return { image, digest: img.digest, summary };
-      const outcome = applyVex(summary.findings, vexed.sources, img.digest);
+      const outcome = applyVex(summary.findings, vexed.sources, img.digest, now);
       for (const n of outcome.notes) log.debug(`${image}: ${n}`);
       return { image, digest: img.digest, summary: withFindings(summary, outcome.kept), suppressed: outcome.suppressed };
     } catch (err) {

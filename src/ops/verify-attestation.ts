@@ -106,7 +106,7 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, policy:
           maxAgeMs: opts.maxAgeMs,
           ignoreUnfixed: opts.ignoreUnfixed,
           now,
-          ...(vex ? { vex: (findings) => applyVex(findings, sources, img.digest) } : {}),
+          ...(vex ? { vex: (findings) => applyVex(findings, sources, img.digest, now) } : {}),
         });
         for (const n of gate.vexNotes ?? []) log.debug(`${input}: ${n}`);
         const { summary, ...rest } = gate;

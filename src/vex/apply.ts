@@ -56,7 +56,14 @@ function statementIds(stmt: VexStatement): string[] {
   return [...new Set([v.name, v['@id'], ...(v.aliases ?? [])].filter((id): id is string => typeof id === 'string').map(upper))];
 }
 
-export function applyVex(findings: readonly Finding[], sources: readonly VexSource[], digest: string): VexOutcome {
+/** Statements dated this far ahead of `now` are still taken as current (clock skew, as for scans). */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+/**
+ * `now`, when given, guards the ordering: a not_affected or fixed statement dated in the future
+ * would outrank every statement made until then, so it is ignored (with a note) instead.
+ */
+export function applyVex(findings: readonly Finding[], sources: readonly VexSource[], digest: string, now?: Date): VexOutcome {
   const out: VexOutcome = { kept: [], suppressed: [], affirmed: [], notes: [] };
   const noted = new Set<string>();
   const note = (key: string, text: string) => {
@@ -88,7 +95,9 @@ export function applyVex(findings: readonly Finding[], sources: readonly VexSour
         if (seen.has(e)) continue;
         seen.add(e);
         const a = productsApply(e.stmt, f, digest, e.src.aboutImage ? 'image' : 'none', pkg);
-        if (a.applies) candidates.push({ src: e.src, stmt: e.stmt, time: e.time, order: e.order });
+        if (a.applies && now && SUPPRESSING.has(e.stmt.status) && e.time > now.getTime() + FUTURE_SKEW_MS) {
+          note(`${e.src.origin}#${e.index}`, `${e.src.origin}: statement ${e.index} (${e.stmt.vulnerability.name}, ${e.stmt.status}) is dated in the future (${e.stmt.timestamp ?? e.src.doc.timestamp}); ignored`);
+        } else if (a.applies) candidates.push({ src: e.src, stmt: e.stmt, time: e.time, order: e.order });
         else if (a.otherImage) {
           note(`${e.src.origin}#${e.index}`, `${e.src.origin}: statement ${e.index} (${e.stmt.vulnerability.name}) is about ${a.otherImage}, not ${digest}; ignored`);
         } else if (!e.src.aboutImage && (e.stmt.products ?? []).length === 0) {

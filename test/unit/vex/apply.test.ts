@@ -161,3 +161,16 @@ test('purl matching follows go-vex: versionless and qualifier-free VEX purls are
   assert.equal(parsePurl('not-a-purl'), undefined);
   assert.equal(parsePurl('pkg:'), undefined);
 });
+
+test('a suppressing statement dated in the future is ignored when the time is known; one keeping the finding counts', () => {
+  const now = new Date('2023-07-22T00:00:00Z');
+  const future = history(['affected', '2023-07-21T00:00:00Z'], ['not_affected', '2030-01-01T00:00:00Z']);
+  const out = applyVex(cve3817, [file(future, 'f.json')], ALPINE, now);
+  assert.equal(out.suppressed.length, 0);
+  assert.match(out.notes.join('\n'), /f.json: statement 1 \(CVE-2023-3817, not_affected\) is dated in the future \(2030-01-01T00:00:00Z\); ignored/);
+  // Within five minutes of skew it counts.
+  const soon = history(['affected', '2023-07-21T00:00:00Z'], ['not_affected', '2023-07-22T00:04:00Z']);
+  assert.equal(applyVex(cve3817, [file(soon)], ALPINE, now).suppressed.length, 1);
+  const keep = history(['not_affected', '2023-07-21T00:00:00Z'], ['affected', '2030-01-01T00:00:00Z']);
+  assert.equal(applyVex(cve3817, [file(keep)], ALPINE, now).suppressed.length, 0);
+});
