@@ -18,6 +18,8 @@ describe('fuzz: Sigstore bundles', () => {
   const upstream = [
     ...filesUnder(`${FIXTURES}sigstore-conformance/test/assets/bundle-verify`, /\.sigstore\.json$/),
     ...filesUnder(`${FIXTURES}cosign/bundles`, /\.json$/),
+    // Other clients' real bundles (several timestamps, Rekor v2, checkpoints of private logs).
+    ...filesUnder(`${FIXTURES}clients`, /\.(sigstore|sigstore\.json)$|^(V1|V3|v1|v2|v3)\..*\.json$|bundle-.*\.json$/),
   ].map((f) => f.text);
   const seeds = [...made, ...upstream];
 
