@@ -10,7 +10,9 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createPublicKey, verify } from 'node:crypto';
 import { main } from '../../src/cli/main.ts';
+import { openTokenSigner } from '../../src/crypto/pkcs11/token.ts';
 import { makeImageLayout } from '../harness/index.ts';
 import { runCli, SEAL_BIN } from '../helpers/run-cli.ts';
 import { startSoftHsm, type SoftHsm } from '../helpers/softhsm.ts';
@@ -196,6 +198,18 @@ describe('seal with a key on a SoftHSM token', () => {
       assert.equal(v.code, 0, v.stderr);
     });
   }
+
+  test('signatures asked for at the same time are queued to the token, and all verify', async () => {
+    const signer = await openTokenSigner(key, { env: { ...hsm.env, COSIGN_PKCS11_PIN: PIN } });
+    try {
+      const messages = Array.from({ length: 12 }, (_, i) => Buffer.from(`image ${i}`));
+      const signatures = await Promise.all(messages.map((m) => signer.sign(m)));
+      const pubKey = createPublicKey(readFileSync(pub));
+      signatures.forEach((sig, i) => assert.ok(verify('sha256', messages[i]!, pubKey, sig), `signature ${i}`));
+    } finally {
+      await signer.close();
+    }
+  });
 
   test('the PIN can come from pin-value or pin-source instead of COSIGN_PKCS11_PIN', async () => {
     const d = fresh();

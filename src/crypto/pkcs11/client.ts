@@ -131,9 +131,24 @@ export class TokenAgent {
     return agent;
   }
 
+  /**
+   * Sends `req` once the requests before it are answered (the agent does one thing at a time; a
+   * command signing several images at once queues here). The timeout runs from the send.
+   */
   request<T>(req: AgentRequest): Promise<T> {
+    const run = this.#queue.then(() => this.#send<T>(req));
+    this.#queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  #queue: Promise<void> = Promise.resolve();
+
+  #send<T>(req: AgentRequest): Promise<T> {
     if (this.#exit) return Promise.reject(this.#crashed(req.op));
-    if (this.#pending) return Promise.reject(new SealError('internal', 'PKCS#11 agent is busy'));
+    if (this.#closed) return Promise.reject(new SealError('input', `PKCS#11 module ${this.modulePath} was stopped after an earlier failure`, { code: 'PKCS11_STOPPED' }));
     if (this.#signal?.aborted) return Promise.reject(new SealError('interrupted', 'interrupted'));
     return new Promise<T>((resolve, reject) => {
       const started = Date.now();
