@@ -259,6 +259,19 @@ describe('bad input with a token: one line, exit 1, no PIN', () => {
     oneLineError(await seal(['sign-blob', '--key', uri('object=k1'), '/etc/hostname']), /'k1' on token 'seal test' is on an elliptic curve seal does not sign with/);
   });
 
+  test('a token without the mechanisms: no EC key generation, no ECDSA signing', async () => {
+    // The same token through a SoftHSM configuration that withholds both mechanisms. (SoftHSM 2.6
+    // skips the first name of a "-" list, hence the unknown one standing first.)
+    const conf = path.join(dir, 'no-ec.conf');
+    writeFileSync(conf, readFileSync(hsm.env.SOFTHSM2_CONF!, 'utf8') + 'slots.mechanisms = -CKM_VENDOR_DEFINED,CKM_EC_KEY_PAIR_GEN,CKM_ECDSA\n');
+    const cwd = fresh();
+    const g = await seal(['generate-key-pair', '--kms', uri('object=fresh'), '--output-key-prefix', 'fresh'], { SOFTHSM2_CONF: conf }, cwd);
+    oneLineError(g, /PKCS#11 token 'seal test' cannot create ECDSA keys \(no CKM_EC_KEY_PAIR_GEN\)/);
+    assert.equal(existsSync(path.join(cwd, 'fresh.pub')), false);
+    const s = await seal(['sign-blob', '--key', key, '/etc/hostname'], { SOFTHSM2_CONF: conf });
+    oneLineError(s, /PKCS#11 token 'seal test' cannot sign with CKM_ECDSA, which the key 'release' needs/);
+  });
+
   const faulty = (mode: 'CRASH' | 'HANG') => {
     const out = path.join(dir, `faulty-${mode.toLowerCase()}.so`);
     const src = fileURLToPath(new URL('../fixtures/pkcs11/faulty-module.c', import.meta.url));
