@@ -232,6 +232,9 @@ describe('the signing config of the TUF cache (--use-signing-config, on by defau
     assert.match(show.stdout, /^source  the TUF cache of http:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(show.stdout, new RegExp(`^rekor   ${stack.rekorV2Url} \\(v2\\)$`, 'm'));
     assert.match(show.stdout, new RegExp(`^oidc    ${stack.issuer}$`, 'm'));
+    const root = await seal(['trusted-root', 'show'], cache);
+    ok(root, 'trusted-root show');
+    assert.match(root.stdout, new RegExp(`^signing    Fulcio ${stack.fulcioUrl}; Rekor v2 ${stack.rekorV2Url}; TSA ${stack.tsaUrl}$`, 'm'));
   });
 
   test('--use-signing-config=false, or service URLs, leave it aside', async () => {

@@ -76,9 +76,22 @@ const show = defineCommand({
           ...c.files.map((f) => `${f.name}  sha256:${f.sha256} (${f.length} bytes)`),
         ]
       : [`source     embedded snapshot (${result.path}); no TUF cache`, `           run seal trusted-root update for current trust`];
+    if (c?.files.some((f) => f.name === 'signing_config.v0.2.json')) lines.push(await signingLine(await cacheDirOf(argv, ctx)));
     await write(ctx.stdout, lines.join('\n') + '\n');
   },
 });
+
+/** Which services keyless signing takes from the cached signing config (seal signing-config show). */
+async function signingLine(cacheDir: string): Promise<string> {
+  const { showSigningServices } = await import('../../ops/signing-config-show.ts');
+  try {
+    const r = await showSigningServices({ useSigningConfig: true, tufCacheDir: cacheDir, cwd: '.' });
+    const tsa = r.tsa.length > 0 ? r.tsa.map((t) => `TSA ${t.url}`).join(', ') : 'no TSA';
+    return `signing    Fulcio ${r.fulcio.url}; ${r.rekor.map((l) => `Rekor v${l.apiVersion} ${l.url}`).join(', ')}; ${tsa}`;
+  } catch (err) {
+    return `signing    the cached signing config is not usable: ${(err as Error).message}`;
+  }
+}
 
 function age(seconds: number): string {
   if (seconds < 120) return `${seconds} s`;
