@@ -37,7 +37,9 @@ test('no emitted file of these commands imports a .ts path', () => {
     path.join(app, 'dist/cli/commands', `${c}.js`),
     path.join(app, 'dist/ops', `${c}.js`),
   ]);
-  const crypto = readdirSync(path.join(app, 'dist/crypto')).map((f) => path.join(app, 'dist/crypto', f));
+  const crypto = readdirSync(path.join(app, 'dist/crypto'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => path.join(app, 'dist/crypto', f));
   for (const f of [...files, ...crypto, path.join(app, 'dist/cli/password.js')]) {
     assert.ok(existsSync(f), `${f} was emitted`);
     assert.doesNotMatch(readFileSync(f, 'utf8'), /import\(\s*['"][^'"]+\.ts['"]\s*\)/, f);

@@ -30,7 +30,7 @@ function oneLine(stderr: string): string {
 test('missing --key: usage error on one line', async () => {
   const r = await runCli(['sign', ref], { env: { SIGSTORE_ID_TOKEN: undefined } });
   assert.equal(r.code, 2);
-  assert.match(oneLine(r.stderr), /sign needs --key, or an identity token for keyless signing; pass --key/);
+  assert.match(oneLine(r.stderr), /sign needs --key, or an identity token for keyless signing .*pass --identity-token TOKEN\|FILE or set SIGSTORE_ID_TOKEN.*or sign with --key/);
 });
 
 test('an invalid --format value: usage error on one line', async () => {
