@@ -135,6 +135,7 @@ export function applyVex(findings: readonly Finding[], sources: readonly VexSour
     } else {
       out.kept.push(f);
       out.affirmed.push({ finding: f, status: win.stmt.status, author: win.src.doc.author, timestamp, source: win.src.origin });
+      out.notes.push(`${f.id} (${f.package} ${f.version}) stays: the latest statement says ${win.stmt.status}, by ${win.src.doc.author} at ${timestamp} [${win.src.origin}]`);
     }
   }
   return out;

@@ -8,7 +8,7 @@
 //     product (OpenVEX spec, "Inheritance Flow": the encapsulating document names the product).
 // Package purls compare as go-vex's PurlMatches does (src/vex/purl.ts).
 import type { Finding } from '../attest/findings.ts';
-import type { VexComponent, VexStatement, VexVulnerability } from './document.ts';
+import type { VexComponent, VexStatement } from './document.ts';
 import { type Purl, parsePurl, purlMatches } from './purl.ts';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -93,12 +93,6 @@ export function findingIds(f: Finding): string[] {
   return [id, ...(f.aliases ?? []).map(upper).filter((a) => !(isCve(id) && isCve(a)))];
 }
 
-/** The statement's vulnerability is one of the finding's ids (ids compare case-insensitively). */
-export function vulnerabilityMatches(v: VexVulnerability, f: Finding): boolean {
-  const ids = new Set(findingIds(f));
-  return [v.name, v['@id'], ...(v.aliases ?? [])].some((id) => typeof id === 'string' && ids.has(upper(id)));
-}
-
 export interface Applicability {
   applies: boolean;
   /** Set when the statement's products name images, none of them this one. */
@@ -106,15 +100,11 @@ export interface Applicability {
 }
 
 /**
- * Whether the statement covers this finding in the image `digest`. `productless` says what a
- * statement without products means: the image (an attestation about it) or nothing (a bare file).
+ * Whether the statement's products cover this finding in the image `digest` (its vulnerability is
+ * matched by the caller). `productless` says what a statement without products means: the image
+ * (an attestation about it) or nothing (a bare file). `pkg`: the finding's purl, parsed once by
+ * callers that test many statements.
  */
-export function statementApplies(s: VexStatement, f: Finding, digest: string, productless: 'image' | 'none'): Applicability {
-  if (!vulnerabilityMatches(s.vulnerability, f)) return { applies: false };
-  return productsApply(s, f, digest, productless);
-}
-
-/** `pkg`: the finding's purl, parsed once by callers that test many statements. */
 export function productsApply(
   s: VexStatement,
   f: Finding,
@@ -139,7 +129,7 @@ export function productsApply(
   return otherImage ? { applies: false, otherImage } : { applies: false };
 }
 
-/** True when some product of the statement names this image, or the statement has none. */
+/** 'this' when some product names this image, 'other' when products name only other images. */
 export function mentionsImage(s: VexStatement, digest: string): ImageRelation {
   const products = s.products ?? [];
   let rel: ImageRelation = 'none';

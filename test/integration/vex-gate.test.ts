@@ -136,6 +136,8 @@ for (const format of ['legacy', 'bundle'] as const) {
       assert.equal(r.code, 14, r.stderr);
       assert.deepEqual(violationIds(report), ['CVE-2023-45853 zlib1g']);
       assert.deepEqual(report.gate.suppressed.map((s: { finding: { id: string } }) => s.finding.id), ['CVE-2023-38545']);
+      const v = await gate(ref, '--vex-key', sec.pub, '--verbose');
+      assert.match(v.stderr, /CVE-2023-45853 \(zlib1g 1:1.2.13.dfsg-1\) stays: the latest statement says affected, by Security Team <security@example.com> at 2024-05-22T09:00:00Z/);
     });
 
     test('seal report shows the suppressed findings', async () => {
