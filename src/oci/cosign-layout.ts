@@ -40,6 +40,13 @@ export const ANNOTATION = {
   bundleContent: 'dev.sigstore.bundle.content',
   bundlePredicateType: 'dev.sigstore.bundle.predicateType',
   created: 'org.opencontainers.image.created',
+  /**
+   * seal's own, on `.sbom` manifests: the digest of the image the SBOM is attached to. cosign's
+   * `.sbom` manifest depends only on the SBOM's bytes, so one SBOM attached to two images was one
+   * manifest behind two tags, and deleting it for one image deleted it for the other. cosign
+   * reads the layer only and ignores manifest annotations.
+   */
+  attachmentSubject: 'dev.seal.attachment.subject',
 } as const;
 
 /** `application/vnd.dev.cosign.artifact.<name>.v1+json`: cosign's experimental OCI 1.1 types. */

@@ -35,17 +35,20 @@ export async function buildSignatureImage(
   store: ImageStore,
   layers: Descriptor[],
   current: FetchedManifest | null,
+  opts: { annotations?: Record<string, string> } = {},
 ): Promise<{ bytes: Uint8Array; mediaType: string }> {
   const docker = current ? current.mediaType === DOCKER_MANIFEST : store.dockerMediaTypes === true;
   const configBytes = signatureConfig(layers);
   const config = await store.putBlob(configBytes);
   const mediaType = docker ? DOCKER_MANIFEST : OCI_MANIFEST;
-  const manifest = {
+  const manifest: Record<string, unknown> = {
     schemaVersion: 2,
     mediaType,
     config: descriptorJSON({ mediaType: docker ? DOCKER_CONFIG : OCI_CONFIG, ...config }),
     layers: layers.map(descriptorJSON),
   };
+  // Manifest annotations exist in OCI manifests only (Docker schema 2 has none).
+  if (!docker && opts.annotations && Object.keys(opts.annotations).length > 0) manifest.annotations = opts.annotations;
   return { bytes: Buffer.from(JSON.stringify(manifest)), mediaType };
 }
 

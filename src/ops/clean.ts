@@ -1,7 +1,7 @@
 // seal clean: remove signatures, attestations and SBOMs attached to an image, in both storage
 // formats. Never the image itself: every deletion is checked against the image's own digests.
 import { childDescriptors, openImage } from '../cosign/image.ts';
-import { readBundles } from '../cosign/referrer-bundles.ts';
+import { listBundles } from '../cosign/referrer-bundles.ts';
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { attachmentTag, COSIGN_SIGN_PREDICATE, referrersFallbackTag, type AttachmentKind } from '../oci/cosign-layout.ts';
@@ -34,7 +34,7 @@ export async function cleanImage(image: string, type: CleanType, store: StoreOpt
   }
 
   if (type !== 'sbom') {
-    for (const b of await readBundles(s, img.digest, log)) {
+    for (const b of await listBundles(s, img.digest, log)) {
       const isSig = !b.predicateType || b.predicateType === COSIGN_SIGN_PREDICATE;
       if (type === 'signature' && !isSig) continue;
       if (type === 'attestation' && isSig) continue;

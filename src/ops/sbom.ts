@@ -4,7 +4,7 @@ import { findAttestations, unverifiedStatement } from '../cosign/attestations.ts
 import { childDescriptors, openImage, type ResolvedImage } from '../cosign/image.ts';
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { attachmentTag } from '../oci/cosign-layout.ts';
+import { ANNOTATION, attachmentTag } from '../oci/cosign-layout.ts';
 import { buildSignatureImage, layersOf } from '../oci/signature-image.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { OnProgress } from '../progress.ts';
@@ -37,7 +37,10 @@ export async function attachSbom(opts: AttachSbomOptions, log: Log) {
   const store = img.attachStore;
   const layer = await store.putBlob(opts.sbom, { onProgress: opts.onProgress });
   const tag = attachmentTag(img.digest, 'sbom');
-  const doc = await buildSignatureImage(store, [{ mediaType: detected.mediaType, ...layer }], null);
+  // The annotation makes the manifest this image's own (see ANNOTATION.attachmentSubject).
+  const doc = await buildSignatureImage(store, [{ mediaType: detected.mediaType, ...layer }], null, {
+    annotations: { [ANNOTATION.attachmentSubject]: img.digest },
+  });
   log.warn(SBOM_ATTACH_WARNING);
   log.info(`Uploading SBOM (${detected.type}, ${detected.mediaType}) for ${img.digest} to ${store.name}:${tag}`);
   const put = await store.putManifest(doc.bytes, doc.mediaType, { tag });

@@ -70,7 +70,17 @@ describe('SIGTERM (item 11)', () => {
     const img = reg.addImage('app/settle');
     const ref = `${reg.host}/app/settle@${img.digest}`;
     assert.equal((await runSeal(['sign', '--key', k1.key, ref], { env: env() })).code, 0);
-    // The PUT goes through; SIGTERM arrives while seal waits (at least 1.1 s) to re-read the list.
+    // The check before the PUT sees another digest (a concurrent writer), so after its PUT the
+    // writer settles for the long period (at least 1.1 s); SIGTERM arrives with that PUT.
+    reg.rule({
+      method: 'HEAD',
+      path: /\/manifests\/sha256-[a-f0-9]{64}\.sig$/,
+      times: 1,
+      handle: (_req, res) => {
+        res.writeHead(200, { 'docker-content-digest': `sha256:${'e'.repeat(64)}`, 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': 100 });
+        res.end();
+      },
+    });
     const r = await interruptAt(['sign', '--key', k2.key, ref], { method: 'PUT', path: /\.sig$/ });
     stoppedCleanly(r);
     assert.ok(r.afterSignalMs! < 1000, `${r.afterSignalMs} ms: the settle wait was not cut short`);

@@ -3,8 +3,10 @@
 // tags and referrers of one repository. Every read is checked against its digest; every answer
 // that is not a success becomes a SealError (registry.ts errors), except a missing manifest,
 // which getManifest reports as null so callers decide what "not there" means.
+import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { SealError, usageError } from '../../errors.ts';
+import { SealError, isSealError, usageError } from '../../errors.ts';
+import { mapPool } from '../../util/pool.ts';
 import { counting, monotonic, type TransferOptions } from '../../progress.ts';
 import { digestFile, isDigest, readAll, sha256Digest, verifyDigest, verifyingStream } from '../digest.ts';
 import { MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST, isIndexType, isManifestType } from '../media-types.ts';
@@ -39,6 +41,8 @@ export const MAX_TAGS = 100_000;
 export const MAX_REFERRER_PAGES = 100;
 /** As cosign's cap of 1000 layers on a `.sig` image (MAX_REFERRERS in referrers.ts). */
 export { MAX_REFERRERS } from '../referrers.ts';
+/** Tags `deleteTag` resolves to make sure no other tag names a manifest it is about to delete. */
+export const MAX_TAG_CHECKS = 1000;
 /** Empty pages in a row that still link to a next page: a registry paging nowhere. */
 export const MAX_EMPTY_PAGES = 5;
 /** Bytes of all pages of one listing together (each page is also capped at MANIFEST_LIMIT). */
@@ -326,8 +330,10 @@ export class RegistryStore implements ImageStore {
 
   /**
    * Removes a tag; a tag that does not exist is not an error. Registries that cannot delete a
-   * tag by name (distribution 2.x answers 400/405) delete the manifest it points at, which
-   * removes every tag on it.
+   * tag by name (distribution 2.x answers 400/405) can only delete manifests, which removes every
+   * tag on them: one `.sbom` manifest may sit behind two images' tags. So the tag is first moved
+   * to a placeholder manifest of its own, which is then deleted by digest (taking only this tag
+   * with it), and the manifest the tag named is deleted only when no other tag still names it.
    */
   async deleteTag(tag: string): Promise<void> {
     if (!isValidTag(tag)) throw usageError(`invalid tag "${tag}"`);
@@ -340,11 +346,64 @@ export class RegistryStore implements ImageStore {
     }
     if (res.status === 400 || res.status === 405 || res.status === 501) {
       res.discard();
-      this.#client.log.debug(`${this.name}: tag deletion answered ${res.status}; deleting manifest ${target.digest}`);
+      this.#client.log.debug(`${this.name}: tag deletion answered ${res.status}; moving ${tag} to a placeholder and deleting that`);
+      const placeholder = await this.#placeholder(tag);
+      const put = await this.putManifest(placeholder, OCI_MANIFEST, { tag });
+      await this.deleteManifest(put.digest);
+      const other = await this.#otherTagNaming(target.digest, tag);
+      if (other) {
+        this.#client.log.debug(`${this.name}: ${target.digest} is still tagged ${other}; kept`);
+        return;
+      }
       await this.deleteManifest(target.digest);
       return;
     }
     throw await this.#error(res, `deleting tag ${tag}`);
+  }
+
+  /** An OCI manifest no other tag can share (its annotation names the tag and a random nonce). */
+  async #placeholder(tag: string): Promise<Uint8Array> {
+    const empty = await this.putBlob(Buffer.from('{}'));
+    const descriptor = { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty.digest, size: empty.size };
+    return Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: descriptor,
+        layers: [descriptor],
+        annotations: { 'dev.seal.placeholder': `removing tag ${tag} (${randomBytes(8).toString('hex')})` },
+      }),
+    );
+  }
+
+  /**
+   * A tag other than `except` that names `digest`; when that cannot be ruled out (the tags cannot
+   * be listed, or there are more than MAX_TAG_CHECKS), the answer errs on keeping: `except`.
+   */
+  async #otherTagNaming(digest: string, except: string): Promise<string | undefined> {
+    let tags: string[];
+    try {
+      tags = (await this.listTags()).filter((t) => t !== except);
+    } catch (err) {
+      if (isSealError(err, 'interrupted')) throw err;
+      this.#client.log.debug(`${this.name}: cannot list tags (${(err as Error).message}); keeping ${digest}`);
+      return except;
+    }
+    if (tags.length > MAX_TAG_CHECKS) return except;
+    // Attachment tags first: that is where a shared manifest would be.
+    tags.sort((a, b) => Number(b.startsWith('sha256-')) - Number(a.startsWith('sha256-')));
+    let found: string | undefined;
+    await mapPool(tags, 8, async (t) => {
+      if (found) return;
+      try {
+        const d = await this.resolve(t);
+        if (d?.digest === digest) found ??= t;
+      } catch (err) {
+        if (isSealError(err, 'interrupted')) throw err;
+        found ??= t; // unknown: keep the manifest
+      }
+    });
+    return found;
   }
 
   async listTags(opts: { pageSize?: number } = {}): Promise<string[]> {

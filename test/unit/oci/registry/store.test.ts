@@ -128,19 +128,40 @@ describe('manifests', () => {
 });
 
 describe('delete', () => {
-  it('deletes a tag by digest when the registry cannot delete tags (distribution 2.x answers 400)', async () => {
-    const { s, calls } = await store((req) => {
-      if (req.method === 'HEAD') return { status: 200, headers: { 'docker-content-digest': MD, 'content-type': OCI_MANIFEST, 'content-length': String(manifest.length) } };
-      if (req.method === 'DELETE' && req.url.pathname.endsWith('/latest')) return { status: 400, body: JSON.stringify({ errors: [{ code: 'DIGEST_INVALID' }] }) };
+  // distribution 2.x cannot delete a tag (400): the tag is moved to a placeholder of its own,
+  // that is deleted by digest, and the manifest only when no other tag names it (issue 9 item 10).
+  const untagging = (otherTags: string[]) =>
+    store((req) => {
+      const p = req.url.pathname;
+      if (req.method === 'HEAD' && p.includes('/manifests/')) {
+        return { status: 200, headers: { 'docker-content-digest': p.endsWith('/latest') || otherTags.some((t) => p.endsWith(`/${t}`)) ? MD : OTHER, 'content-type': OCI_MANIFEST, 'content-length': String(manifest.length) } };
+      }
+      if (req.method === 'HEAD') return { status: 200 }; // the empty blob is there
+      if (req.method === 'DELETE' && p.endsWith('/latest')) return { status: 400, body: JSON.stringify({ errors: [{ code: 'DIGEST_INVALID' }] }) };
       if (req.method === 'DELETE') return { status: 202 };
+      if (req.method === 'PUT') return { status: 201 };
+      if (p.endsWith('/tags/list')) return { status: 200, body: JSON.stringify({ tags: ['latest', 'v2', ...otherTags] }) };
       return undefined;
     });
+  const placeholderDelete = (c: { method: string; url: string }) => c.method === 'DELETE' && !c.url.endsWith('/latest') && !c.url.endsWith(MD);
+
+  it('deletes a tag the registry cannot delete through a placeholder, then the manifest when no other tag names it', async () => {
+    const { s, calls } = await untagging([]);
     await s.deleteTag('latest');
-    assert.deepEqual(calls().map((c) => `${c.method} ${new URL(c.url).pathname}`), [
-      'HEAD /v2/team/app/manifests/latest',
-      'DELETE /v2/team/app/manifests/latest',
-      `DELETE /v2/team/app/manifests/${MD}`,
-    ]);
+    const seen = calls().map((c) => `${c.method} ${new URL(c.url).pathname}`);
+    assert.deepEqual(seen.slice(0, 2), ['HEAD /v2/team/app/manifests/latest', 'DELETE /v2/team/app/manifests/latest']);
+    assert.ok(seen.includes('PUT /v2/team/app/manifests/latest'), 'the tag is moved to the placeholder');
+    assert.equal(calls().filter(placeholderDelete).length, 1, 'the placeholder is deleted by its digest');
+    assert.ok(seen.includes('HEAD /v2/team/app/manifests/v2'), 'the other tags are checked');
+    assert.equal(seen.at(-1), `DELETE /v2/team/app/manifests/${MD}`);
+  });
+
+  it('keeps the manifest when another tag still names it (one SBOM behind two images)', async () => {
+    const { s, calls } = await untagging(['sha256-abc.sbom']);
+    await s.deleteTag('latest');
+    const seen = calls().map((c) => `${c.method} ${new URL(c.url).pathname}`);
+    assert.equal(calls().filter(placeholderDelete).length, 1);
+    assert.ok(!seen.includes(`DELETE /v2/team/app/manifests/${MD}`), seen.join('\n'));
   });
 
   it('treats a missing tag or manifest as already deleted', async () => {
