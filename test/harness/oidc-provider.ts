@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 
 import Provider from 'oidc-provider';
 
+export const CONFIDENTIAL_CLIENT_SECRET = 'seal-test-client-secret';
+
 export interface OidcProvider {
   issuer: string;
   /** The public JWKS, for the local stack's Fulcio (trustIssuer). */
@@ -39,6 +41,16 @@ export async function startOidcProvider(): Promise<OidcProvider> {
         token_endpoint_auth_method: 'none',
         redirect_uris: ['http://127.0.0.1/auth/callback', 'http://localhost/auth/callback'],
         grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
+        response_types: ['code'],
+      },
+      {
+        // A confidential client, for --oidc-client-secret-file (HTTP Basic at the token endpoint).
+        client_id: 'sigstore-confidential',
+        client_secret: CONFIDENTIAL_CLIENT_SECRET,
+        application_type: 'native',
+        token_endpoint_auth_method: 'client_secret_basic',
+        redirect_uris: ['http://127.0.0.1/auth/callback'],
+        grant_types: ['authorization_code'],
         response_types: ['code'],
       },
     ],

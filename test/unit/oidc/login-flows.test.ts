@@ -8,8 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import { SealError } from '../../../src/errors.ts';
 import { browserFlow } from '../../../src/oidc/browser-flow.ts';
 import { deviceFlow } from '../../../src/oidc/device-flow.ts';
-import { decodeJwt, resolveIdentityToken } from '../../../src/oidc/index.ts';
-import { startOidcProvider, type OidcProvider } from '../../harness/oidc-provider.ts';
+import { decodeJwt, readClientSecret, resolveIdentityToken } from '../../../src/oidc/index.ts';
+import { CONFIDENTIAL_CLIENT_SECRET, startOidcProvider, type OidcProvider } from '../../harness/oidc-provider.ts';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 let op: OidcProvider;
 before(async () => {
@@ -62,6 +65,24 @@ describe('browser flow (authorization code + PKCE)', () => {
     );
     assert.equal(r.source, 'browser login');
     assert.equal(decodeJwt(r.token)!.claims.email, 'bob@example.com');
+  });
+
+  test('a confidential client with --oidc-client-secret-file; the wrong secret is refused at the token endpoint', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'seal-oidc-secret-'));
+    const file = path.join(dir, 'secret');
+    await writeFile(file, `${CONFIDENTIAL_CLIENT_SECRET}\n`);
+    const user = userAt('henry@example.com');
+    const r = await resolveIdentityToken(
+      { terminal: true, issuer: op.issuer, clientId: 'sigstore-confidential', clientSecret: await readClientSecret(file, dir), disableAmbient: true },
+      { ...user.deps, env: {} },
+    );
+    assert.equal(decodeJwt(r.token)!.claims.aud, 'sigstore-confidential');
+    const wrong = userAt('henry@example.com');
+    await assert.rejects(
+      browserFlow({ issuer: op.issuer, clientId: 'sigstore-confidential', clientSecret: 'wrong' }, wrong.deps),
+      /did not exchange the login for an ID token: \(401\) invalid_client/,
+    );
+    await wrong.done();
   });
 
   test('a denied login fails with the error the issuer sent', async () => {
