@@ -12,7 +12,7 @@ import { silentLog } from '../../src/log.ts';
 import { parseReference, type RegistryReference } from '../../src/oci/reference.ts';
 import { MAX_TAG_PAGES, RegistryStore } from '../../src/oci/registry/store.ts';
 import { isSealError } from '../../src/errors.ts';
-import { endlessPages, redirectTo, startHostileRegistry, trickle, type HostileRegistry } from '../harness/hostile-registry.ts';
+import { endlessPages, hugeBody, redirectTo, startHostileRegistry, trickle, wrongContent, type HostileRegistry } from '../harness/hostile-registry.ts';
 import { runSeal } from '../harness/seal-process.ts';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';
 
@@ -142,6 +142,39 @@ describe('slow loris (item 9)', () => {
     assert.match(r.stderr, /did not answer within 1 s/);
     assert.equal(attempts, 2);
     assert.ok(r.ms < 6_000, `${r.ms} ms`);
+  });
+});
+
+describe('huge bodies and wrong digests', () => {
+  it('a manifest answer of 1 GiB (chunked, no length) is cut at 4 MiB', async () => {
+    reg.reset();
+    const img = reg.addImage('app/huge');
+    reg.rule({ method: 'GET', path: /\/manifests\/sha256:/, handle: hugeBody(1024 * 1024 * 1024, { contentType: 'application/vnd.oci.image.manifest.v1+json' }) });
+    const r = await runSeal(['verify', '--key', pub, `${reg.host}/app/huge@${img.digest}`], { env: env() });
+    console.log(`1 GiB manifest: exit ${r.code} in ${r.ms.toFixed(0)} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`);
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /larger than 4 MiB; refused/);
+    assert.ok(r.peakRssMiB < 200, `${r.peakRssMiB} MiB`);
+  });
+
+  it('a 1 GiB layer declared as such is refused before it is read', async () => {
+    reg.reset();
+    const img = reg.addImage('app/huge-declared');
+    reg.rule({ method: 'GET', path: /\/manifests\/sha256:/, handle: hugeBody(1024 * 1024 * 1024, { declare: true, contentType: 'application/vnd.oci.image.manifest.v1+json' }) });
+    const r = await runSeal(['verify', '--key', pub, `${reg.host}/app/huge-declared@${img.digest}`], { env: env() });
+    assert.equal(r.code, 5, r.stderr);
+    assert.ok(r.peakRssMiB < 200, `${r.peakRssMiB} MiB`);
+  });
+
+  it('a manifest whose bytes are not the digest asked for is refused', async () => {
+    reg.reset();
+    const img = reg.addImage('app/liar');
+    const other = reg.addImage('app/liar', 'other');
+    reg.rule({ method: 'GET', path: new RegExp(`/manifests/${img.digest}$`), handle: wrongContent(other.bytes, { 'docker-content-digest': img.digest }) });
+    const r = await runSeal(['verify', '--key', pub, `${reg.host}/app/liar@${img.digest}`], { env: env() });
+    console.log(`wrong digest: exit ${r.code}; ${r.stderr.trim().split('\n').pop()}`);
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /content digest is sha256:[a-f0-9]{64}, expected/);
   });
 });
 

@@ -35,14 +35,14 @@ after(async () => {
 const env = () => ({ HOME: dir, DOCKER_CONFIG: join(dir, 'docker') });
 
 /** Starts seal, sends SIGTERM when `at` arrives at the registry, returns the run. */
-async function interruptAt(args: string[], at: { method?: string; path: RegExp }): Promise<SealRun> {
+async function interruptAt(args: string[], at: { method?: string; path: RegExp }, signal: NodeJS.Signals = 'SIGTERM'): Promise<SealRun> {
   const arrived = reg.waitFor(at);
   const p = startSeal(args, { env: env(), killAfterMs: 60_000 });
   const first = await Promise.race([arrived.then(() => 'arrived' as const), p.done.then(() => 'exited' as const)]);
   if (first === 'exited') assert.fail(`seal exited before ${at.path}: ${(await p.done).stderr}`);
-  p.kill('SIGTERM');
+  p.kill(signal);
   const r = await p.done;
-  console.log(`${args[0]}: exit ${r.code} ${r.afterSignalMs!.toFixed(0)} ms after SIGTERM (peak RSS ${r.peakRssMiB.toFixed(0)} MiB)`);
+  console.log(`${args[0]}: exit ${r.code} ${r.afterSignalMs!.toFixed(0)} ms after ${signal} (peak RSS ${r.peakRssMiB.toFixed(0)} MiB)`);
   return r;
 }
 
@@ -124,6 +124,13 @@ describe('SIGTERM (item 11)', () => {
     }
     reg.rule({ method: 'GET', path: /\/app\/many13\/referrers\//, handle: stall });
     stoppedCleanly(await interruptAt(['verify', '--key', k1.pub, ...refs], { method: 'GET', path: /\/app\/many13\/referrers\// }));
+  });
+
+  it('SIGINT (Ctrl-C) is the same: verify stalled on a manifest', async () => {
+    reg.reset();
+    const img = reg.addImage('app/sigint');
+    reg.rule({ method: 'GET', path: /\/manifests\//, handle: stall });
+    stoppedCleanly(await interruptAt(['verify', '--key', k1.pub, `${reg.host}/app/sigint@${img.digest}`], { method: 'GET', path: /\/manifests\// }, 'SIGINT'));
   });
 
   it('verify: interrupted in a retry wait (503 with Retry-After: 30)', async () => {
