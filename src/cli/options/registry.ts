@@ -63,7 +63,7 @@ export const registryOptions = (y: Argv): Argv =>
     })
     .option('registry-timeout', {
       type: 'string',
-      describe: 'Idle timeout per registry request: 30s, 2m, 500ms, or seconds (default 60s)',
+      describe: 'Timeout per registry request (idle, and whole request plus 1 s per 16 KiB): 30s, 2m, 500ms, or seconds (default 60s)',
     })
     .group(FLAGS, GROUP)
     .option('registry-referrers-mode', {
