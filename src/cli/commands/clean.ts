@@ -3,7 +3,7 @@ import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
-import { confirm } from '../prompt.ts';
+import { confirm, confirmFromPipe } from '../prompt.ts';
 
 const command = defineCommand({
   command: 'clean <image>',
@@ -17,8 +17,10 @@ const command = defineCommand({
   examples: [['seal clean --type signature --yes IMAGE', 'Drop every signature, keep attestations and SBOMs']],
   run: async (argv, ctx) => {
     if (!argv.yes) {
-      if (!ctx.stdin.isTTY) throw usageError('seal clean deletes registry content; pass --yes to confirm when not on a terminal');
-      const ok = await confirm(ctx, `This removes ${argv.type === 'all' ? 'all signatures, attestations and SBOMs' : `every ${argv.type}`} of ${argv.image}. Continue?`);
+      const question = `This removes ${argv.type === 'all' ? 'all signatures, attestations and SBOMs' : `every ${argv.type}`} of ${argv.image}. Continue?`;
+      // Not on a terminal, the answer may be piped in (`yes | seal clean IMAGE`), as cosign reads it.
+      const ok = ctx.stdin.isTTY ? await confirm(ctx, question) : await confirmFromPipe(ctx, question);
+      if (ok === undefined) throw usageError('seal clean deletes registry content; pass --yes to confirm when not on a terminal');
       if (!ok) throw usageError('cancelled; nothing was removed');
     }
     const { cleanImage } = await import('../../ops/clean.ts');

@@ -1,0 +1,47 @@
+// Everyday rough edges (issue 8): a missing password in a non-interactive run says so; the
+// answer to seal clean's question may be piped in, as with cosign.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { makeImageLayout } from '../harness/index.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+
+let work: string;
+const NO_PW = { SEAL_PASSWORD: undefined, COSIGN_PASSWORD: undefined };
+
+before(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'seal-rough-'));
+  const r = await runInProcess(['generate-key-pair'], { cwd: work, env: { ...NO_PW, COSIGN_PASSWORD: 'secret' } });
+  assert.equal(r.code, 0, r.stderr);
+  await writeFile(path.join(work, 'blob'), 'bytes');
+});
+after(() => rm(work, { recursive: true, force: true }));
+
+test('no password at all (no env, no terminal, empty stdin): "no password given", not "wrong password"', async () => {
+  const r = await runInProcess(['sign-blob', '--key', path.join(work, 'cosign.key'), path.join(work, 'blob')], { cwd: work, env: NO_PW, input: '' });
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, 'Error: no password given: set COSIGN_PASSWORD (or SEAL_PASSWORD) to the key password, or pipe it on stdin\n');
+  // A piped empty line is a password given (the empty one), so a wrong one.
+  const empty = await runInProcess(['sign-blob', '--key', path.join(work, 'cosign.key'), path.join(work, 'blob')], { cwd: work, env: NO_PW, input: '\n' });
+  assert.equal(empty.code, 1);
+  assert.match(empty.stderr, /wrong password/);
+  const piped = await runInProcess(['sign-blob', '--key', path.join(work, 'cosign.key'), path.join(work, 'blob')], { cwd: work, env: NO_PW, input: 'secret\n' });
+  assert.equal(piped.code, 0, piped.stderr);
+});
+
+test('seal clean: a piped "y" answers the question; nothing piped keeps refusing (exit 2); "n" cancels', async () => {
+  const img = await makeImageLayout(path.join(work, 'img'));
+  const ref = `oci:${img.dir}:latest`;
+  assert.equal((await runInProcess(['sign', '--key', path.join(work, 'cosign.key'), ref], { cwd: work, env: { COSIGN_PASSWORD: 'secret' } })).code, 0);
+  const none = await runInProcess(['clean', ref], { cwd: work, input: '' });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /pass --yes/);
+  const no = await runInProcess(['clean', ref], { cwd: work, input: 'n\n' });
+  assert.equal(no.code, 2);
+  assert.match(no.stderr, /cancelled; nothing was removed/);
+  const yes = await runInProcess(['clean', ref], { cwd: work, input: 'y\n' });
+  assert.equal(yes.code, 0, yes.stderr);
+  assert.equal((await runInProcess(['verify', '--key', path.join(work, 'cosign.pub'), ref], { cwd: work })).code, 10);
+});
