@@ -14,7 +14,7 @@ import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../
 import { digestHex } from '../oci/digest.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { ExtensionCheck } from '../sigstore/cert-extensions.ts';
-import { verifyBundle } from '../sigstore/verify-bundle.ts';
+import { describeTimestamps, verifyBundle } from '../sigstore/verify-bundle.ts';
 import { mapPool } from '../util/pool.ts';
 
 export interface VerifyImagesOptions {
@@ -110,6 +110,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
           throw new Error('no certificate on this signature (it was made with a key; verify it with --key)');
         }
         const verified = await verifyBundle(bundle, { bytes: payload }, policy.bundle);
+        for (const line of describeTimestamps(verified.timestamps)) log.debug(`${input} ${layer.digest}: ${line}`);
         if (verified.signer.identity || verified.signer.issuer) r.signer = verified.signer;
         r.checks.signature = true;
         r.checks.tlog = verified.tlog;
@@ -164,6 +165,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
         { digest: { algorithm: 'sha256', hex: digestHex(img.digest) } },
         policy.bundle,
       );
+      for (const line of describeTimestamps(verified.timestamps)) log.debug(`${input} ${stored.manifest.digest}: ${line}`);
       if (verified.signer.identity || verified.signer.issuer) r.signer = verified.signer;
       r.checks.signature = true;
       r.checks.tlog = verified.tlog;
