@@ -14,6 +14,10 @@ export interface PublicKeyInfo {
   der: Uint8Array;
 }
 
+/**
+ * The low-level signer: a public key and a way to sign with the private half. Key files, hardware
+ * tokens (PKCS#11) and KMS keys implement it; src/ops/signing builds every signature kind on it.
+ */
 export interface Signer {
   readonly publicKey: PublicKeyInfo;
   /**
@@ -28,6 +32,11 @@ export interface Signer {
    * stream. Absent when the scheme needs the whole message (pure Ed25519).
    */
   signDigest?(digest: Uint8Array): Promise<Uint8Array>;
+  /**
+   * PEM certificates for the key, leaf first, when it comes with any (a hardware token may hold
+   * one beside the key); absent for key files.
+   */
+  readonly certificateChain?: string[];
 }
 
 export interface Verifier {

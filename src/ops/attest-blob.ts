@@ -5,49 +5,65 @@ import { parseEnvelope, verifyEnvelope } from '../attest/dsse.ts';
 import { buildPredicate } from '../attest/predicates.ts';
 import { resolvePredicateType } from '../attest/predicates.ts';
 import { buildStatement, parseStatement, validateStatement, type Statement } from '../attest/statement.ts';
-import { signDsseBundle } from '../cosign/key-bundle.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
-import type { Signer } from '../crypto/types.ts';
 import { SealError, usageError } from '../errors.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
 import type { Log } from '../log.ts';
+import { readInput } from '../fs/read-input.ts';
 import { INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
 import { digestFile, digestFileMulti, parseDigestArg, type DigestAlgorithm } from '../sigstore/artifact-digest.ts';
 import { checkStatementSubject, subjectAlgorithms, type SubjectAlgorithm } from '../sigstore/statement-subject.ts';
 import { isSigstoreBundle } from '../sigstore/bundle-media-types.ts';
+import { bundleParts } from '../sigstore/bundle-parts.ts';
 import { describeTimestamps, verifyBundle } from '../sigstore/verify-bundle.ts';
 import { describeVuln } from './attest.ts';
+import type { OpEnv } from './op-env.ts';
+import { openSigner } from './signing/open.ts';
+import type { SigningOptions } from './signing/types.ts';
 
 export interface AttestBlobOptions {
   file?: string;
   /** sha256 hex of the blob, instead of reading it. */
   hash?: string;
-  predicate?: Uint8Array;
-  predicateName?: string;
+  /** The predicate file, or `-` for stdin. */
+  predicate?: string;
   type: string;
-  /** A ready statement to sign as is (instead of --predicate). */
-  statement?: Uint8Array;
+  /** A ready statement to sign as is (instead of --predicate): a file, or `-`. */
+  statement?: string;
+  /** Where the bundle goes. Output files are replaced when they exist, as cosign does. */
+  bundle?: string;
+  /** The DSSE envelope (JSON, as cosign prints it); without it and --bundle, it goes to stdout. */
+  outputSignature?: string;
+  /** The signed in-toto statement. */
+  outputAttestation?: string;
+  /** Keyless: the signing certificate (PEM); a key signature has none (a warning). */
+  outputCertificate?: string;
   now?: Date;
-  /** Keyless: makes the DSSE bundle (Fulcio certificate, Rekor dsse entry) for the statement. */
-  makeBundle?: (statement: Uint8Array) => Promise<Uint8Array>;
+  signing: SigningOptions;
 }
 
-/** `signer` may be undefined only with `makeBundle`. */
-export async function attestBlob(opts: AttestBlobOptions, signer: Signer | undefined, log: Log): Promise<Uint8Array> {
+/** Signs the attestation into a Sigstore bundle (a DSSE envelope) and writes the outputs; returns the bundle. */
+export async function attestBlob(opts: AttestBlobOptions, env: OpEnv): Promise<Uint8Array> {
+  if (!opts.predicate && !opts.statement) throw usageError('pass --predicate FILE or --statement FILE');
+  const signer = await openSigner(opts.signing, env, { command: 'attest-blob' });
+  await signer.prepare();
+  const predicate = opts.predicate ? await readInput(opts.predicate, env, 'predicate file') : undefined;
+  const statement = opts.statement ? await readInput(opts.statement, env, 'statement file') : undefined;
   let statementBytes: Uint8Array;
-  if (opts.statement) {
-    validateStatement(JSON.parse(Buffer.from(opts.statement).toString('utf8')));
-    statementBytes = opts.statement;
+  if (statement) {
+    validateStatement(JSON.parse(Buffer.from(statement).toString('utf8')));
+    statementBytes = statement;
   } else {
-    if (!opts.predicate) throw usageError('pass --predicate FILE or --statement FILE');
+    if (!predicate) throw usageError('pass --predicate FILE or --statement FILE');
     let hex = opts.hash?.toLowerCase();
     if (hex && !/^[0-9a-f]{64}$/.test(hex)) throw usageError(`--hash ${opts.hash} is not a sha256 hex digest`);
     if (!hex) {
       if (!opts.file) throw usageError('give the file to attest, or --hash');
       hex = (await digestFile(opts.file, 'sha256')).toString('hex');
     }
-    const built = buildPredicate(opts.type, opts.predicate, { now: opts.now ?? new Date(), filename: opts.predicateName });
+    const built = buildPredicate(opts.type, predicate, { now: opts.now ?? new Date(), filename: opts.predicate });
     const note = describeVuln(built);
-    if (note) log.info(note);
+    if (note) env.log.info(note);
     const name = opts.file ? path.basename(opts.file) : hex;
     statementBytes = buildStatement({
       subject: [{ name, digest: { sha256: hex } }],
@@ -56,9 +72,33 @@ export async function attestBlob(opts: AttestBlobOptions, signer: Signer | undef
       format: 'bundle',
     }).bytes;
   }
-  if (opts.makeBundle) return opts.makeBundle(statementBytes);
-  if (!signer) throw usageError('attest-blob needs --key, or an identity token for keyless signing');
-  return signDsseBundle(signer, statementBytes, INTOTO_PAYLOAD_TYPE);
+  const bundle = await signer.dsseBundle(statementBytes, INTOTO_PAYLOAD_TYPE);
+  const write = (file: string, data: string | Uint8Array) => writeFileAtomic(path.resolve(env.cwd, file), data, { overwrite: true, mode: 0o644 });
+  const parts = bundleParts(bundle);
+  if (opts.bundle !== undefined) {
+    await write(opts.bundle, bundle);
+    env.log.info(`Wrote bundle to file ${opts.bundle}`);
+  }
+  if (opts.outputSignature !== undefined) {
+    await write(opts.outputSignature, parts.envelopeJson ?? '');
+    env.log.info(`Signature written in ${opts.outputSignature}`);
+  } else if (opts.bundle === undefined) {
+    // cosign (legacy output) prints the DSSE envelope when no file is named.
+    await env.writeStdout((parts.envelopeJson ?? '') + '\n');
+  }
+  if (opts.outputAttestation !== undefined && parts.payload) {
+    await write(opts.outputAttestation, parts.payload);
+    env.log.info(`Attestation written in ${opts.outputAttestation}`);
+  }
+  if (opts.outputCertificate !== undefined) {
+    if (parts.certificatePem) {
+      await write(opts.outputCertificate, parts.certificatePem);
+      env.log.info(`Certificate written to file ${opts.outputCertificate}`);
+    } else {
+      env.log.warn(`--output-certificate: a key signature has no certificate; ${opts.outputCertificate} not written`);
+    }
+  }
+  return bundle;
 }
 
 export interface VerifyBlobAttestationOptions {

@@ -2,14 +2,11 @@
 // envelope and store it as a `.att` layer (legacy) or a Sigstore bundle referrer.
 import { buildPredicate, type BuiltPredicate } from '../attest/predicates.ts';
 import { buildStatement, imageSubject } from '../attest/statement.ts';
-import { signEnvelope } from '../attest/dsse.ts';
 import { openImage } from '../cosign/image.ts';
-import { signDsseBundle } from '../cosign/key-bundle.ts';
-import { legacyKeylessLayer } from '../cosign/keyless-layer.ts';
+import { readInput } from '../fs/read-input.ts';
 import { appendLegacyLayer, readLegacyLayers } from '../cosign/legacy.ts';
 import { attachBundle, listBundles } from '../cosign/referrer-bundles.ts';
-import type { Signer } from '../crypto/types.ts';
-import { SealError, inputError } from '../errors.ts';
+import { inputError } from '../errors.ts';
 import type { VexDocument } from '../vex/document.ts';
 import { digestNamedBy, mentionsImage } from '../vex/match.ts';
 import type { Log } from '../log.ts';
@@ -18,13 +15,15 @@ import { sha256Digest } from '../oci/digest.ts';
 import { repositoryName } from '../oci/reference.ts';
 import { detachReferrer } from '../oci/referrers.ts';
 import type { StoreOptions } from '../oci/store.ts';
+import type { OpEnv } from './op-env.ts';
 import type { SignatureFormat } from './sign.ts';
+import { openSigner } from './signing/open.ts';
+import type { SigningOptions } from './signing/types.ts';
 
 export interface AttestOptions {
   image: string;
-  predicate: Uint8Array;
-  /** Shown in messages ("-" for stdin). */
-  predicateName: string;
+  /** The predicate file, or `-` for stdin. */
+  predicate: string;
   type: string;
   replace: boolean;
   format: SignatureFormat;
@@ -32,12 +31,7 @@ export interface AttestOptions {
   scanStarted?: string;
   scanFinished?: string;
   now?: Date;
-  /**
-   * Keyless, or a key with --tlog-upload: makes the signed and logged DSSE bundle for the
-   * statement; `loadSigner` is not called. Format bundle stores it as is; legacy turns it into an
-   * `.att` layer (envelope + cosign v2 annotations).
-   */
-  makeBundle?: (statement: Uint8Array) => Promise<Uint8Array>;
+  signing: SigningOptions;
 }
 
 export interface AttestResult {
@@ -80,12 +74,16 @@ function checkVexProducts(doc: VexDocument, digest: string, name: string, log: L
   log.info(`OpenVEX document by ${doc.author}, ${doc.statements.length} statement(s): ${summary.join(', ')}`);
 }
 
-/** `loadSigner` runs after the predicate is validated, so a bad file fails before a password prompt. */
-export async function attestImage(opts: AttestOptions, loadSigner: () => Promise<Signer>, log: Log): Promise<AttestResult> {
+export async function attestImage(opts: AttestOptions, env: OpEnv): Promise<AttestResult> {
+  const { log } = env;
+  // Chosen first: a missing identity token, or the public-log notice, comes before any input is read.
+  const signer = await openSigner(opts.signing, env, { command: 'attest', legacyFormat: opts.format === 'legacy' });
+  const predicate = await readInput(opts.predicate, env, 'predicate file');
+  log.info(`Using payload from: ${opts.predicate}`);
   const now = opts.now ?? new Date();
-  const built = buildPredicate(opts.type, opts.predicate, {
+  const built = buildPredicate(opts.type, predicate, {
     now,
-    filename: opts.predicateName,
+    filename: opts.predicate,
     scanStarted: opts.scanStarted,
     scanFinished: opts.scanFinished,
   });
@@ -94,8 +92,9 @@ export async function attestImage(opts: AttestOptions, loadSigner: () => Promise
   if (built.vuln?.timeSource === 'now') log.warn('the scan time is the time of attesting; pass --scan-finished to record when the scan ran');
 
   const img0 = built.openvex ? await openImage(opts.image, opts.store, log) : undefined;
-  if (built.openvex) checkVexProducts(built.openvex, img0!.digest, opts.predicateName, log);
-  const signer = opts.makeBundle ? undefined : await loadSigner();
+  if (built.openvex) checkVexProducts(built.openvex, img0!.digest, opts.predicate, log);
+  // After the predicate is validated, so a bad file fails before a password prompt.
+  await signer.prepare();
   const img = img0 ?? (await openImage(opts.image, opts.store, log));
   const store = img.attachStore;
   const write = { log, signal: opts.store.signal };
@@ -104,19 +103,11 @@ export async function attestImage(opts: AttestOptions, loadSigner: () => Promise
 
   if (opts.format === 'legacy') {
     const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'legacy' });
-    let envelope: Uint8Array;
-    let annotations: Record<string, string>;
-    if (opts.makeBundle) {
-      // The bundle's envelope becomes the layer blob (it is what Rekor logged as a dsse entry) and
-      // its certificate (keyless), Rekor entry and timestamp become annotations, as cosign v2 does.
-      const keyless = legacyKeylessLayer(await opts.makeBundle(statement));
-      if (!keyless.envelope) throw new SealError('internal', 'the keyless attestation bundle holds no DSSE envelope');
-      envelope = keyless.envelope;
-      annotations = { ...keyless.annotations, [ANNOTATION.signature]: '', [ANNOTATION.predicateType]: predicateType };
-    } else {
-      envelope = (await signEnvelope(statement, INTOTO_PAYLOAD_TYPE, signer!)).bytes;
-      annotations = { [ANNOTATION.signature]: '', [ANNOTATION.predicateType]: predicateType };
-    }
+    // Keyless or logged: the bundle's envelope becomes the layer blob (it is what Rekor logged as a
+    // dsse entry) and its certificate, Rekor entry and timestamp become annotations, as cosign v2 does.
+    const signed = await signer.legacyAttestation(statement, INTOTO_PAYLOAD_TYPE);
+    const envelope = signed.envelope;
+    const annotations = { ...signed.annotations, [ANNOTATION.signature]: '', [ANNOTATION.predicateType]: predicateType };
     const layer = { mediaType: DSSE_MEDIA_TYPE, size: envelope.length, digest: sha256Digest(envelope), annotations };
     const same = (l: { annotations?: Record<string, string> }) => l.annotations?.[ANNOTATION.predicateType] === predicateType;
     const replaced = opts.replace ? (await readLegacyLayers(store, img.digest, 'att')).layers.filter(same).length : 0;
@@ -128,7 +119,7 @@ export async function attestImage(opts: AttestOptions, loadSigner: () => Promise
   }
 
   const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'bundle' });
-  const bundle = opts.makeBundle ? await opts.makeBundle(statement) : await signDsseBundle(signer!, statement, INTOTO_PAYLOAD_TYPE);
+  const bundle = await signer.dsseBundle(statement, INTOTO_PAYLOAD_TYPE);
   log.info(`Pushing attestation bundle (${predicateType}) for ${img.digest} to ${store.name} as a referrer`);
   const desc = await attachBundle(store, img.descriptor, bundle, { predicateType, now }, write);
   let replaced = 0;

@@ -1,13 +1,10 @@
 // seal sign: sign image manifests in the legacy `.sig` format or as Sigstore bundle referrers.
 import path from 'node:path';
 import { childDescriptors, openImage, type ResolvedImage } from '../cosign/image.ts';
-import { signDsseBundle } from '../cosign/key-bundle.ts';
-import { legacyKeylessLayer } from '../cosign/keyless-layer.ts';
 import { appendLegacyLayer } from '../cosign/legacy.ts';
 import { attachBundle } from '../cosign/referrer-bundles.ts';
 import { buildSimpleSigningPayload } from '../cosign/simple-signing.ts';
 import { buildSignStatement } from '../cosign/sign-statement.ts';
-import type { Signer } from '../crypto/types.ts';
 import { SealError } from '../errors.ts';
 import { exists, writeFileAtomic } from '../fs/atomic.ts';
 import type { Log } from '../log.ts';
@@ -17,6 +14,9 @@ import { repositoryName } from '../oci/reference.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { Descriptor } from '../oci/types.ts';
 import { mapPool } from '../util/pool.ts';
+import type { OpEnv } from './op-env.ts';
+import { openSigner } from './signing/open.ts';
+import type { ArtifactSigner, SigningOptions } from './signing/types.ts';
 
 export type SignatureFormat = 'legacy' | 'bundle';
 
@@ -29,17 +29,7 @@ export interface SignImagesOptions {
   /** Images processed at once (default 4). */
   concurrency?: number;
   now?: Date;
-  /**
-   * Makes the bundle for an in-toto statement (format bundle): keyless signing, or a key with
-   * --tlog-upload. Default: a DSSE bundle signed with `signer`, not logged.
-   */
-  makeBundle?: (statement: Uint8Array) => Promise<Uint8Array>;
-  /**
-   * Legacy format, keyless or a key with --tlog-upload: makes a message-signature bundle (Fulcio
-   * certificate or public-key hint, Rekor hashedrekord entry) over the simple-signing payload; its
-   * material goes into the layer's annotations as cosign v2 writes them. Called before any push.
-   */
-  makeMessageBundle?: (payload: Uint8Array) => Promise<Uint8Array>;
+  signing: SigningOptions;
   /** false: sign without writing anything to the registry or layout (cosign's --upload=false). Default true. */
   upload?: boolean;
   /** Local copies of what was signed (two-step signing); absolute paths or relative to `cwd`. */
@@ -99,14 +89,24 @@ export async function checkSignOutputs(opts: Pick<SignImagesOptions, 'images' | 
   }
 }
 
-/** `signer` may be undefined only with `makeBundle` (format bundle) or `makeMessageBundle` (legacy). */
-export async function signImages(opts: SignImagesOptions, signer: Signer | undefined, log: Log): Promise<SignedManifest[]> {
-  const keyless = opts.format === 'bundle' ? opts.makeBundle : opts.makeMessageBundle;
-  if (signer === undefined && keyless === undefined) {
-    throw new SealError('usage', `no signing key, and no keyless signer for the ${opts.format} format`, { hint: 'sign with --key, or keylessly with an identity token' });
+export async function signImages(options: SignImagesOptions, env: OpEnv): Promise<SignedManifest[]> {
+  const { log } = env;
+  const given = options.outputs ?? {};
+  if (options.upload === false && [given.signature, given.payload, given.certificate, given.bundle].every((o) => o === undefined)) {
+    log.warn('--upload=false and no output file: the signature is made and not kept anywhere (add --output-signature FILE or --bundle FILE)');
   }
+  // As cosign: with a key, --output-certificate gets the public key (written after signing).
+  const keyCertificate = options.signing.key !== undefined ? given.certificate : undefined;
+  const opts: SignImagesOptions = { ...options };
+  if (keyCertificate !== undefined) {
+    const { certificate: _public, ...rest } = given;
+    opts.outputs = rest;
+  }
+  // Refused before a password prompt or a keyless token exchange.
   await checkSignOutputs(opts);
-  if (opts.upload === false && opts.format === 'legacy' && opts.makeMessageBundle) {
+  const signer = await openSigner(opts.signing, env, { command: 'sign', legacyFormat: opts.format === 'legacy' });
+  await signer.prepare();
+  if (opts.upload === false && opts.format === 'legacy' && signer.logged) {
     log.warn('--upload=false: the Rekor entry of this signature is not written to any file; for keyless two-step signing prefer --format bundle --bundle FILE');
   }
   const perImage = await mapPool(opts.images, opts.concurrency ?? 4, async (input) => {
@@ -117,6 +117,11 @@ export async function signImages(opts: SignImagesOptions, signer: Signer | undef
     for (const target of targets) out.push(await signOne(img, target, input, opts, signer, log));
     return out;
   });
+  if (keyCertificate !== undefined) {
+    const publicKey = await signer.publicKey();
+    await writeFileAtomic(path.resolve(given.cwd ?? env.cwd, keyCertificate), publicKey!.pem, { overwrite: true, mode: 0o644 });
+    log.info(`Wrote the public key to ${keyCertificate} (a key signature has no certificate)`);
+  }
   return perImage.flat();
 }
 
@@ -125,16 +130,14 @@ async function signOne(
   target: Descriptor,
   input: string,
   opts: SignImagesOptions,
-  signer: Signer | undefined,
+  signer: ArtifactSigner,
   log: Log,
 ): Promise<SignedManifest> {
   const store = img.attachStore;
   const write = { log, signal: opts.store.signal };
   if (opts.format === 'legacy') {
     const payload = buildSimpleSigningPayload(repositoryName(img.ref), target.digest, opts.annotations);
-    const annotations = opts.makeMessageBundle
-      ? legacyKeylessLayer(await opts.makeMessageBundle(payload)).annotations
-      : { [ANNOTATION.signature]: Buffer.from(await signer!.sign(payload)).toString('base64') };
+    const { annotations } = await signer.legacySignature(payload);
     const layer: Descriptor = {
       mediaType: SIMPLESIGNING_MEDIA_TYPE,
       size: payload.length,
@@ -153,7 +156,7 @@ async function signOne(
     return { ...result, location: `${store.name}:${tag}`, uploaded: true };
   }
   const statement = buildSignStatement(target.digest, opts.annotations);
-  const bundle = opts.makeBundle ? await opts.makeBundle(statement) : await signDsseBundle(signer!, statement, INTOTO_PAYLOAD_TYPE);
+  const bundle = await signer.dsseBundle(statement, INTOTO_PAYLOAD_TYPE);
   const files = await writeOutputs(opts.outputs, { bundle }, log);
   const result = { image: input, digest: target.digest, format: 'bundle' as const, ...(files.length ? { files } : {}) };
   if (opts.upload === false) return { ...result, location: '', uploaded: false };

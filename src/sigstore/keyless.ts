@@ -62,6 +62,13 @@ export async function keylessDsseBundle(payload: Uint8Array, payloadType: string
   return serialize(await run(opts, () => builder.create({ data, type: payloadType })));
 }
 
+/** A signature over `data` by a fresh Fulcio-certified key, nothing logged: the signature and the PEM leaf. */
+export async function keylessSignature(data: Uint8Array, opts: KeylessOptions): Promise<{ signature: Uint8Array; certificate: string }> {
+  const signed = await run(opts, () => fulcioSigner(opts).sign(Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
+  if (signed.key.$case !== 'x509Certificate') throw new SealError('internal', 'Fulcio returned no signing certificate');
+  return { signature: new Uint8Array(signed.signature), certificate: signed.key.certificate };
+}
+
 /**
  * The token from `--identity-token` (a JWT, or a path to a file holding one) or else
  * SIGSTORE_ID_TOKEN; undefined when neither is given. A value that looks like a JWT is taken as

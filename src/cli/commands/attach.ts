@@ -4,7 +4,7 @@ import { defineCommand } from '../command.ts';
 import { loadVerifyingKey } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
-import { readInput } from '../read-input.ts';
+import { readInput } from '../../fs/read-input.ts';
 
 const sbom = defineCommand({
   command: 'sbom <image>',

@@ -1,9 +1,6 @@
 import type { Argv } from 'yargs';
-import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
-import { keylessFromArgs, keylessOptions, loadSigningKey, optionalSigningKeyOption, tlogFromArgs } from '../options/key.ts';
-import { write } from '../output.ts';
-import { readInput } from '../read-input.ts';
+import { keylessOptions, optionalSigningKeyOption, signingOptions } from '../options/key.ts';
 import { cosignKeylessFlags, newBundleFormatFlag, refused } from '../options/cosign.ts';
 
 const attestBlobCosignFlags = (y: Argv): Argv => {
@@ -37,69 +34,22 @@ const command = defineCommand({
     ['SIGSTORE_ID_TOKEN=$(cat token) seal attest-blob --predicate scan.json --type vuln --bundle app.att.json app.tar.gz', 'Keyless: Fulcio certificate + Rekor dsse entry'],
   ],
   run: async (argv, ctx) => {
-    if (!argv.predicate && !argv.statement) throw usageError('pass --predicate FILE or --statement FILE');
-    let signer;
-    let makeBundle: ((statement: Uint8Array) => Promise<Uint8Array>) | undefined;
-    if (argv.key !== undefined && argv['tlog-upload'] === true) {
-      // Logged in Rekor (a dsse entry); the entry goes into the bundle.
-      const tlog = (await tlogFromArgs(argv, ctx))!;
-      const key = await loadSigningKey(argv.key, ctx);
-      const [{ checkLoggableKey, keyDsseBundle }, { INTOTO_PAYLOAD_TYPE }] = await Promise.all([
-        import('../../sigstore/key-tlog.ts'),
-        import('../../oci/cosign-layout.ts'),
-      ]);
-      checkLoggableKey(key);
-      makeBundle = (statement) => keyDsseBundle(key, statement, INTOTO_PAYLOAD_TYPE, tlog);
-    } else if (argv.key !== undefined) {
-      signer = await loadSigningKey(argv.key, ctx);
-    } else {
-      const keyless = await keylessFromArgs(argv, ctx, 'attest-blob');
-      const [{ keylessDsseBundle }, { INTOTO_PAYLOAD_TYPE }] = await Promise.all([
-        import('../../sigstore/keyless.ts'),
-        import('../../oci/cosign-layout.ts'),
-      ]);
-      makeBundle = (statement) => keylessDsseBundle(statement, INTOTO_PAYLOAD_TYPE, keyless);
-    }
-    const { attestBlob } = await import('../../ops/attest-blob.ts');
-    const bundle = await attestBlob(
+    const [{ attestBlob }, { opEnv }] = await Promise.all([import('../../ops/attest-blob.ts'), import('../op-env.ts')]);
+    await attestBlob(
       {
         file: argv.file,
         hash: argv.hash,
         type: argv.type,
-        predicate: argv.predicate ? await readInput(argv.predicate, ctx, 'predicate file') : undefined,
-        predicateName: argv.predicate,
-        statement: argv.statement ? await readInput(argv.statement, ctx, 'statement file') : undefined,
-        ...(makeBundle ? { makeBundle } : {}),
+        predicate: argv.predicate,
+        statement: argv.statement,
+        bundle: argv.bundle,
+        outputSignature: argv['output-signature'],
+        outputAttestation: argv['output-attestation'],
+        outputCertificate: argv['output-certificate'],
+        signing: signingOptions(argv),
       },
-      signer,
-      ctx.log,
+      opEnv(ctx),
     );
-    const [{ writeFileAtomic }, { bundleParts }] = await Promise.all([import('../../fs/atomic.ts'), import('../../sigstore/bundle-parts.ts')]);
-    const parts = bundleParts(bundle);
-    // Output files are replaced when they exist, as cosign does: re-running a release script works.
-    if (argv.bundle !== undefined) {
-      await writeFileAtomic(argv.bundle, bundle, { overwrite: true, mode: 0o644 });
-      ctx.log.info(`Wrote bundle to file ${argv.bundle}`);
-    }
-    if (argv['output-signature'] !== undefined) {
-      await writeFileAtomic(argv['output-signature'], parts.envelopeJson ?? '', { overwrite: true, mode: 0o644 });
-      ctx.log.info(`Signature written in ${argv['output-signature']}`);
-    } else if (argv.bundle === undefined) {
-      // cosign (legacy output) prints the DSSE envelope when no file is named.
-      await write(ctx.stdout, (parts.envelopeJson ?? '') + '\n');
-    }
-    if (argv['output-attestation'] !== undefined && parts.payload) {
-      await writeFileAtomic(argv['output-attestation'], parts.payload, { overwrite: true, mode: 0o644 });
-      ctx.log.info(`Attestation written in ${argv['output-attestation']}`);
-    }
-    if (argv['output-certificate'] !== undefined) {
-      if (parts.certificatePem) {
-        await writeFileAtomic(argv['output-certificate'], parts.certificatePem, { overwrite: true, mode: 0o644 });
-        ctx.log.info(`Certificate written to file ${argv['output-certificate']}`);
-      } else {
-        ctx.log.warn(`--output-certificate: a key signature has no certificate; ${argv['output-certificate']} not written`);
-      }
-    }
   },
 });
 

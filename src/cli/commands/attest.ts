@@ -1,10 +1,9 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 import { formatOption, signatureFormat } from '../options/format.ts';
-import { keylessFromArgs, keylessOptions, loadSigningKey, optionalSigningKeyOption, tlogFromArgs, tlogUploadOption } from '../options/key.ts';
+import { keylessOptions, optionalSigningKeyOption, signingOptions, tlogUploadOption } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
-import { readInput } from '../read-input.ts';
 import { accepted, cosignKeylessFlags, newBundleFormatFlag, refused } from '../options/cosign.ts';
 
 const attestCosignFlags = (y: Argv): Argv => {
@@ -45,40 +44,20 @@ const command = defineCommand({
   ],
   run: async (argv, ctx) => {
     const format = signatureFormat(argv, ctx);
-    let makeBundle: ((statement: Uint8Array) => Promise<Uint8Array>) | undefined;
-    if (argv.key === undefined) {
-      const keyless = await keylessFromArgs(argv, ctx, 'attest', undefined, { legacyFormat: format === 'legacy' });
-      const { keylessDsseBundle } = await import('../../sigstore/keyless.ts');
-      makeBundle = (statement) => keylessDsseBundle(statement, 'application/vnd.in-toto+json', keyless);
-    } else if (argv['tlog-upload']) {
-      // The key is loaded when the statement is ready (after the predicate is validated), then the
-      // envelope is logged in Rekor (a dsse entry) before anything is pushed.
-      const tlog = (await tlogFromArgs(argv, ctx))!;
-      const { checkLoggableKey, keyDsseBundle } = await import('../../sigstore/key-tlog.ts');
-      makeBundle = async (statement) => {
-        const signer = await loadSigningKey(argv.key, ctx);
-        checkLoggableKey(signer);
-        return keyDsseBundle(signer, statement, 'application/vnd.in-toto+json', tlog);
-      };
-    }
-    const predicate = await readInput(argv.predicate, ctx, 'predicate file');
-    ctx.log.info(`Using payload from: ${argv.predicate}`);
-    const { attestImage } = await import('../../ops/attest.ts');
+    const [{ attestImage }, { opEnv }] = await Promise.all([import('../../ops/attest.ts'), import('../op-env.ts')]);
     const result = await attestImage(
       {
         image: argv.image,
-        predicate,
-        predicateName: argv.predicate,
+        predicate: argv.predicate,
         type: argv.type,
         replace: argv.replace,
         format,
         store: toStoreOptions(argv, ctx),
         scanStarted: argv['scan-started'],
         scanFinished: argv['scan-finished'],
-        ...(makeBundle ? { makeBundle } : {}),
+        signing: signingOptions(argv),
       },
-      () => loadSigningKey(argv.key, ctx),
-      ctx.log,
+      opEnv(ctx),
     );
     if (argv.output === 'json') await writeJSON(ctx.stdout, result);
   },

@@ -14,7 +14,7 @@ export async function verifyImagesFrom(argv: Args, ctx: CliContext, images: stri
 }
 
 export async function readListFile(file: string, ctx: CliContext, what: string): Promise<string> {
-  const [{ readInput }, { resolve }] = await Promise.all([import('../read-input.ts'), import('node:path')]);
+  const [{ readInput }, { resolve }] = await Promise.all([import('../../fs/read-input.ts'), import('node:path')]);
   return new TextDecoder().decode(await readInput(file === '-' ? file : resolve(ctx.cwd, file), ctx, what));
 }
 

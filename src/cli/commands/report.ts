@@ -4,7 +4,7 @@ import { defineCommand } from '../command.ts';
 import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write } from '../output.ts';
-import { readInput } from '../read-input.ts';
+import { readInput } from '../../fs/read-input.ts';
 import { loadVexOptions, vexOptions } from '../options/vex.ts';
 
 const command = defineCommand({

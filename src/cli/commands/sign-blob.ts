@@ -1,8 +1,6 @@
 import type { Argv } from 'yargs';
-import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
-import { keylessFromArgs, keylessOptions, tlogFromArgs, tlogUploadOption } from '../options/key.ts';
-import { write } from '../output.ts';
+import { keylessOptions, signingOptions, tlogUploadOption } from '../options/key.ts';
 import { cosignKeylessFlags, newBundleFormatFlag, refused } from '../options/cosign.ts';
 
 const signBlobCosignFlags = (y: Argv): Argv => {
@@ -45,73 +43,21 @@ const command = defineCommand({
     ['SIGSTORE_ID_TOKEN=$(cat token) seal sign-blob --bundle release.sigstore.json release.tar.gz', 'Keyless: Fulcio certificate + Rekor entry'],
   ],
   run: async (argv, ctx) => {
-    const [{ signBlob }, { passwordProvider, terminalSecretPrompt }, { createProgress, fileLabel }] = await Promise.all([
-      import('../../ops/sign-blob.ts'),
-      import('../password.ts'),
-      import('../progress.ts'),
-    ]);
-    // yargs reads a lone `-` as an empty string; it means stdin.
-    const file = argv.file === '' ? '-' : (argv.file as string);
-    const needsBundle = () => {
-      if (argv.bundle === undefined) {
-        throw usageError('keyless sign-blob needs --bundle (the certificate and log entry live in the bundle)', {
-          hint: 'add --bundle FILE.sigstore.json',
-        });
-      }
-    };
-    const keyless = argv.key === undefined ? await keylessFromArgs(argv, ctx, 'sign-blob', needsBundle) : undefined;
-    if (argv.key !== undefined && argv['tlog-upload']) {
-      if (argv.bundle === undefined) {
-        throw usageError('--tlog-upload needs --bundle (the log entry is kept in the bundle)', { hint: 'add --bundle FILE.sigstore.json' });
-      }
-    }
-    const tlog = argv.key !== undefined ? await tlogFromArgs(argv, ctx) : undefined;
-    const progress = createProgress(ctx);
-    await signBlob(
-      {
-        key: argv.key,
-        ...(keyless ? { keyless } : {}),
-        ...(tlog ? { tlog } : {}),
-        file,
-        bundle: argv.bundle,
-        outputSignature: argv['output-signature'],
-        b64: argv.b64,
-        force: true, // replaced when they exist, as cosign does: re-running a release script works
-        cwd: ctx.cwd,
-        env: ctx.env,
-      },
-      {
-        getPassword: passwordProvider(ctx, `private key ${argv.key}`, {
-          confirm: false,
-          ...(file === '-' ? { stdinInUse: 'the file to sign' } : {}),
-        }),
-        askSecret: terminalSecretPrompt(ctx),
-        get stdin() {
-          return ctx.stdin; // created only when the file is `-`
+    const [{ signBlob }, { withProgress }] = await Promise.all([import('../../ops/sign-blob.ts'), import('../op-env.ts')]);
+    await withProgress(ctx, (env) =>
+      signBlob(
+        {
+          signing: signingOptions(argv),
+          // yargs reads a lone `-` as an empty string; it means stdin.
+          file: argv.file === '' ? '-' : (argv.file as string),
+          bundle: argv.bundle,
+          outputSignature: argv['output-signature'],
+          b64: argv.b64,
+          outputCertificate: argv['output-certificate'],
         },
-        writeStdout: (d) => write(ctx.stdout, d),
-        log: progress.wrapLog(ctx.log),
-        signal: ctx.signal,
-        onProgress: progress.callback(fileLabel('Signing', file)),
-      },
-    ).finally(() => progress.end());
-    if (argv['output-certificate'] !== undefined) {
-      if (argv.bundle === undefined || argv.key !== undefined) {
-        ctx.log.warn(`--output-certificate: a key signature has no certificate; ${argv['output-certificate']} not written`);
-        return;
-      }
-      const [{ readFile }, { resolve }, { writeFileAtomic }, { bundleParts }] = await Promise.all([
-        import('node:fs/promises'),
-        import('node:path'),
-        import('../../fs/atomic.ts'),
-        import('../../sigstore/bundle-parts.ts'),
-      ]);
-      const pem = bundleParts(await readFile(resolve(ctx.cwd, argv.bundle))).certificatePem;
-      if (pem) {
-        await writeFileAtomic(resolve(ctx.cwd, argv['output-certificate']), pem, { overwrite: true, mode: 0o644 });
-        ctx.log.info(`Wrote certificate to file ${argv['output-certificate']}`);
-      }
-    }
+        env,
+      ),
+    );
   },
 });
 

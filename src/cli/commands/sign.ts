@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 import { formatOption, signatureFormat } from '../options/format.ts';
-import { keylessFromArgs, keylessOptions, loadSigningKey, optionalSigningKeyOption, tlogFromArgs, tlogUploadOption } from '../options/key.ts';
+import { keylessOptions, optionalSigningKeyOption, signingOptions, tlogUploadOption } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 import { accepted, cosignKeylessFlags, newBundleFormatFlag, refused } from '../options/cosign.ts';
@@ -53,50 +53,15 @@ const command = defineCommand({
     const format = signatureFormat(argv, ctx);
     const { parseAnnotations } = await import('../../cosign/annotations.ts');
     const annotations = parseAnnotations(argv.annotations);
-    const { checkSignOutputs, signImages } = await import('../../ops/sign.ts');
-    // As cosign: with a key, --output-certificate gets the public key (written after signing).
-    const keyCertificate = argv.key !== undefined ? (argv['output-certificate'] as string | undefined) : undefined;
+    const [{ signImages }, { opEnv }] = await Promise.all([import('../../ops/sign.ts'), import('../op-env.ts')]);
     const outputs = {
       signature: argv['output-signature'],
       payload: argv['output-payload'],
-      certificate: keyCertificate === undefined ? argv['output-certificate'] : undefined,
+      certificate: argv['output-certificate'],
       bundle: argv.bundle,
       force: true, // replaced when they exist, as cosign does: re-running a release script works
       cwd: ctx.cwd,
     };
-    if (argv.upload === false && [outputs.signature, outputs.payload, outputs.certificate, outputs.bundle, keyCertificate].every((o) => o === undefined)) {
-      ctx.log.warn('--upload=false and no output file: the signature is made and not kept anywhere (add --output-signature FILE or --bundle FILE)');
-    }
-    // Refused before a password prompt or a keyless token exchange.
-    await checkSignOutputs({ images: argv.images, recursive: argv.recursive, format, upload: argv.upload, outputs });
-    let signer;
-    let makeBundle: ((statement: Uint8Array) => Promise<Uint8Array>) | undefined;
-    let makeMessageBundle: ((payload: Uint8Array) => Promise<Uint8Array>) | undefined;
-    if (argv.key !== undefined) {
-      signer = await loadSigningKey(argv.key, ctx);
-      if (argv['tlog-upload']) {
-        // Logged in Rekor before anything is pushed: the bundle (or the .sig annotations) carries the entry.
-        const { checkLoggableKey, keyDsseBundle, keyMessageBundle } = await import('../../sigstore/key-tlog.ts');
-        checkLoggableKey(signer);
-        const tlog = (await tlogFromArgs(argv, ctx))!;
-        const key = signer;
-        if (format === 'bundle') {
-          const { INTOTO_PAYLOAD_TYPE } = await import('../../oci/cosign-layout.ts');
-          makeBundle = (statement) => keyDsseBundle(key, statement, INTOTO_PAYLOAD_TYPE, tlog);
-        } else {
-          makeMessageBundle = (payload) => keyMessageBundle(key, payload, tlog);
-        }
-      }
-    } else {
-      const keyless = await keylessFromArgs(argv, ctx, 'sign', undefined, { legacyFormat: format === 'legacy' });
-      const { keylessDsseBundle, keylessMessageBundle } = await import('../../sigstore/keyless.ts');
-      if (format === 'bundle') {
-        const { INTOTO_PAYLOAD_TYPE } = await import('../../oci/cosign-layout.ts');
-        makeBundle = (statement) => keylessDsseBundle(statement, INTOTO_PAYLOAD_TYPE, keyless);
-      } else {
-        makeMessageBundle = (payload) => keylessMessageBundle(payload, keyless);
-      }
-    }
     const results = await signImages(
       {
         images: argv.images,
@@ -107,17 +72,10 @@ const command = defineCommand({
         concurrency: argv.concurrency,
         upload: argv.upload,
         outputs,
-        ...(makeBundle ? { makeBundle } : {}),
-        ...(makeMessageBundle ? { makeMessageBundle } : {}),
+        signing: signingOptions(argv),
       },
-      signer,
-      ctx.log,
+      opEnv(ctx),
     );
-    if (keyCertificate !== undefined && signer) {
-      const [{ writeFileAtomic }, { resolve }] = await Promise.all([import('../../fs/atomic.ts'), import('node:path')]);
-      await writeFileAtomic(resolve(ctx.cwd, keyCertificate), signer.publicKey.pem, { overwrite: true, mode: 0o644 });
-      ctx.log.info(`Wrote the public key to ${keyCertificate} (a key signature has no certificate)`);
-    }
     if (argv.output === 'json') await writeJSON(ctx.stdout, results);
   },
 });

@@ -5,7 +5,7 @@ import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { accepted, cosignVerifyFlags, refused } from '../options/cosign.ts';
 import { write, writeJSON } from '../output.ts';
-import { readInput } from '../read-input.ts';
+import { readInput } from '../../fs/read-input.ts';
 import { loadVexOptions, vexOptions } from '../options/vex.ts';
 
 const verifyAttestationCosignFlags = (y: Argv): Argv => {

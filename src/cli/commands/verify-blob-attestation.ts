@@ -4,7 +4,7 @@ import { defineCommand } from '../command.ts';
 import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { cosignVerifyFlags, refused } from '../options/cosign.ts';
 import { write } from '../output.ts';
-import { readInput } from '../read-input.ts';
+import { readInput } from '../../fs/read-input.ts';
 
 const vbaCosignFlags = (y: Argv): Argv => {
   let b = refused(y, 'rfc3161-timestamp', 'string', 'seal reads RFC 3161 timestamps from a Sigstore bundle; verify with --bundle');

@@ -1,9 +1,7 @@
 // --key for signing commands and for verifying commands; the key is loaded when the command runs.
 import type { Argv } from 'yargs';
-import type { Signer, Verifier } from '../../crypto/types.ts';
-import { SealError, usageError } from '../../errors.ts';
-import type { TlogUploadOptions } from '../../sigstore/key-tlog.ts';
-import type { KeylessOptions } from '../../sigstore/keyless.ts';
+import type { Verifier } from '../../crypto/types.ts';
+import type { SigningOptions } from '../../ops/signing/types.ts';
 import type { Args } from '../command.ts';
 import type { CliContext } from '../context.ts';
 
@@ -30,19 +28,6 @@ export const verifyingKeyOption = (y: Argv): Argv =>
     demandOption: 'pass --key with the public key (cosign.pub)',
     describe: 'Public key: PKIX PEM (cosign.pub), PKCS#1 RSA PEM, certificate PEM, or env://VAR',
   });
-
-export async function loadSigningKey(ref: string, ctx: CliContext): Promise<Signer> {
-  const [{ loadPrivateKey }, { passwordProvider, terminalSecretPrompt }] = await Promise.all([
-    import('../../crypto/keys.ts'),
-    import('../password.ts'),
-  ]);
-  return loadPrivateKey(ref, passwordProvider(ctx, ref, { confirm: false }), {
-    env: ctx.env,
-    askSecret: terminalSecretPrompt(ctx),
-    log: ctx.log,
-    signal: ctx.signal,
-  });
-}
 
 export async function loadVerifyingKey(ref: string, ctx: CliContext): Promise<Verifier> {
   const { loadPublicKey } = await import('../../crypto/keys.ts');
@@ -71,95 +56,33 @@ export const keylessOptions = (y: Argv): Argv =>
     .option('signing-config', { type: 'string', describe: 'A signing_config.json naming the Fulcio, Rekor (v1 or v2) and TSAs to use' })
     .option('use-signing-config', { type: 'boolean', describe: 'Take the services from the signing config of the TUF cache (default: when it has one and no service URL is given)' });
 
-export interface KeylessArgsOptions {
-  /** The legacy image format can carry only Rekor v1 entries. */
-  legacyFormat?: boolean;
-}
-
 /**
- * The keyless signing options from the flags: the services, then the identity token, or an
- * error saying what to set. Prints cosign's public-log notice (one line on stderr) unless --yes
- * or a log other than the public one.
+ * How to sign, from --key, --tlog-upload, the keyless flags and --yes; src/ops/signing chooses
+ * and loads the signer from it.
  */
-export async function keylessFromArgs(
-  argv: Args,
-  ctx: CliContext,
-  command: string,
-  /** Refuses flag combinations keyless cannot do, after the token check and before the notice. */
-  check?: () => void,
-  options: KeylessArgsOptions = {},
-): Promise<KeylessOptions> {
-  const [{ isPublicRekor, PUBLIC_LOG_NOTICE }, { chooseSigningServices }, oidc, { defaultTufCacheDir }] = await Promise.all([
-    import('../../sigstore/keyless.ts'),
-    import('../../sigstore/signing-services.ts'),
-    import('../../oidc/index.ts'),
-    import('../../sigstore/tuf-cache-dir.ts'),
-  ]);
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  const services = await chooseSigningServices({
-    signingConfig: str(argv['signing-config']),
-    useSigningConfig: argv['use-signing-config'] as boolean | undefined,
-    fulcioUrl: str(argv['fulcio-url']),
-    rekorUrl: str(argv['rekor-url']),
-    tsaUrl: str(argv['timestamp-server-url']),
-    rekorV1Only: options.legacyFormat === true,
-    tufCacheDir: defaultTufCacheDir(ctx.env),
-    cwd: ctx.cwd,
-  });
-  const secretFile = str(argv['oidc-client-secret-file']);
-  const stdinTTY = Boolean((ctx.stdin as { isTTY?: boolean }).isTTY);
-  let resolved: { token: string; source: string };
-  try {
-    resolved = await oidc.resolveIdentityToken(
-      {
-        identityToken: str(argv['identity-token']),
-        provider: str(argv['oidc-provider']),
-        disableAmbient: argv['oidc-disable-ambient-providers'] === true,
-        flow: str(argv['fulcio-auth-flow']),
-        issuer: str(argv['oidc-issuer']) ?? services.oidcIssuer?.url,
-        clientId: str(argv['oidc-client-id']),
-        ...(secretFile ? { clientSecret: await oidc.readClientSecret(secretFile, ctx.cwd) } : {}),
-        redirectUrl: str(argv['oidc-redirect-url']),
-        terminal: ctx.interactive && stdinTTY,
-      },
-      { env: ctx.env, fetch: globalThis.fetch, cwd: ctx.cwd, tell: (line) => ctx.log.info(line), signal: ctx.signal, openBrowser: browserOpener(ctx) },
-    );
-  } catch (err) {
-    // Keep cosign's first words for the case scripts look for.
-    if (err instanceof SealError && err.code === 'NO_IDENTITY_TOKEN') {
-      const why = err.message.startsWith('no identity token') ? 'seal starts a browser login only on a terminal' : err.message;
-      throw usageError(`${command} needs --key, or an identity token for keyless signing (${why})`, { ...(err.hint ? { hint: err.hint } : {}), code: err.code });
-    }
-    throw err;
-  }
-  check?.();
-  const who = oidc.tokenIdentity(resolved.token);
-  ctx.log.debug(`identity token from ${resolved.source}${who.identity ? ` for ${who.identity}` : ''}${who.issuer ? ` (issuer ${who.issuer})` : ''}`);
-  ctx.log.debug(`services from ${services.source}: Fulcio ${services.fulcio.url}; ${services.rekor.map((r) => `Rekor v${r.apiVersion} ${r.url}`).join(', ')}; ${services.tsa.length ? services.tsa.map((t) => `TSA ${t.url}`).join(', ') : 'no TSA'}`);
-  if (services.rekor.some((r) => isPublicRekor(r.url)) && !argv.yes) ctx.log.warn(PUBLIC_LOG_NOTICE);
-  return {
-    identityToken: resolved.token,
-    fulcioUrl: services.fulcio.url,
-    rekorUrl: services.rekor[0]!.url,
-    rekor: services.rekor.map((r) => ({ url: r.url, apiVersion: r.apiVersion })),
-    ...(services.tsa.length > 0 ? { tsaUrl: services.tsa[0]!.url, tsaUrls: services.tsa.map((t) => t.url) } : {}),
+export function signingOptions(argv: Args): SigningOptions {
+  const str = (name: string): string | undefined => (typeof argv[name] === 'string' && argv[name] !== '' ? (argv[name] as string) : undefined);
+  const o: SigningOptions = {};
+  const set = <K extends keyof SigningOptions>(k: K, v: SigningOptions[K] | undefined) => {
+    if (v !== undefined) o[k] = v;
   };
-}
-
-/** Opens the login URL in a browser where there is a desktop to show it; else the URL printed is all. */
-function browserOpener(ctx: CliContext): ((url: string) => void) | undefined {
-  const env = ctx.env;
-  const platform = process.platform;
-  const command =
-    platform === 'darwin' ? ['open'] : platform === 'win32' ? ['cmd', '/c', 'start', '""'] : env.DISPLAY || env.WAYLAND_DISPLAY ? ['xdg-open'] : undefined;
-  if (!command || env.SEAL_NO_BROWSER) return undefined;
-  return (url) => {
-    void import('node:child_process').then(({ spawn }) => {
-      const child = spawn(command[0]!, [...command.slice(1), url], { stdio: 'ignore', detached: true });
-      child.on('error', () => undefined);
-      child.unref();
-    });
-  };
+  set('key', argv.key as string | undefined);
+  set('tlogUpload', argv['tlog-upload'] === true ? true : undefined);
+  set('identityToken', str('identity-token'));
+  set('fulcioUrl', str('fulcio-url'));
+  set('rekorUrl', str('rekor-url'));
+  set('tsaUrl', str('timestamp-server-url'));
+  set('signingConfig', str('signing-config'));
+  set('useSigningConfig', typeof argv['use-signing-config'] === 'boolean' ? (argv['use-signing-config'] as boolean) : undefined);
+  set('oidcIssuer', str('oidc-issuer'));
+  set('oidcClientId', str('oidc-client-id'));
+  set('oidcClientSecretFile', str('oidc-client-secret-file'));
+  set('oidcRedirectUrl', str('oidc-redirect-url'));
+  set('oidcProvider', str('oidc-provider'));
+  set('oidcDisableAmbientProviders', argv['oidc-disable-ambient-providers'] === true ? true : undefined);
+  set('fulcioAuthFlow', str('fulcio-auth-flow'));
+  set('yes', argv.yes === true ? true : undefined);
+  return o;
 }
 
 /** --tlog-upload for key signing (docs/sign.md): off by default, so seal signs offline. */
@@ -169,17 +92,3 @@ export const tlogUploadOption = (y: Argv): Argv =>
     default: false,
     describe: 'With --key: also log the signature in Rekor (--rekor-url), as cosign does by default (keyless signing always does)',
   });
-
-/**
- * The Rekor upload for a key signature, or undefined without --tlog-upload. Prints the public-log
- * notice (one line on stderr) unless --yes or a custom Rekor.
- */
-export async function tlogFromArgs(argv: Args, ctx: CliContext): Promise<TlogUploadOptions | undefined> {
-  if (argv['tlog-upload'] !== true) return undefined;
-  const [{ isPublicRekor }, { KEY_PUBLIC_LOG_NOTICE }] = await Promise.all([
-    import('../../sigstore/keyless.ts'),
-    import('../../sigstore/key-tlog.ts'),
-  ]);
-  if (isPublicRekor(argv['rekor-url']) && !argv.yes) ctx.log.warn(KEY_PUBLIC_LOG_NOTICE);
-  return argv['rekor-url'] ? { rekorUrl: argv['rekor-url'] } : {};
-}

@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
 import type { Args } from '../command.ts';
 import type { CliContext } from '../context.ts';
-import { readInput } from '../read-input.ts';
+import { readInput } from '../../fs/read-input.ts';
 import type { VexOptions } from '../../ops/vex.ts';
 import { loadTrustPolicy } from './trust.ts';
 

@@ -1,18 +1,20 @@
 // Reading a file argument or `-` (stdin), with one clear error for each way it can fail.
+// Bounded: 256 MiB at most, from a file or from stdin.
 import { promises as fs } from 'node:fs';
 import { SealError } from '../errors.ts';
-import type { CliContext } from './context.ts';
 
 const MAX_INPUT = 256 * 1024 * 1024;
 
-export async function readInput(file: string, ctx: CliContext, what: string): Promise<Uint8Array> {
+/** `file`, or all of `io.stdin` for `-`; `what` names it in errors ("predicate file"). */
+export async function readInput(file: string, io: { readonly stdin: AsyncIterable<Uint8Array | string> }, what: string): Promise<Uint8Array> {
   if (file === '-') {
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of ctx.stdin) {
-      size += (chunk as Buffer).length;
+    for await (const chunk of io.stdin) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      size += bytes.length;
       if (size > MAX_INPUT) throw new SealError('input', `${what} on stdin is larger than ${MAX_INPUT} bytes`);
-      chunks.push(chunk as Buffer);
+      chunks.push(bytes);
     }
     return Buffer.concat(chunks);
   }
