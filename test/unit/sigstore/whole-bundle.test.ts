@@ -4,7 +4,7 @@
 // --check-claims=false used to check the envelope signature only and print "Verified OK" for a
 // forged Rekor entry). Each forgery below must fail on each path; the genuine bundle must pass.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -156,4 +156,45 @@ describe('tlog entries whose shape the library does not check (issue 9 item 5)',
     const b = write('no-checkpoint.json', bundle);
     await expectFail(['verify-blob', '--key', PUB, ...trusted, '--bundle', b, ART], /inclusion proof without a checkpoint/);
   });
+});
+
+describe('keyless: real public-good bundles with their log entry forged fail on every path', () => {
+  const F = join(import.meta.dirname, '../../fixtures/');
+  const OCI = JSON.parse(readFileSync(`${F}cosign/bundles/oci-attestation.keyless.sigstore.json`, 'utf8'));
+  const ROOT_PGI = `${F}cosign/trust/trusted_root_pgi.json`;
+  const who = ['--certificate-identity', 'cody@soyland.com', '--certificate-oidc-issuer', 'https://github.com/login/oauth', '--trusted-root', ROOT_PGI];
+  const DIGEST = 'sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4';
+  const forgeries: [string, (b: any) => void, RegExp][] = [
+    ['integrated time', (b) => (b.verificationMaterial.tlogEntries[0].integratedTime = String(Number(b.verificationMaterial.tlogEntries[0].integratedTime) + 60)), /inclusion promise could not be verified/],
+    ['SET', (b) => {
+      const e = b.verificationMaterial.tlogEntries[0];
+      const set = Buffer.from(e.inclusionPromise.signedEntryTimestamp, 'base64');
+      set[set.length - 1]! ^= 1;
+      e.inclusionPromise.signedEntryTimestamp = set.toString('base64');
+    }, /inclusion promise could not be verified/],
+    ['log index', (b) => (b.verificationMaterial.tlogEntries[0].logIndex = String(Number(b.verificationMaterial.tlogEntries[0].logIndex) + 1)), /inclusion promise could not be verified|inclusion proof/],
+    ['inclusion proof hash', (b) => {
+      const p = b.verificationMaterial.tlogEntries[0].inclusionProof;
+      const h = Buffer.from(p.hashes[0], 'base64');
+      h[0]! ^= 1;
+      p.hashes[0] = h.toString('base64');
+    }, /root hash|inclusion proof|INCLUSION_PROOF/i],
+  ];
+  it('the genuine bundle verifies with the digest and with --check-claims=false', async () => {
+    const b = write('oci-genuine.json', OCI);
+    for (const extra of [['--digest', DIGEST], ['--check-claims=false']]) {
+      const r = await sealInProcess(['verify-blob-attestation', ...who, '--bundle', b, ...extra]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+  for (const [what, forge, re] of forgeries) {
+    it(`a forged ${what} fails with the digest and with --check-claims=false`, async () => {
+      const bundle = structuredClone(OCI);
+      forge(bundle);
+      const b = write(`oci-${what.replace(/\W/g, '-')}.json`, bundle);
+      for (const extra of [['--digest', DIGEST], ['--check-claims=false'], ['--check-claims=false', '--require-tlog']]) {
+        await expectFail(['verify-blob-attestation', ...who, '--bundle', b, ...extra], re);
+      }
+    });
+  }
 });
