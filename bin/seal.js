@@ -25,6 +25,12 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
   process.exit(0);
 }
 module.enableCompileCache?.();
+// The single-file build (npm run dist) when there is one: one cached compile instead of ~100 ESM
+// module loads; it carries its own launcher (scripts/dist-entry.ts).
+const bundle = new URL('../dist/seal.cjs', import.meta.url);
+if (existsSync(bundle) && !process.env.SEAL_FROM_SOURCE && !process.env.SEAL_NO_BUNDLE) {
+  module.createRequire(import.meta.url)(bundle.pathname);
+} else {
 const dist = new URL('../dist/cli/main.js', import.meta.url);
 const entry = existsSync(dist) && !process.env.SEAL_FROM_SOURCE ? dist : new URL('../src/cli/main.ts', import.meta.url);
 const { main } = await import(entry.href);
@@ -55,3 +61,4 @@ process.exitCode = code;
 // lingered 60 s after "Removed"). process.stdout is not touched: creating it costs start-up time.
 if (process.stderr.writableLength === 0) process.exit();
 else process.stderr.once('drain', () => process.exit());
+}

@@ -4,13 +4,20 @@
 // SignatureContent: ECDSA through @noble/curves, RSA PKCS#1 v1.5 by recovering the DigestInfo.
 import { timingSafeEqual, verify as nodeVerify, type KeyObject } from 'node:crypto';
 
-import * as nist from '@noble/curves/nist.js';
 import type { SignedEntity } from '@sigstore/verify';
 
 import { verifyDigestWith } from '../crypto/prehash.ts';
 import { SealError } from '../errors.ts';
 
 type SignatureContent = SignedEntity['signature'];
+
+// @noble/curves costs ~30 ms of start-up (its curves precompute tables when loaded), and most
+// verifications check the signature over the bytes with node:crypto: loaded only when a check
+// from a digest is coming (loadPrehashCurves, awaited before verifyPrehashed).
+let nist: typeof import('@noble/curves/nist.js') | undefined;
+export async function loadPrehashCurves(): Promise<void> {
+  nist ??= await import('@noble/curves/nist.js');
+}
 
 /**
  * Verifies `signature` over a message whose `hashName` digest is `digest`. False when it does
@@ -22,6 +29,7 @@ export function verifyPrehashed(key: KeyObject, digest: Uint8Array, signature: U
       hint: 'pass the artifact file instead of its digest',
     });
   }
+  if (!nist) throw new Error('internal: loadPrehashCurves() was not awaited before a digest-only check');
   const ok = verifyDigestWith(nist, key, hashName, digest, signature);
   if (ok === undefined) {
     const what = key.asymmetricKeyType === 'ec' ? `EC curve ${String(key.asymmetricKeyDetails?.namedCurve)}` : `key type ${key.asymmetricKeyType ?? '(unknown)'} with ${hashName}`;

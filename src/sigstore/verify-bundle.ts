@@ -17,6 +17,7 @@
 // key, artifact file or trusted root (not JSON, not a bundle, unknown version), 'verification'
 // for everything the bundle fails to prove (including a bundle missing what its version requires).
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
@@ -30,7 +31,7 @@ import { DIGEST_HEX_LENGTH, HASH_NAMES, digestBytes, digestFile, digestFileMulti
 import { checkExtensions, type ExtensionCheck } from './cert-extensions.ts';
 import { isKnownBundleMediaType, isSigstoreBundle } from './bundle-media-types.ts';
 import { checkSignerIdentity, signerRequirement, type SignerRequirement, type VerifyPolicy } from './identity-policy.ts';
-import { DigestSignatureContent } from './prehashed-signature.ts';
+import { DigestSignatureContent, loadPrehashCurves } from './prehashed-signature.ts';
 import { checkStatementSubject, subjectAlgorithms, type SubjectAlgorithm } from './statement-subject.ts';
 import { loadTrustedRoot, trustMaterialFor } from './trusted-root.ts';
 
@@ -149,6 +150,7 @@ async function verify(
         code: 'DIGEST_MISMATCH',
       });
     }
+    if (!bytes) await loadPrehashCurves();
     entity = { ...entity, signature: new DigestSignatureContent(signature, digest, hashName, bytes) };
   } else if (!artifact.unchecked) {
     statementDigests = await statementArtifactDigests(artifact, bundle.content.dsseEnvelope.payload, options.signal);
@@ -475,6 +477,15 @@ function leafCertificateBytes(bundle: Bundle): Uint8Array | undefined {
   return undefined;
 }
 
+const SMALL_FILE = 1024 * 1024;
+function smallFile(file: string): boolean {
+  try {
+    return statSync(file).size <= SMALL_FILE;
+  } catch {
+    return false; // the read below reports it
+  }
+}
+
 async function artifactDigest(
   artifact: BundleArtifact,
   hashName: string,
@@ -483,7 +494,9 @@ async function artifactDigest(
 ): Promise<{ digest: Buffer; bytes?: Uint8Array }> {
   if (artifact.bytes) return { digest: digestBytes(artifact.bytes, hashName), bytes: artifact.bytes };
   if (artifact.path !== undefined) {
-    const wholeFile = key?.asymmetricKeyType === 'ed25519' || key?.asymmetricKeyType === 'ed448';
+    // Ed25519 signs the bytes themselves. A small file is read whole too: node:crypto then checks
+    // the signature over the bytes, and @noble/curves (~30 ms to load) is not needed.
+    const wholeFile = key?.asymmetricKeyType === 'ed25519' || key?.asymmetricKeyType === 'ed448' || smallFile(artifact.path);
     if (!wholeFile) return { digest: await digestFile(artifact.path, hashName, signal) };
     let bytes: Buffer;
     try {

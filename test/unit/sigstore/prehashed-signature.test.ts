@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, sign } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 
 import { SealError } from '../../../src/errors.ts';
-import { DigestSignatureContent, verifyPrehashed } from '../../../src/sigstore/prehashed-signature.ts';
+import { DigestSignatureContent, loadPrehashCurves, verifyPrehashed } from '../../../src/sigstore/prehashed-signature.ts';
 import { testKey } from './key-bundles.ts';
+
+// @noble/curves is loaded on demand (verify-bundle.ts awaits this before a digest-only check).
+before(() => loadPrehashCurves());
 
 const message = Buffer.from('the artifact bytes\n');
 
