@@ -157,6 +157,7 @@ test(`cosign command-line corpus: ${corpus.length} real lines replayed`, async (
     // A password on stdin (echo -n $PASS | cosign …) means no COSIGN_PASSWORD in the environment.
     const pwEnv = input === PASSWORD ? { COSIGN_PASSWORD: undefined } : {};
     // clean runs as its own process: it must exit when done, not when a keep-alive socket times out.
+    const started = Date.now();
     const r =
       args[0] === 'clean'
         ? await runCli(args, { env: { ...baseEnv, ...keyEnv, ...env, ...pwEnv }, input: input ?? '', cwd: work, timeoutMs: 20_000 })
@@ -174,7 +175,7 @@ test(`cosign command-line corpus: ${corpus.length} real lines replayed`, async (
       problems.push(`exit ${r.code}, not for want of the network`);
     }
     if (problems.length === 0) passed++;
-    outcomes.push(`${problems.length ? 'FAIL' : 'pass'} ${line.expect.padEnd(7)} ${line.id} (${line.repository} ${line.path}): ${problems.join('; ') || `exit ${r.code}`}${problems.length ? ` — ${r.stderr.trim().split('\n').pop()}` : ''}`);
+    outcomes.push(`${problems.length ? 'FAIL' : 'pass'} ${line.expect.padEnd(7)} ${String(Date.now() - started).padStart(5)} ms ${line.id} (${line.repository} ${line.path}): ${problems.join('; ') || `exit ${r.code}`}${problems.length ? ` — ${r.stderr.trim().split('\n').pop()}` : ''}`);
   }
   t.diagnostic(`corpus: ${passed} of ${corpus.length} lines behave as with cosign`);
   for (const o of outcomes) t.diagnostic(o);

@@ -46,7 +46,7 @@ const sbom = defineCommand({
       .positional('image', { type: 'string', describe: 'Image reference' })
       .option('platform', { type: 'string', describe: 'os/arch[/variant] of a multi-platform image' })
       .option('output-file', { type: 'string', describe: 'Write the SBOM to this file instead of stdout' })
-      .option('force', { type: 'boolean', default: false, describe: 'Overwrite --output-file' }),
+      .option('force', { type: 'boolean', default: false, describe: 'Accepted for older scripts: --output-file is replaced when it exists, as cosign does' }),
   examples: [['seal download sbom --platform linux/amd64 IMAGE > sbom.json', 'The SBOM of one platform']],
   run: async (argv, ctx) => {
     const [{ downloadSbom }, { createProgress }] = await Promise.all([import('../../ops/sbom.ts'), import('../progress.ts')]);
@@ -57,7 +57,7 @@ const sbom = defineCommand({
     ctx.log.info(`Found SBOM of media type ${found.mediaType} in ${found.source}`);
     if (argv['output-file']) {
       const { writeFileAtomic } = await import('../../fs/atomic.ts');
-      await writeFileAtomic(argv['output-file'], found.bytes, { overwrite: argv.force });
+      await writeFileAtomic(argv['output-file'], found.bytes, { overwrite: true }); // replaced, as cosign does
       ctx.log.info(`SBOM written to ${argv['output-file']}`);
     } else {
       await write(ctx.stdout, found.bytes);

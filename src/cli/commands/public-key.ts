@@ -18,7 +18,7 @@ const command = defineCommand({
         describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR',
       })
       .option('outfile', { type: 'string', describe: 'Write the PEM to this file instead of stdout' })
-      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing --outfile' })
+      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Accepted for older scripts: --outfile is replaced when it exists, as cosign does' })
       .option('sk', { type: 'boolean', hidden: true, refuse: SK } as Options)
       .option('slot', { type: 'string', hidden: true, refuse: SK } as Options),
   examples: [
@@ -28,7 +28,7 @@ const command = defineCommand({
   run: async (argv, ctx) => {
     const [{ exportPublicKey }, { passwordProvider, terminalSecretPrompt }] = await Promise.all([import('../../ops/public-key.ts'), import('../password.ts')]);
     await exportPublicKey(
-      { key: argv.key, outfile: argv.outfile, force: argv.force, cwd: ctx.cwd, env: ctx.env },
+      { key: argv.key, outfile: argv.outfile, force: true, cwd: ctx.cwd, env: ctx.env },
       {
         getPassword: passwordProvider(ctx, `private key ${argv.key}`, { confirm: false }),
         askSecret: terminalSecretPrompt(ctx),
