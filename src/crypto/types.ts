@@ -37,6 +37,8 @@ export interface Signer {
    * one beside the key); absent for key files.
    */
   readonly certificateChain?: string[];
+  /** Ends what the key holds open (a token's session and agent); absent when there is nothing. */
+  close?(): Promise<void>;
 }
 
 export interface Verifier {

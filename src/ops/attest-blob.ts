@@ -46,59 +46,63 @@ export interface AttestBlobOptions {
 export async function attestBlob(opts: AttestBlobOptions, env: OpEnv): Promise<Uint8Array> {
   if (!opts.predicate && !opts.statement) throw usageError('pass --predicate FILE or --statement FILE');
   const signer = await openSigner(opts.signing, env, { command: 'attest-blob' });
-  await signer.prepare();
-  const predicate = opts.predicate ? await readInput(opts.predicate, env, 'predicate file') : undefined;
-  const statement = opts.statement ? await readInput(opts.statement, env, 'statement file') : undefined;
-  let statementBytes: Uint8Array;
-  if (statement) {
-    validateStatement(JSON.parse(Buffer.from(statement).toString('utf8')));
-    statementBytes = statement;
-  } else {
-    if (!predicate) throw usageError('pass --predicate FILE or --statement FILE');
-    let hex = opts.hash?.toLowerCase();
-    if (hex && !/^[0-9a-f]{64}$/.test(hex)) throw usageError(`--hash ${opts.hash} is not a sha256 hex digest`);
-    if (!hex) {
-      if (!opts.file) throw usageError('give the file to attest, or --hash');
-      hex = (await digestFile(opts.file, 'sha256')).toString('hex');
-    }
-    const built = buildPredicate(opts.type, predicate, { now: opts.now ?? new Date(), filename: opts.predicate });
-    const note = describeVuln(built);
-    if (note) env.log.info(note);
-    const name = opts.file ? path.basename(opts.file) : hex;
-    statementBytes = buildStatement({
-      subject: [{ name, digest: { sha256: hex } }],
-      predicateType: built.predicateType,
-      predicate: built.predicate,
-      format: 'bundle',
-    }).bytes;
-  }
-  const bundle = await signer.dsseBundle(statementBytes, INTOTO_PAYLOAD_TYPE);
-  const write = (file: string, data: string | Uint8Array) => writeFileAtomic(path.resolve(env.cwd, file), data, { overwrite: true, mode: 0o644 });
-  const parts = bundleParts(bundle);
-  if (opts.bundle !== undefined) {
-    await write(opts.bundle, bundle);
-    env.log.info(`Wrote bundle to file ${opts.bundle}`);
-  }
-  if (opts.outputSignature !== undefined) {
-    await write(opts.outputSignature, parts.envelopeJson ?? '');
-    env.log.info(`Signature written in ${opts.outputSignature}`);
-  } else if (opts.bundle === undefined) {
-    // cosign (legacy output) prints the DSSE envelope when no file is named.
-    await env.writeStdout((parts.envelopeJson ?? '') + '\n');
-  }
-  if (opts.outputAttestation !== undefined && parts.payload) {
-    await write(opts.outputAttestation, parts.payload);
-    env.log.info(`Attestation written in ${opts.outputAttestation}`);
-  }
-  if (opts.outputCertificate !== undefined) {
-    if (parts.certificatePem) {
-      await write(opts.outputCertificate, parts.certificatePem);
-      env.log.info(`Certificate written to file ${opts.outputCertificate}`);
+  try {
+    await signer.prepare();
+    const predicate = opts.predicate ? await readInput(opts.predicate, env, 'predicate file') : undefined;
+    const statement = opts.statement ? await readInput(opts.statement, env, 'statement file') : undefined;
+    let statementBytes: Uint8Array;
+    if (statement) {
+      validateStatement(JSON.parse(Buffer.from(statement).toString('utf8')));
+      statementBytes = statement;
     } else {
-      env.log.warn(`--output-certificate: a key signature has no certificate; ${opts.outputCertificate} not written`);
+      if (!predicate) throw usageError('pass --predicate FILE or --statement FILE');
+      let hex = opts.hash?.toLowerCase();
+      if (hex && !/^[0-9a-f]{64}$/.test(hex)) throw usageError(`--hash ${opts.hash} is not a sha256 hex digest`);
+      if (!hex) {
+        if (!opts.file) throw usageError('give the file to attest, or --hash');
+        hex = (await digestFile(opts.file, 'sha256')).toString('hex');
+      }
+      const built = buildPredicate(opts.type, predicate, { now: opts.now ?? new Date(), filename: opts.predicate });
+      const note = describeVuln(built);
+      if (note) env.log.info(note);
+      const name = opts.file ? path.basename(opts.file) : hex;
+      statementBytes = buildStatement({
+        subject: [{ name, digest: { sha256: hex } }],
+        predicateType: built.predicateType,
+        predicate: built.predicate,
+        format: 'bundle',
+      }).bytes;
     }
+    const bundle = await signer.dsseBundle(statementBytes, INTOTO_PAYLOAD_TYPE);
+    const write = (file: string, data: string | Uint8Array) => writeFileAtomic(path.resolve(env.cwd, file), data, { overwrite: true, mode: 0o644 });
+    const parts = bundleParts(bundle);
+    if (opts.bundle !== undefined) {
+      await write(opts.bundle, bundle);
+      env.log.info(`Wrote bundle to file ${opts.bundle}`);
+    }
+    if (opts.outputSignature !== undefined) {
+      await write(opts.outputSignature, parts.envelopeJson ?? '');
+      env.log.info(`Signature written in ${opts.outputSignature}`);
+    } else if (opts.bundle === undefined) {
+      // cosign (legacy output) prints the DSSE envelope when no file is named.
+      await env.writeStdout((parts.envelopeJson ?? '') + '\n');
+    }
+    if (opts.outputAttestation !== undefined && parts.payload) {
+      await write(opts.outputAttestation, parts.payload);
+      env.log.info(`Attestation written in ${opts.outputAttestation}`);
+    }
+    if (opts.outputCertificate !== undefined) {
+      if (parts.certificatePem) {
+        await write(opts.outputCertificate, parts.certificatePem);
+        env.log.info(`Certificate written to file ${opts.outputCertificate}`);
+      } else {
+        env.log.warn(`--output-certificate: a key signature has no certificate; ${opts.outputCertificate} not written`);
+      }
+    }
+    return bundle;
+  } finally {
+    await signer.close();
   }
-  return bundle;
 }
 
 export interface VerifyBlobAttestationOptions {

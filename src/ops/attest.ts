@@ -78,59 +78,63 @@ export async function attestImage(opts: AttestOptions, env: OpEnv): Promise<Atte
   const { log } = env;
   // Chosen first: a missing identity token, or the public-log notice, comes before any input is read.
   const signer = await openSigner(opts.signing, env, { command: 'attest', legacyFormat: opts.format === 'legacy' });
-  const predicate = await readInput(opts.predicate, env, 'predicate file');
-  log.info(`Using payload from: ${opts.predicate}`);
-  const now = opts.now ?? new Date();
-  const built = buildPredicate(opts.type, predicate, {
-    now,
-    filename: opts.predicate,
-    scanStarted: opts.scanStarted,
-    scanFinished: opts.scanFinished,
-  });
-  const vulnNote = describeVuln(built);
-  if (vulnNote) log.info(vulnNote);
-  if (built.vuln?.timeSource === 'now') log.warn('the scan time is the time of attesting; pass --scan-finished to record when the scan ran');
+  try {
+    const predicate = await readInput(opts.predicate, env, 'predicate file');
+    log.info(`Using payload from: ${opts.predicate}`);
+    const now = opts.now ?? new Date();
+    const built = buildPredicate(opts.type, predicate, {
+      now,
+      filename: opts.predicate,
+      scanStarted: opts.scanStarted,
+      scanFinished: opts.scanFinished,
+    });
+    const vulnNote = describeVuln(built);
+    if (vulnNote) log.info(vulnNote);
+    if (built.vuln?.timeSource === 'now') log.warn('the scan time is the time of attesting; pass --scan-finished to record when the scan ran');
 
-  const img0 = built.openvex ? await openImage(opts.image, opts.store, log) : undefined;
-  if (built.openvex) checkVexProducts(built.openvex, img0!.digest, opts.predicate, log);
-  // After the predicate is validated, so a bad file fails before a password prompt.
-  await signer.prepare();
-  const img = img0 ?? (await openImage(opts.image, opts.store, log));
-  const store = img.attachStore;
-  const write = { log, signal: opts.store.signal };
-  const subject = imageSubject(repositoryName(img.ref), img.digest);
-  const { predicateType } = built;
+    const img0 = built.openvex ? await openImage(opts.image, opts.store, log) : undefined;
+    if (built.openvex) checkVexProducts(built.openvex, img0!.digest, opts.predicate, log);
+    // After the predicate is validated, so a bad file fails before a password prompt.
+    await signer.prepare();
+    const img = img0 ?? (await openImage(opts.image, opts.store, log));
+    const store = img.attachStore;
+    const write = { log, signal: opts.store.signal };
+    const subject = imageSubject(repositoryName(img.ref), img.digest);
+    const { predicateType } = built;
 
-  if (opts.format === 'legacy') {
-    const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'legacy' });
-    // Keyless or logged: the bundle's envelope becomes the layer blob (it is what Rekor logged as a
-    // dsse entry) and its certificate, Rekor entry and timestamp become annotations, as cosign v2 does.
-    const signed = await signer.legacyAttestation(statement, INTOTO_PAYLOAD_TYPE);
-    const envelope = signed.envelope;
-    const annotations = { ...signed.annotations, [ANNOTATION.signature]: '', [ANNOTATION.predicateType]: predicateType };
-    const layer = { mediaType: DSSE_MEDIA_TYPE, size: envelope.length, digest: sha256Digest(envelope), annotations };
-    const same = (l: { annotations?: Record<string, string> }) => l.annotations?.[ANNOTATION.predicateType] === predicateType;
-    const replaced = opts.replace ? (await readLegacyLayers(store, img.digest, 'att')).layers.filter(same).length : 0;
-    const drop = opts.replace ? same : undefined;
-    log.info(`Pushing attestation (${predicateType}) for ${img.digest} to ${store.name}`);
-    const { tag } = await appendLegacyLayer(store, img.digest, 'att', layer, envelope, { ...write, drop });
-    if (opts.replace) log.info(`Replaced ${replaced} earlier ${predicateType} attestation(s)`);
-    return { image: opts.image, digest: img.digest, predicateType, format: 'legacy', location: `${store.name}:${tag}`, replaced };
-  }
-
-  const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'bundle' });
-  const bundle = await signer.dsseBundle(statement, INTOTO_PAYLOAD_TYPE);
-  log.info(`Pushing attestation bundle (${predicateType}) for ${img.digest} to ${store.name} as a referrer`);
-  const desc = await attachBundle(store, img.descriptor, bundle, { predicateType, now }, write);
-  let replaced = 0;
-  if (opts.replace) {
-    for (const old of await listBundles(store, img.digest, log)) {
-      if (old.predicateType !== predicateType || old.manifest.digest === desc.digest) continue;
-      await store.deleteManifest(old.manifest.digest);
-      await detachReferrer(store, img.digest, old.manifest.digest, write);
-      replaced++;
+    if (opts.format === 'legacy') {
+      const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'legacy' });
+      // Keyless or logged: the bundle's envelope becomes the layer blob (it is what Rekor logged as a
+      // dsse entry) and its certificate, Rekor entry and timestamp become annotations, as cosign v2 does.
+      const signed = await signer.legacyAttestation(statement, INTOTO_PAYLOAD_TYPE);
+      const envelope = signed.envelope;
+      const annotations = { ...signed.annotations, [ANNOTATION.signature]: '', [ANNOTATION.predicateType]: predicateType };
+      const layer = { mediaType: DSSE_MEDIA_TYPE, size: envelope.length, digest: sha256Digest(envelope), annotations };
+      const same = (l: { annotations?: Record<string, string> }) => l.annotations?.[ANNOTATION.predicateType] === predicateType;
+      const replaced = opts.replace ? (await readLegacyLayers(store, img.digest, 'att')).layers.filter(same).length : 0;
+      const drop = opts.replace ? same : undefined;
+      log.info(`Pushing attestation (${predicateType}) for ${img.digest} to ${store.name}`);
+      const { tag } = await appendLegacyLayer(store, img.digest, 'att', layer, envelope, { ...write, drop });
+      if (opts.replace) log.info(`Replaced ${replaced} earlier ${predicateType} attestation(s)`);
+      return { image: opts.image, digest: img.digest, predicateType, format: 'legacy', location: `${store.name}:${tag}`, replaced };
     }
-    log.info(`Replaced ${replaced} earlier ${predicateType} attestation(s)`);
+
+    const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'bundle' });
+    const bundle = await signer.dsseBundle(statement, INTOTO_PAYLOAD_TYPE);
+    log.info(`Pushing attestation bundle (${predicateType}) for ${img.digest} to ${store.name} as a referrer`);
+    const desc = await attachBundle(store, img.descriptor, bundle, { predicateType, now }, write);
+    let replaced = 0;
+    if (opts.replace) {
+      for (const old of await listBundles(store, img.digest, log)) {
+        if (old.predicateType !== predicateType || old.manifest.digest === desc.digest) continue;
+        await store.deleteManifest(old.manifest.digest);
+        await detachReferrer(store, img.digest, old.manifest.digest, write);
+        replaced++;
+      }
+      log.info(`Replaced ${replaced} earlier ${predicateType} attestation(s)`);
+    }
+    return { image: opts.image, digest: img.digest, predicateType, format: 'bundle', location: `${store.name}@${desc.digest}`, replaced };
+  } finally {
+    await signer.close();
   }
-  return { image: opts.image, digest: img.digest, predicateType, format: 'bundle', location: `${store.name}@${desc.digest}`, replaced };
 }

@@ -49,40 +49,44 @@ export async function signBlob(opts: SignBlobOptions, env: OpEnv): Promise<SignB
       }
     },
   });
-  // Everything that can be refused cheaply is refused before the password prompt and the hashing.
-  if (opts.file !== '-') openInput(resolve(opts.file), 'file', opts.file).close();
-  if (opts.outputSignature !== undefined && opts.outputSignature === opts.bundle) {
-    throw new SealError('usage', '--output-signature and --bundle name the same file');
-  }
-  await signer.prepare();
-
-  const input: Input = opts.file === '-' ? { stream: env.stdin, name: 'stdin' } : { path: resolve(opts.file), name: opts.file };
-  const label = `Signing ${opts.file === '-' ? 'stdin' : path.basename(opts.file)}`;
-  const onProgress = signer.kind === 'keyless' ? undefined : env.progress?.(label);
-  const signed = await signer.signInput(input, { bundle: opts.bundle !== undefined, signal: env.signal, ...(onProgress ? { onProgress } : {}) });
-  env.log.debug(`signed ${signed.size} bytes from ${opts.file === '-' ? 'stdin' : opts.file}`);
-
-  const sigOut: string | Uint8Array = opts.b64 ? toBase64(signed.signature) : signed.signature;
-  if (opts.bundle !== undefined && signed.bundle) {
-    await writeFileAtomic(resolve(opts.bundle), Buffer.concat([signed.bundle, Buffer.from('\n')]), { mode: 0o644, overwrite: true });
-    env.log.info(`Wrote bundle to ${opts.bundle}`);
-  }
-  if (opts.outputSignature !== undefined) {
-    await writeFileAtomic(resolve(opts.outputSignature), sigOut, { mode: 0o644, overwrite: true });
-    env.log.info(`Wrote signature to ${opts.outputSignature}`);
-  }
-  if (opts.outputSignature === undefined && opts.bundle === undefined) {
-    await env.writeStdout(opts.b64 ? `${sigOut as string}\n` : sigOut);
-  }
-  if (opts.outputCertificate !== undefined) {
-    const pem = signed.bundle ? bundleParts(signed.bundle).certificatePem : undefined;
-    if (pem === undefined) {
-      env.log.warn(`--output-certificate: a key signature has no certificate; ${opts.outputCertificate} not written`);
-    } else {
-      await writeFileAtomic(resolve(opts.outputCertificate), pem, { overwrite: true, mode: 0o644 });
-      env.log.info(`Wrote certificate to file ${opts.outputCertificate}`);
+  try {
+    // Everything that can be refused cheaply is refused before the password prompt and the hashing.
+    if (opts.file !== '-') openInput(resolve(opts.file), 'file', opts.file).close();
+    if (opts.outputSignature !== undefined && opts.outputSignature === opts.bundle) {
+      throw new SealError('usage', '--output-signature and --bundle name the same file');
     }
+    await signer.prepare();
+
+    const input: Input = opts.file === '-' ? { stream: env.stdin, name: 'stdin' } : { path: resolve(opts.file), name: opts.file };
+    const label = `Signing ${opts.file === '-' ? 'stdin' : path.basename(opts.file)}`;
+    const onProgress = signer.kind === 'keyless' ? undefined : env.progress?.(label);
+    const signed = await signer.signInput(input, { bundle: opts.bundle !== undefined, signal: env.signal, ...(onProgress ? { onProgress } : {}) });
+    env.log.debug(`signed ${signed.size} bytes from ${opts.file === '-' ? 'stdin' : opts.file}`);
+
+    const sigOut: string | Uint8Array = opts.b64 ? toBase64(signed.signature) : signed.signature;
+    if (opts.bundle !== undefined && signed.bundle) {
+      await writeFileAtomic(resolve(opts.bundle), Buffer.concat([signed.bundle, Buffer.from('\n')]), { mode: 0o644, overwrite: true });
+      env.log.info(`Wrote bundle to ${opts.bundle}`);
+    }
+    if (opts.outputSignature !== undefined) {
+      await writeFileAtomic(resolve(opts.outputSignature), sigOut, { mode: 0o644, overwrite: true });
+      env.log.info(`Wrote signature to ${opts.outputSignature}`);
+    }
+    if (opts.outputSignature === undefined && opts.bundle === undefined) {
+      await env.writeStdout(opts.b64 ? `${sigOut as string}\n` : sigOut);
+    }
+    if (opts.outputCertificate !== undefined) {
+      const pem = signed.bundle ? bundleParts(signed.bundle).certificatePem : undefined;
+      if (pem === undefined) {
+        env.log.warn(`--output-certificate: a key signature has no certificate; ${opts.outputCertificate} not written`);
+      } else {
+        await writeFileAtomic(resolve(opts.outputCertificate), pem, { overwrite: true, mode: 0o644 });
+        env.log.info(`Wrote certificate to file ${opts.outputCertificate}`);
+      }
+    }
+    const bundle = signed.bundle ? (JSON.parse(Buffer.from(signed.bundle).toString('utf8')) as object) : undefined;
+    return { signature: signed.signature, size: signed.size, ...(bundle ? { bundle } : {}) };
+  } finally {
+    await signer.close();
   }
-  const bundle = signed.bundle ? (JSON.parse(Buffer.from(signed.bundle).toString('utf8')) as object) : undefined;
-  return { signature: signed.signature, size: signed.size, ...(bundle ? { bundle } : {}) };
 }

@@ -105,24 +105,28 @@ export async function signImages(options: SignImagesOptions, env: OpEnv): Promis
   // Refused before a password prompt or a keyless token exchange.
   await checkSignOutputs(opts);
   const signer = await openSigner(opts.signing, env, { command: 'sign', legacyFormat: opts.format === 'legacy' });
-  await signer.prepare();
-  if (opts.upload === false && opts.format === 'legacy' && signer.logged) {
-    log.warn('--upload=false: the Rekor entry of this signature is not written to any file; for keyless two-step signing prefer --format bundle --bundle FILE');
+  try {
+    await signer.prepare();
+    if (opts.upload === false && opts.format === 'legacy' && signer.logged) {
+      log.warn('--upload=false: the Rekor entry of this signature is not written to any file; for keyless two-step signing prefer --format bundle --bundle FILE');
+    }
+    const perImage = await mapPool(opts.images, opts.concurrency ?? 4, async (input) => {
+      const img = await openImage(input, opts.store, log);
+      const targets: Descriptor[] = [img.descriptor];
+      if (opts.recursive) targets.push(...childDescriptors(img.manifest));
+      const out: SignedManifest[] = [];
+      for (const target of targets) out.push(await signOne(img, target, input, opts, signer, log));
+      return out;
+    });
+    if (keyCertificate !== undefined) {
+      const publicKey = await signer.publicKey();
+      await writeFileAtomic(path.resolve(given.cwd ?? env.cwd, keyCertificate), publicKey!.pem, { overwrite: true, mode: 0o644 });
+      log.info(`Wrote the public key to ${keyCertificate} (a key signature has no certificate)`);
+    }
+    return perImage.flat();
+  } finally {
+    await signer.close();
   }
-  const perImage = await mapPool(opts.images, opts.concurrency ?? 4, async (input) => {
-    const img = await openImage(input, opts.store, log);
-    const targets: Descriptor[] = [img.descriptor];
-    if (opts.recursive) targets.push(...childDescriptors(img.manifest));
-    const out: SignedManifest[] = [];
-    for (const target of targets) out.push(await signOne(img, target, input, opts, signer, log));
-    return out;
-  });
-  if (keyCertificate !== undefined) {
-    const publicKey = await signer.publicKey();
-    await writeFileAtomic(path.resolve(given.cwd ?? env.cwd, keyCertificate), publicKey!.pem, { overwrite: true, mode: 0o644 });
-    log.info(`Wrote the public key to ${keyCertificate} (a key signature has no certificate)`);
-  }
-  return perImage.flat();
 }
 
 async function signOne(

@@ -35,6 +35,13 @@ export class KeyArtifactSigner implements ArtifactSigner {
     await this.#key();
   }
 
+  async close(): Promise<void> {
+    const pending = this.#signer;
+    if (!pending) return;
+    const signer = await pending.catch(() => undefined);
+    await signer?.close?.();
+  }
+
   async publicKey(): Promise<PublicKeyInfo> {
     return (await this.#key()).publicKey;
   }

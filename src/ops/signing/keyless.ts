@@ -24,6 +24,10 @@ export class KeylessArtifactSigner implements ArtifactSigner {
     // The token was read when the signer was chosen; Fulcio is asked per signature.
   }
 
+  async close(): Promise<void> {
+    // Nothing held open: every signature gets a fresh key and certificate.
+  }
+
   async publicKey(): Promise<undefined> {
     return undefined; // a fresh key for every signature
   }

@@ -75,6 +75,8 @@ export interface ArtifactSigner {
    * other method calls it too.
    */
   prepare(): Promise<void>;
+  /** Ends what the signer holds open (a PKCS#11 session); operations call it when done. */
+  close(): Promise<void>;
   /** The signing key's public half; undefined when every signature has its own key (keyless). */
   publicKey(): Promise<PublicKeyInfo | undefined>;
   /** Signs `data` (nothing is logged): the signature and the certificate chain, if any. */

@@ -183,3 +183,21 @@ describe('a low-level Signer that is not a key file (as a PKCS#11 token is)', ()
     assert.ok(verifies(publicKey, pae(INTOTO, Buffer.from('{}')), Buffer.from(b.dsseEnvelope.signatures[0].sig, 'base64')));
   });
 });
+
+test("close() ends the low-level signer's session once it was opened, and is harmless before", async () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  let closed = 0;
+  const token: Signer = {
+    publicKey: publicKeyInfo(publicKey, 'ecdsa-p256'),
+    hashAlgorithm: 'sha256',
+    sign: async (data) => new Uint8Array(nodeSign('sha256', data, { key: privateKey, dsaEncoding: 'der' })),
+    close: async () => void closed++,
+  };
+  const unopened = new KeyArtifactSigner(async () => token, { env: testEnv() });
+  await unopened.close();
+  assert.equal(closed, 0);
+  const used = new KeyArtifactSigner(async () => token, { env: testEnv() });
+  await used.sign(Buffer.from('x'));
+  await used.close();
+  assert.equal(closed, 1);
+});
