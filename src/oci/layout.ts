@@ -264,9 +264,11 @@ export class LayoutStore implements ImageStore {
   }
 
   async hasBlob(digest: string): Promise<boolean> {
-    // Present means readable: a link out of the layout, a FIFO or a device is not a blob.
+    // Present means readable: a link out of the layout, a FIFO or a device is not a blob. A digest
+    // that is not sha256 hex is an error, not an absent blob.
+    const file = this.blobPath(digest);
     try {
-      const { handle } = await this.openLayoutFile(this.blobPath(digest), `blob ${digest}`);
+      const { handle } = await this.openLayoutFile(file, `blob ${digest}`);
       await handle.close();
       return true;
     } catch {
