@@ -111,7 +111,8 @@ describe('slow loris (item 9)', () => {
     console.log(`slow loris: exit ${r.code} in ${r.ms.toFixed(0)} ms, ${reg.count({ path: /\/manifests\// })} manifest requests`);
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /did not finish answering within 1 s/);
-    assert.ok(r.ms < 5_000, `${r.ms} ms`);
+    // Bounded, not fast: the trickle would go on for ever; the machine may be loaded (child start-up).
+    assert.ok(r.ms < 15_000, `${r.ms} ms`);
     assert.equal(reg.count({ path: /\/manifests\// }), 1, 'a deadline is not retried');
   });
 
@@ -141,7 +142,7 @@ describe('slow loris (item 9)', () => {
     // Like a registry that does not answer: each attempt is cut at the timeout, then retried.
     assert.match(r.stderr, /did not answer within 1 s/);
     assert.equal(attempts, 2);
-    assert.ok(r.ms < 6_000, `${r.ms} ms`);
+    assert.ok(r.ms < 20_000, `${r.ms} ms`); // bounded (2 attempts of 1 s), with room for a loaded machine
   });
 });
 
