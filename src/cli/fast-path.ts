@@ -206,7 +206,7 @@ export async function canonicalArgs(args: readonly string[]): Promise<string[]> 
       out.push(tok); // yargs says the value is missing
       continue;
     }
-    out.push(`${dashes}${flag}=${next}`);
+    out.push(`--${name}=${next}`); // the long name: `-a=x` is not read alike everywhere
     i++;
   }
   return out;
