@@ -8,6 +8,7 @@ import type { Args, SealCommand } from './command.ts';
 import { createContext, type CliContext, type ContextOverrides } from './context.ts';
 import { loadAllCommands } from './commands/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { write } from './output.ts';
 
 export async function main(args: string[], overrides: ContextOverrides = {}): Promise<number> {
   const verbose = overrides.verbose ?? (args.includes('--verbose') || args.includes('-d'));
@@ -23,7 +24,13 @@ export async function main(args: string[], overrides: ContextOverrides = {}): Pr
     }
     const y = await buildParser(args);
     for (const cmd of await loadAllCommands()) register(y, cmd, (c, argv) => runCommand(c, argv, ctx), (code) => (exitCode = code));
-    await y.parseAsync();
+    // With a callback yargs hands over what it would print (help, version, completions) instead of
+    // printing it and exiting the process: it goes to ctx.stdout, and in-process runs survive --help.
+    let printed = '';
+    await y.parseAsync(args, {}, (_err: unknown, _argv: unknown, output: string) => {
+      if (output) printed = output;
+    });
+    if (printed) await write(ctx.stdout, printed.endsWith('\n') ? printed : `${printed}\n`);
     return exitCode;
   } catch (err) {
     if (err instanceof SealError && err.code === 'WRONG_PASSWORD') ({ passwordWasMissing } = await import('./password.ts'));
@@ -86,7 +93,7 @@ export async function parseCommandLine(args: string[]): Promise<{ path: string[]
       parsed = { path: argv._.map(String), argv };
     }, () => {});
   }
-  await y.parseAsync();
+  await y.parseAsync(args, {}, () => {});
   if (!parsed) throw new SealError('usage', 'no command ran', { code: 'NO_COMMAND' });
   return parsed;
 }

@@ -146,3 +146,45 @@ describe('global flags', () => {
     assert.match(r.stderr, /--max-age "-1d".*negative/);
   });
 });
+
+describe('cosign flags that broke real scripts, for real', () => {
+  test('--attachment-tag-prefix: signatures under PREFIXsha256-<hex>.sig, found again only with the prefix', async () => {
+    const img = await image('prefixed');
+    const s = await runInProcess(['sign', '--key', key, '--attachment-tag-prefix', 'pre-', img.ref]);
+    assert.equal(s.code, 0, s.stderr);
+    const { readFile } = await import('node:fs/promises');
+    const index = JSON.parse(await readFile(path.join(img.dir, 'index.json'), 'utf8')) as { manifests: { annotations?: Record<string, string> }[] };
+    const tags = index.manifests.map((m) => m.annotations?.['org.opencontainers.image.ref.name']);
+    assert.ok(tags.includes(`pre-${img.digest.replace(':', '-')}.sig`), JSON.stringify(tags));
+    assert.equal((await runInProcess(['verify', '--key', pub, '--attachment-tag-prefix', 'pre-', img.ref])).code, 0);
+    assert.equal((await runInProcess(['verify', '--key', pub, img.ref])).code, 10, 'without the prefix: no signatures');
+    const t = await runInProcess(['triangulate', '--attachment-tag-prefix', 'pre-', img.ref]);
+    assert.match(t.stdout, /:pre-sha256-[0-9a-f]{64}\.sig\n$/);
+  });
+
+  test('copy --platform copies one platform image; --sig-only only its signatures', async () => {
+    const { makeIndexLayout } = await import('../harness/index.ts');
+    const idx = await makeIndexLayout(path.join(work, 'index'));
+    const src = `oci:${idx.dir}:latest`;
+    const arm = idx.children.find((c) => c.platform.architecture === 'arm64')!;
+    assert.equal((await runInProcess(['sign', '--key', key, '-r', src])).code, 0);
+    const dst = path.join(work, 'arm-only');
+    const c = await runInProcess(['copy', '--platform', 'linux/arm64', '--sig-only', src, `oci:${dst}:arm`]);
+    assert.equal(c.code, 0, c.stderr);
+    const v = await runInProcess(['verify', '--key', pub, `oci:${dst}:arm`]);
+    assert.equal(v.code, 0, v.stderr);
+    assert.equal(JSON.parse(v.stdout)[0].critical.image['docker-manifest-digest'], arm.digest);
+    const bad = await runInProcess(['copy', '--platform', 'linux/s390x', src, `oci:${dst}-2:x`]);
+    assert.equal(bad.code, 11);
+    assert.match(bad.stderr, /has no linux\/s390x image; it has linux\/amd64, linux\/arm64\/v8/);
+  });
+
+  test('verify --insecure-ignore-tlog IMAGE verifies IMAGE; --private-infrastructure too', async () => {
+    const img = await image('ignoretlog');
+    await runInProcess(['sign', '--key', key, img.ref]);
+    for (const flag of ['--insecure-ignore-tlog', '--private-infrastructure', '--insecure-ignore-sct', '--experimental-oci11', '--new-bundle-format=false']) {
+      const v = await runInProcess(['verify', '--key', pub, flag, img.ref]);
+      assert.equal(v.code, 0, `${flag}: ${v.stderr}`);
+    }
+  });
+});

@@ -114,13 +114,11 @@ export function toStoreOptions(argv: Args, ctx: CliContext): StoreOptions {
   }
   const opts: StoreOptions = { env: ctx.env, log: ctx.log, signal: ctx.signal };
   const prefix = str(argv['attachment-tag-prefix']);
-  if (prefix !== undefined) {
-    // A tag is at most 128 of [A-Za-z0-9_.-], and the prefix comes before `sha256-<64 hex>.sig`.
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,52}$/.test(prefix)) {
-      throw usageError(`invalid --attachment-tag-prefix "${prefix}": use up to 53 letters, digits, _ . or -, not starting with . or -`);
-    }
-    setAttachmentTagPrefix(prefix);
+  // A tag is at most 128 of [A-Za-z0-9_.-], and the prefix comes before `sha256-<64 hex>.sig`.
+  if (prefix !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,52}$/.test(prefix)) {
+    throw usageError(`invalid --attachment-tag-prefix "${prefix}": use up to 53 letters, digits, _ . or -, not starting with . or -`);
   }
+  setAttachmentTagPrefix(prefix ?? ''); // every run sets it: in-process runs must not inherit one
   if (username !== undefined && password !== undefined) {
     opts.username = username;
     opts.password = password;
