@@ -5,6 +5,8 @@
 // protocol); and the token file (SEAL_OIDC_TOKEN_FILE standing in for cosign's
 // /var/run/sigstore/cosign/oidc-token). Each signs a blob, an image in both formats and an
 // attestation, and each signature verifies by identity and issuer and fails with another.
+// The logins run the CLI as a real process on a pseudo-terminal; the GitHub Actions and token file
+// flows, and every verification, run the CLI in this process (no Node start-up per command).
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +18,8 @@ import { after, before, describe, test } from 'node:test';
 import { makeImageLayout } from '../harness/index.ts';
 import { startOidcProvider, type OidcProvider } from '../harness/oidc-provider.ts';
 import { startSigstoreStack, type SigstoreStack } from '../harness/sigstore-stack.ts';
-import { runCli, type CliResult } from '../helpers/run-cli.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+import type { CliResult } from '../helpers/run-cli.ts';
 import { runCliOnTerminal } from '../helpers/terminal.ts';
 
 let stack: SigstoreStack;
@@ -41,6 +44,8 @@ const CLEAN_ENV = {
 };
 const services = () => ['--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl, '--timestamp-server-url', stack.tsaUrl];
 const trust = (identity: string, issuer: string) => ['--certificate-identity', identity, '--certificate-oidc-issuer', issuer, '--trusted-root', stack.trustedRootPath];
+// Verification runs in this process (no Node start-up each time); signing runs as real processes.
+const verifyCli = (args: string[]) => runInProcess(args, { env: { SEAL_TUF_CACHE: '/nonexistent/tuf' } });
 const ok = (r: CliResult, what: string) => assert.equal(r.code, 0, `${what}: ${r.stdout}${r.stderr}`);
 
 /** How a flow runs one signing command: the CLI process, with whatever the flow needs around it. */
@@ -99,7 +104,7 @@ const FLOWS: Flow[] = [
       servers.push(server);
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token?api-version=2.0`;
       return async (args) => {
-        const r = await runCli(args, { env: { ...CLEAN_ENV, ACTIONS_ID_TOKEN_REQUEST_URL: url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token' } });
+        const r = await runInProcess(args, { env: { ...CLEAN_ENV, ACTIONS_ID_TOKEN_REQUEST_URL: url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token' } });
         assert.ok(requests.length > 0 && requests.every((q) => q.audience === 'sigstore'), `the token was not requested for audience sigstore: ${r.stderr}`);
         return r;
       };
@@ -112,7 +117,7 @@ const FLOWS: Flow[] = [
     setup: async () => {
       const file = path.join(stack.dir, 'oidc-token');
       await writeFile(file, stack.mintToken('file@example.com') + '\n');
-      return (args) => runCli(args, { env: { ...CLEAN_ENV, SEAL_OIDC_TOKEN_FILE: file } });
+      return (args) => runInProcess(args, { env: { ...CLEAN_ENV, SEAL_OIDC_TOKEN_FILE: file } });
     },
   },
 ];
@@ -142,11 +147,11 @@ for (const [i, flow] of FLOWS.entries()) {
     test('sign-blob, then verify-blob by identity and issuer; another identity or issuer is refused', async (t) => {
       const started = process.hrtime.bigint();
       ok(await sign(['sign-blob', ...services(), '--yes', '--bundle', bundle, blob]), 'sign-blob');
-      t.diagnostic(`whole keyless sign-blob process with the ${flow.name}: ${Number(process.hrtime.bigint() - started) / 1e6} ms`);
-      ok(await runCli(['verify-blob', '--bundle', bundle, ...trust(flow.identity, flow.issuer()), blob]), 'verify-blob');
-      const wrongIdentity = await runCli(['verify-blob', '--bundle', bundle, ...trust('mallory@example.com', flow.issuer()), blob]);
+      t.diagnostic(`keyless sign-blob with the ${flow.name}: ${Number(process.hrtime.bigint() - started) / 1e6} ms (bench/keyless-flows.ts times whole processes)`);
+      ok(await verifyCli(['verify-blob', '--bundle', bundle, ...trust(flow.identity, flow.issuer()), blob]), 'verify-blob');
+      const wrongIdentity = await verifyCli(['verify-blob', '--bundle', bundle, ...trust('mallory@example.com', flow.issuer()), blob]);
       assert.equal(wrongIdentity.code, 3, wrongIdentity.stderr);
-      const wrongIssuer = await runCli(['verify-blob', '--bundle', bundle, ...trust(flow.identity, 'https://accounts.example.com'), blob]);
+      const wrongIssuer = await verifyCli(['verify-blob', '--bundle', bundle, ...trust(flow.identity, 'https://accounts.example.com'), blob]);
       assert.equal(wrongIssuer.code, 3, wrongIssuer.stderr);
     });
 
@@ -156,14 +161,14 @@ for (const [i, flow] of FLOWS.entries()) {
       ok(await sign(['sign', ...services(), '--yes', ref]), 'sign (legacy)');
       ok(await sign(['sign', ...services(), '--yes', '--format', 'bundle', ref]), 'sign --format bundle');
       ok(await sign(['attest', ...services(), '--yes', '--format', 'bundle', '--type', 'custom', '--predicate', predicate, ref]), 'attest');
-      const v = await runCli(['verify', ...trust(flow.identity, flow.issuer()), '-o', 'json', ref]);
+      const v = await verifyCli(['verify', ...trust(flow.identity, flow.issuer()), '-o', 'json', ref]);
       ok(v, 'verify');
       const [report] = JSON.parse(v.stdout) as { signatures: unknown[] }[];
       assert.equal(report!.signatures.length, 2, `both signatures verify: ${v.stdout}`);
-      ok(await runCli(['verify-attestation', ...trust(flow.identity, flow.issuer()), '--type', 'custom', ref]), 'verify-attestation');
-      const other = await runCli(['verify', ...trust('mallory@example.com', flow.issuer()), ref]);
+      ok(await verifyCli(['verify-attestation', ...trust(flow.identity, flow.issuer()), '--type', 'custom', ref]), 'verify-attestation');
+      const other = await verifyCli(['verify', ...trust('mallory@example.com', flow.issuer()), ref]);
       assert.equal(other.code, 12, other.stderr);
-      const otherIssuer = await runCli(['verify-attestation', ...trust(flow.identity, 'https://accounts.example.com'), '--type', 'custom', ref]);
+      const otherIssuer = await verifyCli(['verify-attestation', ...trust(flow.identity, 'https://accounts.example.com'), '--type', 'custom', ref]);
       assert.equal(otherIssuer.code, 12, otherIssuer.stderr);
     });
   });
@@ -171,7 +176,7 @@ for (const [i, flow] of FLOWS.entries()) {
 
 describe('no token and no terminal', () => {
   test('seal does not start a login: it fails with what to set (exit 2)', async () => {
-    const r = await runCli(['sign-blob', ...services(), '--oidc-issuer', op.issuer, '--bundle', path.join(stack.dir, 'never.json'), blob], { env: CLEAN_ENV });
+    const r = await runInProcess(['sign-blob', ...services(), '--oidc-issuer', op.issuer, '--bundle', path.join(stack.dir, 'never.json'), blob], { env: CLEAN_ENV });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /sign-blob needs --key, or an identity token for keyless signing \(seal starts a browser login only on a terminal\)/);
     assert.match(r.stderr, /SIGSTORE_ID_TOKEN/);

@@ -13,7 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import { makeImageLayout } from '../harness/index.ts';
 import { startSigstoreStack, type SigstoreStack } from '../harness/sigstore-stack.ts';
 import { startTufRepo, type TufRepo } from '../harness/tuf-repo.ts';
-import { runCli, type CliResult } from '../helpers/run-cli.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+import type { CliResult } from '../helpers/run-cli.ts';
 
 const EMAIL = 'config@example.com';
 const MEDIA = 'application/vnd.dev.sigstore.signingconfig.v0.2+json';
@@ -24,8 +25,11 @@ let predicate: string;
 let noCache: string;
 const repos: TufRepo[] = [];
 
-const env = (cache = noCache) => ({ SIGSTORE_ID_TOKEN: undefined, SEAL_TUF_CACHE: cache, XDG_CACHE_HOME: undefined, SEAL_OIDC_TOKEN_FILE: '/nonexistent' });
-const seal = (args: string[], cache?: string) => runCli(args, { env: env(cache), timeoutMs: 60_000 });
+const env = (cache = noCache) => ({ SEAL_TUF_CACHE: cache, SEAL_OIDC_TOKEN_FILE: '/nonexistent', SPIFFE_ENDPOINT_SOCKET: '/nonexistent', HOME: stack.dir });
+// Everything runs in this process (no Node start-up per command).
+const seal = (args: string[], cache?: string) => runInProcess(args, { env: env(cache) });
+// Verification runs in this process (no Node start-up each time); signing runs as real processes.
+const verify = (args: string[]) => runInProcess(args, { env: { SEAL_TUF_CACHE: noCache } });
 const ok = (r: CliResult, what: string) => assert.equal(r.code, 0, `${what}: ${r.stderr}`);
 const trust = () => ['--certificate-identity', EMAIL, '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath];
 
@@ -94,7 +98,7 @@ describe('Rekor v1 only', () => {
     const b = await bundleOf(bundle);
     assert.deepEqual(kinds(b.tlog), ['hashedrekord 0.0.1']);
     assert.equal(b.timestamps, 0);
-    ok(await seal(['verify-blob', '--bundle', bundle, ...trust(), blob]), 'verify-blob');
+    ok(await verify(['verify-blob', '--bundle', bundle, ...trust(), blob]), 'verify-blob');
   });
 });
 
@@ -112,8 +116,8 @@ describe('Rekor v2 only, with a TSA', () => {
     const b = await bundleOf(bundle);
     assert.deepEqual(kinds(b.tlog), ['hashedrekord 0.0.2']);
     assert.equal(b.timestamps, 1);
-    ok(await seal(['verify-blob', '--bundle', bundle, ...trust(), blob]), 'verify-blob');
-    const other = await seal(['verify-blob', '--bundle', bundle, '--certificate-identity', 'x@example.com', '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath, blob]);
+    ok(await verify(['verify-blob', '--bundle', bundle, ...trust(), blob]), 'verify-blob');
+    const other = await verify(['verify-blob', '--bundle', bundle, '--certificate-identity', 'x@example.com', '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath, blob]);
     assert.equal(other.code, 3, other.stderr);
   });
 
@@ -121,7 +125,7 @@ describe('Rekor v2 only, with a TSA', () => {
     const bundle = path.join(stack.dir, 'v2-attest-blob.json');
     ok(await seal(['attest-blob', '--identity-token', token, '--signing-config', sc, '--predicate', predicate, '--type', 'custom', '--bundle', bundle, blob]), 'attest-blob');
     assert.deepEqual(kinds((await bundleOf(bundle)).tlog), ['hashedrekord 0.0.2']);
-    ok(await seal(['verify-blob-attestation', '--bundle', bundle, '--type', 'custom', ...trust(), blob]), 'verify-blob-attestation');
+    ok(await verify(['verify-blob-attestation', '--bundle', bundle, '--type', 'custom', ...trust(), blob]), 'verify-blob-attestation');
   });
 
   test('an image signed and attested in the bundle format verifies; the legacy format is refused with what to do', async () => {
@@ -129,8 +133,8 @@ describe('Rekor v2 only, with a TSA', () => {
     const ref = `oci:${img.dir}:latest`;
     ok(await seal(['sign', '--identity-token', token, '--signing-config', sc, '--format', 'bundle', ref]), 'sign --format bundle');
     ok(await seal(['attest', '--identity-token', token, '--signing-config', sc, '--format', 'bundle', '--type', 'custom', '--predicate', predicate, ref]), 'attest');
-    ok(await seal(['verify', ...trust(), ref]), 'verify');
-    ok(await seal(['verify-attestation', ...trust(), '--type', 'custom', ref]), 'verify-attestation');
+    ok(await verify(['verify', ...trust(), ref]), 'verify');
+    ok(await verify(['verify-attestation', ...trust(), '--type', 'custom', ref]), 'verify-attestation');
     const legacy = await seal(['sign', '--identity-token', token, '--signing-config', sc, '--format', 'legacy', ref]);
     assert.equal(legacy.code, 1, legacy.stderr);
     assert.match(legacy.stderr, /names only Rekor v2 logs, and the legacy signature format needs a Rekor v1 entry/);
