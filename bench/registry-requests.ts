@@ -54,7 +54,7 @@ function smallImage(): { manifest: Buffer; blobs: Buffer[]; digest: string } {
 
 async function signLegacy(store: ImageStore, state: State): Promise<void> {
   const { appendLegacyLayer } = await import('../src/cosign/legacy.ts');
-  const { SIMPLESIGNING_MEDIA_TYPE, ANNOTATION } = await import('../src/oci/cosign-layout.ts');
+  const { SIMPLESIGNING_MEDIA_TYPE, ANNOTATION } = await import('../src/cosign/layout.ts');
   const image = await store.getManifest('v1'); // resolve the tag, as `seal sign` does
   if (!image || image.digest !== state.image!.digest) throw new Error('image not found');
   const payload = Buffer.from(JSON.stringify({ critical: { image: { 'docker-manifest-digest': image.digest } }, n: randomBytes(4).toString('hex') }));

@@ -1,5 +1,5 @@
 // Read once from package.json, so the version has one source. node:fs through getBuiltinModule:
-// this module is on every command's start-up path (see src/crypto/stream.ts for why).
+// this module is on every command's start-up path (see src/fs/stream.ts for why).
 const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export const version: string = (

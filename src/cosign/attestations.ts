@@ -5,7 +5,7 @@ import { decodeEnvelopePayload, parseEnvelope, verifyEnvelope } from '../attest/
 import { parseStatement, subjectMatches, type Statement } from '../attest/statement.ts';
 import { SealError, isSealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { ANNOTATION, COSIGN_SIGN_PREDICATE, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
+import { ANNOTATION, COSIGN_SIGN_PREDICATE, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from './layout.ts';
 import { digestHex } from '../oci/digest.ts';
 import type { ImageStore } from '../oci/store.ts';
 import { verifyBundle } from '../sigstore/verify-bundle.ts';

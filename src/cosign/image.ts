@@ -3,7 +3,8 @@ import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { isIndexType } from '../oci/media-types.ts';
 import { parseReference, type ImageReference, formatReference } from '../oci/reference.ts';
-import { openStore, type ImageStore, type StoreOptions } from '../oci/store.ts';
+import { openStore } from '../oci/open-store.ts';
+import type { ImageStore, StoreOptions } from '../oci/store.ts';
 import type { Descriptor, FetchedManifest, ImageIndex } from '../oci/types.ts';
 
 export interface ResolvedImage {

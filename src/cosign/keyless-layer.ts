@@ -6,7 +6,7 @@
 // legacy-bundle.ts is the inverse, used by verification.
 import { createHash } from 'node:crypto';
 import { SealError } from '../errors.ts';
-import { ANNOTATION } from '../oci/cosign-layout.ts';
+import { ANNOTATION } from './layout.ts';
 
 interface TlogEntryJSON {
   logIndex: string;

@@ -5,7 +5,7 @@
 // becomes a public-key bundle the same way, so its inclusion promise is checked with the key.
 import { createHash } from 'node:crypto';
 import { SealError } from '../errors.ts';
-import { ANNOTATION } from '../oci/cosign-layout.ts';
+import { ANNOTATION } from './layout.ts';
 import type { Descriptor } from '../oci/types.ts';
 import { verifyBundle, type BundleArtifact, type VerifyPolicy } from '../sigstore/verify-bundle.ts';
 

@@ -2,9 +2,10 @@
 // signature or envelope, appended without losing concurrent writers' layers.
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { attachmentTag, type AttachmentKind } from '../oci/cosign-layout.ts';
+import { attachmentTag, type AttachmentKind } from './layout.ts';
 import { updateTaggedList } from '../oci/safe-update.ts';
-import { buildSignatureImage, layersOf } from '../oci/signature-image.ts';
+import { buildSignatureImage } from './signature-image.ts';
+import { layersOf } from '../oci/manifest.ts';
 import type { ImageStore } from '../oci/store.ts';
 import type { Descriptor } from '../oci/types.ts';
 

@@ -3,10 +3,10 @@
 // tag-schema fallback.
 import { isSealError } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { ANNOTATION, BUNDLE_MEDIA_TYPE, BUNDLE_MEDIA_TYPE_PREFIX } from '../oci/cosign-layout.ts';
+import { ANNOTATION, BUNDLE_MEDIA_TYPE, BUNDLE_MEDIA_TYPE_PREFIX } from './layout.ts';
 import { EMPTY_CONFIG_DIGEST, OCI_EMPTY, OCI_MANIFEST } from '../oci/media-types.ts';
 import { attachReferrer, listReferrers } from '../oci/referrers.ts';
-import { parseImageManifest } from '../oci/signature-image.ts';
+import { parseImageManifest } from '../oci/manifest.ts';
 import type { ImageStore } from '../oci/store.ts';
 import type { Descriptor } from '../oci/types.ts';
 

@@ -1,7 +1,7 @@
 // The in-toto v1 statement cosign v3 signs for an image (formats b.6): no subject name,
 // annotations always present (sorted), `"predicate":{}`. buildStatement fixes protojson's order.
 import { buildStatement } from '../attest/statement.ts';
-import { COSIGN_SIGN_PREDICATE } from '../oci/cosign-layout.ts';
+import { COSIGN_SIGN_PREDICATE } from './layout.ts';
 import { digestHex } from '../oci/digest.ts';
 
 export function buildSignStatement(digest: string, annotations: Record<string, string>): Uint8Array {

@@ -1,6 +1,6 @@
 // The legacy simple-signing payload (docs/formats/cosign-formats.md b.2), serialised as Go's json.Marshal
 // does (compact, sorted map keys, <>& escaped), so seal's payloads are byte-identical to cosign's.
-import { SIMPLESIGNING_TYPE } from '../oci/cosign-layout.ts';
+import { SIMPLESIGNING_TYPE } from './layout.ts';
 
 export interface SimpleSigningPayload {
   critical: {

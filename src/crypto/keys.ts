@@ -6,7 +6,7 @@ import { SealError, messageOf } from '../errors.ts';
 import { keyAlgorithm } from './key-policy.ts';
 import { decodePemBlocks, type PemBlock } from './pem.ts';
 import { KeySigner, KeyVerifier } from './signer.ts';
-import { openInput } from './stream.ts';
+import { openInput } from '../fs/stream.ts';
 import type { KeyAlgorithm } from './types.ts';
 import type { Log } from '../log.ts';
 import type { TokenSigner } from './pkcs11/token.ts';
@@ -130,7 +130,7 @@ export async function readKeyRef(
       code: 'UNSUPPORTED_KEY_REF',
     });
   }
-  // Synchronous: a key is small, and start-up needs no thread pool (src/crypto/stream.ts).
+  // Synchronous: a key is small, and start-up needs no thread pool (src/fs/stream.ts).
   const file = openInput(ref, what);
   let bytes: Uint8Array;
   try {

@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { acceptedHashes, defaultHash } from './key-policy.ts';
 import { signDigest, verifyDigest } from './prehash.ts';
 import type { OnProgress } from '../progress.ts';
-import { Collector, pumpFile, pumpStream, type ByteSink } from './stream.ts';
+import { Collector, pumpFile, pumpStream, type ByteSink } from '../fs/stream.ts';
 import type { HashAlgorithm, KeyAlgorithm, PublicKeyInfo, Signer, Verifier } from './types.ts';
 
 /** Pure Ed25519 holds the whole message in memory; refuse beyond this. */

@@ -2,12 +2,16 @@
 // https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#referrers-tag-schema
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { referrersFallbackTag } from './cosign-layout.ts';
 import { OCI_INDEX } from './media-types.ts';
 import { updateTaggedList } from './safe-update.ts';
-import { isDescriptor } from './signature-image.ts';
+import { isDescriptor } from './manifest.ts';
 import type { ImageStore } from './store.ts';
 import type { Descriptor, FetchedManifest, ImageIndex, ImageManifest } from './types.ts';
+
+/** `sha256:abc…` → `sha256-abc…`: the OCI referrers tag-schema fallback index. */
+export function referrersFallbackTag(digest: string): string {
+  return digest.replace(':', '-');
+}
 
 /** Referrers seal reads for one subject, as cosign's cap of 1000 layers on a `.sig` image. */
 export const MAX_REFERRERS = 1000;

@@ -107,19 +107,6 @@ export interface StoreOptions {
   clientKeyFile?: string;
 }
 
-export async function openStore(ref: ImageReference, opts: StoreOptions): Promise<ImageStore> {
-  let store: ImageStore;
-  if (ref.kind === 'layout') {
-    const { LayoutStore } = await import('./layout.ts');
-    store = await LayoutStore.open(ref, opts);
-  } else {
-    const { RegistryStore } = await import('./registry/store.ts');
-    store = await RegistryStore.open(ref, opts);
-  }
-  if (wantsDockerMediaTypes(opts.env)) store.dockerMediaTypes = true;
-  return store;
-}
-
 /** SEAL_DOCKER_MEDIA_TYPES, else COSIGN_DOCKER_MEDIA_TYPES, read as a boolean as cosign does (1/true/yes). */
 export function wantsDockerMediaTypes(env: Readonly<Record<string, string | undefined>>): boolean {
   const value = env.SEAL_DOCKER_MEDIA_TYPES ?? env.COSIGN_DOCKER_MEDIA_TYPES ?? '';

@@ -10,7 +10,7 @@ import { attachBundle } from '../cosign/referrer-bundles.ts';
 import type { Verifier } from '../crypto/types.ts';
 import { SealError, inputError } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { ANNOTATION, COSIGN_SIGN_PREDICATE, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
+import { ANNOTATION, COSIGN_SIGN_PREDICATE, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../cosign/layout.ts';
 import { digestHex, sha256Digest } from '../oci/digest.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import { isSigstoreBundle } from '../sigstore/bundle-media-types.ts';

@@ -11,7 +11,7 @@ import { decodeBase64Strict, decodePemBlocks, encodePem, toBase64 } from '../cry
 import type { Verifier } from '../crypto/types.ts';
 import { SealError, inputError } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { ANNOTATION, SIMPLESIGNING_MEDIA_TYPE, SIMPLESIGNING_TYPE } from '../oci/cosign-layout.ts';
+import { ANNOTATION, SIMPLESIGNING_MEDIA_TYPE, SIMPLESIGNING_TYPE } from '../cosign/layout.ts';
 import { sha256Digest } from '../oci/digest.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { Descriptor } from '../oci/types.ts';

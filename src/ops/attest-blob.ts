@@ -10,7 +10,7 @@ import { SealError, usageError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import type { Log } from '../log.ts';
 import { readInput } from '../fs/read-input.ts';
-import { INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
+import { INTOTO_PAYLOAD_TYPE } from '../cosign/layout.ts';
 import { digestFile, digestFileMulti, parseDigestArg, type DigestAlgorithm } from '../sigstore/artifact-digest.ts';
 import { checkStatementSubject, subjectAlgorithms, type SubjectAlgorithm } from '../sigstore/statement-subject.ts';
 import { isSigstoreBundle } from '../sigstore/bundle-media-types.ts';

@@ -10,7 +10,7 @@ import { inputError } from '../errors.ts';
 import type { VexDocument } from '../vex/document.ts';
 import { digestNamedBy, mentionsImage } from '../vex/match.ts';
 import type { Log } from '../log.ts';
-import { ANNOTATION, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../oci/cosign-layout.ts';
+import { ANNOTATION, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../cosign/layout.ts';
 import { sha256Digest } from '../oci/digest.ts';
 import { repositoryName } from '../oci/reference.ts';
 import { detachReferrer } from '../oci/referrers.ts';

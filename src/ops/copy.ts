@@ -10,12 +10,14 @@ import { childDescriptors, openImage } from '../cosign/image.ts';
 import { SealError, usageError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { copyImage as copyManifests } from '../oci/copy.ts';
-import { attachmentTag, type AttachmentKind } from '../oci/cosign-layout.ts';
+import { attachmentTag, type AttachmentKind } from '../cosign/layout.ts';
 import { formatReference, parseReference } from '../oci/reference.ts';
 import { attachReferrer, listReferrers } from '../oci/referrers.ts';
 import { entryKey, updateTaggedList } from '../oci/safe-update.ts';
-import { buildSignatureImage, layersOf } from '../oci/signature-image.ts';
-import { openStore, type ImageStore, type StoreOptions } from '../oci/store.ts';
+import { buildSignatureImage } from '../cosign/signature-image.ts';
+import { layersOf } from '../oci/manifest.ts';
+import { openStore } from '../oci/open-store.ts';
+import type { ImageStore, StoreOptions } from '../oci/store.ts';
 import type { FetchedManifest, ImageManifest } from '../oci/types.ts';
 import type { OnProgress } from '../progress.ts';
 

@@ -4,7 +4,7 @@ import { openImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
 import { eachBundle } from '../cosign/referrer-bundles.ts';
 import type { Log } from '../log.ts';
-import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../oci/cosign-layout.ts';
+import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../cosign/layout.ts';
 import type { StoreOptions } from '../oci/store.ts';
 
 export async function downloadSignatures(image: string, store: StoreOptions, log: Log): Promise<string[]> {

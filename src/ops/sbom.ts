@@ -4,8 +4,9 @@ import { findAttestations, unverifiedStatement } from '../cosign/attestations.ts
 import { childDescriptors, openImage, type ResolvedImage } from '../cosign/image.ts';
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { ANNOTATION, attachmentTag } from '../oci/cosign-layout.ts';
-import { buildSignatureImage, layersOf } from '../oci/signature-image.ts';
+import { ANNOTATION, attachmentTag } from '../cosign/layout.ts';
+import { buildSignatureImage } from '../cosign/signature-image.ts';
+import { layersOf } from '../oci/manifest.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { OnProgress } from '../progress.ts';
 import { detectSbom } from '../sbom/detect.ts';

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { toBase64 } from '../crypto/pem.ts';
 import type { Input } from '../crypto/signer.ts';
-import { openInput } from '../crypto/stream.ts';
+import { openInput } from '../fs/stream.ts';
 import { SealError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { bundleParts } from '../sigstore/bundle-parts.ts';

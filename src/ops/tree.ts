@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { openImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
 import type { Log } from '../log.ts';
-import { ANNOTATION, attachmentTag } from '../oci/cosign-layout.ts';
+import { ANNOTATION, attachmentTag } from '../cosign/layout.ts';
 import { listReferrers } from '../oci/referrers.ts';
 import type { StoreOptions } from '../oci/store.ts';
 

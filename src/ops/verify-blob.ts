@@ -9,7 +9,7 @@ import { loadPublicKey } from '../crypto/keys.ts';
 import { decodeBase64Strict } from '../crypto/pem.ts';
 import { signatureShapeProblem } from '../crypto/signature-shape.ts';
 import { verifyInput, type Input, type KeyVerifier } from '../crypto/signer.ts';
-import { Collector, fileError, openInput, pumpFile, pumpStream } from '../crypto/stream.ts';
+import { Collector, fileError, openInput, pumpFile, pumpStream } from '../fs/stream.ts';
 import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { OnProgress } from '../progress.ts';

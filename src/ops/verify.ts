@@ -10,7 +10,7 @@ import { checkLegacyTlog, legacyLayerToBundle } from '../cosign/legacy-bundle.ts
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../oci/cosign-layout.ts';
+import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../cosign/layout.ts';
 import { digestHex } from '../oci/digest.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { ExtensionCheck } from '../sigstore/cert-extensions.ts';

@@ -11,7 +11,7 @@ import { envelopeToJSON } from '@sigstore/bundle';
 import { RekorWitness } from '@sigstore/sign';
 
 import { pae } from '../attest/dsse.ts';
-import { BUNDLE_V03_MEDIA_TYPE, messageSignatureBundle, publicKeyHint } from '../crypto/message-bundle.ts';
+import { BUNDLE_V03_MEDIA_TYPE, messageSignatureBundle, publicKeyHint } from './message-bundle.ts';
 import type { Signer } from '../crypto/types.ts';
 import { SealError } from '../errors.ts';
 import { keylessError, PUBLIC_REKOR_URL } from './keyless.ts';

@@ -15,7 +15,7 @@ import { sha256Digest } from '../../src/oci/digest.ts';
 import { LayoutStore } from '../../src/oci/layout.ts';
 import { parseReference, type LayoutReference } from '../../src/oci/reference.ts';
 import { fallbackEntries } from '../../src/oci/referrers.ts';
-import { layersOf, parseImageManifest } from '../../src/oci/signature-image.ts';
+import { layersOf, parseImageManifest } from '../../src/oci/manifest.ts';
 import { fuzz, mutateBytes, mutateDocument, report } from './fuzz.ts';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';

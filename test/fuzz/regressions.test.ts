@@ -15,7 +15,7 @@ import { parseReference, type LayoutReference } from '../../src/oci/reference.ts
 import { fallbackEntries } from '../../src/oci/referrers.ts';
 import { errorFor, parseErrorBody } from '../../src/oci/registry/errors.ts';
 import { fetchToken } from '../../src/oci/registry/token.ts';
-import { layersOf, parseImageManifest } from '../../src/oci/signature-image.ts';
+import { layersOf, parseImageManifest } from '../../src/oci/manifest.ts';
 import { fakeTransport } from '../unit/oci/registry/fake.ts';
 import { badError } from './fuzz.ts';
 

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { silentLog } from '../../src/log.ts';
 import { copyImage } from '../../src/oci/copy.ts';
 import { parseReference } from '../../src/oci/reference.ts';
-import { openStore } from '../../src/oci/store.ts';
+import { openStore } from '../../src/oci/open-store.ts';
 import { makeImageLayout, registryInstalled, startRegistry, type RunningRegistry } from '../harness/index.ts';
 import { runSeal } from '../harness/seal-process.ts';
 

@@ -22,7 +22,7 @@ import {
 } from '../../src/oci/media-types.ts';
 import { parseReference, type LayoutReference, type RegistryReference } from '../../src/oci/reference.ts';
 import { RegistryStore } from '../../src/oci/registry/store.ts';
-import { openStore } from '../../src/oci/store.ts';
+import { openStore } from '../../src/oci/open-store.ts';
 import {
   inspectWithSkopeo,
   makeIndexLayout,

@@ -12,7 +12,7 @@ import type { Log } from '../../src/log.ts';
 import { copyImage } from '../../src/oci/copy.ts';
 import { parseReference, type RegistryReference } from '../../src/oci/reference.ts';
 import { RegistryStore, type RegistryStoreOptions } from '../../src/oci/registry/store.ts';
-import { openStore } from '../../src/oci/store.ts';
+import { openStore } from '../../src/oci/open-store.ts';
 import { makeImageLayout, registryInstalled, startRegistry, type ImageLayout, type RunningRegistry } from '../harness/index.ts';
 import { runCli } from '../helpers/run-cli.ts';
 

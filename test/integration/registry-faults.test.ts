@@ -15,7 +15,7 @@ import { silentLog } from '../../src/log.ts';
 import { copyImage } from '../../src/oci/copy.ts';
 import { parseReference, type RegistryReference } from '../../src/oci/reference.ts';
 import { RegistryStore, type RegistryStoreOptions } from '../../src/oci/registry/store.ts';
-import { openStore } from '../../src/oci/store.ts';
+import { openStore } from '../../src/oci/open-store.ts';
 import {
   makeImageLayout,
   registryInstalled,

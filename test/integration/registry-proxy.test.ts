@@ -12,7 +12,7 @@ import { copyImage } from '../../src/oci/copy.ts';
 import { parseReference, type RegistryReference } from '../../src/oci/reference.ts';
 import { RegistryStore } from '../../src/oci/registry/store.ts';
 import { proxyEnvOf, withoutUserinfo } from '../../src/oci/registry/transport.ts';
-import { openStore } from '../../src/oci/store.ts';
+import { openStore } from '../../src/oci/open-store.ts';
 import { startForwardProxy, type ForwardProxy } from '../harness/forward-proxy.ts';
 import { makeImageLayout, registryInstalled, startRegistry, type ImageLayout, type RunningRegistry } from '../harness/index.ts';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';

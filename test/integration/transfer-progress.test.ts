@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pumpFile, pumpStream } from '../../src/crypto/stream.ts';
+import { pumpFile, pumpStream } from '../../src/fs/stream.ts';
 import { silentLog } from '../../src/log.ts';
 import { LayoutStore } from '../../src/oci/layout.ts';
 import { parseReference, type LayoutReference, type RegistryReference } from '../../src/oci/reference.ts';
@@ -48,7 +48,7 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('file hashing (crypto/stream.ts)', () => {
+describe('file hashing (fs/stream.ts)', () => {
   it('pumpFile reports every chunk with the file size', async () => {
     const { calls, cb } = recorder();
     const n = await pumpFile(file, [createHash('sha256')], undefined, file, cb);

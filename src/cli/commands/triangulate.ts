@@ -14,7 +14,7 @@ const command = defineCommand({
   run: async (argv, ctx) => {
     const [{ openImage }, { attachmentTag }, { formatReference }] = await Promise.all([
       import('../../cosign/image.ts'),
-      import('../../oci/cosign-layout.ts'),
+      import('../../cosign/layout.ts'),
       import('../../oci/reference.ts'),
     ]);
     const img = await openImage(argv.image, toStoreOptions(argv, ctx), ctx.log);

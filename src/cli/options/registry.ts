@@ -3,7 +3,7 @@
 // (yargs prints defaults in --help) and never logged. docs/registries.md describes them.
 import path from 'node:path';
 import type { Argv, Options } from 'yargs';
-import { setAttachmentTagPrefix } from '../../oci/cosign-layout.ts';
+import { setAttachmentTagPrefix } from '../../cosign/layout.ts';
 import { usageError } from '../../errors.ts';
 import type { StoreOptions } from '../../oci/store.ts';
 import type { Args } from '../command.ts';

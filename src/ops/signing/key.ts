@@ -1,10 +1,10 @@
 // A signer over a private key (a file today; a token or KMS key through key-ref.ts), with or
 // without a Rekor entry for every signature (cosign's default, seal's --tlog-upload).
 import { signEnvelope } from '../../attest/dsse.ts';
-import { signDsseBundle } from '../../cosign/key-bundle.ts';
+import { signDsseBundle } from '../../sigstore/key-bundle.ts';
 import { legacyKeylessLayer } from '../../cosign/keyless-layer.ts';
-import { ANNOTATION } from '../../oci/cosign-layout.ts';
-import { messageSignatureBundle } from '../../crypto/message-bundle.ts';
+import { ANNOTATION } from '../../cosign/layout.ts';
+import { messageSignatureBundle } from '../../sigstore/message-bundle.ts';
 import { signInput, type Input } from '../../crypto/signer.ts';
 import type { PublicKeyInfo, Signer } from '../../crypto/types.ts';
 import { SealError } from '../../errors.ts';

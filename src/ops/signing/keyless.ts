@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { legacyKeylessLayer } from '../../cosign/keyless-layer.ts';
 import type { Input } from '../../crypto/signer.ts';
-import { fileError } from '../../crypto/stream.ts';
+import { fileError } from '../../fs/stream.ts';
 import { keylessDsseBundle, keylessMessageBundle, keylessSignature, type KeylessOptions } from '../../sigstore/keyless.ts';
 import type { OpEnv } from '../op-env.ts';
 import { withEnvelope } from './key.ts';

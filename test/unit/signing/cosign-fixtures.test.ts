@@ -5,7 +5,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { checkSimpleSigningClaims } from '../../../src/cosign/simple-signing.ts';
-import { buildSignatureImage, signatureConfig } from '../../../src/oci/signature-image.ts';
+import { buildSignatureImage, signatureConfig } from '../../../src/cosign/signature-image.ts';
 import type { ImageStore } from '../../../src/oci/store.ts';
 import { sha256Digest } from '../../../src/oci/digest.ts';
 

@@ -2,11 +2,11 @@
 // field names and enum names, bytes as standard base64, a transparency log entry only with
 // --tlog-upload. The public-key hint is base64(sha256(SPKI DER)), as cosign computes it.
 import { createHash } from 'node:crypto';
-import { toBase64 } from './pem.ts';
-import type { HashAlgorithm } from './types.ts';
+import { toBase64 } from '../crypto/pem.ts';
+import type { HashAlgorithm } from '../crypto/types.ts';
 
-export { BUNDLE_V03_MEDIA_TYPE } from '../sigstore/bundle-media-types.ts';
-import { BUNDLE_V03_MEDIA_TYPE } from '../sigstore/bundle-media-types.ts';
+export { BUNDLE_V03_MEDIA_TYPE } from './bundle-media-types.ts';
+import { BUNDLE_V03_MEDIA_TYPE } from './bundle-media-types.ts';
 
 const PROTO_HASH: Readonly<Record<HashAlgorithm, string>> = { sha256: 'SHA2_256', sha384: 'SHA2_384', sha512: 'SHA2_512' };
 

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
-import { BUNDLE_V03_MEDIA_TYPE, messageSignatureBundle, publicKeyHint } from '../../../src/crypto/message-bundle.ts';
+import { BUNDLE_V03_MEDIA_TYPE, messageSignatureBundle, publicKeyHint } from '../../../src/sigstore/message-bundle.ts';
 import { KeySigner, signInput } from '../../../src/crypto/signer.ts';
 import type { KeyAlgorithm } from '../../../src/crypto/types.ts';
 

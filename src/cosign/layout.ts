@@ -16,11 +16,6 @@ export function attachmentTag(digest: string, kind: AttachmentKind): string {
   return `${attachmentTagPrefix}${digest.replace(':', '-')}.${kind}`;
 }
 
-/** `sha256:abc…` → `sha256-abc…`: the OCI referrers tag-schema fallback index. */
-export function referrersFallbackTag(digest: string): string {
-  return digest.replace(':', '-');
-}
-
 export const SIMPLESIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
 /** The bundle v0.3 media type, also the artifactType of bundle referrers. */

@@ -1,8 +1,8 @@
 // Sigstore bundle v0.3 for a DSSE envelope signed with a key (no Fulcio certificate, no
-// transparency log): the key-signed counterpart of src/crypto/message-bundle.ts, with the same
+// transparency log): the key-signed counterpart of src/sigstore/message-bundle.ts, with the same
 // public-key hint, base64(sha256(SPKI DER)), as cosign writes it (formats g.4).
 import { pae } from '../attest/dsse.ts';
-import { BUNDLE_V03_MEDIA_TYPE, publicKeyHint } from '../crypto/message-bundle.ts';
+import { BUNDLE_V03_MEDIA_TYPE, publicKeyHint } from './message-bundle.ts';
 import type { Signer } from '../crypto/types.ts';
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
