@@ -39,12 +39,23 @@ export function keyDetails(key: KeyObject): string {
     if (d.namedCurve === 'secp384r1') return 'PKIX_ECDSA_P384_SHA_384';
     if (d.namedCurve === 'secp521r1') return 'PKIX_ECDSA_P521_SHA_512';
   }
-  if (key.asymmetricKeyType === 'ed25519') return 'PKIX_ED25519';
+  // hashedrekord needs a prehashed signature: Ed25519 keys are logged as Ed25519ph (sigstore-go).
+  if (key.asymmetricKeyType === 'ed25519') return 'PKIX_ED25519_PH';
   if (key.asymmetricKeyType === 'rsa') {
     const bits = d.modulusLength ?? 2048;
     return bits >= 4096 ? 'PKIX_RSA_PKCS1V15_4096_SHA256' : bits >= 3072 ? 'PKIX_RSA_PKCS1V15_3072_SHA256' : 'PKIX_RSA_PKCS1V15_2048_SHA256';
   }
   throw new Error(`Rekor v2 has no key details for a ${key.asymmetricKeyType ?? 'unknown'} key`);
+}
+
+const keyOf = (pem: string): KeyObject => (pem.includes('BEGIN CERTIFICATE') ? new X509Certificate(pem).publicKey : createPublicKey(pem));
+
+/** The hash of the signing algorithm, which also hashes a DSSE PAE for the entry (P-384: sha384, ...). */
+function prehash(key: KeyObject): string {
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  if (curve === 'secp384r1') return 'sha384';
+  if (curve === 'secp521r1' || key.asymmetricKeyType === 'ed25519') return 'sha512';
+  return 'sha256';
 }
 
 /** The CreateEntryRequest (protobuf JSON) for a signature by the key or certificate in `pem`. */
@@ -60,11 +71,11 @@ export function createEntryRequest(content: SignatureBundle, pem: string): unkno
     const env = content.dsseEnvelope;
     const sig = env.signatures[0];
     if (!sig) throw new Error('the envelope has no signature');
-    digest = createHash('sha256').update(PAE(env.payloadType, env.payload)).digest();
+    digest = createHash(prehash(keyOf(pem))).update(PAE(env.payloadType, env.payload)).digest();
     signature = sig.sig;
   }
   const isCert = pem.includes('BEGIN CERTIFICATE');
-  const key = isCert ? new X509Certificate(pem).publicKey : createPublicKey(pem);
+  const key = keyOf(pem);
   const der = isCert ? new X509Certificate(pem).raw : key.export({ format: 'der', type: 'spki' });
   const verifier = isCert ? { x509Certificate: { rawBytes: der.toString('base64') } } : { publicKey: { rawBytes: der.toString('base64') } };
   return {

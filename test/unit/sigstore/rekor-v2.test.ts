@@ -37,11 +37,20 @@ describe('Rekor v2 entry requests', () => {
     assert.equal(r.hashedRekordRequestV002.signature.content, Buffer.from('dsse-sig').toString('base64'));
   });
 
+  test('a DSSE envelope signed with P-384 is hashed with sha384, as the signature was', () => {
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    const payload = Buffer.from('{}');
+    const r = createEntryRequest({ $case: 'dsseEnvelope', dsseEnvelope: { payload, payloadType: 't', signatures: [{ sig: Buffer.from('s'), keyid: '' }] } }, p384) as Req;
+    const pae = Buffer.concat([Buffer.from('DSSEv1 1 t 2 '), payload]);
+    assert.equal(r.hashedRekordRequestV002.digest, createHash('sha384').update(pae).digest('base64'));
+    assert.equal(r.hashedRekordRequestV002.signature.verifier.keyDetails, 'PKIX_ECDSA_P384_SHA_384');
+  });
+
   test('key details per key type', () => {
     const ec = (namedCurve: string) => generateKeyPairSync('ec', { namedCurve }).publicKey;
     assert.equal(keyDetails(ec('secp384r1')), 'PKIX_ECDSA_P384_SHA_384');
     assert.equal(keyDetails(ec('secp521r1')), 'PKIX_ECDSA_P521_SHA_512');
-    assert.equal(keyDetails(generateKeyPairSync('ed25519').publicKey), 'PKIX_ED25519');
+    assert.equal(keyDetails(generateKeyPairSync('ed25519').publicKey), 'PKIX_ED25519_PH');
     assert.equal(keyDetails(generateKeyPairSync('rsa', { modulusLength: 3072 }).publicKey), 'PKIX_RSA_PKCS1V15_3072_SHA256');
   });
 });
