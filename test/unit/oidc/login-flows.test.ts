@@ -103,6 +103,17 @@ describe('browser flow (authorization code + PKCE)', () => {
     assert.equal(decodeJwt(token)!.claims.email, 'dave@example.com');
   });
 
+  test('an interrupt (SIGINT/SIGTERM) ends the wait for the login at once', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const flow = browserFlow(
+      { issuer: op.issuer, clientId: 'sigstore' },
+      { fetch: globalThis.fetch, signal: controller.signal, tell: (line) => void (line.startsWith(op.issuer) && controller.abort()) },
+    );
+    await assert.rejects(flow, (e: SealError) => e.kind === 'interrupted');
+    assert.ok(Date.now() - started < 2000);
+  });
+
   test('a redirect URL off the loopback interface is a usage error', async () => {
     await assert.rejects(
       browserFlow({ issuer: op.issuer, clientId: 'sigstore', redirectUrl: 'https://example.com/callback' }, userAt('x@example.com').deps),
