@@ -320,6 +320,9 @@ async function login(agent: TokenAgent, uri: Pkcs11Uri, te: TokenEnv, token: Tok
 export async function openTokenSigner(ref: string, te: TokenEnv): Promise<TokenSigner> {
   const uri = parsePkcs11Uri(ref);
   requireKeyAndToken(uri);
+  // The first signature is checked with @noble/curves (~40 ms to load): load it while the agent starts.
+  void import('../prehash.ts').catch(() => {});
+  void import('@noble/curves/nist.js').catch(() => {});
   const agent = await startAgent(modulePathOf(uri, te.env), te);
   try {
     const token = await selectToken(agent, uri);
