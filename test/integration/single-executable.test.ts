@@ -3,12 +3,13 @@
 // verify on an OCI layout) with no node_modules and no Node on PATH.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeImageLayout } from '../harness/index.ts';
+import { startSoftHsm } from '../helpers/softhsm.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const exe = path.join(root, 'release/seal-linux-x64');
@@ -70,3 +71,33 @@ for (const how of ['executable', 'bundle'] as const) {
     assert.equal(bad.code, 12, bad.stderr);
   });
 }
+
+// PKCS#11 keys: the bundle forks itself as the token agent (SEAL_PKCS11_AGENT=1) and loads pkcs11js
+// from the checkout's node_modules; the executable copied away has no pkcs11js beside it and says
+// in one line how to put it there.
+test('a key on a SoftHSM token: the bundle signs with it, the lone executable says what it lacks', async () => {
+  const hsm = startSoftHsm({ pin: 'bundle-pin-1' });
+  try {
+    hsm.tool(['--token-label', hsm.label, '--login', '--pin', hsm.pin, '--keypairgen', '--key-type', 'EC:prime256v1', '--label', 'rel', '--id', '01']);
+    const dir = path.join(work, 'pkcs11');
+    mkdirSync(dir);
+    const file = path.join(dir, 'f.txt');
+    writeFileSync(file, 'bundle');
+    const key = `pkcs11:token=seal%20test;object=rel?module-path=${hsm.module}`;
+    const env = { ...hsm.env, COSIGN_PKCS11_PIN: hsm.pin };
+    const s = await run(process.execPath, [bundle, 'sign-blob', '--key', key, '--output-signature', path.join(dir, 'sig'), file], env);
+    assert.equal(s.code, 0, s.stderr);
+    const p = await run(process.execPath, [bundle, 'public-key', '--key', key, '--outfile', path.join(dir, 'k.pub')], env);
+    assert.equal(p.code, 0, p.stderr);
+    const v = await run(process.execPath, [bundle, 'verify-blob', '--key', path.join(dir, 'k.pub'), '--signature', path.join(dir, 'sig'), file], env);
+    assert.equal(v.code, 0, v.stderr);
+    const lone = path.join(dir, 'seal');
+    copyFileSync(exe, lone);
+    const e = await run(lone, ['sign-blob', '--key', key, file], env);
+    assert.equal(e.code, 1, e.stderr);
+    assert.match(e.stderr, /^Error: PKCS#11 keys need the optional npm package pkcs11js, .*; install it beside this executable: npm install --prefix \S+ pkcs11js/);
+    assert.equal(e.stderr.trimEnd().split('\n').length, 1, e.stderr);
+  } finally {
+    hsm.cleanup();
+  }
+});

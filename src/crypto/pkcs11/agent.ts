@@ -334,21 +334,27 @@ function handle(req: AgentRequest): unknown {
   }
 }
 
-process.on('message', (req: AgentRequest) => {
-  let reply: AgentReply;
-  try {
-    reply = { ok: true, value: handle(req) };
-  } catch (err) {
-    reply = {
-      ok: false,
-      error: err instanceof Failure ? err.failure : { ckr: 'ERROR', fn: req.op, message: String((err as Error)?.message ?? err).split('\n')[0]! },
-    };
-  }
-  process.send?.(reply);
-  if (req.op === 'close') process.disconnect?.();
-});
-// seal went away (or closed the channel): finalize and go.
-process.on('disconnect', () => {
-  close();
-  process.exit(0);
-});
+/**
+ * Serves requests on the IPC channel until seal goes away. Started by agent-main.ts, or by the
+ * single-file build's entry when seal forks itself with SEAL_PKCS11_AGENT=1 (scripts/dist-entry.ts).
+ */
+export function runAgent(): void {
+  process.on('message', (req: AgentRequest) => {
+    let reply: AgentReply;
+    try {
+      reply = { ok: true, value: handle(req) };
+    } catch (err) {
+      reply = {
+        ok: false,
+        error: err instanceof Failure ? err.failure : { ckr: 'ERROR', fn: req.op, message: String((err as Error)?.message ?? err).split('\n')[0]! },
+      };
+    }
+    process.send?.(reply);
+    if (req.op === 'close') process.disconnect?.();
+  });
+  // seal went away (or closed the channel): finalize and go.
+  process.on('disconnect', () => {
+    close();
+    process.exit(0);
+  });
+}

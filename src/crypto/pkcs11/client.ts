@@ -2,6 +2,8 @@
 // each by a timeout. A module that hangs is killed when the time is up; one that crashes takes
 // only the agent with it. Either way the caller gets one SealError line, never a stack.
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SealError } from '../../errors.ts';
 import type { Log } from '../../log.ts';
@@ -37,7 +39,16 @@ export function timeoutSeconds(env: Readonly<Record<string, string | undefined>>
   return n;
 }
 
-const agentPath = (): string => fileURLToPath(new URL(`./agent${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+/**
+ * What to fork: agent-main.ts/.js beside this file (sources, dist/), or else seal's single-file
+ * build itself (dist/seal.cjs, or the executable), whose entry turns into the agent when it sees
+ * SEAL_PKCS11_AGENT=1 (scripts/dist-entry.ts).
+ */
+function agentEntry(): { path: string; env: Record<string, string> } {
+  const own = fileURLToPath(new URL(`./agent-main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+  if (existsSync(own)) return { path: own, env: {} };
+  return { path: isSea() ? process.execPath : fileURLToPath(import.meta.url), env: { SEAL_PKCS11_AGENT: '1' } };
+}
 
 /** Names of the C_ functions behind each request, for the hang and crash messages. */
 const CALLS: Readonly<Record<AgentRequest['op'], string>> = {
@@ -71,8 +82,9 @@ export class TokenAgent {
     this.#timeoutMs = timeoutSeconds(opts.env) * 1000;
     this.#log = opts.log;
     this.#signal = opts.signal;
-    this.#child = fork(agentPath(), [], {
-      env: { ...opts.env },
+    const entry = agentEntry();
+    this.#child = fork(entry.path, [], {
+      env: { ...opts.env, ...entry.env },
       // The module never writes to seal's stdout, which carries results; its stderr is kept for --verbose.
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
@@ -219,9 +231,14 @@ export class TokenAgent {
   }
 }
 
+const isSea = (): boolean => (process.getBuiltinModule('node:sea') as { isSea?: () => boolean } | undefined)?.isSea?.() === true;
+
 function noBinding(detail: string): SealError {
   return new SealError('input', 'PKCS#11 keys need the optional npm package pkcs11js, which is not installed or did not build', {
-    hint: `install a C++ toolchain (Debian: apt-get install build-essential python3) and run: npm rebuild pkcs11js (${detail.slice(0, 120)})`,
+    // The single executable loads it from a node_modules beside itself.
+    hint: isSea()
+      ? `install it beside this executable: npm install --prefix ${path.dirname(process.execPath)} pkcs11js (needs a C++ toolchain: apt-get install build-essential python3)`
+      : `install a C++ toolchain (Debian: apt-get install build-essential python3) and run: npm rebuild pkcs11js (${detail.slice(0, 120)})`,
     code: 'PKCS11_NO_BINDING',
   });
 }
