@@ -6,7 +6,7 @@
 // cached (used by default), and `seal signing-config show`.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -251,6 +251,22 @@ describe('the signing config of the TUF cache (--use-signing-config, on by defau
     assert.equal(j.source, "seal's defaults (no signing config)");
     assert.deepEqual(j.rekor, [{ url: stack.rekorUrl, apiVersion: 1, from: '--rekor-url' }]);
     assert.deepEqual(j.tsa, []);
+  });
+
+  test('a cached signing config edited on disk is refused, not used', async () => {
+    const copy = await mkdtemp(path.join(stack.dir, 'tuf-cache-tampered-'));
+    await cp(cache, copy, { recursive: true });
+    const [file] = (await readdir(copy, { recursive: true })).filter((f) => f.endsWith(path.join('targets', 'signing_config.v0.2.json')));
+    assert.ok(file, 'no cached signing config');
+    const doc = JSON.parse(await readFile(path.join(copy, file), 'utf8')) as { caUrls: { url: string }[] };
+    doc.caUrls[0]!.url = 'https://fulcio.attacker.example';
+    await writeFile(path.join(copy, file), JSON.stringify(doc));
+    const fulcioBefore = stack.requests['/api/v2/signingCert'] ?? 0;
+    const { r, bundle } = await signBlob([], copy);
+    assert.notEqual(r.code, 0, r.stderr);
+    assert.match(r.stderr, /the cached TUF trust in .* does not verify/);
+    assert.equal(existsSync(bundle), false);
+    assert.equal(stack.requests['/api/v2/signingCert'] ?? 0, fulcioBefore);
   });
 
   test('--use-signing-config with an empty cache is refused with what to run', async () => {
