@@ -32,6 +32,8 @@ export interface AttestOptions {
   scanFinished?: string;
   now?: Date;
   signing: SigningOptions;
+  /** false: sign but write nothing to the store; the result carries the document (cosign's --no-upload). */
+  upload?: boolean;
 }
 
 export interface AttestResult {
@@ -41,6 +43,8 @@ export interface AttestResult {
   format: SignatureFormat;
   location: string;
   replaced: number;
+  /** With upload false: the DSSE envelope (legacy) or the Sigstore bundle (bundle format), as JSON text. */
+  document?: string;
 }
 
 const TIME_SOURCE: Record<string, string> = {
@@ -108,6 +112,9 @@ export async function attestImage(opts: AttestOptions, env: OpEnv): Promise<Atte
       // dsse entry) and its certificate, Rekor entry and timestamp become annotations, as cosign v2 does.
       const signed = await signer.legacyAttestation(statement, INTOTO_PAYLOAD_TYPE);
       const envelope = signed.envelope;
+      if (opts.upload === false) {
+        return { image: opts.image, digest: img.digest, predicateType, format: 'legacy', location: '', replaced: 0, document: Buffer.from(envelope).toString('utf8') };
+      }
       const annotations = { ...signed.annotations, [ANNOTATION.signature]: '', [ANNOTATION.predicateType]: predicateType };
       const layer = { mediaType: DSSE_MEDIA_TYPE, size: envelope.length, digest: sha256Digest(envelope), annotations };
       const same = (l: { annotations?: Record<string, string> }) => l.annotations?.[ANNOTATION.predicateType] === predicateType;
@@ -121,6 +128,9 @@ export async function attestImage(opts: AttestOptions, env: OpEnv): Promise<Atte
 
     const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'bundle' });
     const bundle = await signer.dsseBundle(statement, INTOTO_PAYLOAD_TYPE);
+    if (opts.upload === false) {
+      return { image: opts.image, digest: img.digest, predicateType, format: 'bundle', location: '', replaced: 0, document: Buffer.from(bundle).toString('utf8') };
+    }
     log.info(`Pushing attestation bundle (${predicateType}) for ${img.digest} to ${store.name} as a referrer`);
     const desc = await attachBundle(store, img.descriptor, bundle, { predicateType, now }, write);
     let replaced = 0;

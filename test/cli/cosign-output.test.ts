@@ -188,3 +188,14 @@ describe('cosign flags that broke real scripts, for real', () => {
     }
   });
 });
+
+test('attest --no-upload prints the signed envelope and attaches nothing (trivy documents it so)', async () => {
+  const img = await image('noupload');
+  const a = await runInProcess(['attest', '--key', key, '--predicate', `${fixtures}grype/alpine-one-high.json`, '--type', 'vuln', '--no-upload', img.ref]);
+  assert.equal(a.code, 0, a.stderr);
+  const env = JSON.parse(a.stdout) as { payloadType: string; payload: string };
+  assert.equal(env.payloadType, 'application/vnd.in-toto+json');
+  const statement = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
+  assert.equal(statement.subject[0].digest.sha256, img.digest.slice(7));
+  assert.equal((await runInProcess(['verify-attestation', '--key', pub, img.ref])).code, 10, 'nothing attached');
+});

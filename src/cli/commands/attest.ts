@@ -3,7 +3,7 @@ import { defineCommand } from '../command.ts';
 import { formatOption, signatureFormat } from '../options/format.ts';
 import { keylessOptions, optionalSigningKeyOption, signingOptions, tlogUploadOption } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
-import { writeJSON } from '../output.ts';
+import { write, writeJSON } from '../output.ts';
 import { accepted, cosignKeylessFlags, newBundleFormatFlag, refused } from '../options/cosign.ts';
 
 const attestCosignFlags = (y: Argv): Argv => {
@@ -13,7 +13,7 @@ const attestCosignFlags = (y: Argv): Argv => {
   const withKey = 'seal does not attach a certificate you supply to a key signature; sign keylessly for a certificate';
   for (const f of ['certificate', 'certificate-chain']) b = refused(b, f, 'string', withKey);
   b = refused(b, 'statement', 'string', 'seal attest builds the statement from --predicate and --type; for a complete statement use seal attest-blob --statement and seal attach attestation');
-  b = refused(b, 'no-upload', 'boolean', 'use seal attest-blob --hash DIGEST --bundle FILE to sign without uploading, then seal attach attestation');
+  b = b.option('no-upload', { type: 'boolean', describe: 'Sign but do not attach: print the attestation (DSSE envelope, or the bundle with --format bundle) on stdout, as cosign' });
   b = refused(b, 'bundle', 'string', 'the attestation is stored with the image; seal download attestation IMAGE prints it');
   return b;
 };
@@ -56,10 +56,12 @@ const command = defineCommand({
         scanStarted: argv['scan-started'],
         scanFinished: argv['scan-finished'],
         signing: signingOptions(argv),
+        ...(argv['no-upload'] === true ? { upload: false } : {}),
       },
       opEnv(ctx),
     );
-    if (argv.output === 'json') await writeJSON(ctx.stdout, result);
+    if (result.document !== undefined) await write(ctx.stdout, result.document.trimEnd() + '\n');
+    else if (argv.output === 'json') await writeJSON(ctx.stdout, result);
   },
 });
 
