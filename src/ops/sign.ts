@@ -32,6 +32,8 @@ export interface SignImagesOptions {
   signing: SigningOptions;
   /** false: sign without writing anything to the registry or layout (cosign's --upload=false). Default true. */
   upload?: boolean;
+  /** Legacy: the docker-reference to sign instead of the image's repository (cosign's --sign-container-identity). */
+  identity?: string;
   /** Local copies of what was signed (two-step signing); absolute paths or relative to `cwd`. */
   outputs?: SignOutputs;
 }
@@ -140,7 +142,7 @@ async function signOne(
   const store = img.attachStore;
   const write = { log, signal: opts.store.signal };
   if (opts.format === 'legacy') {
-    const payload = buildSimpleSigningPayload(repositoryName(img.ref), target.digest, opts.annotations);
+    const payload = buildSimpleSigningPayload(opts.identity ?? repositoryName(img.ref), target.digest, opts.annotations);
     const { annotations } = await signer.legacySignature(payload);
     const layer: Descriptor = {
       mediaType: SIMPLESIGNING_MEDIA_TYPE,

@@ -199,3 +199,12 @@ test('attest --no-upload prints the signed envelope and attaches nothing (trivy 
   assert.equal(statement.subject[0].digest.sha256, img.digest.slice(7));
   assert.equal((await runInProcess(['verify-attestation', '--key', pub, img.ref])).code, 10, 'nothing attached');
 });
+
+test('sign --sign-container-identity: the signed docker-reference is the name given (cosign behind a proxy)', async () => {
+  const img = await image('proxied');
+  const s = await runInProcess(['sign', '--key', key, '--sign-container-identity', 'registry.example.com/team/app', img.ref]);
+  assert.equal(s.code, 0, s.stderr);
+  const v = await runInProcess(['verify', '--key', pub, img.ref]);
+  assert.equal(v.code, 0, v.stderr);
+  assert.equal(JSON.parse(v.stdout)[0].critical.identity['docker-reference'], 'registry.example.com/team/app');
+});

@@ -13,7 +13,10 @@ const signCosignFlags = (y: Argv): Argv => {
   for (const f of ['certificate', 'certificate-chain']) b = refused(b, f, 'string', withKey);
   b = refused(b, 'payload', 'string', 'seal signs the payload it generates; to sign your own, use seal sign-blob on it and seal attach signature --payload FILE --signature SIG');
   b = refused(b, 'attachment', 'string', 'cosign deprecated attachment signatures; sign the attachment by its digest (seal tree shows it)');
-  b = refused(b, 'sign-container-identity', 'string', 'seal writes the signed image reference itself; sign IMAGE under the name you want (seal copy first)');
+  b = b.option('sign-container-identity', {
+    type: 'string',
+    describe: "Legacy format: the docker-reference to sign instead of the image's repository (the name clients pull it by, e.g. behind a proxy)",
+  });
   return b;
 };
 
@@ -73,6 +76,7 @@ const command = defineCommand({
         upload: argv.upload,
         outputs,
         signing: signingOptions(argv),
+        ...(typeof argv['sign-container-identity'] === 'string' ? { identity: argv['sign-container-identity'] } : {}),
       },
       opEnv(ctx),
     );
