@@ -4,7 +4,7 @@
 // the blob signatures as an independent peer. Each bad input is one line, exit 1, and the PIN is
 // never printed. The CLI runs in-process (main) except where a real process is the point.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -293,6 +293,36 @@ describe('bad input with a token: one line, exit 1, no PIN', () => {
       /PKCS#11 module .*faulty-hang.so did not answer C_Initialize within 1 s; stopped it/,
     );
     assert.ok(Date.now() - started < 10_000);
+  });
+
+  test('Ctrl-C while a module hangs stops seal within 2 s (exit 130), the agent with it', async () => {
+    const mod = faulty('HANG');
+    const child = spawn(process.execPath, [SEAL_BIN, 'sign-blob', '--key', `pkcs11:token=t;object=k?module-path=${mod}`, '/etc/hostname'], {
+      env: { ...process.env, SEAL_FROM_SOURCE: '1', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => (stderr += b));
+    // Wait until the agent is inside C_Initialize: it is then a child of seal running the module.
+    const agentUp = async () => {
+      for (let i = 0; i < 200; i++) {
+        const kids = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.trim();
+        if (kids) return kids.split('\n').map(Number);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('the agent never started');
+    };
+    const agents = await agentUp();
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.ok(Date.now() - sent < 2000, `stopped in ${Date.now() - sent} ms`);
+    assert.equal(code, 130, stderr);
+    await new Promise((r) => setTimeout(r, 200));
+    // Gone, or a zombie waiting to be reaped (a container's PID 1 may never reap it): not running.
+    const state = (pid: number) => (existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] : 'gone');
+    for (const pid of agents) assert.match(state(pid)!, /^(gone|Z|X)$/, `agent ${pid} still runs`);
   });
 
   test('cloud KMS keys are refused naming the two-step flow', async () => {
