@@ -40,7 +40,7 @@ step "verify the signature"
 seal verify --key "$OUT/cosign.pub" -a release=v1 "$IMAGE"
 
 step "deploy gate: signed by us, scanned within 14 days, nothing above high"
-seal verify-attestation --key "$OUT/cosign.pub" --type vuln --max-severity high --max-age 14d "$IMAGE" > "$OUT/scan-statement.json"
+seal verify-attestation --key "$OUT/cosign.pub" --type vuln --max-severity high --max-age 14d -o statements "$IMAGE" > "$OUT/scan-statement.json"
 
 step "the same gate with a stricter bar (nothing above medium) refuses the image, exit 14"
 if seal verify-attestation --key "$OUT/cosign.pub" --type vuln --max-severity medium "$IMAGE" > /dev/null; then
