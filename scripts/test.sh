@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 . scripts/node.sh
 echo "== typecheck (node $(node --version))" >&2
 npx tsc --noEmit -p tsconfig.json
+echo "== import graph (cycles, layers)" >&2
+node scripts/check-imports.ts >&2
 echo "== build" >&2
 npm run -s build
 if [ $# -eq 0 ]; then set -- 'test/**/*.test.ts'; fi

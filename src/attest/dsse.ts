@@ -5,10 +5,6 @@ import { SealError, inputError, verificationError } from '../errors.ts';
 import type { Signer, Verifier } from '../crypto/types.ts';
 import { decodeBase64, encodeBase64 } from './base64.ts';
 
-export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
-/** Layer media type of a legacy `.att` attestation. */
-export const DSSE_ENVELOPE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
-
 export interface EnvelopeSignature {
   /** Unauthenticated hint; it may only narrow which keys are tried. */
   keyid?: string;

@@ -53,10 +53,6 @@ export function normalizeSeverity(value: unknown): Severity {
   return SEVERITY_WORDS[value.trim().toLowerCase()] ?? 'unknown';
 }
 
-export function isSeverity(value: unknown): value is Severity {
-  return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value);
-}
-
 /** RFC 3339 date-time (what Go's time.Time accepts); fractional seconds of any length. */
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 

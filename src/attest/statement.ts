@@ -3,6 +3,9 @@
 // validates one rule at a time (attestation go/v1/statement.go) so each failure has its own code.
 import { SealError, type ErrorKind } from '../errors.ts';
 
+/** The DSSE payload type of an in-toto statement (the one constant for it). */
+export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+
 export const STATEMENT_V01 = 'https://in-toto.io/Statement/v0.1';
 export const STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 

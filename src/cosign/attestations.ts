@@ -2,10 +2,10 @@
 // key and checked to be about this image. Attestations that fail are kept with the reason, so
 // callers can say what they ignored.
 import { decodeEnvelopePayload, parseEnvelope, verifyEnvelope } from '../attest/dsse.ts';
-import { parseStatement, subjectMatches, type Statement } from '../attest/statement.ts';
+import { parseStatement, subjectMatches, type Statement, IN_TOTO_PAYLOAD_TYPE } from '../attest/statement.ts';
 import { SealError, isSealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { ANNOTATION, COSIGN_SIGN_PREDICATE, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from './layout.ts';
+import { ANNOTATION, COSIGN_SIGN_PREDICATE, DSSE_MEDIA_TYPE } from './layout.ts';
 import { digestHex } from '../oci/digest.ts';
 import type { ImageStore } from '../oci/store.ts';
 import { verifyBundle } from '../sigstore/verify-bundle.ts';
@@ -122,7 +122,7 @@ export async function checkAttestation(found: FoundAttestation, digest: string, 
     if (found.format === 'legacy' && policy.verifier) {
       const envelope = parseEnvelope(found.bytes);
       const verified = verifyEnvelope(envelope, [policy.verifier]);
-      if (verified.payloadType !== INTOTO_PAYLOAD_TYPE) throw new Error(`payload type ${verified.payloadType} is not in-toto`);
+      if (verified.payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new Error(`payload type ${verified.payloadType} is not in-toto`);
       payload = verified.payload;
       if (found.layer) {
         result.tlog = false;

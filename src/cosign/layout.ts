@@ -23,7 +23,6 @@ export { BUNDLE_V03_MEDIA_TYPE as BUNDLE_MEDIA_TYPE } from '../sigstore/bundle-m
 export const BUNDLE_MEDIA_TYPE_PREFIX = 'application/vnd.dev.sigstore.bundle';
 export const SIMPLESIGNING_TYPE = 'cosign container image signature';
 export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
-export const INTOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
 export const ANNOTATION = {
   signature: 'dev.cosignproject.cosign/signature',
@@ -43,7 +42,3 @@ export const ANNOTATION = {
    */
   attachmentSubject: 'dev.seal.attachment.subject',
 } as const;
-
-/** `application/vnd.dev.cosign.artifact.<name>.v1+json`: cosign's experimental OCI 1.1 types. */
-export const legacyArtifactType = (name: 'sig' | 'sbom' | 'att'): string =>
-  `application/vnd.dev.cosign.artifact.${name}.v1+json`;

@@ -10,7 +10,3 @@ export interface TrustPolicy {
   bundle: VerifyPolicy;
 }
 
-export const keyPolicy = (verifier: Verifier, trustedRootPath?: string): TrustPolicy => ({
-  verifier,
-  bundle: { publicKeyPem: verifier.publicKey.pem, trustedRootPath },
-});

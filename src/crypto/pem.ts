@@ -74,8 +74,3 @@ export function encodePem(label: string, der: Uint8Array): string {
   for (let i = 0; i < b64.length; i += 64) out += b64.slice(i, i + 64) + '\n';
   return out + `-----END ${label}-----\n`;
 }
-
-/** True when the bytes look like PEM text rather than binary DER. */
-export function looksLikePem(bytes: Uint8Array): boolean {
-  return Buffer.from(bytes.subarray(0, 8192)).toString('latin1').includes('-----BEGIN ');
-}

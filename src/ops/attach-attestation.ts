@@ -3,14 +3,14 @@
 // goes in as an OCI 1.1 referrer (bundle format). Everything is checked before anything is written:
 // the statement must name this image's digest, and with a key the signature must verify.
 import { decodeEnvelopePayload, parseEnvelope, toEnvelope, verifyEnvelope } from '../attest/dsse.ts';
-import { parseStatement, subjectMatches, type Statement } from '../attest/statement.ts';
+import { parseStatement, subjectMatches, type Statement, IN_TOTO_PAYLOAD_TYPE } from '../attest/statement.ts';
 import { openImage, type ResolvedImage } from '../cosign/image.ts';
 import { appendLegacyLayer } from '../cosign/legacy.ts';
 import { attachBundle } from '../cosign/referrer-bundles.ts';
 import type { Verifier } from '../crypto/types.ts';
 import { SealError, inputError } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { ANNOTATION, COSIGN_SIGN_PREDICATE, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../cosign/layout.ts';
+import { ANNOTATION, COSIGN_SIGN_PREDICATE, DSSE_MEDIA_TYPE } from '../cosign/layout.ts';
 import { digestHex, sha256Digest } from '../oci/digest.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import { isSigstoreBundle } from '../sigstore/bundle-media-types.ts';
@@ -70,8 +70,8 @@ export function parseAttestationFile(bytes: Uint8Array, name: string): Parsed {
 }
 
 function envelopeStatement(envelope: ReturnType<typeof toEnvelope>, name: string): Statement {
-  if (envelope.payloadType !== INTOTO_PAYLOAD_TYPE) {
-    throw inputError(`${name}: the envelope's payload type is ${JSON.stringify(envelope.payloadType)}, not ${INTOTO_PAYLOAD_TYPE}`);
+  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+    throw inputError(`${name}: the envelope's payload type is ${JSON.stringify(envelope.payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}`);
   }
   return parseStatement(decodeEnvelopePayload(envelope), 'input');
 }

@@ -4,13 +4,12 @@ import path from 'node:path';
 import { parseEnvelope, verifyEnvelope } from '../attest/dsse.ts';
 import { buildPredicate } from '../attest/predicates.ts';
 import { resolvePredicateType } from '../attest/predicates.ts';
-import { buildStatement, parseStatement, validateStatement, type Statement } from '../attest/statement.ts';
+import { buildStatement, parseStatement, validateStatement, type Statement, IN_TOTO_PAYLOAD_TYPE } from '../attest/statement.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError, usageError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import type { Log } from '../log.ts';
 import { readInput } from '../fs/read-input.ts';
-import { INTOTO_PAYLOAD_TYPE } from '../cosign/layout.ts';
 import { digestFile, digestFileMulti, parseDigestArg, type DigestAlgorithm } from '../sigstore/artifact-digest.ts';
 import { checkStatementSubject, subjectAlgorithms, type SubjectAlgorithm } from '../sigstore/statement-subject.ts';
 import { isSigstoreBundle } from '../sigstore/bundle-media-types.ts';
@@ -73,7 +72,7 @@ export async function attestBlob(opts: AttestBlobOptions, env: OpEnv): Promise<U
         format: 'bundle',
       }).bytes;
     }
-    const bundle = await signer.dsseBundle(statementBytes, INTOTO_PAYLOAD_TYPE);
+    const bundle = await signer.dsseBundle(statementBytes, IN_TOTO_PAYLOAD_TYPE);
     const write = (file: string, data: string | Uint8Array) => writeFileAtomic(path.resolve(env.cwd, file), data, { overwrite: true, mode: 0o644 });
     const parts = bundleParts(bundle);
     if (opts.bundle !== undefined) {

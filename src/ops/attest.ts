@@ -1,7 +1,7 @@
 // seal attest: wrap a predicate in an in-toto statement about an image, sign it as a DSSE
 // envelope and store it as a `.att` layer (legacy) or a Sigstore bundle referrer.
 import { buildPredicate, type BuiltPredicate } from '../attest/predicates.ts';
-import { buildStatement, imageSubject } from '../attest/statement.ts';
+import { buildStatement, imageSubject, IN_TOTO_PAYLOAD_TYPE } from '../attest/statement.ts';
 import { openImage } from '../cosign/image.ts';
 import { readInput } from '../fs/read-input.ts';
 import { appendLegacyLayer, readLegacyLayers } from '../cosign/legacy.ts';
@@ -10,7 +10,7 @@ import { inputError } from '../errors.ts';
 import type { VexDocument } from '../vex/document.ts';
 import { digestNamedBy, mentionsImage } from '../vex/match.ts';
 import type { Log } from '../log.ts';
-import { ANNOTATION, DSSE_MEDIA_TYPE, INTOTO_PAYLOAD_TYPE } from '../cosign/layout.ts';
+import { ANNOTATION, DSSE_MEDIA_TYPE } from '../cosign/layout.ts';
 import { sha256Digest } from '../oci/digest.ts';
 import { repositoryName } from '../oci/reference.ts';
 import { detachReferrer } from '../oci/referrers.ts';
@@ -110,7 +110,7 @@ export async function attestImage(opts: AttestOptions, env: OpEnv): Promise<Atte
       const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'legacy' });
       // Keyless or logged: the bundle's envelope becomes the layer blob (it is what Rekor logged as a
       // dsse entry) and its certificate, Rekor entry and timestamp become annotations, as cosign v2 does.
-      const signed = await signer.legacyAttestation(statement, INTOTO_PAYLOAD_TYPE);
+      const signed = await signer.legacyAttestation(statement, IN_TOTO_PAYLOAD_TYPE);
       const envelope = signed.envelope;
       if (opts.upload === false) {
         return { image: opts.image, digest: img.digest, predicateType, format: 'legacy', location: '', replaced: 0, document: Buffer.from(envelope).toString('utf8') };
@@ -127,7 +127,7 @@ export async function attestImage(opts: AttestOptions, env: OpEnv): Promise<Atte
     }
 
     const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'bundle' });
-    const bundle = await signer.dsseBundle(statement, INTOTO_PAYLOAD_TYPE);
+    const bundle = await signer.dsseBundle(statement, IN_TOTO_PAYLOAD_TYPE);
     if (opts.upload === false) {
       return { image: opts.image, digest: img.digest, predicateType, format: 'bundle', location: '', replaced: 0, document: Buffer.from(bundle).toString('utf8') };
     }

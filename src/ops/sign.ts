@@ -8,7 +8,8 @@ import { buildSignStatement } from '../cosign/sign-statement.ts';
 import { SealError } from '../errors.ts';
 import { exists, writeFileAtomic } from '../fs/atomic.ts';
 import type { Log } from '../log.ts';
-import { ANNOTATION, COSIGN_SIGN_PREDICATE, INTOTO_PAYLOAD_TYPE, SIMPLESIGNING_MEDIA_TYPE } from '../cosign/layout.ts';
+import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../cosign/layout.ts';
+import { IN_TOTO_PAYLOAD_TYPE } from '../attest/statement.ts';
 import { sha256Digest } from '../oci/digest.ts';
 import { repositoryName } from '../oci/reference.ts';
 import type { StoreOptions } from '../oci/store.ts';
@@ -162,7 +163,7 @@ async function signOne(
     return { ...result, location: `${store.name}:${tag}`, uploaded: true };
   }
   const statement = buildSignStatement(target.digest, opts.annotations);
-  const bundle = await signer.dsseBundle(statement, INTOTO_PAYLOAD_TYPE);
+  const bundle = await signer.dsseBundle(statement, IN_TOTO_PAYLOAD_TYPE);
   const files = await writeOutputs(opts.outputs, { bundle }, log);
   const result = { image: input, digest: target.digest, format: 'bundle' as const, ...(files.length ? { files } : {}) };
   if (opts.upload === false) return { ...result, location: '', uploaded: false };

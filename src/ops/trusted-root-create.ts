@@ -138,7 +138,7 @@ export async function createTrustedRoot(o: TrustedRootCreateOptions): Promise<Js
   if (doc.tlogs.length + doc.certificateAuthorities.length + doc.timestampAuthorities.length === 0) {
     throw new SealError('usage', 'the trusted root would trust nothing', { hint: 'give --fulcio, --rekor or --tsa (or --with-default-services)' });
   }
-  const { parseTrustedRoot } = await import('../sigstore/trusted-root.ts');
+  const { parseTrustedRoot } = await import('../sigstore/trusted-root-json.ts');
   parseTrustedRoot(doc, 'the created trusted root');
   return doc;
 }

@@ -50,9 +50,3 @@ export function parseDigestArg(text: string, defaultAlg: string = 'sha256'): { a
   if (m[2]!.length !== DIGEST_HEX_LENGTH[algorithm]) return undefined;
   return { algorithm, hex: m[2]!.toLowerCase() };
 }
-
-/** `sha256:<64 hex>` (or bare hex) to bytes; undefined when it is not that shape. */
-export function parseSha256Digest(text: string): Buffer | undefined {
-  const hex = text.startsWith('sha256:') ? text.slice(7) : text;
-  return /^[0-9a-fA-F]{64}$/.test(hex) ? Buffer.from(hex, 'hex') : undefined;
-}

@@ -2,9 +2,9 @@
 // the artifact is the caller's job, done here by finding the artifact's digest among the in-toto
 // statement's subjects. Subjects may be sha256, sha384 or sha512 (npm provenance names its
 // tarball by sha512). in-toto Statement v1: https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md
+import { IN_TOTO_PAYLOAD_TYPE } from '../attest/statement.ts';
 import { SealError } from '../errors.ts';
 
-export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
 /** The subject digest algorithms seal can compute an artifact's digest in. */
 export const SUBJECT_ALGORITHMS = ['sha256', 'sha384', 'sha512'] as const;

@@ -175,7 +175,7 @@ async function runUpdate(mirror: string, staging: string, opts: UpdateTufCacheOp
     });
   }
   // The trusted root must also be one seal can use.
-  const { parseTrustedRoot } = await import('./trusted-root.ts');
+  const { parseTrustedRoot } = await import('./trusted-root-json.ts');
   const rootText = await fs.readFile(path.join(staging, 'targets', TRUSTED_ROOT_TARGET), 'utf8');
   try {
     parseTrustedRoot(JSON.parse(rootText), `${mirror}/targets/${TRUSTED_ROOT_TARGET}`);

@@ -5,28 +5,12 @@ import type { SigningOptions } from '../../ops/signing/types.ts';
 import type { Args } from '../command.ts';
 import type { CliContext } from '../context.ts';
 
-export const signingKeyOption = (y: Argv): Argv =>
-  y.option('key', {
-    alias: 'k',
-    type: 'string',
-    demandOption: 'pass --key with a private key (cosign.key, a PEM file or env://VAR)',
-    describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR',
-  });
-
 /** --key for commands that can also sign keylessly (with keylessOptions): not demanded. */
 export const optionalSigningKeyOption = (y: Argv): Argv =>
   y.option('key', {
     alias: 'k',
     type: 'string',
     describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR; without it, signs keylessly (docs/keyless.md)',
-  });
-
-export const verifyingKeyOption = (y: Argv): Argv =>
-  y.option('key', {
-    alias: 'k',
-    type: 'string',
-    demandOption: 'pass --key with the public key (cosign.pub)',
-    describe: 'Public key: PKIX PEM (cosign.pub), PKCS#1 RSA PEM, certificate PEM, or env://VAR',
   });
 
 export async function loadVerifyingKey(ref: string, ctx: CliContext): Promise<Verifier> {

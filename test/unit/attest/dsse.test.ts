@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { IN_TOTO_PAYLOAD_TYPE } from '../../../src/attest/statement.ts';
 import {
-  IN_TOTO_PAYLOAD_TYPE,
   pae,
   parseEnvelope,
   signEnvelope,

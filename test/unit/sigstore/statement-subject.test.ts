@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { SealError } from '../../../src/errors.ts';
-import { checkStatementSubject, IN_TOTO_PAYLOAD_TYPE } from '../../../src/sigstore/statement-subject.ts';
+import { IN_TOTO_PAYLOAD_TYPE } from '../../../src/attest/statement.ts';
+import { checkStatementSubject } from '../../../src/sigstore/statement-subject.ts';
 
 const testDir = fileURLToPath(new URL('../../', import.meta.url));
 const dsseDir = `${testDir}fixtures/cosign/dsse/`;

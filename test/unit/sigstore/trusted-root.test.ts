@@ -10,9 +10,8 @@ import {
   EMBEDDED_ROOT_WARNING,
   loadEmbeddedTrustedRoot,
   loadTrustedRoot,
-  parseTrustedRoot,
-  trustedRootProblem,
 } from '../../../src/sigstore/trusted-root.ts';
+import { parseTrustedRoot, trustedRootProblem } from '../../../src/sigstore/trusted-root-json.ts';
 
 const testDir = fileURLToPath(new URL('../../', import.meta.url));
 const pgiPath = `${testDir}fixtures/cosign/trust/trusted_root_pgi.json`;
