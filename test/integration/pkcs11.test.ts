@@ -295,6 +295,19 @@ describe('bad input with a token: one line, exit 1, no PIN', () => {
     assert.ok(Date.now() - started < 10_000);
   });
 
+  /** Child pids of `pid`, from /proc (no procps needed). */
+  const childrenOf = (pid: number): number[] =>
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(pid);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+
   test('Ctrl-C while a module hangs stops seal within 2 s (exit 130), the agent with it', async () => {
     const mod = faulty('HANG');
     const child = spawn(process.execPath, [SEAL_BIN, 'sign-blob', '--key', `pkcs11:token=t;object=k?module-path=${mod}`, '/etc/hostname'], {
@@ -306,8 +319,8 @@ describe('bad input with a token: one line, exit 1, no PIN', () => {
     // Wait until the agent is inside C_Initialize: it is then a child of seal running the module.
     const agentUp = async () => {
       for (let i = 0; i < 200; i++) {
-        const kids = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.trim();
-        if (kids) return kids.split('\n').map(Number);
+        const kids = childrenOf(child.pid!);
+        if (kids.length) return kids;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error('the agent never started');
