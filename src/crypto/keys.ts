@@ -29,6 +29,8 @@ export function generateKeyPair(): GeneratedKeyPair {
 export interface KeyLoadOptions {
   /** Where env://VAR references are looked up; pure code gets no process.env. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The command's working directory: relative key paths are resolved against it, not the process's. */
+  cwd?: string;
   /** Asks for a secret (a token PIN) on a terminal; absent when there is none. */
   askSecret?: (prompt: string) => Promise<Uint8Array>;
   log?: Log;
@@ -131,7 +133,7 @@ export async function readKeyRef(
     });
   }
   // Synchronous: a key is small, and start-up needs no thread pool (src/fs/stream.ts).
-  const file = openInput(ref, what);
+  const file = openInput(opts.cwd === undefined ? ref : process.getBuiltinModule('node:path').resolve(opts.cwd, ref), what, ref);
   let bytes: Uint8Array;
   try {
     if (file.size > MAX_KEY_FILE) {

@@ -20,7 +20,7 @@ export interface ImportKeyPairDeps extends KeyPairDeps {
 }
 
 export async function importKeyPair(opts: ImportKeyPairOptions, deps: ImportKeyPairDeps): Promise<KeyPairFiles> {
-  const { bytes, source } = await readKeyRef(opts.key, { env: opts.env }, 'key file');
+  const { bytes, source } = await readKeyRef(opts.key, { env: opts.env, cwd: opts.cwd }, 'key file');
   const parsed = await parsePrivateKey(bytes, source, deps.getImportPassword);
   const pkcs8 = new Uint8Array(parsed.key.export({ format: 'der', type: 'pkcs8' }));
   const { pem } = publicKeyInfo(parsed.key, parsed.algorithm);

@@ -23,7 +23,7 @@ export interface PublicKeyDeps {
 }
 
 export async function exportPublicKey(opts: PublicKeyOptions, deps: PublicKeyDeps): Promise<string> {
-  const signer = await loadPrivateKey(opts.key, deps.getPassword, { env: opts.env, askSecret: deps.askSecret, log: deps.log });
+  const signer = await loadPrivateKey(opts.key, deps.getPassword, { env: opts.env, cwd: opts.cwd, askSecret: deps.askSecret, log: deps.log });
   const pem = signer.publicKey.pem;
   if ('close' in signer) await signer.close();
   if (opts.outfile !== undefined) {

@@ -90,7 +90,7 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
   if (opts.signature !== undefined && opts.requireTlog) {
     throw new SealError('usage', '--require-tlog needs --bundle: a bare signature carries no transparency log entry');
   }
-  const verifier = opts.key === undefined ? undefined : await loadPublicKey(opts.key, { env: opts.env });
+  const verifier = opts.key === undefined ? undefined : await loadPublicKey(opts.key, { env: opts.env, cwd: opts.cwd });
   const policy = {
     certificateIdentity: opts.certificateIdentity,
     certificateIdentityRegexp: opts.certificateIdentityRegexp,

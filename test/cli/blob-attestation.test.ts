@@ -1,23 +1,15 @@
 // attest-blob / verify-blob-attestation, including cosign's real DSSE envelopes and bundles.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { makeOpensslKeyPair } from '../helpers/keys.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { describe, test } from 'node:test';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import { workspace } from '../helpers/workspace.ts';
 
 const cosign = new URL('../fixtures/cosign/', import.meta.url).pathname;
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
-let work: string;
-let key: string;
-let pub: string;
 
-before(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'seal-blobatt-'));
-  ({ key, pub } = makeOpensslKeyPair(work, 'key'));
-});
-after(() => rm(work, { recursive: true, force: true }));
+const { dir: work, key, pub } = await workspace('seal-blobatt-');
 
 test('attest-blob then verify-blob-attestation round trip; another file or type fails', async () => {
   const blob = path.join(work, 'app.tar.gz');

@@ -1,4 +1,4 @@
-// sign-blob and verify-blob through the real CLI, cross-checked with openssl in both directions.
+// sign-blob and verify-blob through the CLI (run in this process), cross-checked with openssl in both directions.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCli, type CliResult } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import type { CliResult } from '../helpers/run-cli.ts';
 
 const TEST_DIR = fileURLToPath(new URL('../', import.meta.url));
 const FIX = `${TEST_DIR}fixtures/cosign/keys/`;

@@ -3,24 +3,17 @@
 // verify-attestation one DSSE envelope per line; the human lines go to stderr. Several signatures
 // by one key over one payload are told apart. In process, on OCI layouts: no network.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { makeImageLayout } from '../harness/index.ts';
 import { runInProcess } from '../helpers/in-process.ts';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';
+import { workspace } from '../helpers/workspace.ts';
 
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
-let work: string;
-let key: string;
-let pub: string;
 
-before(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'seal-cosign-out-'));
-  ({ key, pub } = makeOpensslKeyPair(work, 'key'));
-});
-after(() => rm(work, { recursive: true, force: true }));
+const { dir: work, key, pub } = await workspace('seal-cosign-out-');
 
 async function image(name: string): Promise<{ ref: string; dir: string; digest: string }> {
   const img = await makeImageLayout(path.join(work, name));

@@ -1,23 +1,16 @@
 // Bad input to the image commands: one line on stderr, the documented exit code, and checks that
 // happen before a password is asked for.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { makeImageLayout } from '../harness/index.ts';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import { workspace } from '../helpers/workspace.ts';
 
-let work: string;
-let ref: string;
-let pub: string;
-before(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'seal-errs-'));
-  ref = `oci:${(await makeImageLayout(path.join(work, 'img'))).dir}:latest`;
-  pub = makeOpensslKeyPair(work, 'k').pub;
-});
-after(() => rm(work, { recursive: true, force: true }));
+const { dir: work, pub } = await workspace('seal-errs-');
+const ref = `oci:${(await makeImageLayout(path.join(work, 'img'))).dir}:latest`;
 
 function oneLine(stderr: string): string {
   const lines = stderr.trim().split('\n').filter((l) => l.startsWith('Error:'));

@@ -1,4 +1,4 @@
-// generate-key-pair, import-key-pair and public-key through the real CLI.
+// generate-key-pair, import-key-pair and public-key through the CLI (run in this process).
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { decryptPrivateKey, parseEncryptedKey, SIGSTORE_KEY_LABEL } from '../../src/crypto/encrypted-key.ts';
 import { loadPrivateKey } from '../../src/crypto/keys.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
 
 const TEST_DIR = fileURLToPath(new URL('../', import.meta.url));
 const FIX = `${TEST_DIR}fixtures/cosign/keys/`;

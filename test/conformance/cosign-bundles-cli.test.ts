@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
 
 const testDir = fileURLToPath(new URL('../', import.meta.url));
 const F = `${testDir}fixtures/cosign/`;

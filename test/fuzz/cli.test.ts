@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { sha256Digest } from '../../src/oci/digest.ts';
 import { makeImageLayout } from '../harness/index.ts';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';
-import { runCli, type CliResult } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import type { CliResult } from '../helpers/run-cli.ts';
 import { BASE_SEED, Rng, caseSeed, mutateBytes, mutateDocument } from './fuzz.ts';
 
 /** docs/exit-codes.md, without 0 (garbage never verifies) and 130. */

@@ -1,26 +1,17 @@
-// attest / verify-attestation / SBOMs / report end to end on OCI layouts, spawning the real CLI.
+// attest / verify-attestation / SBOMs / report end to end on OCI layouts, through the CLI run in this process.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { makeImageLayout } from '../harness/index.ts';
-import { makeOpensslKeyPair } from '../helpers/keys.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import { workspace } from '../helpers/workspace.ts';
 
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
 const testDir = new URL('../fixtures/cosign/', import.meta.url).pathname;
-let work: string;
-let key: string;
-let pub: string;
-let otherKey: string;
 
-before(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'seal-att-'));
-  ({ key, pub } = makeOpensslKeyPair(work, 'key'));
-  otherKey = makeOpensslKeyPair(work, 'other').key;
-});
-after(() => rm(work, { recursive: true, force: true }));
+const { dir: work, key, pub, keys } = await workspace('seal-att-', ['key', 'other']);
+const otherKey = keys.other!.key;
 
 async function image(name: string): Promise<string> {
   const img = await makeImageLayout(path.join(work, name));

@@ -2,13 +2,14 @@
 // referrers travel through the tag-schema fallback index) and OCI layouts: after a copy every
 // signature, attestation and SBOM still verifies at the destination.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { blobPath, makeImageLayout, makeIndexLayout, pushWithSkopeo, startRegistry, type RunningRegistry } from '../harness/index.ts';
-import { makeOpensslKeyPair } from '../helpers/keys.ts';
-import { runCli, type CliResult } from '../helpers/run-cli.ts';
+import { blobPath, makeIndexLayout, pushWithSkopeo, startRegistry, type RunningRegistry } from '../harness/index.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import type { CliResult } from '../helpers/run-cli.ts';
+import { pushImage } from '../helpers/images.ts';
+import { workspace } from '../helpers/workspace.ts';
 
 const scan = new URL('../fixtures/grype/alpine-one-high.json', import.meta.url).pathname;
 const SBOM = JSON.stringify({
@@ -21,38 +22,22 @@ const SBOM = JSON.stringify({
   packages: [],
 });
 
-let work: string;
-let key: string;
-let pub: string;
-let otherKey: string;
-let otherPub: string;
-let sbomFile: string;
 let reg: RunningRegistry;
 
+const { dir: work, key, pub, keys } = await workspace('seal-copy-', ['key', 'other']);
+const { key: otherKey, pub: otherPub } = keys.other!;
+const sbomFile = path.join(work, 'sbom.spdx.json');
 before(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'seal-copy-'));
-  ({ key, pub } = makeOpensslKeyPair(work, 'key'));
-  ({ key: otherKey, pub: otherPub } = makeOpensslKeyPair(work, 'other'));
-  sbomFile = path.join(work, 'sbom.spdx.json');
   await writeFile(sbomFile, SBOM);
   reg = await startRegistry('plain');
 });
-after(async () => {
-  await reg?.stop();
-  await rm(work, { recursive: true, force: true });
-});
+after(() => reg?.stop());
 
 const ok = (r: CliResult, what: string) => assert.equal(r.code, 0, `${what}: ${r.stderr}`);
 
-async function pushImage(repo: string): Promise<{ ref: string; digest: string }> {
-  const img = await makeImageLayout(path.join(work, `${repo.replace(/\//g, '-')}-${Math.random().toString(36).slice(2)}`));
-  const digest = await pushWithSkopeo(img.dir, 'latest', reg, `${repo}:v1`);
-  return { ref: `${reg.host}/${repo}:v1`, digest };
-}
-
 /** An image with a legacy signature, a bundle signature, a vuln attestation and an SBOM. */
 async function decorated(repo: string): Promise<{ ref: string; digest: string }> {
-  const img = await pushImage(repo);
+  const img = await pushImage(reg, work, repo);
   ok(await runCli(['sign', '--key', key, img.ref]), 'sign legacy');
   ok(await runCli(['sign', '--key', key, '--format', 'bundle', img.ref]), 'sign bundle');
   ok(await runCli(['attest', '--key', key, '--type', 'vuln', '--predicate', scan, img.ref]), 'attest');
@@ -126,7 +111,7 @@ describe('seal copy', () => {
   });
 
   test("a destination's own signature is kept next to the copied ones; --force replaces the legacy one", async () => {
-    const src = await pushImage('merge/src');
+    const src = await pushImage(reg, work, 'merge/src');
     ok(await runCli(['sign', '--key', key, src.ref]), 'sign source');
     ok(await runCli(['sign', '--key', key, '--format', 'bundle', src.ref]), 'sign source bundle');
     const dst = `${reg.host}/merge/dst:v1`;
@@ -148,7 +133,7 @@ describe('seal copy', () => {
   });
 
   test("a tampered signature payload in a saved layout stops the load (exit 3); the destination's signature survives", async () => {
-    const src = await pushImage('tamper/src');
+    const src = await pushImage(reg, work, 'tamper/src');
     ok(await runCli(['sign', '--key', key, src.ref]), 'sign');
     const dir = path.join(work, 'tampered');
     await copy([src.ref, `oci:${dir}`]);
@@ -200,7 +185,7 @@ describe('seal copy', () => {
     assert.match(missing.stderr, /not found/);
     assert.doesNotMatch(missing.stderr, /\n\s+at /);
 
-    const src = await pushImage('errors/src');
+    const src = await pushImage(reg, work, 'errors/src');
     const withDigest = await runCli(['copy', src.ref, `${reg.host}/errors/dst@${src.digest}`]);
     assert.equal(withDigest.code, 2, withDigest.stderr);
     assert.match(withDigest.stderr, /digest/);

@@ -1,39 +1,27 @@
 // SEAL_DOCKER_MEDIA_TYPES / COSIGN_DOCKER_MEDIA_TYPES: new `.sig`/`.sbom` images get Docker v2
 // media types for registries that refuse OCI manifests; existing images keep theirs.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeImageLayout, pushWithSkopeo, startRegistry, type RunningRegistry } from '../harness/index.ts';
-import { makeOpensslKeyPair } from '../helpers/keys.ts';
-import { runCli, runCommand } from '../helpers/run-cli.ts';
+import { startRegistry, type RunningRegistry } from '../harness/index.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import { runCommand } from '../helpers/run-cli.ts';
 import { wantsDockerMediaTypes } from '../../src/oci/store.ts';
+import { pushImage } from '../helpers/images.ts';
+import { workspace } from '../helpers/workspace.ts';
 
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
-let work: string;
-let key: string;
-let pub: string;
 let reg: RunningRegistry;
 
+const { dir: work, key, pub } = await workspace('seal-dockertypes-');
 before(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'seal-dockertypes-'));
-  ({ key, pub } = makeOpensslKeyPair(work, 'key'));
   reg = await startRegistry('plain');
 });
-after(async () => {
-  await reg?.stop();
-  await rm(work, { recursive: true, force: true });
-});
-
-async function pushImage(repo: string): Promise<string> {
-  const img = await makeImageLayout(path.join(work, repo));
-  await pushWithSkopeo(img.dir, 'latest', reg, `${repo}:v1`);
-  return `${reg.host}/${repo}:v1`;
-}
+after(() => reg?.stop());
 
 /** The raw manifest under `tag` as skopeo reads it (an independent reader). */
 async function rawManifest(repo: string, tag: string): Promise<{ mediaType: string; config: { mediaType: string } }> {
@@ -57,7 +45,7 @@ describe('Docker media types for signature images', () => {
   });
 
   test('a new .sig image is Docker v2 with the switch; a later signature keeps its types; both verify', async () => {
-    const ref = await pushImage('dockersig');
+    const ref = (await pushImage(reg, work, 'dockersig')).ref;
     const s1 = await runCli(['sign', '--key', key, '-a', 'n=1', ref], { env: { COSIGN_DOCKER_MEDIA_TYPES: '1' } });
     assert.equal(s1.code, 0, s1.stderr);
     const tag = await sigTag(ref);
@@ -75,13 +63,13 @@ describe('Docker media types for signature images', () => {
   });
 
   test('without the switch a new .sig image is OCI', async () => {
-    const ref = await pushImage('ocisig');
+    const ref = (await pushImage(reg, work, 'ocisig')).ref;
     assert.equal((await runCli(['sign', '--key', key, ref], { env: { SEAL_DOCKER_MEDIA_TYPES: 'false', COSIGN_DOCKER_MEDIA_TYPES: '1' } })).code, 0);
     assert.equal((await rawManifest('ocisig', await sigTag(ref))).mediaType, OCI_MANIFEST);
   });
 
   test('attach sbom uses the switch too, and download sbom returns the same bytes', async () => {
-    const ref = await pushImage('dockersbom');
+    const ref = (await pushImage(reg, work, 'dockersbom')).ref;
     const sbom = path.join(work, 'sbom.spdx.json');
     const bytes = JSON.stringify({ spdxVersion: 'SPDX-2.3', SPDXID: 'SPDXRef-DOCUMENT', name: 'x', packages: [] });
     await writeFile(sbom, bytes);

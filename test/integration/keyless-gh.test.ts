@@ -1,4 +1,4 @@
-// GitHub Actions identities end to end, through the real CLI:
+// GitHub Actions identities end to end, through the CLI (run in this process):
 // 1. a real public-good GitHub Actions bundle (sigstore-conformance happy-path-v0.3), verified
 //    offline with verify-blob against the embedded root: every --certificate-github-workflow-*
 //    flag and --certificate-extension, right and wrong, and the anchored identity regexp;
@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 
 import { makeImageLayout } from '../harness/index.ts';
 import { startSigstoreStack, type SigstoreStack } from '../harness/sigstore-stack.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import { noStack } from '../helpers/stderr.ts';
 
 const seal = (args: string[]) => runCli(args, { env: { SIGSTORE_ID_TOKEN: undefined, SEAL_PASSWORD: undefined }, timeoutMs: 60_000 });
-const noStack = (stderr: string) => assert.doesNotMatch(stderr, /\n\s+at .+:\d+:\d+/, `a stack trace was printed:\n${stderr}`);
 
 const testDir = fileURLToPath(new URL('../', import.meta.url));
 const assets = `${testDir}fixtures/sigstore-conformance/test/assets/bundle-verify/`;

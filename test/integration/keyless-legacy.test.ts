@@ -9,7 +9,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeImageLayout, pushWithSkopeo, registryInstalled, startRegistry, type RunningRegistry } from '../harness/index.ts';
 import { startSigstoreStack, type SigstoreStack } from '../harness/sigstore-stack.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import { noStack } from '../helpers/stderr.ts';
 
 const EMAIL = 'alice@example.com';
 const SIG = 'dev.cosignproject.cosign/signature';
@@ -31,7 +32,6 @@ const trust = (identity = EMAIL, issuer = stack.issuer) => [
 ];
 const noLeak = (r: { stdout: string; stderr: string }) =>
   assert.ok(!r.stdout.includes(token) && !r.stderr.includes(token), 'the identity token was printed');
-const noStack = (stderr: string) => assert.doesNotMatch(stderr, /\n\s+at .+:\d+:\d+/, `a stack trace was printed:\n${stderr}`);
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
 // --- reading and rewriting a `.sig`/`.att` image inside an OCI layout ---------------------------

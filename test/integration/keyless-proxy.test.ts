@@ -1,6 +1,8 @@
 // Keyless signing behind a forward proxy: Fulcio, Rekor and the TSA are reached through
 // HTTP(S)_PROXY like the registry is (the @sigstore client honours the same variables), NO_PROXY
 // bypasses it, and a proxy that refuses fails the command in one line with nothing written.
+// Real processes: the @sigstore client takes the proxy variables from process.env, not from the
+// environment main() is given, so an in-process run could not set them per run.
 import assert from 'node:assert/strict';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeImageLayout } from '../harness/index.ts';
 import { startSigstoreStack, type SigstoreStack } from '../harness/sigstore-stack.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import { noStack } from '../helpers/stderr.ts';
 
 const EMAIL = 'alice@example.com';
 let stack: SigstoreStack;
@@ -26,7 +27,6 @@ const verifyBlob = (bundle: string, artifact: string, identity = EMAIL, issuer =
 const noLeak = (r: { stdout: string; stderr: string }, secret: string) => {
   assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'the identity token was printed');
 };
-const noStack = (stderr: string) => assert.doesNotMatch(stderr, /\n\s+at .+:\d+:\d+/, `a stack trace was printed:\n${stderr}`);
 
 before(async () => {
   stack = await startSigstoreStack();

@@ -13,7 +13,7 @@ import { RegistryStore } from '../../src/oci/registry/store.ts';
 import { openStore } from '../../src/oci/open-store.ts';
 import { registryHost } from '../../src/ops/login.ts';
 import { makeImageLayout, registryInstalled, startRegistry, type ImageLayout, type RunningRegistry } from '../harness/index.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
 
 const skip = registryInstalled() ? false : 'docker-registry not installed: apt-get install -y docker-registry';
 const log: Log = { info() {}, warn() {}, debug() {} };

@@ -14,7 +14,7 @@ import { parseReference, type RegistryReference } from '../../src/oci/reference.
 import { RegistryStore, type RegistryStoreOptions } from '../../src/oci/registry/store.ts';
 import { openStore } from '../../src/oci/open-store.ts';
 import { makeImageLayout, registryInstalled, startRegistry, type ImageLayout, type RunningRegistry } from '../harness/index.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
 
 const skip = registryInstalled() ? false : 'docker-registry not installed: apt-get install -y docker-registry';
 

@@ -16,7 +16,7 @@ import { openStore } from '../../src/oci/open-store.ts';
 import { startForwardProxy, type ForwardProxy } from '../harness/forward-proxy.ts';
 import { makeImageLayout, registryInstalled, startRegistry, type ImageLayout, type RunningRegistry } from '../harness/index.ts';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
 
 const skip = registryInstalled() ? false : 'docker-registry not installed: apt-get install -y docker-registry';
 const lines: string[] = [];

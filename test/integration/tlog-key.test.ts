@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { makeImageLayout, registryInstalled, startRegistry, pushWithSkopeo, type RunningRegistry } from '../harness/index.ts';
 import { startSigstoreStack, type SigstoreStack } from '../harness/sigstore-stack.ts';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import { noStack } from '../helpers/stderr.ts';
 
 const SIG = 'dev.cosignproject.cosign/signature';
 const CERT = 'dev.sigstore.cosign/certificate';
@@ -27,7 +28,6 @@ const upload = () => ['--tlog-upload', '--rekor-url', stack.rekorUrl];
 const trusted = () => ['--trusted-root', stack.trustedRootPath];
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 const entries = () => stack.requests[ENTRIES] ?? 0;
-const noStack = (stderr: string) => assert.doesNotMatch(stderr, /\n\s+at .+:\d+:\d+/, `a stack trace was printed:\n${stderr}`);
 
 // --- reading and rewriting a `.sig`/`.att` image inside an OCI layout ---------------------------
 interface Layer { mediaType: string; size: number; digest: string; annotations: Record<string, string> }

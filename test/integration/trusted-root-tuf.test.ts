@@ -8,7 +8,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startSigstoreStack, type SigstoreStack } from '../harness/sigstore-stack.ts';
 import { startTufRepo, type TufRepo } from '../harness/tuf-repo.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import { noStack } from '../helpers/stderr.ts';
+import { loadDefaultTrustedRoot } from '../../src/sigstore/trusted-root.ts';
 
 const EMAIL = 'alice@example.com';
 let stack: SigstoreStack;
@@ -22,7 +24,6 @@ const seal = (args: string[], cacheDir: string) =>
   runCli(args, { env: { SIGSTORE_ID_TOKEN: undefined, SEAL_TUF_CACHE: cacheDir, XDG_CACHE_HOME: undefined }, timeoutMs: 60_000 });
 const verifyBlob = (cacheDir: string) =>
   seal(['verify-blob', '--bundle', bundle, '--certificate-identity', EMAIL, '--certificate-oidc-issuer', stack.issuer, artifact], cacheDir);
-const noStack = (stderr: string) => assert.doesNotMatch(stderr, /\n\s+at .+:\d+:\d+/, `a stack trace was printed:\n${stderr}`);
 
 async function repo(opts: Parameters<typeof startTufRepo>[0] = { targets: { 'trusted_root.json': trustedRoot } }): Promise<TufRepo> {
   const r = await startTufRepo(opts);
@@ -227,14 +228,20 @@ describe('verification with the default trust', () => {
   });
 
   test('expired cached metadata: still used offline, with a warning to run seal trusted-root update', async () => {
-    const mirror = await repo({ targets: { 'trusted_root.json': trustedRoot }, timestampExpires: new Date(Date.now() + 3_000) });
+    const mirror = await repo();
     const cache = path.join(work, 'cache-stale');
     const u = await seal(['trusted-root', 'update', '--mirror', mirror.url, '--root', await rootFile(mirror, 'stale.root.json')], cache);
     assert.equal(u.code, 0, u.stderr);
     await mirror.stop();
-    await new Promise((resolve) => setTimeout(resolve, 3_500));
-    const v = await verifyBlob(cache);
-    assert.equal(v.code, 0, v.stderr);
-    assert.match(v.stderr, /WARNING: the cached Sigstore trust in .* has expired TUF metadata \(timestamp\.json\); run `seal trusted-root update`/);
+    const fresh = await verifyBlob(cache);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.doesNotMatch(fresh.stderr, /WARNING/);
+    // The timestamp expires in 7 days (tuf-repo.ts): read the cache as it will be in 8, with the
+    // clock the loader takes instead of a sleep.
+    const later = await loadDefaultTrustedRoot({ tufCacheDir: cache, now: new Date(Date.now() + 8 * 86_400_000) });
+    assert.equal(later.embedded, false);
+    assert.match(later.source, /targets\/trusted_root\.json$/);
+    assert.equal(later.warnings.length, 1);
+    assert.match(`WARNING: ${later.warnings[0]}`, /WARNING: the cached Sigstore trust in .* has expired TUF metadata \(timestamp\.json\); run `seal trusted-root update`/);
   });
 });

@@ -1,4 +1,4 @@
-// Two-step (offline / HSM) signing end to end, spawning the real CLI: seal generate prints the
+// Two-step (offline / HSM) signing end to end, through the CLI (in this process): seal generate prints the
 // payload, openssl signs it as an HSM would, seal attach signature checks and stores it;
 // sign --upload=false writes files and leaves the store alone; attach attestation takes DSSE
 // envelopes (signed with openssl) and Sigstore bundles. On OCI layouts, plus one registry round trip.
@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { blobPath, makeImageLayout, pushWithSkopeo, startRegistry, type RunningRegistry } from '../harness/index.ts';
 import { startSigstoreStack, type SigstoreStack } from '../harness/sigstore-stack.ts';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';
-import { runCli as seal } from '../helpers/run-cli.ts';
+import { runCliInProcess as seal } from '../helpers/in-process.ts';
 
 let work: string;
 let key: string;

@@ -2,25 +2,16 @@
 // /v2/ ping, whether the referrers API exists, one shared connection pool) must never hide a
 // signature: every image still gets its .sig tag and its referrers fallback tag read.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeImageLayout, pushWithSkopeo, startFaultProxy, startRegistry, type FaultProxy, type RunningRegistry } from '../harness/index.ts';
-import { makeOpensslKeyPair } from '../helpers/keys.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import { runCli as runProcess } from '../helpers/run-cli.ts';
+import { workspace } from '../helpers/workspace.ts';
 
-let work: string;
-let key: string;
-let pub: string;
-let otherKey: string;
 
-before(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'seal-verify-many-'));
-  ({ key, pub } = makeOpensslKeyPair(work, 'key'));
-  otherKey = makeOpensslKeyPair(work, 'other').key;
-});
-after(() => rm(work, { recursive: true, force: true }));
+const { dir: work, key, pub, keys } = await workspace('seal-verify-many-', ['key', 'other']);
+const otherKey = keys.other!.key;
 
 interface Report {
   image: string;
@@ -62,10 +53,12 @@ describe('plain registry behind the counting proxy', () => {
     await reg?.stop();
   });
 
+  // These two count what one process sends, so each is a fresh process: what a process learns
+  // about a registry (its scheme, whether it has the referrers API) is kept for the process.
   test('one ping and one referrers probe per registry; every image still gets its .sig and fallback tag read', async () => {
     proxy.reset();
     // --concurrency 1: the first image has no fallback tag, the later ones gain one; both are found.
-    const v = await runCli(['verify', '--key', pub, '--concurrency', '1', '-o', 'json', ...refs]);
+    const v = await runProcess(['verify', '--key', pub, '--concurrency', '1', '-o', 'json', ...refs]);
     assert.equal(v.code, 0, v.stderr);
     const reports = JSON.parse(v.stdout) as Report[];
     assert.deepEqual(reports.map(formats), [['legacy'], ['bundle'], ['bundle', 'legacy']]);
@@ -78,7 +71,7 @@ describe('plain registry behind the counting proxy', () => {
 
   test('concurrent images wait for the one referrers probe instead of each sending one', async () => {
     proxy.reset();
-    const v = await runCli(['verify', '--key', pub, '--concurrency', '8', '-o', 'json', ...refs, ...refs]);
+    const v = await runProcess(['verify', '--key', pub, '--concurrency', '8', '-o', 'json', ...refs, ...refs]);
     assert.equal(v.code, 0, v.stderr);
     assert.deepEqual((JSON.parse(v.stdout) as Report[]).map(formats), [...refs, ...refs].map((_, i) => [['legacy'], ['bundle'], ['bundle', 'legacy']][i % 3]));
     const paths = proxy.requests.map((r) => r.path);

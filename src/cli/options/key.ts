@@ -15,7 +15,7 @@ export const optionalSigningKeyOption = (y: Argv): Argv =>
 
 export async function loadVerifyingKey(ref: string, ctx: CliContext): Promise<Verifier> {
   const { loadPublicKey } = await import('../../crypto/keys.ts');
-  return loadPublicKey(ref, { env: ctx.env });
+  return loadPublicKey(ref, { env: ctx.env, cwd: ctx.cwd });
 }
 
 // Keyless signing (docs/keyless.md): used when --key is absent. The identity token comes from

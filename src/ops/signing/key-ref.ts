@@ -8,13 +8,14 @@ import type { OpEnv } from '../op-env.ts';
 
 export async function loadKeySigner(
   ref: string,
-  env: Pick<OpEnv, 'vars' | 'password' | 'askSecret' | 'log' | 'signal'>,
+  env: Pick<OpEnv, 'vars' | 'cwd' | 'password' | 'askSecret' | 'log' | 'signal'>,
   opts: { stdinInUse?: string } = {},
 ): Promise<Signer> {
   const getPassword = () => env.password({ label: `private key ${ref}`, ...(opts.stdinInUse ? { stdinInUse: opts.stdinInUse } : {}) });
   // pkcs11: URIs open a token (src/crypto/pkcs11); cloud KMS schemes are refused with the two-step flow.
   return loadPrivateKey(ref, getPassword, {
     env: env.vars,
+    cwd: env.cwd,
     ...(env.askSecret ? { askSecret: (prompt: string) => env.askSecret!(prompt) } : {}),
     log: env.log,
     signal: env.signal,
