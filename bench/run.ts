@@ -1,6 +1,6 @@
 // npm run bench: the table of issue 12 from a clean checkout, every figure a ratio against a
 // reference measured in the same run (the machine is shared; absolute times move with its load).
-//   node bench/run.ts [--trials 5] [--images 100] [--blob-mb 1024] [--no-build] [--skip blob,many,...]
+//   node bench/run.ts [--trials 5] [--images 100] [--blob-mb 1024] [--no-build] [--skip one,many,startup,blob] [--seal DIR]
 // Builds what an installed seal runs (scripts/dist.mjs: dist/seal.cjs, which bin/seal.js prefers,
 // and the single executable), starts a CNCF distribution registry (test/harness), and measures:
 //   sign/verify of one image: seal vs bench/peer/cosign_peer.py (python3 + cryptography), alternating;
@@ -29,7 +29,8 @@ const TRIALS = Number(args.get('trials') ?? 5);
 const IMAGES = Number(args.get('images') ?? 100);
 const BLOB_MB = Number(args.get('blob-mb') ?? 1024);
 const skip = new Set((args.get('skip') ?? '').split(',').filter(Boolean));
-const SEAL = path.join(root, 'bin/seal.js');
+// --seal DIR: another checkout's launcher (e.g. an older commit, built there), for before/after.
+const SEAL = args.has('seal') ? path.resolve(args.get('seal')!, 'bin/seal.js') : path.join(root, 'bin/seal.js');
 const EXE = path.join(root, 'release/seal-linux-x64');
 const PEER = path.join(root, 'bench/peer/cosign_peer.py');
 const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
@@ -80,7 +81,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'seal-bench-'));
 const reg = await startRegistry('plain');
 try {
   log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, trials ${TRIALS}`);
-  if (!args.has('no-build')) {
+  if (!args.has('no-build') && !args.has('seal')) {
     log('building dist/seal.cjs and the single executable (scripts/dist.mjs)');
     execFileSync(process.execPath, [path.join(root, 'scripts/dist.mjs'), '--no-tarball'], { stdio: ['ignore', 'ignore', 'inherit'] });
   }

@@ -8,12 +8,15 @@ import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, DSSE_MEDIA_TYPE } from './layout.ts';
 import { digestHex } from '../oci/digest.ts';
 import type { ImageStore } from '../oci/store.ts';
-import { verifyBundle } from '../sigstore/verify-bundle.ts';
 import { readLegacyLayers } from './legacy.ts';
 import { checkLegacyTlog, legacyLayerToBundle } from './legacy-bundle.ts';
 import { listBundles, readBundleBytes } from './referrer-bundles.ts';
 import type { TrustPolicy } from './trust-policy.ts';
 import type { Descriptor } from '../oci/types.ts';
+
+// @sigstore/* costs ~40 ms of start-up: loaded when a bundle is actually verified, not for a
+// key-signed legacy signature or attestation.
+const bundleVerifier = () => import('../sigstore/verify-bundle.ts');
 
 const MAX_ENVELOPE = 64 * 1024 * 1024;
 /**
@@ -133,12 +136,12 @@ export async function checkAttestation(found: FoundAttestation, digest: string, 
     } else if (found.format === 'legacy') {
       const bundle = found.layer && legacyLayerToBundle(found.layer, found.bytes, 'att');
       if (!bundle) throw new Error('no certificate on this attestation (it was made with a key; verify it with --key)');
-      const verified = await verifyBundle(bundle, artifact, policy.bundle);
+      const verified = await (await bundleVerifier()).verifyBundle(bundle, artifact, policy.bundle);
       payload = verified.payload ?? new Uint8Array();
       result.tlog = verified.tlog;
     } else {
       const bundle = JSON.parse(Buffer.from(found.bytes).toString('utf8')) as unknown;
-      const verified = await verifyBundle(bundle, artifact, policy.bundle);
+      const verified = await (await bundleVerifier()).verifyBundle(bundle, artifact, policy.bundle);
       payload = verified.payload ?? new Uint8Array();
       result.tlog = verified.tlog;
     }

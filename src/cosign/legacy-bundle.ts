@@ -7,7 +7,11 @@ import { createHash } from 'node:crypto';
 import { SealError } from '../errors.ts';
 import { ANNOTATION } from './layout.ts';
 import type { Descriptor } from '../oci/types.ts';
-import { verifyBundle, type BundleArtifact, type VerifyPolicy } from '../sigstore/verify-bundle.ts';
+import type { BundleArtifact, VerifyPolicy } from '../sigstore/verify-bundle.ts';
+
+// @sigstore/* costs ~40 ms of start-up: loaded when a bundle is actually verified, not for a
+// key-signed legacy signature or attestation.
+const bundleVerifier = () => import('../sigstore/verify-bundle.ts');
 
 const BUNDLE_V01 = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
 
@@ -107,6 +111,6 @@ export async function checkLegacyTlog(
     if (err instanceof SealError) throw err;
     throw new SealError('verification', `unreadable Rekor bundle annotation: ${(err as Error).message}`, { code: 'TLOG_BAD_ANNOTATION' });
   }
-  await verifyBundle(bundle, artifact, { ...policy, ignoreTlog: false });
+  await (await bundleVerifier()).verifyBundle(bundle, artifact, { ...policy, ignoreTlog: false });
   return true;
 }

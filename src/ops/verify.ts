@@ -14,8 +14,11 @@ import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../
 import { digestHex } from '../oci/digest.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { ExtensionCheck } from '../sigstore/cert-extensions.ts';
-import { describeTimestamps, verifyBundle } from '../sigstore/verify-bundle.ts';
 import { mapPool } from '../util/pool.ts';
+
+// @sigstore/* costs ~40 ms of start-up: loaded when a bundle is actually verified, not for a
+// key-signed legacy signature.
+const bundleVerifier = () => import('../sigstore/verify-bundle.ts');
 
 export interface VerifyImagesOptions {
   images: string[];
@@ -109,6 +112,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
           r.noCertificate = true;
           throw new Error('no certificate on this signature (it was made with a key; verify it with --key)');
         }
+        const { verifyBundle, describeTimestamps } = await bundleVerifier();
         const verified = await verifyBundle(bundle, { bytes: payload }, policy.bundle);
         for (const line of describeTimestamps(verified.timestamps)) log.debug(`${input} ${layer.digest}: ${line}`);
         if (verified.signer.identity || verified.signer.issuer) r.signer = verified.signer;
@@ -160,6 +164,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
     try {
       const bundle = JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
       bytes = undefined; // only the parsed bundle from here on
+      const { verifyBundle, describeTimestamps } = await bundleVerifier();
       const verified = await verifyBundle(
         bundle,
         { digest: { algorithm: 'sha256', hex: digestHex(img.digest) } },
