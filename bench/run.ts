@@ -46,8 +46,8 @@ function run(cmd: string, argv: string[], env: Record<string, string> = {}): Run
   const t0 = performance.now();
   const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rss, cmd, ...argv], {
     env: { ...process.env, NO_COLOR: '1', SEAL_PASSWORD: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 16 * 1024 * 1024,
   });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status}: ${String(r.stderr).slice(-1500)}`);
@@ -57,7 +57,10 @@ function run(cmd: string, argv: string[], env: Record<string, string> = {}): Run
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const med = (runs: Run[]) => ({ ms: median(runs.map((r) => r.ms)), rssMB: Math.max(...runs.map((r) => r.rssMB)) });
 const rows: string[][] = [];
-const row = (...cells: (string | number)[]) => rows.push(cells.map(String));
+const row = (...cells: (string | number)[]) => {
+  rows.push(cells.map(String));
+  log(cells.join(' | ')); // as it comes, in case a later part fails
+};
 const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`);
 const mb = (x: number) => `${x.toFixed(0)} MB`;
 

@@ -82,12 +82,54 @@ function secureContextFor(extraCA: string[] | undefined, cert?: string, key?: st
   if (!ctx) {
     // `ca` replaces Node's roots, so the bundled roots go along with the extra ones.
     ctx = createSecureContext({
-      ...(extraCA?.length ? { ca: [...rootCertificates, ...extraCA] } : {}),
+      ...(extraCA?.length ? { ca: uniqueCertificates([...rootCertificates, ...extraCA]) } : {}),
       ...(cert && key ? { cert, key } : {}),
     });
     secureContexts.set(id, ctx);
   }
   return ctx;
+}
+
+/**
+ * The same trust set without repeats. SSL_CERT_FILE and NODE_EXTRA_CA_CERTS commonly name the
+ * system bundle, which holds mostly Node's own roots: 404 certificates parsed where 165 differ,
+ * ~60 of the ~100 ms this context costs every registry command. A PEM with anything but CERTIFICATE blocks is
+ * passed on whole, as before.
+ */
+const BEGIN = '-----BEGIN CERTIFICATE-----';
+const END = '-----END CERTIFICATE-----';
+export function uniqueCertificates(pems: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const raw of pems) {
+    const pem = raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw;
+    const blocks: string[] = [];
+    let rest = '';
+    let at = 0;
+    for (;;) {
+      const b = pem.indexOf(BEGIN, at);
+      const e = b < 0 ? -1 : pem.indexOf(END, b);
+      if (e < 0) {
+        rest += pem.slice(at);
+        break;
+      }
+      rest += pem.slice(at, b);
+      blocks.push(pem.slice(b, e + END.length));
+      at = e + END.length;
+    }
+    if (rest.includes('-----BEGIN')) {
+      out.push(raw);
+      continue;
+    }
+    for (const block of blocks) {
+      // Node's roots wrap at 72 characters, PEM files at 64: compare without the line breaks.
+      const key = block.replaceAll('\n', '').replaceAll(' ', '');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(block);
+    }
+  }
+  return out;
 }
 
 export function createNodeTransport(opts: NodeTransportOptions): NodeTransport {
