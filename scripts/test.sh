@@ -8,6 +8,8 @@ echo "== typecheck (node $(node --version))" >&2
 npx tsc --noEmit -p tsconfig.json
 echo "== import graph (cycles, layers)" >&2
 node scripts/check-imports.ts >&2
+echo "== lint (typescript-eslint: floating and misused promises)" >&2
+npx eslint .
 echo "== build" >&2
 npm run -s build
 if [ $# -eq 0 ]; then set -- 'test/**/*.test.ts'; fi
