@@ -2,22 +2,21 @@
 // on a token, list tokens and keys (seal pkcs11-tool). The module runs in the agent (client.ts);
 // this file turns its answers and Cryptoki errors into seal's terms. Messages name the token and
 // the key, never the PIN.
-import { createHash, createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { createHash, randomBytes, type KeyObject } from 'node:crypto';
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SealError } from '../../errors.ts';
-import type { Log } from '../../log.ts';
 import { keyAlgorithm } from '../key-policy.ts';
 import { publicKeyInfo } from '../signer.ts';
 import type { HashAlgorithm, KeyAlgorithm, PublicKeyInfo, Signer } from '../types.ts';
 import { TokenAgent, TokenCallError } from './client.ts';
+import { publicKeyFromParts, rawToDer } from './key-parts.ts';
+import { envOrPrompt, readPinSource, resolvePin, sessionRequest, type Login, type PinSources } from './pin.ts';
 import {
   CKK_EC,
   CKK_RSA,
   CKM_ECDSA,
   CKM_RSA_PKCS,
-  CURVE_PARAMS,
   type FoundKey,
   type FoundPublicKey,
   type KeyEntry,
@@ -26,18 +25,10 @@ import {
 } from './protocol.ts';
 import { describeKey, describeToken, modulePathOf, parsePkcs11Uri, requireKeyAndToken, type Pkcs11Uri } from './uri.ts';
 
-export interface TokenEnv {
-  env: Readonly<Record<string, string | undefined>>;
-  /** Asks for the PIN on a terminal; absent when there is none (then the PIN must come from elsewhere). */
-  askSecret?: (prompt: string) => Promise<Uint8Array>;
-  log?: Log;
+export interface TokenEnv extends PinSources {
   signal?: AbortSignal;
 }
 
-const MAX_PIN_FILE = 4096;
-/** How to log in: with a PIN, on the device's own PIN pad, or not at all (undefined). */
-type Login = { pin: string } | { pinPad: true } | undefined;
-const sessionRequest = (rw: boolean, login: Login) => ({ op: 'session', rw, ...login }) as const;
 // DigestInfo prefix for SHA-256 (RFC 8017 §9.2): CKM_RSA_PKCS signs DigestInfo ‖ digest.
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 
@@ -100,132 +91,11 @@ function tokenError(err: unknown, token: string, key?: string): unknown {
   }
 }
 
-/** The PIN: pin-value, pin-source, SEAL_/COSIGN_PKCS11_PIN, else asked on a terminal when the token needs one. */
-async function resolvePin(uri: Pkcs11Uri, te: TokenEnv, token: TokenSummary, prompt: string): Promise<Login> {
-  if (uri.pinValue !== undefined) return { pin: uri.pinValue };
-  if (uri.pinSource !== undefined) return { pin: readPinSource(uri.pinSource) };
-  return envOrPrompt(te, token, prompt);
-}
-
-async function envOrPrompt(te: TokenEnv, token: TokenSummary, prompt: string): Promise<Login> {
-  const fromEnv = te.env.SEAL_PKCS11_PIN || te.env.COSIGN_PKCS11_PIN;
-  if (fromEnv) return { pin: fromEnv };
-  if (!token.loginRequired) return undefined;
-  if (token.pinPad) {
-    te.log?.info(`Enter the PIN on the PIN pad of PKCS11 token '${token.label}'`);
-    return { pinPad: true };
-  }
-  if (!te.askSecret) {
-    throw new SealError('input', `PKCS#11 token '${token.label}' needs a PIN and there is no terminal to ask for it`, {
-      hint: 'set COSIGN_PKCS11_PIN, or add pin-source=file:/path/to/pin to the URI',
-      code: 'PIN_REQUIRED',
-    });
-  }
-  return { pin: Buffer.from(await te.askSecret(prompt)).toString('utf8') };
-}
-
-function readPinSource(source: string): string {
-  if (source.startsWith('|')) {
-    throw new SealError('input', 'pin-source=|command is not supported', { hint: 'use pin-source=file:/path/to/pin', code: 'BAD_PKCS11_URI' });
-  }
-  let file: string;
-  try {
-    file = source.startsWith('file:') ? fileURLToPath(source) : source;
-  } catch {
-    throw new SealError('input', `pin-source ${source} is not a file: URI or a path`, { code: 'BAD_PKCS11_URI' });
-  }
-  let bytes: Buffer;
-  try {
-    if (statSync(file).size > MAX_PIN_FILE) throw new Error('too large');
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new SealError('input', `cannot read the PIN from pin-source ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-      code: 'PIN_REQUIRED',
-    });
-  }
-  // One line ending goes, as with piped passwords.
-  return bytes.toString('utf8').replace(/\r?\n$/, '');
-}
-
 const label = (e: KeyEntry) => (e.label ? Buffer.from(e.label).toString('utf8') : undefined);
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : undefined);
 
 function describeEntry(e: KeyEntry): string {
   return [label(e) !== undefined ? `object=${label(e)}` : '', e.id ? `id=${hex(e.id)}` : ''].filter(Boolean).join(' ');
-}
-
-/** The node KeyObject for what the token says of the public key. */
-export function publicKeyFromParts(parts: PublicKeyParts, source: string): KeyObject {
-  try {
-    if (parts.kind === 'cert') return new X509Certificate(Buffer.from(parts.der)).publicKey;
-    if (parts.kind === 'rsa') {
-      const b64 = (b: Uint8Array) => Buffer.from(stripZeros(b)).toString('base64url');
-      return createPublicKey({ key: { kty: 'RSA', n: b64(parts.modulus), e: b64(parts.exponent) }, format: 'jwk' });
-    }
-    if (parts.kind === 'ec') {
-      const params = Buffer.from(parts.params).toString('hex');
-      const curve = (Object.keys(CURVE_PARAMS) as (keyof typeof CURVE_PARAMS)[]).find((c) => CURVE_PARAMS[c] === params);
-      if (!curve) {
-        throw new SealError('input', `the key ${source} is on an elliptic curve seal does not sign with (EC params ${params.slice(0, 40)})`, {
-          hint: 'use a P-256, P-384 or P-521 key',
-          code: 'UNSUPPORTED_KEY',
-        });
-      }
-      const size = curve === 'P-256' ? 32 : curve === 'P-384' ? 48 : 66;
-      const point = ecPoint(parts.point, size);
-      const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
-      return createPublicKey({
-        key: { kty: 'EC', crv: curve, x: b64(point.subarray(1, 1 + size)), y: b64(point.subarray(1 + size)) },
-        format: 'jwk',
-      });
-    }
-  } catch (err) {
-    if (err instanceof SealError) throw err;
-    throw new SealError('input', `the token's public key for ${source} cannot be read: ${(err as Error).message}`, { code: 'PKCS11_KEY' });
-  }
-  throw new SealError('input', `the key ${source} is of a type seal does not sign with (CKK ${parts.keyType})`, {
-    hint: 'seal signs with ECDSA (P-256, P-384, P-521) and RSA keys on a token',
-    code: 'UNSUPPORTED_KEY',
-  });
-}
-
-const stripZeros = (b: Uint8Array) => {
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  return b.subarray(i);
-};
-
-/** CKA_EC_POINT is a DER OCTET STRING around the point (some modules give the bare point). */
-function ecPoint(raw: Uint8Array, size: number): Uint8Array {
-  const want = 1 + 2 * size;
-  if (raw.length === want && raw[0] === 4) return raw;
-  if (raw[0] === 0x04) {
-    let len = raw[1]!;
-    let off = 2;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      len = 0;
-      for (let i = 0; i < n; i++) len = (len << 8) | raw[2 + i]!;
-      off = 2 + n;
-    }
-    const inner = raw.subarray(off, off + len);
-    if (inner.length === want && inner[0] === 4) return inner;
-  }
-  throw new Error('CKA_EC_POINT is not an uncompressed point');
-}
-
-/** ECDSA r‖s (as CKM_ECDSA returns it) to the ASN.1 DER form cosign writes. */
-export function rawToDer(raw: Uint8Array): Uint8Array {
-  if (raw.length === 0 || raw.length % 2 !== 0) throw new Error(`an ECDSA signature of ${raw.length} bytes is not r‖s`);
-  const int = (b: Uint8Array) => {
-    const v = stripZeros(b);
-    return v[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : Buffer.from(v);
-  };
-  const r = int(raw.subarray(0, raw.length / 2));
-  const s = int(raw.subarray(raw.length / 2));
-  const body = Buffer.concat([Buffer.from([2, r.length]), r, Buffer.from([2, s.length]), s]);
-  const len = body.length < 0x80 ? Buffer.from([body.length]) : Buffer.from([0x81, body.length]);
-  return new Uint8Array(Buffer.concat([Buffer.from([0x30]), len, body]));
 }
 
 /** A key on a token, signing SHA-256 digests as cosign's PKCS#11 signer does (for every key type). */

@@ -5,7 +5,7 @@ import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { SealError } from '../../../src/errors.ts';
-import { publicKeyFromParts, rawToDer } from '../../../src/crypto/pkcs11/token.ts';
+import { publicKeyFromParts, rawToDer } from '../../../src/crypto/pkcs11/key-parts.ts';
 import {
   formatPkcs11Uri,
   modulePathOf,
