@@ -43,3 +43,8 @@ export async function runInProcess(args: string[], o: InProcessOptions = {}): Pr
 export function runCliInProcess(args: string[], o: RunCliOptions = {}): Promise<CliResult> {
   return runInProcess(args, { ...o, env: { ...process.env, ...o.env } });
 }
+
+/** The CLI in this process with none of the machine user's trust: no TUF cache (HOME and XDG_CACHE_HOME lead nowhere). */
+export function sealInProcess(args: string[], o: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+  return runInProcess(args, { ...o, env: { HOME: '/nonexistent', XDG_CACHE_HOME: '/nonexistent', ...o.env } });
+}

@@ -11,7 +11,7 @@ import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 
 import { verifyBundle } from '../../../src/sigstore/verify-bundle.ts';
-import { sealInProcess } from './cli-in-process.ts';
+import { sealInProcess } from '../../helpers/in-process.ts';
 
 const F = fileURLToPath(new URL('../../fixtures/clients/', import.meta.url));
 const json = (p: string) => JSON.parse(readFileSync(F + p, 'utf8'));

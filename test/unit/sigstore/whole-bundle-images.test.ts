@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { makeImageLayout } from '../../harness/oci-layout.ts';
 import { makeOpensslKeyPair } from '../../helpers/keys.ts';
-import { sealInProcess } from './cli-in-process.ts';
+import { sealInProcess } from '../../helpers/in-process.ts';
 import { rekorBundleAnnotation, testLog, type EntryOverrides, type TestLog } from './logged-bundles.ts';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';

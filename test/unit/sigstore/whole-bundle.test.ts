@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { sealInProcess } from './cli-in-process.ts';
+import { sealInProcess } from '../../helpers/in-process.ts';
 import { sha256Hex, testKey } from './key-bundles.ts';
 import { loggedDsseBundle, loggedMessageBundle, testLog, type EntryOverrides } from './logged-bundles.ts';
 

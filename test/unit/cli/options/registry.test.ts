@@ -5,7 +5,7 @@ import yargs from 'yargs';
 import { parseDuration, registryOptions, toStoreOptions } from '../../../../src/cli/options/registry.ts';
 import type { CliContext } from '../../../../src/cli/context.ts';
 import { isSealError } from '../../../../src/errors.ts';
-import { recordingLog } from './fake.ts';
+import { recordingLog } from '../../oci/registry/fake.ts';
 
 function ctx(env: Record<string, string> = {}): CliContext {
   return { env, log: recordingLog(), signal: new AbortController().signal } as unknown as CliContext;
