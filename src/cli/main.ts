@@ -9,6 +9,7 @@ import { createContext, type CliContext, type ContextOverrides } from './context
 import { loadAllCommands } from './commands/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { write } from './output.ts';
+import { describeSystemError } from './system-errors.ts';
 
 export async function main(args: string[], overrides: ContextOverrides = {}): Promise<number> {
   const verbose = overrides.verbose ?? (args.includes('--verbose') || args.includes('-d'));
@@ -196,6 +197,8 @@ function report(err: unknown, ctx: CliContext): number {
     ctx.stderr.write(`Error: ${err.message}${err.hint ? `; ${err.hint}` : ''}\n`);
   } else if ((err as NodeJS.ErrnoException)?.code === 'EPIPE') {
     return EXIT.OK; // the reader went away (`| head`); not an error of ours
+  } else if (describeSystemError(err)) {
+    ctx.stderr.write(`Error: ${describeSystemError(err)}\n`);
   } else {
     ctx.stderr.write(`Error: ${messageOf(err)}${ctx.verbose ? '' : ' (run with --verbose for details)'}\n`);
   }

@@ -1,7 +1,7 @@
 // Everyday rough edges (issue 8): a missing password in a non-interactive run says so; the
 // answer to seal clean's question may be piped in, as with cosign.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -44,4 +44,34 @@ test('seal clean: a piped "y" answers the question; nothing piped keeps refusing
   const yes = await runInProcess(['clean', ref], { cwd: work, input: 'y\n' });
   assert.equal(yes.code, 0, yes.stderr);
   assert.equal((await runInProcess(['verify', '--key', path.join(work, 'cosign.pub'), ref], { cwd: work })).code, 10);
+});
+
+test('file-system mistakes name the path the user gave, in one line without Node error codes (qa)', async () => {
+  const dir = path.join(work, 'a-dir');
+  await mkdir(dir, { recursive: true });
+  const blob = path.join(work, 'blob');
+  const env = { COSIGN_PASSWORD: 'secret' };
+  const cases: [string[], RegExp][] = [
+    // a directory where an output file goes: the rename of the temporary file must not leak
+    [['sign-blob', '--key', path.join(work, 'cosign.key'), '--bundle', dir, blob], /^Error: .*a-dir is a directory; give a file path\n$/],
+    [['sign-blob', '--key', path.join(work, 'cosign.key'), '--output-signature', dir, blob], /^Error: .*a-dir is a directory; give a file path\n$/],
+    [['--output-file', dir, 'env'], /^Error: .*a-dir is a directory; give a file path\n$/],
+    // a file where a directory goes
+    [['--output-file', path.join(blob, 'out'), 'env'], /^Error: .*\/blob is a file, not a directory\n$/],
+    [['tree', `oci:${blob}`], /^Error: .*\/blob is a file, not a directory\n$/],
+  ];
+  for (const [args, want] of cases) {
+    const r = await runInProcess(args, { cwd: work, env });
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, want, args.join(' '));
+    assert.doesNotMatch(r.stderr, /EISDIR|ENOTDIR|\.tmp|--verbose/);
+    assert.equal(r.stdout, '');
+  }
+});
+
+test('completion for an unknown shell is a usage error, not a TypeError (qa)', async () => {
+  const r = await runInProcess(['completion', 'tcsh']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, 'Error: no completion script for the shell "tcsh"; use bash, zsh or fish\n');
+  assert.equal(r.stdout, '');
 });
