@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 import { write } from '../output.ts';
+import { SealError } from '../../errors.ts';
 
 // Each script asks seal itself for the candidates (`seal --get-yargs-completions WORDS…`), so it
 // stays right when commands and flags change.
@@ -56,7 +57,10 @@ const command = defineCommand({
   run: async (argv, ctx) => {
     const fromEnv = /(zsh|fish)$/.exec(ctx.env.SHELL ?? '')?.[1];
     const shell = (argv.shell as string | undefined) ?? fromEnv ?? 'bash';
-    await write(ctx.stdout, SCRIPTS[shell]!);
+    const script = SCRIPTS[shell];
+    // The fast path does not check positional choices: an unknown shell is a usage error here.
+    if (script === undefined) throw new SealError('usage', `no completion script for the shell "${shell}"`, { hint: 'use bash, zsh or fish' });
+    await write(ctx.stdout, script);
   },
 });
 
