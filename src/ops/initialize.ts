@@ -68,6 +68,18 @@ async function loadRoot(o: InitializeOptions, log: Log): Promise<Uint8Array> {
     }
   }
   if (o.rootChecksum !== undefined) checkChecksum(bytes, o.rootChecksum, root);
+  // tuf-js would report a JSON parse error with the bad bytes quoted; say which file is wrong.
+  let signed: unknown;
+  try {
+    signed = (JSON.parse(Buffer.from(bytes).toString('utf8')) as { signed?: unknown } | null)?.signed;
+  } catch {
+    throw new SealError('input', `the initial TUF root ${root} is not JSON`, { hint: "give a TUF root.json (the mirror's N.root.json)" });
+  }
+  if (typeof signed !== 'object' || signed === null || (signed as { _type?: unknown })._type !== 'root') {
+    throw new SealError('input', `the initial TUF root ${root} is not a TUF root (no signed._type "root")`, {
+      hint: "give a TUF root.json (the mirror's N.root.json)",
+    });
+  }
   return bytes;
 }
 

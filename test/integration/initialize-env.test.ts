@@ -75,6 +75,20 @@ describe('seal initialize', () => {
     }
   });
 
+  test('a --root file that is not JSON, or JSON but not a TUF root: exit 1, one line naming the file, no cache (qa)', async () => {
+    const garbage = path.join(work, 'garbage.json');
+    await writeFile(garbage, Buffer.from([0xff, 0xfe, 0x00, 0x47, 0x8a]));
+    const notRoot = path.join(work, 'scan.json');
+    await writeFile(notRoot, '{"matches":[],"descriptor":{"name":"grype"}}');
+    for (const [file, want] of [[garbage, 'is not JSON'], [notRoot, 'is not a TUF root']] as const) {
+      const cache = path.join(work, 'c-notroot');
+      const r = await runInProcess(['initialize', '--mirror', repo.url, '--root', file, '--cache-dir', cache]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr, `Error: the initial TUF root ${file} ${want}${want === 'is not JSON' ? '' : ' (no signed._type "root")'}; give a TUF root.json (the mirror's N.root.json)\n`);
+      assert.equal(existsSync(cache), false);
+    }
+  });
+
   test('an unreachable root URL is a network error (exit 4)', async () => {
     const r = await runInProcess(['initialize', '--mirror', repo.url, '--root', 'http://127.0.0.1:9/root.json', '--cache-dir', path.join(work, 'c-net')]);
     assert.equal(r.code, 4, r.stderr);
