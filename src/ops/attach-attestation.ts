@@ -15,6 +15,7 @@ import { digestHex, sha256Digest } from '../oci/digest.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import { isSigstoreBundle } from '../sigstore/bundle-media-types.ts';
 import { defaultTufCacheDir } from '../sigstore/tuf-cache-dir.ts';
+import type { OpEnv } from './op-env.ts';
 
 export interface AttachAttestationOptions {
   image: string;
@@ -112,7 +113,8 @@ export async function attachBundleFile(
   return { predicateType, location: `${store.name}@${desc.digest}` };
 }
 
-export async function attachAttestation(opts: AttachAttestationOptions, log: Log): Promise<AttachedAttestation> {
+export async function attachAttestation(opts: AttachAttestationOptions, env: OpEnv): Promise<AttachedAttestation> {
+  const { log } = env;
   const parsed = parseAttestationFile(opts.attestation, opts.name);
   const img = await openImage(opts.image, opts.store, log);
   const base = { image: opts.image, digest: img.digest, verified: opts.verifier !== undefined };

@@ -10,13 +10,13 @@ import { checkSimpleSigningClaims } from '../cosign/simple-signing.ts';
 import { decodeBase64Strict, decodePemBlocks, encodePem, toBase64 } from '../crypto/pem.ts';
 import type { Verifier } from '../crypto/types.ts';
 import { SealError, inputError } from '../errors.ts';
-import type { Log } from '../log.ts';
 import { ANNOTATION, SIMPLESIGNING_MEDIA_TYPE, SIMPLESIGNING_TYPE } from '../cosign/layout.ts';
 import { sha256Digest } from '../oci/digest.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { Descriptor } from '../oci/types.ts';
 import { isSigstoreBundle } from '../sigstore/bundle-media-types.ts';
 import { attachBundleFile, parseAttestationFile } from './attach-attestation.ts';
+import type { OpEnv } from './op-env.ts';
 
 /** seal verify reads payloads up to this size. */
 const MAX_PAYLOAD = 1024 * 1024;
@@ -87,7 +87,8 @@ function parsePayload(payload: Uint8Array): void {
   }
 }
 
-export async function attachSignature(opts: AttachSignatureOptions, log: Log): Promise<AttachedSignature> {
+export async function attachSignature(opts: AttachSignatureOptions, env: OpEnv): Promise<AttachedSignature> {
+  const { log } = env;
   // A bundle from `seal sign --format bundle --upload=false --bundle F` (cosign takes it in --payload too).
   if (looksLikeBundle(opts.payload)) {
     if (opts.signature) throw new SealError('usage', 'the payload is a Sigstore bundle, which carries its own signature: drop --signature');

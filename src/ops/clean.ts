@@ -3,12 +3,12 @@
 import { childDescriptors, openImage } from '../cosign/image.ts';
 import { listBundles } from '../cosign/referrer-bundles.ts';
 import { SealError } from '../errors.ts';
-import type { Log } from '../log.ts';
 import { attachmentTag, COSIGN_SIGN_PREDICATE, type AttachmentKind } from '../cosign/layout.ts';
 import { referrersFallbackTag } from '../oci/referrers.ts';
 import { OCI_INDEX } from '../oci/media-types.ts';
 import { detachReferrer, fallbackEntries } from '../oci/referrers.ts';
 import type { StoreOptions } from '../oci/store.ts';
+import type { OpEnv } from './op-env.ts';
 
 export type CleanType = 'signature' | 'attestation' | 'sbom' | 'all';
 
@@ -16,7 +16,8 @@ export interface CleanResult {
   removed: string[];
 }
 
-export async function cleanImage(image: string, type: CleanType, store: StoreOptions, log: Log): Promise<CleanResult> {
+export async function cleanImage({ image, type, store }: { image: string; type: CleanType; store: StoreOptions }, env: OpEnv): Promise<CleanResult> {
+  const { log } = env;
   const img = await openImage(image, store, log);
   const s = img.attachStore;
   const protectedDigests = new Set([img.digest, ...childDescriptors(img.manifest).map((d) => d.digest)]);

@@ -20,6 +20,7 @@ import { openStore } from '../oci/open-store.ts';
 import type { ImageStore, StoreOptions } from '../oci/store.ts';
 import type { FetchedManifest, ImageManifest } from '../oci/types.ts';
 import type { OnProgress } from '../progress.ts';
+import type { OpEnv } from './op-env.ts';
 
 export type CopyKind = AttachmentKind | 'referrers';
 export const COPY_KINDS: readonly CopyKind[] = ['sig', 'att', 'sbom', 'referrers'];
@@ -65,7 +66,8 @@ export interface CopyReport {
   counts: Record<CopyKind, { entries: number; added: number }>;
 }
 
-export async function copyImageWithAttachments(opts: CopyOptions, log: Log): Promise<CopyReport> {
+export async function copyImageWithAttachments(opts: CopyOptions, env: OpEnv): Promise<CopyReport> {
+  const { log } = env;
   const dstRef = parseReference(opts.dst);
   if (dstRef.digest) {
     throw usageError(`the destination ${opts.dst} names a digest; give a repository, optionally with a tag`, {

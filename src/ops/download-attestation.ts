@@ -4,8 +4,8 @@ import { resolvePredicateType } from '../attest/predicates.ts';
 import { findAttestations, unverifiedStatement, type FoundAttestation } from '../cosign/attestations.ts';
 import { openImage } from '../cosign/image.ts';
 import { SealError } from '../errors.ts';
-import type { Log } from '../log.ts';
 import type { StoreOptions } from '../oci/store.ts';
+import type { OpEnv } from './op-env.ts';
 
 /** The predicate type a stored attestation claims: the annotation, else the (unverified) statement. */
 function claimedType(found: FoundAttestation): string | undefined {
@@ -17,7 +17,8 @@ function claimedType(found: FoundAttestation): string | undefined {
   }
 }
 
-export async function downloadAttestations(image: string, predicateType: string | undefined, store: StoreOptions, log: Log): Promise<string[]> {
+export async function downloadAttestations({ image, predicateType, store }: { image: string; predicateType?: string | undefined; store: StoreOptions }, env: OpEnv): Promise<string[]> {
+  const { log } = env;
   const img = await openImage(image, store, log);
   const wanted = predicateType ? resolvePredicateType(predicateType) : undefined;
   const found = await findAttestations(img.attachStore, img.digest, log);

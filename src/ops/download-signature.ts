@@ -3,11 +3,12 @@
 import { openImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
 import { eachBundle } from '../cosign/referrer-bundles.ts';
-import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../cosign/layout.ts';
 import type { StoreOptions } from '../oci/store.ts';
+import type { OpEnv } from './op-env.ts';
 
-export async function downloadSignatures(image: string, store: StoreOptions, log: Log): Promise<string[]> {
+export async function downloadSignatures({ image, store }: { image: string; store: StoreOptions }, env: OpEnv): Promise<string[]> {
+  const { log } = env;
   const img = await openImage(image, store, log);
   const lines: string[] = [];
   for await (const b of eachBundle(img.attachStore, img.digest, log)) {

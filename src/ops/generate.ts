@@ -2,9 +2,9 @@
 // elsewhere (an HSM, an air-gapped machine) and attaching with `seal attach signature`.
 import { openImage } from '../cosign/image.ts';
 import { buildSimpleSigningPayload } from '../cosign/simple-signing.ts';
-import type { Log } from '../log.ts';
 import { repositoryName } from '../oci/reference.ts';
 import type { StoreOptions } from '../oci/store.ts';
+import type { OpEnv } from './op-env.ts';
 
 export interface GenerateOptions {
   image: string;
@@ -19,7 +19,8 @@ export interface GeneratedPayload {
   payload: Uint8Array;
 }
 
-export async function generatePayload(opts: GenerateOptions, log: Log): Promise<GeneratedPayload> {
+export async function generatePayload(opts: GenerateOptions, env: OpEnv): Promise<GeneratedPayload> {
+  const { log } = env;
   const img = await openImage(opts.image, opts.store, log);
   const payload = buildSimpleSigningPayload(repositoryName(img.ref), img.digest, opts.annotations);
   return { image: opts.image, digest: img.digest, payload };

@@ -10,6 +10,7 @@ import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { TufCacheSummary } from '../sigstore/tuf-cache.ts';
 import { updateTrustedRoot } from './trusted-root.ts';
+import type { OpEnv } from './op-env.ts';
 
 export const STAGING_TUF_MIRROR = 'https://tuf-repo-cdn.sigstage.dev';
 /** A TUF root.json is a few KiB; anything this large is not one. */
@@ -26,7 +27,8 @@ export interface InitializeOptions {
   fetch?: typeof globalThis.fetch;
 }
 
-export async function initialize(o: InitializeOptions, log: Log): Promise<TufCacheSummary> {
+export async function initialize(o: InitializeOptions, env: OpEnv): Promise<TufCacheSummary> {
+  const { log } = env;
   if (o.staging && o.mirror !== undefined) {
     throw new SealError('usage', '--staging and --mirror name two different TUF repositories', { hint: 'give one of them' });
   }
@@ -38,14 +40,14 @@ export async function initialize(o: InitializeOptions, log: Log): Promise<TufCac
         hint: 'pass --root with the staging root.json (and --root-checksum when it is a URL)',
       });
     }
-    return updateTrustedRoot({ mirror, cacheDir: o.cacheDir, timeoutMs: o.timeoutMs }, log);
+    return updateTrustedRoot({ mirror, cacheDir: o.cacheDir, timeoutMs: o.timeoutMs }, env);
   }
   const bytes = await loadRoot(o, log);
   const dir = await mkdtemp(path.join(tmpdir(), 'seal-initialize-'));
   try {
     const file = path.join(dir, 'root.json');
     await writeFile(file, bytes, { mode: 0o600 });
-    return await updateTrustedRoot({ mirror, rootPath: file, cacheDir: o.cacheDir, timeoutMs: o.timeoutMs }, log);
+    return await updateTrustedRoot({ mirror, rootPath: file, cacheDir: o.cacheDir, timeoutMs: o.timeoutMs }, env);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

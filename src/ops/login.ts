@@ -1,10 +1,10 @@
 // seal login / logout: check credentials against the registry, then store them where docker
 // login does (src/oci/credentials-store.ts), or remove them. The password is never printed.
 import { SealError, usageError } from '../errors.ts';
-import type { Log } from '../log.ts';
 import { removeCredential, saveCredential, type HelperCommand } from '../oci/credentials-store.ts';
 import { parseReference } from '../oci/reference.ts';
 import type { StoreOptions } from '../oci/store.ts';
+import type { OpEnv } from './op-env.ts';
 
 /** `ghcr.io`, `localhost:5000`, `https://index.docker.io/v1/`, `docker.io` → seal's host[:port]. */
 export function registryHost(input: string): string {
@@ -30,7 +30,8 @@ export interface LoginOptions {
   runHelper?: HelperCommand;
 }
 
-export async function login(o: LoginOptions, log: Log): Promise<{ registry: string; stored: string; checked: 'accepted' | 'open' }> {
+export async function login(o: LoginOptions, env: OpEnv): Promise<{ registry: string; stored: string; checked: 'accepted' | 'open' }> {
+  const { log } = env;
   const registry = registryHost(o.registry);
   if (!o.username) throw usageError('the user name is empty');
   if (!o.password) throw usageError('the password is empty', { hint: 'pipe it in with --password-stdin' });
@@ -53,7 +54,8 @@ export async function login(o: LoginOptions, log: Log): Promise<{ registry: stri
   return { registry, stored: saved.where, checked };
 }
 
-export async function logout(o: { registry: string; env: Readonly<Record<string, string | undefined>>; runHelper?: HelperCommand }, log: Log) {
+export async function logout(o: { registry: string; env: Readonly<Record<string, string | undefined>>; runHelper?: HelperCommand }, env: OpEnv) {
+  const { log } = env;
   const registry = registryHost(o.registry);
   const r = await removeCredential({ registry, env: o.env, runHelper: o.runHelper });
   if (r.removed) log.info(`Removed the credentials for ${registry} from ${r.where}`);

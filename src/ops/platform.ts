@@ -2,12 +2,13 @@
 // multi-platform index, by digest, so the rest of the command works on that image alone.
 import { childDescriptors, openImage } from '../cosign/image.ts';
 import { SealError } from '../errors.ts';
-import type { Log } from '../log.ts';
 import { formatReference } from '../oci/reference.ts';
 import type { StoreOptions } from '../oci/store.ts';
+import type { OpEnv } from './op-env.ts';
 
 /** `image` pinned to the digest of its `os/arch[/variant]` child (`REPO@sha256:…`, or `oci:DIR@sha256:…`). */
-export async function platformReference(image: string, platform: string, store: StoreOptions, log: Log): Promise<string> {
+export async function platformReference({ image, platform, store }: { image: string; platform: string; store: StoreOptions }, env: OpEnv): Promise<string> {
+  const { log } = env;
   const [os, arch, variant, extra] = platform.split('/');
   if (!os || !arch || extra !== undefined) {
     throw new SealError('usage', `invalid --platform "${platform}": use os/arch or os/arch/variant, e.g. linux/amd64`);

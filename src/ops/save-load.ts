@@ -7,9 +7,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
 import { SealError, messageOf } from '../errors.ts';
-import type { Log } from '../log.ts';
 import { formatReference, parseReference } from '../oci/reference.ts';
 import { copyImageWithAttachments, type CopyOptions, type CopyReport } from './copy.ts';
+import type { OpEnv } from './op-env.ts';
 
 type Common = Pick<CopyOptions, 'store' | 'progress'>;
 
@@ -34,10 +34,10 @@ const COSIGN_KIND = {
 const MAX_INDEX = 4 * 1024 * 1024;
 const ATTACHMENT_TAG = /^sha256-[0-9a-f]{64}(\.[a-z]+)?$/;
 
-export async function saveImage(o: SaveOptions, log: Log): Promise<CopyReport> {
+export async function saveImage(o: SaveOptions, env: OpEnv): Promise<CopyReport> {
   const ref = parseReference(o.image);
   const tag = ref.tag ?? (ref.digest ? undefined : 'latest');
-  return copyImageWithAttachments({ ...o, src: o.image, dst: `oci:${o.dir}${tag ? `:${tag}` : ''}` }, log);
+  return copyImageWithAttachments({ ...o, src: o.image, dst: `oci:${o.dir}${tag ? `:${tag}` : ''}` }, env);
 }
 
 interface IndexEntry {
@@ -45,11 +45,11 @@ interface IndexEntry {
   annotations?: Record<string, unknown>;
 }
 
-export async function loadImage(o: LoadOptions, log: Log): Promise<CopyReport> {
+export async function loadImage(o: LoadOptions, env: OpEnv): Promise<CopyReport> {
   const entries = await readIndex(o.dir);
   const kindOf = (e: IndexEntry) => e.annotations?.kind;
   const cosignImage = entries.find((e) => kindOf(e) === COSIGN_KIND.image || kindOf(e) === COSIGN_KIND.index);
-  if (cosignImage) return loadCosignLayout(o, entries, String(cosignImage.digest), log);
+  if (cosignImage) return loadCosignLayout(o, entries, String(cosignImage.digest), env);
 
   const tags = [...new Set(entries.map((e) => e.annotations?.[REF_NAME]).filter((t): t is string => typeof t === 'string' && !ATTACHMENT_TAG.test(t)))];
   if (tags.length > 1) {
@@ -58,19 +58,19 @@ export async function loadImage(o: LoadOptions, log: Log): Promise<CopyReport> {
     });
   }
   if (tags.length === 0) throw new SealError('input', `${o.dir} holds no tagged image to load`, { hint: 'was it written by seal save or cosign save?' });
-  return copyImageWithAttachments({ ...o, src: `oci:${o.dir}:${tags[0]}`, dst: o.image }, log);
+  return copyImageWithAttachments({ ...o, src: `oci:${o.dir}:${tags[0]}`, dst: o.image }, env);
 }
 
 /** A `cosign save` layout: the image by its kind, then its .sig/.att images to their tags. */
-async function loadCosignLayout(o: LoadOptions, entries: IndexEntry[], digest: string, log: Log): Promise<CopyReport> {
-  const report = await copyImageWithAttachments({ ...o, src: `oci:${o.dir}@${digest}`, dst: o.image }, log);
+async function loadCosignLayout(o: LoadOptions, entries: IndexEntry[], digest: string, env: OpEnv): Promise<CopyReport> {
+  const report = await copyImageWithAttachments({ ...o, src: `oci:${o.dir}@${digest}`, dst: o.image }, env);
   const dst = parseReference(o.image);
   const repo = formatReference(dst, {});
   for (const [kind, suffix] of [[COSIGN_KIND.sigs, 'sig'], [COSIGN_KIND.atts, 'att']] as const) {
     const entry = entries.find((e) => e.annotations?.kind === kind);
     if (!entry) continue;
     const tag = `${report.digest.replace(':', '-')}.${suffix}`;
-    await copyImageWithAttachments({ ...o, src: `oci:${o.dir}@${String(entry.digest)}`, dst: `${repo}:${tag}`, only: [] }, log);
+    await copyImageWithAttachments({ ...o, src: `oci:${o.dir}@${String(entry.digest)}`, dst: `${repo}:${tag}`, only: [] }, env);
   }
   return report;
 }

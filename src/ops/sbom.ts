@@ -10,6 +10,7 @@ import { layersOf } from '../oci/manifest.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { OnProgress } from '../progress.ts';
 import { detectSbom } from '../sbom/detect.ts';
+import type { OpEnv } from './op-env.ts';
 
 const SBOM_PREDICATES: Record<string, string> = {
   'https://spdx.dev/Document': 'text/spdx+json',
@@ -31,7 +32,8 @@ export interface AttachSbomOptions {
   onProgress?: OnProgress;
 }
 
-export async function attachSbom(opts: AttachSbomOptions, log: Log) {
+export async function attachSbom(opts: AttachSbomOptions, env: OpEnv) {
+  const { log } = env;
   const detected = detectSbom(opts.sbom, { type: opts.type, inputFormat: opts.inputFormat, filename: opts.filename });
   for (const w of detected.warnings) log.warn(w);
   const img = await openImage(opts.image, opts.store, log);

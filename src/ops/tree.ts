@@ -2,10 +2,10 @@
 import { createHash } from 'node:crypto';
 import { openImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
-import type { Log } from '../log.ts';
 import { ANNOTATION, attachmentTag } from '../cosign/layout.ts';
 import { listReferrers } from '../oci/referrers.ts';
 import type { StoreOptions } from '../oci/store.ts';
+import type { OpEnv } from './op-env.ts';
 
 export interface TreeEntry {
   kind: 'signatures' | 'attestations' | 'sboms' | 'referrer';
@@ -29,7 +29,8 @@ const KINDS = [
   ['sbom', 'sboms'],
 ] as const;
 
-export async function imageTree(image: string, store: StoreOptions, log: Log): Promise<Tree> {
+export async function imageTree({ image, store }: { image: string; store: StoreOptions }, env: OpEnv): Promise<Tree> {
+  const { log } = env;
   const img = await openImage(image, store, log);
   const s = img.attachStore;
   const entries: TreeEntry[] = [];

@@ -2,8 +2,8 @@
 // which trusted root verification uses by default (src/sigstore/tuf-cache.ts, trusted-root.ts).
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 
-import type { Log } from '../log.ts';
 import type { TufCacheSummary } from '../sigstore/tuf-cache.ts';
+import type { OpEnv } from './op-env.ts';
 
 export interface TrustedRootUpdateOptions {
   /** Default: the Sigstore public-good mirror. */
@@ -14,7 +14,8 @@ export interface TrustedRootUpdateOptions {
   timeoutMs?: number;
 }
 
-export async function updateTrustedRoot(opts: TrustedRootUpdateOptions, log: Log): Promise<TufCacheSummary> {
+export async function updateTrustedRoot(opts: TrustedRootUpdateOptions, env: OpEnv): Promise<TufCacheSummary> {
+  const { log } = env;
   const { updateTufCache, PRODUCTION_TUF_MIRROR } = await import('../sigstore/tuf-cache.ts');
   return updateTufCache(
     { mirror: opts.mirror ?? PRODUCTION_TUF_MIRROR, rootPath: opts.rootPath, cacheDir: opts.cacheDir, timeoutMs: opts.timeoutMs },

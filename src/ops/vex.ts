@@ -24,6 +24,7 @@ import {
 import { mentionsImage } from '../vex/match.ts';
 import { parsePurl } from '../vex/purl.ts';
 import { version } from '../version.ts';
+import type { OpEnv } from './op-env.ts';
 
 export interface VexOptions {
   /** --no-vex: apply no VEX at all. */
@@ -116,7 +117,8 @@ export function imagePurl(repository: string, digest: string): string {
   return `pkg:oci/${encodeURIComponent(name)}@${digest.replace(':', '%3A')}${q}`;
 }
 
-export async function createVexDocument(opts: CreateVexOptions, log: Log): Promise<{ document: VexDocument; product: string; digest?: string }> {
+export async function createVexDocument(opts: CreateVexOptions, env: OpEnv): Promise<{ document: VexDocument; product: string; digest?: string }> {
+  const { log } = env;
   if (!(STATUSES as readonly string[]).includes(opts.status)) {
     throw usageError(`invalid --status ${JSON.stringify(opts.status)}`, { hint: `use one of ${STATUSES.join(', ')}` });
   }

@@ -5,6 +5,7 @@ import { loadVerifyingKey } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 import { readInput } from '../../fs/read-input.ts';
+import { opEnv } from '../op-env.ts';
 
 const sbom = defineCommand({
   command: 'sbom <image>',
@@ -32,7 +33,7 @@ const sbom = defineCommand({
         store: { ...toStoreOptions(argv, ctx), log },
         onProgress: progress.callback('Uploading SBOM'),
       },
-      log,
+      { ...opEnv(ctx), log },
     ).finally(() => progress.end());
     if (argv.output === 'json') await writeJSON(ctx.stdout, result);
   },
@@ -97,7 +98,7 @@ const signature = defineCommand({
         trustedRootPath: argv['trusted-root'],
         store: toStoreOptions(argv, ctx),
       },
-      ctx.log,
+      opEnv(ctx),
     );
     if (argv.output === 'json') await writeJSON(ctx.stdout, result);
   },
@@ -131,7 +132,7 @@ const attestation = defineCommand({
         trustedRootPath: argv['trusted-root'],
         store: toStoreOptions(argv, ctx),
       },
-      ctx.log,
+      opEnv(ctx),
     );
     if (argv.output === 'json') await writeJSON(ctx.stdout, result);
   },

@@ -4,6 +4,7 @@ import { defineCommand } from '../command.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 import { confirm, confirmFromPipe } from '../prompt.ts';
+import { opEnv } from '../op-env.ts';
 
 const command = defineCommand({
   command: 'clean <image>',
@@ -24,7 +25,7 @@ const command = defineCommand({
       if (!ok) throw usageError('cancelled; nothing was removed');
     }
     const { cleanImage } = await import('../../ops/clean.ts');
-    const result = await cleanImage(argv.image, argv.type, toStoreOptions(argv, ctx), ctx.log);
+    const result = await cleanImage({ image: argv.image, type: argv.type, store: toStoreOptions(argv, ctx) }, opEnv(ctx));
     if (result.removed.length === 0) ctx.log.info(`Nothing to remove for ${argv.image}`);
     if (argv.output === 'json') await writeJSON(ctx.stdout, result);
   },

@@ -3,6 +3,7 @@ import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
+import { opEnv } from '../op-env.ts';
 
 const KINDS = ['sig', 'att', 'sbom', 'referrers'] as const;
 type Kind = (typeof KINDS)[number];
@@ -49,7 +50,7 @@ const command = defineCommand({
     let src = String(argv.source);
     if (argv.platform !== undefined) {
       const { platformReference } = await import('../../ops/platform.ts');
-      src = await platformReference(src, String(argv.platform), toStoreOptions(argv, ctx), log);
+      src = await platformReference({ image: src, platform: String(argv.platform), store: toStoreOptions(argv, ctx) }, { ...opEnv(ctx), log });
     }
     const report = await copyImageWithAttachments(
       {
@@ -61,7 +62,7 @@ const command = defineCommand({
         store: { ...toStoreOptions(argv, ctx), log },
         progress: (label) => progress.callback(label),
       },
-      log,
+      { ...opEnv(ctx), log },
     ).finally(() => progress.end());
     if (argv.output === 'json') await writeJSON(ctx.stdout, report);
   },

@@ -3,6 +3,7 @@ import { SealError } from '../../errors.ts';
 import { defineCommand, type SealCommand } from '../command.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write } from '../output.ts';
+import { opEnv } from '../op-env.ts';
 
 const signature = defineCommand({
   command: 'signature <image>',
@@ -11,7 +12,7 @@ const signature = defineCommand({
   examples: [['seal download signature IMAGE | jq -r .Base64Signature', 'The raw legacy signatures']],
   run: async (argv, ctx) => {
     const { downloadSignatures } = await import('../../ops/download-signature.ts');
-    const lines = await downloadSignatures(argv.image, toStoreOptions(argv, ctx), ctx.log);
+    const lines = await downloadSignatures({ image: argv.image, store: toStoreOptions(argv, ctx) }, opEnv(ctx));
     if (lines.length === 0) throw new SealError('no-signatures', `no signatures found for ${argv.image}`);
     await write(ctx.stdout, lines.join('\n') + '\n');
   },
@@ -31,9 +32,9 @@ const attestation = defineCommand({
     let image = argv.image as string;
     if (argv.platform !== undefined) {
       const { platformReference } = await import('../../ops/platform.ts');
-      image = await platformReference(image, String(argv.platform), toStoreOptions(argv, ctx), ctx.log);
+      image = await platformReference({ image, platform: String(argv.platform), store: toStoreOptions(argv, ctx) }, opEnv(ctx));
     }
-    const lines = await downloadAttestations(image, argv['predicate-type'], toStoreOptions(argv, ctx), ctx.log);
+    const lines = await downloadAttestations({ image, predicateType: argv['predicate-type'], store: toStoreOptions(argv, ctx) }, opEnv(ctx));
     await write(ctx.stdout, lines.join('\n') + '\n');
   },
 });

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write } from '../output.ts';
+import { opEnv } from '../op-env.ts';
 
 const command = defineCommand({
   command: 'generate <image>',
@@ -24,7 +25,7 @@ const command = defineCommand({
     ]);
     const generated = await generatePayload(
       { image: argv.image, annotations: parseAnnotations(argv.annotations), store: toStoreOptions(argv, ctx) },
-      ctx.log,
+      opEnv(ctx),
     );
     await write(ctx.stdout, generated.payload);
   },

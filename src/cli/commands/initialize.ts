@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
+import { opEnv } from '../op-env.ts';
 
 const command = defineCommand({
   command: 'initialize',
@@ -30,7 +31,7 @@ const command = defineCommand({
         staging: argv.staging,
         cacheDir: argv['cache-dir'] === undefined ? defaultTufCacheDir(ctx.env) : resolve(ctx.cwd, argv['cache-dir']),
       },
-      ctx.log,
+      opEnv(ctx),
     );
     // cosign initialize prints nothing on success; the summary goes to stderr for people.
     ctx.log.info(`Trusted root from ${summary.mirror} cached in ${summary.dir} (TUF root version ${summary.root.version}, timestamp expires ${summary.timestamp.expires})`);

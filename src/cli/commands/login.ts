@@ -3,6 +3,7 @@ import { usageError } from '../../errors.ts';
 import { defineCommand } from '../command.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
+import { opEnv } from '../op-env.ts';
 
 const command = defineCommand({
   command: 'login <registry>',
@@ -36,7 +37,7 @@ const command = defineCommand({
     }
     // The flags' own credentials would be the ones checked otherwise: login checks the new ones.
     const store = { ...toStoreOptions({ ...argv, 'registry-username': undefined, 'registry-password': undefined, 'registry-token': undefined }, ctx), registryToken: undefined };
-    const result = await login({ registry: argv.registry, username, password, store }, ctx.log);
+    const result = await login({ registry: argv.registry, username, password, store }, opEnv(ctx));
     if (argv.output === 'json') await writeJSON(ctx.stdout, result);
   },
 });

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 import { writeJSON } from '../output.ts';
+import { opEnv } from '../op-env.ts';
 
 const command = defineCommand({
   command: 'logout <registry>',
@@ -12,7 +13,7 @@ const command = defineCommand({
   examples: [['seal logout ghcr.io', 'From the docker config (or its credential helper)']],
   run: async (argv, ctx) => {
     const { logout } = await import('../../ops/login.ts');
-    const result = await logout({ registry: argv.registry, env: ctx.env }, ctx.log);
+    const result = await logout({ registry: argv.registry, env: ctx.env }, opEnv(ctx));
     if (argv.output === 'json') await writeJSON(ctx.stdout, result);
   },
 });

@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { defineCommand, type SealCommand } from '../command.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
+import { opEnv } from '../op-env.ts';
 
 export function saveLoadCommand(kind: 'save' | 'load', o: { describe: string; image: string; dir: string; example: [string, string] }): SealCommand {
   return defineCommand({
@@ -20,7 +21,7 @@ export function saveLoadCommand(kind: 'save' | 'load', o: { describe: string; im
       const progress = createProgress(ctx);
       const log = progress.wrapLog(ctx.log);
       const options = { image: argv.image, dir: resolve(ctx.cwd, argv.dir), store: { ...toStoreOptions(argv, ctx), log }, progress: (label: string) => progress.callback(label) };
-      const report = await (kind === 'save' ? ops.saveImage(options, log) : ops.loadImage(options, log)).finally(() => progress.end());
+      const report = await (kind === 'save' ? ops.saveImage(options, { ...opEnv(ctx), log }) : ops.loadImage(options, { ...opEnv(ctx), log })).finally(() => progress.end());
       if (argv.output === 'json') await writeJSON(ctx.stdout, report);
     },
   });

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write, writeJSON } from '../output.ts';
+import { opEnv } from '../op-env.ts';
 
 const command = defineCommand({
   command: 'tree <image>',
@@ -14,7 +15,7 @@ const command = defineCommand({
   examples: [['seal tree -o json IMAGE | jq ".entries[].kind"', 'What kinds of artifacts are attached']],
   run: async (argv, ctx) => {
     const { imageTree, renderTree } = await import('../../ops/tree.ts');
-    const tree = await imageTree(argv.image, toStoreOptions(argv, ctx), ctx.log);
+    const tree = await imageTree({ image: argv.image, store: toStoreOptions(argv, ctx) }, opEnv(ctx));
     if (argv.output === 'json') await writeJSON(ctx.stdout, tree);
     else await write(ctx.stdout, renderTree(tree));
   },

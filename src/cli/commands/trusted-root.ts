@@ -3,6 +3,7 @@ import { defineCommand, type Args } from '../command.ts';
 import type { CliContext } from '../context.ts';
 import { write, writeJSON } from '../output.ts';
 import create from './trusted-root-create.ts';
+import { opEnv } from '../op-env.ts';
 
 const cacheDirOption = (y: Argv): Argv =>
   y.option('cache-dir', {
@@ -35,7 +36,7 @@ const update = defineCommand({
     const [{ updateTrustedRoot }, { resolve }] = await Promise.all([import('../../ops/trusted-root.ts'), import('node:path')]);
     const summary = await updateTrustedRoot(
       { mirror: argv.mirror, rootPath: argv.root === undefined ? undefined : resolve(ctx.cwd, argv.root), cacheDir: await cacheDirOf(argv, ctx) },
-      ctx.log,
+      opEnv(ctx),
     );
     if (argv.output === 'json') return writeJSON(ctx.stdout, summary);
     const lines = [

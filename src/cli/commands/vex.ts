@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write } from '../output.ts';
+import { opEnv } from '../op-env.ts';
 
 const create = defineCommand({
   command: 'create <product>',
@@ -71,7 +72,7 @@ const create = defineCommand({
         timestamp,
         store: toStoreOptions(argv, ctx),
       },
-      ctx.log,
+      opEnv(ctx),
     );
     const text = JSON.stringify(document, null, 2) + '\n';
     if (argv['output-file']) {
