@@ -8,7 +8,6 @@ import { buildStatement, parseStatement, validateStatement, type Statement, IN_T
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError, usageError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
-import type { Log } from '../log.ts';
 import { readInput } from '../fs/read-input.ts';
 import { digestFile, digestFileMulti, parseDigestArg, type DigestAlgorithm } from '../sigstore/artifact-digest.ts';
 import { checkStatementSubject, subjectAlgorithms, type SubjectAlgorithm } from '../sigstore/statement-subject.ts';
@@ -116,8 +115,8 @@ export interface VerifyBlobAttestationOptions {
   checkClaims: boolean;
   /** A plain DSSE envelope carries no log entry: refuse it (--require-tlog). */
   requireTlog?: boolean;
-  /** --verbose: which timestamps were used. */
-  log?: Log;
+  /** Whose attestations count: a key, or certificate identities under a trusted root. */
+  trust: TrustPolicy;
 }
 
 /**
@@ -126,7 +125,8 @@ export interface VerifyBlobAttestationOptions {
  * verified whole (signature, certificate, log entries, timestamps); the file or digest only
  * decides whether the statement must name it (cosign's --check-claims).
  */
-export async function verifyBlobAttestation(opts: VerifyBlobAttestationOptions, policy: TrustPolicy): Promise<Statement> {
+export async function verifyBlobAttestation(opts: VerifyBlobAttestationOptions, env: OpEnv): Promise<Statement> {
+  const policy = opts.trust;
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(opts.attestation).toString('utf8'));
@@ -156,7 +156,7 @@ export async function verifyBlobAttestation(opts: VerifyBlobAttestationOptions, 
   if (isSigstoreBundle(json)) {
     const bundleArtifact = !claims ? { unchecked: true as const } : 'path' in claims ? { path: claims.path } : { digest: claims };
     const verified = await verifyBundle(json, bundleArtifact, { ...policy.bundle, ...(opts.requireTlog && { requireTlog: true }) });
-    for (const line of describeTimestamps(verified.timestamps)) opts.log?.debug(line);
+    for (const line of describeTimestamps(verified.timestamps)) env.log?.debug(line);
     payload = verified.payload ?? new Uint8Array();
   } else if (!verifier) {
     throw new SealError('verification', 'a keyless attestation must be a Sigstore bundle (a plain DSSE envelope carries no certificate)', {

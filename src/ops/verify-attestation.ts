@@ -9,13 +9,15 @@ import { bundleParts } from '../sigstore/bundle-parts.ts';
 import { openImage } from '../cosign/image.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError } from '../errors.ts';
-import type { Log } from '../log.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import { mapPool } from '../util/pool.ts';
 import { applyVex, describeSuppression } from '../vex/apply.ts';
 import { collectVexSources, type VexOptions } from './vex.ts';
+import type { OpEnv } from './op-env.ts';
 
 export interface VerifyAttestationOptions {
+  /** Whose attestations count: a key, or certificate identities under a trusted root. */
+  trust: TrustPolicy;
   images: string[];
   /** Alias or URI; undefined = every type. */
   type?: string;
@@ -52,7 +54,9 @@ export interface AttestationReport {
 const gateRequested = (o: VerifyAttestationOptions) =>
   o.maxSeverity !== undefined || o.maxAgeMs !== undefined || o.ignoreUnfixed === true;
 
-export async function verifyAttestations(opts: VerifyAttestationOptions, policy: TrustPolicy, log: Log): Promise<AttestationReport[]> {
+export async function verifyAttestations(opts: VerifyAttestationOptions, env: OpEnv): Promise<AttestationReport[]> {
+  const policy = opts.trust;
+  const { log } = env;
   const wanted = opts.type ? resolvePredicateType(opts.type) : undefined;
   const now = opts.now ?? new Date();
   return mapPool(opts.images, 4, async (input) => {

@@ -15,12 +15,15 @@ import { digestHex } from '../oci/digest.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { ExtensionCheck } from '../sigstore/cert-extensions.ts';
 import { mapPool } from '../util/pool.ts';
+import type { OpEnv } from './op-env.ts';
 
 // @sigstore/* costs ~40 ms of start-up: loaded when a bundle is actually verified, not for a
 // key-signed legacy signature.
 const bundleVerifier = () => import('../sigstore/verify-bundle.ts');
 
 export interface VerifyImagesOptions {
+  /** Whose signatures count: a key, or certificate identities under a trusted root. */
+  trust: TrustPolicy;
   images: string[];
   annotations: Record<string, string>;
   store: StoreOptions;
@@ -65,7 +68,9 @@ export interface ImageVerification {
   error?: { kind: string; message: string };
 }
 
-export async function verifyImages(opts: VerifyImagesOptions, policy: TrustPolicy, log: Log): Promise<ImageVerification[]> {
+export async function verifyImages(opts: VerifyImagesOptions, env: OpEnv): Promise<ImageVerification[]> {
+  const { trust: policy } = opts;
+  const { log } = env;
   return mapPool(opts.images, opts.concurrency ?? 4, (image) => verifyImage(image, opts, policy, log));
 }
 

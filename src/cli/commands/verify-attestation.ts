@@ -7,6 +7,7 @@ import { accepted, cosignVerifyFlags, refused } from '../options/cosign.ts';
 import { write, writeJSON } from '../output.ts';
 import { readInput } from '../../fs/read-input.ts';
 import { loadVexOptions, vexOptions } from '../options/vex.ts';
+import { opEnv } from '../op-env.ts';
 
 const verifyAttestationCosignFlags = (y: Argv): Argv => {
   let b = accepted(y, 'check-claims', 'boolean', 'seal always checks the claims (false is refused)');
@@ -77,9 +78,9 @@ const command = defineCommand({
         policy,
         store: toStoreOptions(argv, ctx),
         vex: await loadVexOptions(argv, ctx),
+        trust,
       },
-      trust,
-      ctx.log,
+      opEnv(ctx),
     );
     for (const r of reports) {
       if (r.gate) {

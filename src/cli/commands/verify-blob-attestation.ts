@@ -5,6 +5,7 @@ import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { cosignVerifyFlags, refused } from '../options/cosign.ts';
 import { write } from '../output.ts';
 import { readInput } from '../../fs/read-input.ts';
+import { opEnv } from '../op-env.ts';
 
 const vbaCosignFlags = (y: Argv): Argv => {
   let b = refused(y, 'rfc3161-timestamp', 'string', 'seal reads RFC 3161 timestamps from a Sigstore bundle; verify with --bundle');
@@ -39,8 +40,8 @@ const command = defineCommand({
     const policy = await loadTrustPolicy(argv, ctx);
     const { verifyBlobAttestation } = await import('../../ops/attest-blob.ts');
     const statement = await verifyBlobAttestation(
-      { attestation, file: argv.file, digest: argv.digest, digestAlg: argv.digestAlg, type: argv.type, checkClaims: argv['check-claims'], log: ctx.log },
-      policy,
+      { attestation, file: argv.file, digest: argv.digest, digestAlg: argv.digestAlg, type: argv.type, checkClaims: argv['check-claims'], trust: policy },
+      opEnv(ctx),
     );
     await write(ctx.stdout, JSON.stringify(statement) + '\n');
     ctx.log.info('Verified OK');

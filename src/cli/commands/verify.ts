@@ -4,6 +4,7 @@ import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { accepted, cosignVerifyFlags, refused } from '../options/cosign.ts';
 import { write, writeJSON } from '../output.ts';
+import { opEnv } from '../op-env.ts';
 
 /** cosign verify's flags for detached material, which seal does not take. */
 const verifyImageCosignFlags = (y: Argv): Argv => {
@@ -40,9 +41,8 @@ const command = defineCommand({
     const policy = await loadTrustPolicy(argv, ctx);
     const { verifyImages, verificationError } = await import('../../ops/verify.ts');
     const reports = await verifyImages(
-      { images: argv.images, annotations, store: toStoreOptions(argv, ctx), concurrency: argv.concurrency },
-      policy,
-      ctx.log,
+      { images: argv.images, annotations, store: toStoreOptions(argv, ctx), concurrency: argv.concurrency, trust: policy },
+      opEnv(ctx),
     );
     for (const r of reports.filter((r) => r.verified)) {
       ctx.log.info(`\nVerification for ${r.image} (${r.digest}) --`);
