@@ -2,19 +2,12 @@
 // (cmd/cosign/cli/pkcs11cli/commands.go), so scripts that read it keep working. One difference:
 // cosign puts the PIN into every URI it lists (&pin-value=…); seal never prints a PIN.
 import { SealError } from '../errors.ts';
-import type { Log } from '../log.ts';
+import type { OpEnv } from './op-env.ts';
 
 export interface Pkcs11ToolOptions {
   /** --module-path, else SEAL_/COSIGN_PKCS11_MODULE_PATH. */
   modulePath?: string;
   env: Readonly<Record<string, string | undefined>>;
-}
-
-export interface Pkcs11ToolDeps {
-  writeStdout: (data: string) => Promise<void>;
-  askSecret?: (prompt: string) => Promise<Uint8Array>;
-  log: Log;
-  signal?: AbortSignal;
 }
 
 function modulePath(opts: Pkcs11ToolOptions): string {
@@ -27,28 +20,28 @@ function modulePath(opts: Pkcs11ToolOptions): string {
   return p;
 }
 
-export async function listTokensOp(opts: Pkcs11ToolOptions, deps: Pkcs11ToolDeps): Promise<void> {
+export async function listTokensOp(opts: Pkcs11ToolOptions, env: OpEnv): Promise<void> {
   const mod = modulePath(opts);
   const { listTokens } = await import('../crypto/pkcs11/token.ts');
-  const tokens = await listTokens(mod, { env: opts.env, log: deps.log, ...(deps.signal ? { signal: deps.signal } : {}) });
+  const tokens = await listTokens(mod, { env: opts.env, log: env.log, signal: env.signal });
   let out = `\nListing tokens of PKCS11 module '${mod}'\n`;
   for (const t of tokens) {
     out += `Token in slot ${t.slot}\n\tLabel: ${t.label}\n\tManufacturer: ${t.manufacturer}\n\tModel: ${t.model}\n\tS/N: ${t.serial}\n\n`;
   }
-  await deps.writeStdout(out);
+  await env.writeStdout(out);
 }
 
 export async function listKeysUrisOp(
   opts: Pkcs11ToolOptions & { slotId: number; pin?: string },
-  deps: Pkcs11ToolDeps,
+  env: OpEnv,
 ): Promise<void> {
   const mod = modulePath(opts);
   const [{ listKeys }, { formatPkcs11Uri }] = await Promise.all([import('../crypto/pkcs11/token.ts'), import('../crypto/pkcs11/uri.ts')]);
   const { token, keys } = await listKeys(mod, opts.slotId, opts.pin || undefined, {
     env: opts.env,
-    log: deps.log,
-    ...(deps.askSecret ? { askSecret: deps.askSecret } : {}),
-    ...(deps.signal ? { signal: deps.signal } : {}),
+    log: env.log,
+    ...(env.askSecret ? { askSecret: (prompt: string) => env.askSecret!(prompt) } : {}),
+    signal: env.signal,
   });
   let out = `\nListing URIs of keys in slot '${opts.slotId}' of PKCS11 module '${mod}'\n`;
   let i = 0;
@@ -61,5 +54,5 @@ export async function listKeysUrisOp(
     if (k.id?.length) out += `\tID: ${Buffer.from(k.id).toString('hex')}\n`;
     out += `\tURI: ${uri}\n`;
   }
-  await deps.writeStdout(out);
+  await env.writeStdout(out);
 }

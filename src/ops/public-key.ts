@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { loadPrivateKey } from '../crypto/keys.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
-import type { Log } from '../log.ts';
+import type { OpEnv } from './op-env.ts';
 
 export interface PublicKeyOptions {
   key: string;
@@ -13,24 +13,17 @@ export interface PublicKeyOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-export interface PublicKeyDeps {
-  getPassword: () => Promise<Uint8Array>;
-  /** A token PIN prompt on a terminal (pkcs11: keys); absent without one. */
-  askSecret?: (prompt: string) => Promise<Uint8Array>;
-  /** Writes a result to stdout (and waits for it to be taken). */
-  writeStdout: (data: string | Uint8Array) => Promise<void>;
-  log: Log;
-}
-
-export async function exportPublicKey(opts: PublicKeyOptions, deps: PublicKeyDeps): Promise<string> {
-  const signer = await loadPrivateKey(opts.key, deps.getPassword, { env: opts.env, cwd: opts.cwd, askSecret: deps.askSecret, log: deps.log });
+export async function exportPublicKey(opts: PublicKeyOptions, env: OpEnv): Promise<string> {
+  const getPassword = () => env.password({ label: `private key ${opts.key}` });
+  const askSecret = env.askSecret ? (prompt: string) => env.askSecret!(prompt) : undefined;
+  const signer = await loadPrivateKey(opts.key, getPassword, { env: opts.env ?? env.vars, cwd: opts.cwd ?? env.cwd, askSecret, log: env.log });
   const pem = signer.publicKey.pem;
   if ('close' in signer) await signer.close();
   if (opts.outfile !== undefined) {
     await writeFileAtomic(path.resolve(opts.cwd ?? '.', opts.outfile), pem, { mode: 0o644, overwrite: opts.force });
-    deps.log.info(`Public key written to ${opts.outfile}`);
+    env.log.info(`Public key written to ${opts.outfile}`);
   } else {
-    await deps.writeStdout(pem);
+    await env.writeStdout(pem);
   }
   return pem;
 }

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
-import { write } from '../output.ts';
+import { opEnv } from '../op-env.ts';
 
 const moduleOption = (y: Argv): Argv =>
   y
@@ -16,7 +16,7 @@ const listTokens = defineCommand({
     const { listTokensOp } = await import('../../ops/pkcs11-tool.ts');
     await listTokensOp(
       { modulePath: argv['module-path'], env: ctx.env },
-      { writeStdout: (d) => write(ctx.stdout, d), log: ctx.log, signal: ctx.signal },
+      opEnv(ctx),
     );
   },
 });
@@ -30,16 +30,12 @@ const listKeysUris = defineCommand({
       .option('pin', { type: 'string', describe: 'PIN of the token (default: COSIGN_PKCS11_PIN, else asked on a terminal); never printed' }),
   examples: [['COSIGN_PKCS11_PIN=… seal pkcs11-tool list-keys-uris --module-path /usr/lib/softhsm/libsofthsm2.so --slot-id 1', 'The URI of each key, for --key']],
   run: async (argv, ctx) => {
-    const [{ listKeysUrisOp }, { terminalSecretPrompt }, { usageError }] = await Promise.all([
-      import('../../ops/pkcs11-tool.ts'),
-      import('../password.ts'),
-      import('../../errors.ts'),
-    ]);
+    const [{ listKeysUrisOp }, { usageError }] = await Promise.all([import('../../ops/pkcs11-tool.ts'), import('../../errors.ts')]);
     const slotId = argv['slot-id'];
     if (!Number.isSafeInteger(slotId) || slotId < 0) throw usageError(`--slot-id ${String(slotId)} is not a slot number`);
     await listKeysUrisOp(
       { modulePath: argv['module-path'], env: ctx.env, slotId, ...(argv.pin !== undefined ? { pin: String(argv.pin) } : {}) },
-      { writeStdout: (d) => write(ctx.stdout, d), askSecret: terminalSecretPrompt(ctx), log: ctx.log, signal: ctx.signal },
+      opEnv(ctx),
     );
   },
 });

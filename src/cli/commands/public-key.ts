@@ -2,7 +2,6 @@ import type { Argv, Options } from 'yargs';
 
 const SK = 'seal does not drive PIV security keys; use a PKCS#11 token: --key "pkcs11:token=…;object=…"';
 import { defineCommand } from '../command.ts';
-import { write } from '../output.ts';
 
 // Not `export default defineCommand(...)`: tsc 5.9 then leaves the dynamic import paths in this file
 // as .ts in dist/ (rewriteRelativeImportExtensions skips the whole file), and the built CLI breaks.
@@ -26,16 +25,8 @@ const command = defineCommand({
     ['seal public-key --key env://SIGNING_KEY --outfile release.pub', 'From a key held in an environment variable'],
   ],
   run: async (argv, ctx) => {
-    const [{ exportPublicKey }, { passwordProvider, terminalSecretPrompt }] = await Promise.all([import('../../ops/public-key.ts'), import('../password.ts')]);
-    await exportPublicKey(
-      { key: argv.key, outfile: argv.outfile, force: true, cwd: ctx.cwd, env: ctx.env },
-      {
-        getPassword: passwordProvider(ctx, `private key ${argv.key}`, { confirm: false }),
-        askSecret: terminalSecretPrompt(ctx),
-        writeStdout: (d) => write(ctx.stdout, d),
-        log: ctx.log,
-      },
-    );
+    const [{ exportPublicKey }, { opEnv }] = await Promise.all([import('../../ops/public-key.ts'), import('../op-env.ts')]);
+    await exportPublicKey({ key: argv.key, outfile: argv.outfile, force: true, cwd: ctx.cwd, env: ctx.env }, opEnv(ctx));
   },
 });
 
