@@ -2,7 +2,7 @@
 // else by yargs (help, completion, every usage error), and maps every failure to one line on
 // stderr and a documented exit code. The only caller of process.exit is bin/seal.js.
 import type { Argv } from 'yargs';
-import { SealError, messageOf } from '../errors.ts';
+import { SealError, flattenControls, messageOf } from '../errors.ts';
 import { version } from '../version.ts';
 import type { Args, SealCommand } from './command.ts';
 import { createContext, type CliContext, type ContextOverrides } from './context.ts';
@@ -165,7 +165,9 @@ async function runCommand(cmd: SealCommand, argv: Args, ctx: CliContext): Promis
   }
   let timer: NodeJS.Timeout | undefined;
   try {
-    if (timeoutMs === undefined || timeoutMs <= 0) return await cmd.run!(argv, ctx);
+    // Node's timers hold at most 2^31-1 ms (24.8 days); a longer one would fire at once (with a
+    // TimeoutOverflowWarning on stderr), so a deadline that far away is no deadline.
+    if (timeoutMs === undefined || timeoutMs <= 0 || timeoutMs > MAX_TIMER_MS) return await cmd.run!(argv, ctx);
     const deadline = new AbortController();
     Object.defineProperty(ctx, 'signal', { value: AbortSignal.any([ctx.signal, deadline.signal]), configurable: true });
     const expired = new Promise<never>((_res, rej) => {
@@ -183,6 +185,8 @@ async function runCommand(cmd: SealCommand, argv: Args, ctx: CliContext): Promis
   }
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Set once password.ts is loaded (a run that asked for a password); main.ts does not load it itself. */
 let passwordWasMissing: ((ctx: CliContext) => boolean) | undefined;
 
@@ -194,13 +198,13 @@ function report(err: unknown, ctx: CliContext): number {
   if (err instanceof SealError && err.code === 'WRONG_PASSWORD' && passwordWasMissing?.(ctx)) {
     ctx.stderr.write('Error: no password given: set COSIGN_PASSWORD (or SEAL_PASSWORD) to the key password, or pipe it on stdin\n');
   } else if (err instanceof SealError) {
-    ctx.stderr.write(`Error: ${err.message}${err.hint ? `; ${err.hint}` : ''}\n`);
+    ctx.stderr.write(`Error: ${flattenControls(err.message)}${err.hint ? `; ${flattenControls(err.hint)}` : ''}\n`);
   } else if ((err as NodeJS.ErrnoException)?.code === 'EPIPE') {
     return EXIT.OK; // the reader went away (`| head`); not an error of ours
   } else if (describeSystemError(err)) {
     ctx.stderr.write(`Error: ${describeSystemError(err)}\n`);
   } else {
-    ctx.stderr.write(`Error: ${messageOf(err)}${ctx.verbose ? '' : ' (run with --verbose for details)'}\n`);
+    ctx.stderr.write(`Error: ${flattenControls(messageOf(err))}${ctx.verbose ? '' : ' (run with --verbose for details)'}\n`);
   }
   if (ctx.verbose) ctx.stderr.write(stackOf(err) + '\n');
   return exitCodeFor(err);

@@ -14,7 +14,13 @@ interface SystemError extends Error {
 export function describeSystemError(err: unknown): string | undefined {
   if (!(err instanceof Error)) return undefined;
   const e = err as SystemError;
-  if (typeof e.code !== 'string' || typeof e.path !== 'string') return undefined;
+  if (typeof e.code !== 'string') return undefined;
+  // A write to stdout or --output-file fails without a path.
+  if (typeof e.path !== 'string') {
+    if (e.code === 'ENOSPC') return 'no space left on the device the output goes to';
+    if (e.code === 'EIO') return 'input/output error on the output';
+    return undefined;
+  }
   // A rename into place fails on the target, not on the temporary file beside it.
   const target = e.syscall === 'rename' && typeof e.dest === 'string' ? e.dest : e.path;
   switch (e.code) {

@@ -75,3 +75,29 @@ test('completion for an unknown shell is a usage error, not a TypeError (qa)', a
   assert.equal(r.stderr, 'Error: no completion script for the shell "tcsh"; use bash, zsh or fish\n');
   assert.equal(r.stdout, '');
 });
+
+test('--timeout longer than a Node timer holds (24.8 days) is no deadline, not an instant timeout (qa)', async () => {
+  const img = await makeImageLayout(path.join(work, 'img-timeout'));
+  const r = await runInProcess(['--timeout', '99999999999999h', 'tree', `oci:${img.dir}:latest`], { cwd: work });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /supply chain artifacts/i);
+});
+
+test('error lines carry no terminal control characters and no binary excerpts of bad JSON (qa)', async () => {
+  const esc = await runInProcess(['tree', `oci:${path.join(work, '\u001b[31mred\u0007')}`], { cwd: work });
+  assert.equal(esc.code, 11, esc.stderr);
+  assert.doesNotMatch(esc.stderr, /[\u0000-\u0009\u000b-\u001f]/);
+  assert.equal(esc.stderr.split('\n').length, 2, esc.stderr);
+  const garbage = path.join(work, 'garbage.bundle');
+  await writeFile(garbage, Buffer.from([0xff, 0xfe, 0x00, 0x1b, 0x47, 0x8a, 0x90]));
+  await writeFile(path.join(work, 'key.pub'), (await runInProcess(['public-key', '--key', path.join(work, 'cosign.key')], { env: { COSIGN_PASSWORD: 'secret' } })).stdout);
+  const r = await runInProcess(['verify-blob', '--key', path.join(work, 'key.pub'), '--bundle', garbage, path.join(work, 'blob')], { cwd: work });
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, `Error: ${garbage} is not JSON, so not a Sigstore bundle: Unexpected non-text byte\n`);
+});
+
+test('a full disk under --output-file (/dev/full) says so in words (qa)', async () => {
+  const r = await runInProcess(['--output-file', '/dev/full', 'env'], { cwd: work });
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, 'Error: no space left on the device the output goes to\n');
+});
