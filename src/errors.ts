@@ -60,3 +60,13 @@ export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * A JSON.parse failure without the excerpt V8 quotes from the input ("Unexpected token '\uFFFD',
+ * "\uFFFD\uFFFDG"... is not valid JSON"): a binary file would put its bytes into the message.
+ */
+export function jsonErrorDetail(err: unknown): string {
+  return flattenControls(messageOf(err))
+    .replace(/, ".*"(?:\.\.\.)? is not valid JSON$/s, '')
+    .replace(/Unexpected token '[^\x20-\x7e]*'/, 'Unexpected non-text byte');
+}

@@ -10,7 +10,7 @@ import { decodeBase64Strict } from '../crypto/pem.ts';
 import { signatureShapeProblem } from '../crypto/signature-shape.ts';
 import { verifyInput, type Input, type KeyVerifier } from '../crypto/signer.ts';
 import { Collector, fileError, openInput, pumpFile, pumpStream } from '../fs/stream.ts';
-import { SealError, messageOf } from '../errors.ts';
+import { SealError, jsonErrorDetail } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { OnProgress } from '../progress.ts';
 import type { ExtensionPolicy } from '../sigstore/cert-extensions.ts';
@@ -271,7 +271,7 @@ async function viaBundle(
   if (preloaded === undefined) try {
     json = JSON.parse(text.toString('utf8'));
   } catch (err) {
-    throw new SealError('input', `${ref} is not JSON, so not a Sigstore bundle: ${messageOf(err)}`, { code: 'BAD_BUNDLE' });
+    throw new SealError('input', `${ref} is not JSON, so not a Sigstore bundle: ${jsonErrorDetail(err)}`, { code: 'BAD_BUNDLE' });
   }
   const [{ verifyBundle, describeTimestamps }, { EMBEDDED_ROOT_WARNING }] = await Promise.all([
     import('../sigstore/verify-bundle.ts'),

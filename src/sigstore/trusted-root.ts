@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
 
-import { SealError, messageOf } from '../errors.ts';
+import { SealError, jsonErrorDetail, messageOf } from '../errors.ts';
 import { parseTrustedRoot } from './trusted-root-json.ts';
 import { PRODUCTION_TUF_MIRROR, type TufCacheSummary } from './tuf-cache.ts';
 
@@ -108,7 +108,7 @@ function parseJSON(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new SealError('input', `invalid trusted root ${source}: not JSON (${messageOf(err)})`, { cause: err });
+    throw new SealError('input', `invalid trusted root ${source}: not JSON (${jsonErrorDetail(err)})`, { cause: err });
   }
 }
 
