@@ -233,6 +233,10 @@ describe('bad VEX input', () => {
     r = await runCli(['vex', 'create', ref, '--vuln', 'CVE-1', '--status', 'not_affected', '--author', 'x']);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /needs --justification/);
+    // A malformed package URL is a usage error, not an image looked up on Docker Hub (qa).
+    r = await runCli(['vex', 'create', 'pkg:broken', '--vuln', 'CVE-1', '--status', 'fixed', '--author', 'x']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^Error: "pkg:broken" is not a package URL; give pkg:TYPE\/NAME@VERSION/);
     r = await runCli(['verify-attestation', '--key', ci.pub, '--max-severity', 'high', '--vex', `${fixtures}openvex/go-vex/v020-1.vex.json`, ref]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /v020-1.vex.json: timestamp: is required/);
