@@ -1,7 +1,7 @@
 // Node's file-system errors ("EISDIR: illegal operation on a directory, rename '/a/.x.tmp' -> '/a/x'")
 // name a syscall and sometimes a temporary file: say instead which path the user gave is wrong and why.
-import { statSync } from 'node:fs';
-import path from 'node:path';
+// node:fs and node:path through getBuiltinModule, on the error path only: main.ts is on every
+// command's start-up path, and `import … from 'node:fs'` builds an ESM facade (src/fs/stream.ts).
 
 interface SystemError extends Error {
   code?: string;
@@ -48,6 +48,8 @@ export function describeSystemError(err: unknown): string | undefined {
 
 /** The nearest existing ancestor of `p` (or `p` itself) when it is a file rather than a directory. */
 function fileAncestor(p: string): string | undefined {
+  const { statSync } = process.getBuiltinModule('node:fs');
+  const path = process.getBuiltinModule('node:path');
   for (let cur = p; ; cur = path.dirname(cur)) {
     try {
       return statSync(cur).isDirectory() ? undefined : cur;
