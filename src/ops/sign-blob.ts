@@ -55,6 +55,14 @@ export async function signBlob(opts: SignBlobOptions, env: OpEnv): Promise<SignB
     if (opts.outputSignature !== undefined && opts.outputSignature === opts.bundle) {
       throw new SealError('usage', '--output-signature and --bundle name the same file');
     }
+    // Output files are replaced (as cosign does): one naming the input would destroy the artifact.
+    if (opts.file !== '-') {
+      for (const [flag, out] of [['--bundle', opts.bundle], ['--output-signature', opts.outputSignature], ['--output-certificate', opts.outputCertificate]] as const) {
+        if (out !== undefined && sameFile(resolve(out), resolve(opts.file))) {
+          throw new SealError('usage', `${flag} ${out} is the file being signed; it would be replaced`, { hint: `write the ${flag.slice(2).replace('output-', '')} to another file` });
+        }
+      }
+    }
     await signer.prepare();
 
     const input: Input = opts.file === '-' ? { stream: env.stdin, name: 'stdin' } : { path: resolve(opts.file), name: opts.file };
@@ -88,5 +96,17 @@ export async function signBlob(opts: SignBlobOptions, env: OpEnv): Promise<SignB
     return { signature: signed.signature, size: signed.size, ...(bundle ? { bundle } : {}) };
   } finally {
     await signer.close();
+  }
+}
+
+/** Whether two paths name one existing file (hard links and symbolic links included). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const { statSync } = process.getBuiltinModule('node:fs');
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
   }
 }

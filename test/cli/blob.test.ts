@@ -76,6 +76,16 @@ describe('seal sign-blob / verify-blob with a seal key', () => {
     assert.equal(forced.code, 0, forced.stderr);
   });
 
+  test('an output file naming the file being signed is refused before signing; the artifact stays intact (qa)', async () => {
+    for (const flag of ['--output-signature', '--bundle']) {
+      for (const out of ['blob.bin', './blob.bin', p('blob.bin')]) {
+        const r = await run(['sign-blob', '--key', 'cosign.key', flag, out, 'blob.bin']);
+        expectFailure(r, 2, new RegExp(`^Error: ${flag} .*blob\\.bin is the file being signed; it would be replaced`));
+        assert.deepEqual(readFileSync(p('blob.bin')), content);
+      }
+    }
+  });
+
   test('the signature as a literal base64 argument, and a sha256:HEX digest instead of the file', async () => {
     const sig = (await run(['sign-blob', '--key', 'cosign.key', 'blob.bin'])).stdout.trim();
     const v = await run(['verify-blob', '--key', 'cosign.pub', '--signature', sig, 'blob.bin']);
