@@ -8,6 +8,7 @@ import { generateKeyPair } from '../crypto/keys.ts';
 import { SealError } from '../errors.ts';
 import { exists, writeFileAtomic } from '../fs/atomic.ts';
 import type { Log } from '../log.ts';
+import type { OpEnv } from './op-env.ts';
 
 export interface GenerateKeyPairOptions {
   /** Path prefix: writes `<prefix>.key` and `<prefix>.pub`, relative to `cwd`. */
@@ -28,9 +29,10 @@ export interface KeyPairFiles {
   publicKeyPath: string;
 }
 
-export async function generateKeyPairFiles(opts: GenerateKeyPairOptions, deps: KeyPairDeps): Promise<KeyPairFiles> {
+export async function generateKeyPairFiles(opts: GenerateKeyPairOptions, env: OpEnv): Promise<KeyPairFiles> {
   const { privateKeyPkcs8Der, publicKeyPem } = generateKeyPair();
-  return writeKeyPair(opts, deps, privateKeyPkcs8Der, publicKeyPem);
+  const getPassword = () => env.password({ label: `private key ${opts.outputKeyPrefix}.key`, confirm: true });
+  return writeKeyPair(opts, { getPassword, log: env.log, signal: env.signal }, privateKeyPkcs8Der, publicKeyPem);
 }
 
 /** Encrypts `pkcs8` with a password from `deps` and writes the pair; shared with import-key-pair. */
@@ -92,7 +94,7 @@ export interface TokenKeyPairOptions extends GenerateKeyPairOptions {
  */
 export async function generateTokenKeyPair(
   opts: TokenKeyPairOptions,
-  deps: { askSecret?: (prompt: string) => Promise<Uint8Array>; log: Log; signal?: AbortSignal },
+  env: OpEnv,
 ): Promise<{ publicKeyPath: string }> {
   if (!/^pkcs11:/i.test(opts.kms)) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(opts.kms)?.[1] ?? opts.kms.split(':')[0] ?? '';
@@ -111,15 +113,16 @@ export async function generateTokenKeyPair(
     });
   }
   const { generateTokenKey } = await import('../crypto/pkcs11/token.ts');
-  const made = await generateTokenKey(opts.kms, { env: opts.env, askSecret: deps.askSecret, log: deps.log, signal: deps.signal });
+  const askSecret = env.askSecret ? (prompt: string) => env.askSecret!(prompt) : undefined;
+  const made = await generateTokenKey(opts.kms, { env: opts.env, askSecret, log: env.log, signal: env.signal });
   const name = `${made.label !== undefined ? `'${made.label}' ` : ''}id ${Buffer.from(made.id).toString('hex')}`;
-  deps.log.info(`Created ECDSA P-256 key ${name} on PKCS#11 token '${made.tokenLabel}'`);
+  env.log.info(`Created ECDSA P-256 key ${name} on PKCS#11 token '${made.tokenLabel}'`);
   try {
     await writeFileAtomic(abs, made.publicKeyPem, { mode: 0o644, overwrite: opts.force });
   } catch (err) {
-    deps.log.warn(`the key stays on the token; export its public key with: seal public-key --key 'pkcs11:…'`);
+    env.log.warn(`the key stays on the token; export its public key with: seal public-key --key 'pkcs11:…'`);
     throw err;
   }
-  deps.log.info(`Public key written to ${publicKeyPath}`);
+  env.log.info(`Public key written to ${publicKeyPath}`);
   return { publicKeyPath };
 }

@@ -18,23 +18,13 @@ const command = defineCommand({
     ["seal generate-key-pair --kms 'pkcs11:token=release;object=signing?module-path=/usr/lib/softhsm/libsofthsm2.so'", 'A P-256 key on a token (PIN: COSIGN_PKCS11_PIN or asked); cosign.pub'],
   ],
   run: async (argv, ctx) => {
-    const [{ generateKeyPairFiles }, { passwordProvider }] = await Promise.all([
-      import('../../ops/generate-key-pair.ts'),
-      import('../password.ts'),
-    ]);
+    const [{ generateKeyPairFiles, generateTokenKeyPair }, { opEnv }] = await Promise.all([import('../../ops/generate-key-pair.ts'), import('../op-env.ts')]);
     const prefix = argv['output-key-prefix'] as string;
     if (argv.kms !== undefined) {
-      const [{ generateTokenKeyPair }, { terminalSecretPrompt }] = await Promise.all([import('../../ops/generate-key-pair.ts'), import('../password.ts')]);
-      await generateTokenKeyPair(
-        { kms: String(argv.kms), outputKeyPrefix: prefix, force: argv.force, cwd: ctx.cwd, env: ctx.env },
-        { askSecret: terminalSecretPrompt(ctx), log: ctx.log, signal: ctx.signal },
-      );
+      await generateTokenKeyPair({ kms: String(argv.kms), outputKeyPrefix: prefix, force: argv.force, cwd: ctx.cwd, env: ctx.env }, opEnv(ctx));
       return;
     }
-    await generateKeyPairFiles(
-      { outputKeyPrefix: prefix, force: argv.force, cwd: ctx.cwd },
-      { getPassword: passwordProvider(ctx, `private key ${prefix}.key`, { confirm: true }), log: ctx.log, signal: ctx.signal },
-    );
+    await generateKeyPairFiles({ outputKeyPrefix: prefix, force: argv.force, cwd: ctx.cwd }, opEnv(ctx));
   },
 });
 
