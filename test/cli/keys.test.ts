@@ -182,6 +182,18 @@ describe('seal public-key', () => {
     assert.equal(readFileSync(path.join(cwd, 'p.pub'), 'utf8'), readFileSync(`${FIX}import/validecp384.expected.pub`, 'utf8'));
   });
 
+  test('--outfile naming the private key itself is refused (exit 2) and the key stays (qa)', async () => {
+    const cwd = freshDir();
+    const key = path.join(cwd, 'release.pem');
+    writeFileSync(key, readFileSync(`${FIX}import/validecp384.pem`));
+    for (const out of ['release.pem', './release.pem', key]) {
+      const r = await runCli(['public-key', '--key', 'release.pem', '--outfile', out], { cwd, env: NO_PW });
+      assert.equal(r.code, 2, r.stderr);
+      assertOneLineError(r.stderr, /is the private key itself; it would be replaced by the public key/);
+      assert.deepEqual(readFileSync(key), readFileSync(`${FIX}import/validecp384.pem`));
+    }
+  });
+
   test('a wrong password is one line, exit 1, no stack trace', async () => {
     const key = `${FIX}encrypted/cosign-ci-unknown-password.key`;
     const r = await runCli(['public-key', '--key', key], { env: { ...NO_PW, SEAL_PASSWORD: 'hello' } });
