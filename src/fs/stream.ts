@@ -35,6 +35,8 @@ export interface InputFile {
  * the user gave (messages use it rather than the resolved path).
  */
 export function openInput(path: string, what = 'file', shown = path): InputFile {
+  // `--key ""` resolves to the working directory: say that the value is missing instead.
+  if (shown === '') throw new SealError('usage', `an empty path was given for the ${what}`, { hint: 'give a file name', code: 'EMPTY_PATH' });
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -74,6 +76,17 @@ export function openInput(path: string, what = 'file', shown = path): InputFile 
     },
     close,
   };
+}
+
+/** Whether two paths name one existing file (hard and symbolic links included). */
+export function sameFile(a: string, b: string): boolean {
+  try {
+    const x = fs.statSync(a);
+    const y = fs.statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 export function fileError(err: unknown, path: string, what = 'file'): SealError {

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { toBase64 } from '../crypto/pem.ts';
 import type { Input } from '../crypto/signer.ts';
-import { openInput } from '../fs/stream.ts';
+import { openInput, sameFile } from '../fs/stream.ts';
 import { SealError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { bundleParts } from '../sigstore/bundle-parts.ts';
@@ -99,14 +99,3 @@ export async function signBlob(opts: SignBlobOptions, env: OpEnv): Promise<SignB
   }
 }
 
-/** Whether two paths name one existing file (hard links and symbolic links included). */
-function sameFile(a: string, b: string): boolean {
-  try {
-    const { statSync } = process.getBuiltinModule('node:fs');
-    const x = statSync(a);
-    const y = statSync(b);
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
-}

@@ -101,3 +101,15 @@ test('a full disk under --output-file (/dev/full) says so in words (qa)', async 
   assert.equal(r.code, 1);
   assert.equal(r.stderr, 'Error: no space left on the device the output goes to\n');
 });
+
+test('an empty path for a key or signature file is a usage error, not "  is a directory" (qa)', async () => {
+  for (const args of [
+    ['sign', '--key', '', 'oci:unused'],
+    ['verify-blob', '--key', '', '--signature', 'sig', 'blob'],
+    ['verify-blob', '--key', path.join(work, 'cosign.pub'), '--signature', '', path.join(work, 'blob')],
+  ]) {
+    const r = await runInProcess(args, { cwd: work });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^Error: an empty path was given for the (key|public key|signature) file; give a file name\n$/);
+  }
+});
