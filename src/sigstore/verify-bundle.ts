@@ -429,6 +429,14 @@ function parseBundle(input: unknown): Bundle {
   } catch (err) {
     const fields = (err as { fields?: unknown }).fields;
     const detail = Array.isArray(fields) && fields.length > 0 ? ` (${fields.join(', ')})` : '';
+    // protobuf-specs' fromJSON hands a number or an object to Buffer.from and lets its TypeError
+    // out ("The first argument must be of type string…"): name the problem, not Node's internals.
+    if (err instanceof TypeError) {
+      throw new SealError('verification', 'invalid bundle: a field has the wrong JSON type (a number, object or null where text such as base64 belongs)', {
+        cause: err,
+        code: 'INVALID_BUNDLE',
+      });
+    }
     throw new SealError('verification', `invalid bundle: ${oneLine(messageOf(err))}${detail ? ` ${oneLine(detail)}` : ''}`, { cause: err, code: 'INVALID_BUNDLE' });
   }
 }

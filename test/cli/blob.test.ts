@@ -86,6 +86,17 @@ describe('seal sign-blob / verify-blob with a seal key', () => {
     }
   });
 
+  test('a bundle with a number where base64 belongs: one line naming the problem, no Node TypeError text (qa)', async () => {
+    writeFileSync(p('typed.sigstore.json'), JSON.stringify({
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      verificationMaterial: { publicKey: { hint: 5 } },
+      messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: 7 }, signature: null },
+    }));
+    const r = await run(['verify-blob', '--key', 'cosign.pub', '--bundle', 'typed.sigstore.json', 'blob.bin']);
+    expectFailure(r, 3, /^Error: invalid bundle: a field has the wrong JSON type/);
+    assert.doesNotMatch(r.stderr, /first argument|Received type/);
+  });
+
   test('the signature as a literal base64 argument, and a sha256:HEX digest instead of the file', async () => {
     const sig = (await run(['sign-blob', '--key', 'cosign.key', 'blob.bin'])).stdout.trim();
     const v = await run(['verify-blob', '--key', 'cosign.pub', '--signature', sig, 'blob.bin']);
