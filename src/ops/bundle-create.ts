@@ -11,7 +11,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 
-import { SealError, messageOf } from '../errors.ts';
+import { SealError, jsonErrorDetail, messageOf } from '../errors.ts';
 
 export const BUNDLE_V01 = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
 export const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -56,10 +56,11 @@ async function read(file: string, what: string, max = 64 * 1024 * 1024): Promise
 function parseJson<T>(bytes: Uint8Array, what: string): T {
   try {
     const v = JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new SealError('input', `${what} is not a JSON object`);
     return v as T;
   } catch (err) {
-    throw new SealError('input', `${what} is not a JSON object: ${messageOf(err)}`);
+    if (err instanceof SealError) throw err;
+    throw new SealError('input', `${what} is not JSON: ${jsonErrorDetail(err)}`);
   }
 }
 
