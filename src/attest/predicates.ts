@@ -65,12 +65,15 @@ export interface BuiltPredicate {
   openvex?: VexDocument;
 }
 
+/** "predicate file scan.json", or "the predicate on stdin" for `--predicate -`. */
+const predicateName = (filename: string): string => (filename === '-' ? 'the predicate on stdin' : `predicate file ${filename}`);
+
 function parseJsonObject(bytes: Uint8Array, filename: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    throw inputError(`predicate file ${filename} is not valid JSON`, { cause: err, code: 'PREDICATE_NOT_JSON' });
+    throw inputError(`${predicateName(filename)} is ${bytes.length === 0 ? 'empty' : 'not valid JSON'}`, { cause: err, code: 'PREDICATE_NOT_JSON' });
   }
   if (!isObject(value)) {
     throw inputError(`predicate file ${filename} is not a JSON object`, { code: 'PREDICATE_NOT_OBJECT' });

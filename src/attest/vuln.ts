@@ -95,7 +95,9 @@ export function buildVulnPredicateFromBytes(bytes: Uint8Array, opts: BuildVulnOp
   try {
     doc = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    throw inputError(`predicate file ${filename} is not valid JSON`, { cause: err });
+    // As predicates.ts's predicateName (not imported: predicates.ts imports this module).
+    const name = filename === '-' ? 'the predicate on stdin' : `predicate file ${filename}`;
+    throw inputError(`${name} is ${bytes.length === 0 ? 'empty' : 'not valid JSON'}`, { cause: err });
   }
   return buildVulnPredicate(doc, opts);
 }

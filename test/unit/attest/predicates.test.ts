@@ -76,6 +76,21 @@ test('JSON types need a JSON object and say which file is wrong', () => {
   assert.deepEqual(buildPredicate('https://example.com/x', enc.encode('{"a":1}'), { now }).predicate, { a: 1 });
 });
 
+test('an empty predicate, and nothing on stdin for --predicate -, say so (qa)', () => {
+  for (const type of ['vuln', 'spdxjson', 'https://example.com/x']) {
+    assert.throws(
+      () => buildPredicate(type, enc.encode(''), { now, filename: '-' }),
+      (e: unknown) => e instanceof SealError && e.message === 'the predicate on stdin is empty' && e.kind === 'input',
+      type,
+    );
+    assert.throws(
+      () => buildPredicate(type, enc.encode(''), { now, filename: 'scan.json' }),
+      (e: unknown) => e instanceof SealError && e.message === 'predicate file scan.json is empty',
+      type,
+    );
+  }
+});
+
 test('SLSA predicates are kept as given, unknown fields included', () => {
   const doc = { builder: { id: 'b' }, buildType: 't', invocation: {}, extra: { n: 12345678901 }, 'x-vendor': true };
   const built = buildPredicate('slsaprovenance', enc.encode(JSON.stringify(doc)), { now });
