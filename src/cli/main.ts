@@ -122,6 +122,8 @@ function register(y: Argv, cmd: SealCommand, run: Runner, setExit: (code: number
   });
 }
 
+const EMPTY_MEANS_UNSET = ['output-file', 'bundle', 'output-signature', 'output-certificate', 'output-payload', 'output-attestation', 'outfile', 'out'];
+
 /** The parsed arguments made cosign-compatible, in place; the command's declarations. */
 async function prepareArgs(cmd: SealCommand, argv: Args): Promise<import('./fast-path.ts').Declared> {
   const [{ declare }, { cosignArgs, refusedFlag }] = await Promise.all([import('./fast-path.ts'), import('./options/cosign.ts')]);
@@ -137,6 +139,16 @@ async function prepareArgs(cmd: SealCommand, argv: Args): Promise<import('./fast
         argv[key] = last;
         argv[key.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())] = last;
       }
+    }
+  }
+  // cosign takes an empty file flag (`--bundle "$OUT"` with OUT unset) as not given (Go's
+  // `o.Bundle != ""`); so does seal, instead of resolving "" to the working directory.
+  for (const name of EMPTY_MEANS_UNSET) {
+    const spec = d.options.get(name);
+    if (!spec || argv[name] !== '') continue;
+    for (const key of [spec.name, ...spec.aliases]) {
+      delete argv[key];
+      delete argv[key.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())];
     }
   }
   const refusedOne = refusedFlag(argv, refusals);

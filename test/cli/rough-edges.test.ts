@@ -113,3 +113,16 @@ test('an empty path for a key or signature file is a usage error, not "  is a di
     assert.match(r.stderr, /^Error: an empty path was given for the (key|public key|signature) file; give a file name\n$/);
   }
 });
+
+test('an empty file flag (--bundle "$OUT" with OUT unset) is not given, as in cosign; it resolved to the working directory (qa)', async () => {
+  const env = { COSIGN_PASSWORD: 'secret' };
+  const s = await runInProcess(['sign-blob', '--key', path.join(work, 'cosign.key'), '--bundle', '', '--output-signature', '', path.join(work, 'blob')], { cwd: work, env });
+  assert.equal(s.code, 0, s.stderr);
+  assert.match(s.stdout, /^[A-Za-z0-9+/]+=*\n$/, 'the signature goes to stdout');
+  const o = await runInProcess(['--output-file', '', 'env'], { cwd: work });
+  assert.equal(o.code, 0, o.stderr);
+  assert.match(o.stdout, /COSIGN_PASSWORD=/);
+  const p = await runInProcess(['public-key', '--key', path.join(work, 'cosign.key'), '--outfile', ''], { cwd: work, env });
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(p.stdout, /^-----BEGIN PUBLIC KEY-----\n/);
+});
