@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { runCli, runCommand } from '../helpers/run-cli.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+import { runCommand } from '../helpers/run-cli.ts';
 import { startSigstoreStack } from '../harness/sigstore-stack.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -50,7 +51,7 @@ const CASES: [string, 'PATH' | 'DIGEST'][] = [
 ];
 
 async function verifyBlobSupportsProtocol(): Promise<string | undefined> {
-  const help = await runCli(['verify-blob', '--help']);
+  const help = await runInProcess(['verify-blob', '--help']);
   if (help.code !== 0) return 'seal has no verify-blob command yet';
   const missing = ['--bundle', '--key', '--certificate-identity', '--certificate-oidc-issuer', '--trusted-root'].filter(
     (f) => !help.stdout.includes(f),

@@ -29,7 +29,8 @@ export function runCommand(cmd: string, args: string[], opts: RunCliOptions = {}
       cwd: opts.cwd,
       env: { ...process.env, SEAL_FROM_SOURCE: '1', NO_COLOR: '1', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: opts.timeoutMs ?? 120_000,
+      // Under the 60 s per-test timeout (scripts/test.sh): a stuck child is killed and its output shown.
+      timeout: opts.timeoutMs ?? 50_000,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
