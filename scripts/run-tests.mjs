@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { globSync } from 'node:fs';
 
-const opts = { concurrency: 2, timeout: 60_000 };
+const opts = { concurrency: 3, timeout: 60_000 };
 const patterns = [];
 for (const a of process.argv.slice(2)) {
   const m = /^--(concurrency|timeout)=(\d+)$/.exec(a);
@@ -31,7 +31,7 @@ function runFile(file) {
     const t0 = Date.now();
     const child = spawn(
       process.execPath,
-      ['--test', '--experimental-test-isolation=none', `--test-timeout=${opts.timeout}`, '--test-reporter=tap', file],
+      ['--test', '--experimental-test-isolation=none', '--test-force-exit', `--test-timeout=${opts.timeout}`, '--test-reporter=tap', file],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const out = [];
