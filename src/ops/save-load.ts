@@ -83,7 +83,9 @@ async function readIndex(dir: string): Promise<IndexEntry[]> {
     if (!st.isFile() || st.size > MAX_INDEX) throw new Error(st.isFile() ? `over ${MAX_INDEX} bytes` : 'not a regular file');
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    throw new SealError('input', `${dir} is not an OCI layout: cannot read index.json (${messageOf(err)})`, {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no index.json' : code === 'ENOTDIR' ? 'not a directory' : `cannot read index.json (${messageOf(err)})`;
+    throw new SealError('input', `${dir} is not an OCI layout: ${why}`, {
       hint: 'give the directory seal save or cosign save wrote',
     });
   }

@@ -90,7 +90,14 @@ describe('seal save / seal load', () => {
     assert.match(many.stderr, /holds several images \(tags 1\.0, other\).*seal copy oci:/s);
     const none = await runInProcess(['load', '--dir', work, `${reg.host}/x:1`]);
     assert.equal(none.code, 1);
-    assert.match(none.stderr, /is not an OCI layout/);
+    assert.match(none.stderr, /is not an OCI layout: no index\.json; give the directory/);
+    assert.doesNotMatch(none.stderr, /ENOENT/);
+    // A file where the directory belongs (qa).
+    const file = path.join(work, 'not-a-dir');
+    await writeFile(file, 'x');
+    const notDir = await runInProcess(['load', '--dir', file, `${reg.host}/x:1`]);
+    assert.equal(notDir.code, 1);
+    assert.equal(notDir.stderr, `Error: ${file} is not an OCI layout: not a directory; give the directory seal save or cosign save wrote\n`);
     assert.doesNotMatch(none.stderr + many.stderr, /\n\s+at /);
   });
 
