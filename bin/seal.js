@@ -19,7 +19,7 @@ if (major < 22 || (major === 22 && minor < 22)) {
 const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
 const module = process.getBuiltinModule('node:module');
 const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
+if (args.length === 1 && args[0] === '--version') {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(pkg.version + '\n');
   process.exit(0);

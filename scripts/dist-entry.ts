@@ -11,7 +11,7 @@ else cli();
 
 function cli(): void {
   const args = process.argv.slice(2);
-  if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
+  if (args.length === 1 && args[0] === '--version') {
     process.stdout.write(SEAL_VERSION + '\n');
     process.exit(0);
   }

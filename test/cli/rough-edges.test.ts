@@ -126,3 +126,12 @@ test('an empty file flag (--bundle "$OUT" with OUT unset) is not given, as in co
   assert.equal(p.code, 0, p.stderr);
   assert.match(p.stdout, /^-----BEGIN PUBLIC KEY-----\n/);
 });
+
+test("seal version prints cosign version's fields; --json for scripts; --version stays the bare number", async () => {
+  const text = await runInProcess(['version']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^GitVersion: +v\d+\.\d+\.\d+\n(.+\n)*Platform: +\w+\/\w+\n$/);
+  const json = await runInProcess(['version', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.match(JSON.parse(json.stdout).gitVersion, /^v\d+\.\d+\.\d+$/);
+});

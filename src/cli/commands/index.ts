@@ -38,6 +38,7 @@ export const commandLoaders: Readonly<Record<string, Loader>> = {
   bundle: () => import('./bundle.ts'),
   vex: () => import('./vex.ts'),
   completion: () => import('./completion.ts'),
+  version: () => import('./version.ts'),
   'pkcs11-tool': () => import('./pkcs11-tool.ts'),
 };
 
