@@ -61,4 +61,6 @@ await Promise.all(
 const summary = Object.entries(totals).map(([k, v]) => `# ${k} ${v}`);
 process.stdout.write(`# files ${files.length}\n${summary.join('\n')}\n# duration_ms ${Date.now() - started}\n`);
 if (failed.length) process.stdout.write(`# failed files:\n${failed.map((f) => `#   ${f}`).join('\n')}\n`);
+// The plain closing line any CI reads, last.
+process.stdout.write(`${totals.pass} passed, ${Math.max(totals.fail + totals.cancelled, failed.length)} failed, ${totals.skipped} skipped\n`);
 process.exit(failed.length ? 1 : 0);

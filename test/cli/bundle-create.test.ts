@@ -80,7 +80,7 @@ describe('seal bundle create', () => {
       [['--bundle', legacyBundle(), '--sk'], 2, /PIV/],
       [['--signature', p('s.sig'), '--artifact', p('a.txt'), '--ignore-tlog'], 2, /needs the signer/],
       [['--signature', p('s.sig'), '--certificate', p('bad.pem'), '--artifact', p('a.txt'), '--ignore-tlog'], 1, /not an X\.509 certificate/],
-      [['--bundle', p('a.txt')], 1, /not a JSON object/],
+      [['--bundle', p('a.txt')], 1, /a\.txt is not JSON/],
     ];
     for (const [args, code, re] of cases) {
       const r = await runInProcess(['bundle', 'create', ...args]);
