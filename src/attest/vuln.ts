@@ -223,6 +223,19 @@ export interface VulnSummary {
   total: number;
 }
 
+/** `findings` with the counts every summary carries (by severity and fix state, both, and total). */
+export function tally(findings: Finding[]): Pick<VulnSummary, 'findings' | 'counts' | 'bySeverity' | 'byFixState' | 'total'> {
+  const counts = emptyCounts();
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const byFixState = Object.fromEntries(FIX_STATES.map((s) => [s, 0])) as Record<FixState, number>;
+  for (const f of findings) {
+    counts[f.severity][f.fixState]++;
+    bySeverity[f.severity]++;
+    byFixState[f.fixState]++;
+  }
+  return { findings, counts, bySeverity, byFixState, total: findings.length };
+}
+
 /**
  * Summarises a cosign vuln predicate, a statement carrying one, or a bare grype/trivy report.
  * A predicate without a readable result summarises to zero findings with `result` saying why;
@@ -260,24 +273,7 @@ export function summarizeVulns(input: unknown): VulnSummary {
     });
   }
   const findings = dedupeFindings(info?.findings ?? []).sort(compareFindings);
-  const counts = emptyCounts();
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  const byFixState = Object.fromEntries(FIX_STATES.map((s) => [s, 0])) as Record<FixState, number>;
-  for (const f of findings) {
-    counts[f.severity][f.fixState]++;
-    bySeverity[f.severity]++;
-    byFixState[f.fixState]++;
-  }
-  const summary: VulnSummary = {
-    scanner,
-    result,
-    target: info?.target ?? {},
-    findings,
-    counts,
-    bySeverity,
-    byFixState,
-    total: findings.length,
-  };
+  const summary: VulnSummary = { scanner, result, target: info?.target ?? {}, ...tally(findings) };
   if (started) summary.scanStartedOn = started;
   if (finished) {
     summary.scanFinishedOn = finished;

@@ -1,7 +1,7 @@
 // seal report: vulnerability findings from verified vuln attestations only, side by side for
 // several images. An image whose scans do not verify is reported as unscanned, with the reason.
 import { newestScan } from '../attest/gate.ts';
-import { VULN_PREDICATE_TYPE, summarizeVulns } from '../attest/vuln.ts';
+import { VULN_PREDICATE_TYPE, summarizeVulns, tally } from '../attest/vuln.ts';
 import { checkAttestations, findAttestations } from '../cosign/attestations.ts';
 import { openImage } from '../cosign/image.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
@@ -10,7 +10,7 @@ import type { Log } from '../log.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import { buildReportModel, type ReportInput, type ReportModel } from '../report/model.ts';
 import { mapPool } from '../util/pool.ts';
-import { SEVERITIES, FIX_STATES, emptyCounts, type Finding, type Severity, type FixState } from '../attest/findings.ts';
+import type { Finding } from '../attest/findings.ts';
 import type { VulnSummary } from '../attest/vuln.ts';
 import { applyVex } from '../vex/apply.ts';
 import { isOpenVexPredicateType } from '../vex/document.ts';
@@ -18,15 +18,7 @@ import { collectVexSources, type VexOptions } from './vex.ts';
 
 /** The summary with only `findings` left in it, counts recomputed. */
 function withFindings(summary: VulnSummary, findings: Finding[]): VulnSummary {
-  const counts = emptyCounts();
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  const byFixState = Object.fromEntries(FIX_STATES.map((s) => [s, 0])) as Record<FixState, number>;
-  for (const f of findings) {
-    counts[f.severity][f.fixState]++;
-    bySeverity[f.severity]++;
-    byFixState[f.fixState]++;
-  }
-  return { ...summary, findings, counts, bySeverity, byFixState, total: findings.length };
+  return { ...summary, ...tally(findings) };
 }
 
 export async function buildVulnReport(

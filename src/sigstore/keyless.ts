@@ -5,8 +5,6 @@
 // Rekor v2 logs (chosen from a signing config, src/sigstore/signing-config.ts) get seal's own
 // witness (rekor-v2.ts): @sigstore/sign's v2 DSSE entries are not what current Rekor v2 wants
 // (docs/design/sigstore-js.md §2.1, §7).
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 
 import { bundleToJSON, type Bundle } from '@sigstore/bundle';
 import {
@@ -27,7 +25,7 @@ export const PUBLIC_FULCIO_URL: string = DEFAULT_FULCIO_URL;
 export const PUBLIC_REKOR_URL: string = DEFAULT_REKOR_URL;
 
 export interface KeylessOptions {
-  /** The OIDC identity token (a JWT), already read: see readIdentityToken. */
+  /** The OIDC identity token (a JWT), already read (src/oidc resolves it). */
   identityToken: string;
   /** Default: the public-good Fulcio. */
   fulcioUrl?: string;
@@ -69,35 +67,6 @@ export async function keylessSignature(data: Uint8Array, opts: KeylessOptions): 
   return { signature: new Uint8Array(signed.signature), certificate: signed.key.certificate };
 }
 
-/**
- * The token from `--identity-token` (a JWT, or a path to a file holding one) or else
- * SIGSTORE_ID_TOKEN; undefined when neither is given. A value that looks like a JWT is taken as
- * one; anything else must be a readable file.
- */
-export async function readIdentityToken(
-  flag: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-  cwd = '.',
-): Promise<string | undefined> {
-  if (flag === undefined || flag === '') {
-    const fromEnv = env.SIGSTORE_ID_TOKEN?.trim();
-    return fromEnv ? fromEnv : undefined;
-  }
-  if (looksLikeJwt(flag)) return flag.trim();
-  const file = path.resolve(cwd, flag);
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) {
-    // Never echo the value: it may be a token with a typo in it.
-    throw new SealError('input', '--identity-token is neither a JWT nor a readable file', {
-      hint: 'pass the raw token, a path to a file containing it, or set SIGSTORE_ID_TOKEN',
-      code: 'BAD_IDENTITY_TOKEN',
-    });
-  }
-  const token = (await readFile(file, 'utf8')).trim();
-  if (token === '') throw new SealError('input', `the identity token file ${flag} is empty`, { code: 'BAD_IDENTITY_TOKEN' });
-  return token;
-}
-
 /** Whether uploading to `rekorUrl` publishes to the public-good log (cosign asks consent then). */
 export function isPublicRekor(rekorUrl: string | undefined): boolean {
   const url = (rekorUrl ?? PUBLIC_REKOR_URL).replace(/\/+$/, '');
@@ -117,7 +86,6 @@ export const PUBLIC_LOG_NOTICE =
 // Two retries (5xx, 408, 429 and connection errors) after 0.5 s and 1 s.
 const RETRY = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000 };
 
-const looksLikeJwt = (s: string): boolean => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(s.trim());
 
 function fulcioSigner(opts: KeylessOptions): FulcioSigner {
   const token = opts.identityToken;
