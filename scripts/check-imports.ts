@@ -22,8 +22,9 @@ export const LAYERS: Readonly<Record<string, number>> = {
   fs: 1,
   crypto: 2,
   config: 2,
-  // Libraries: in-toto/DSSE and scan results, Sigstore, OCI, SBOM detection, OIDC logins, OpenVEX.
+  // Libraries: in-toto/DSSE, scanner reports and the gate, Sigstore, OCI, SBOM detection, OIDC logins, OpenVEX.
   attest: 3,
+  scan: 3,
   sigstore: 3,
   oci: 3,
   sbom: 3,

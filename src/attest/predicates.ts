@@ -4,8 +4,8 @@
 // Deliberate difference: cosign runs SLSA predicates through in-toto's protobuf types, which drops
 // fields it does not know and rewrites numbers as floats. seal signs the JSON document as given.
 import { inputError, usageError } from '../errors.ts';
-import { formatRfc3339, isObject } from './findings.ts';
-import { type BuildVulnOptions, type TimeSource, VULN_PREDICATE_TYPE, buildVulnPredicateFromBytes } from './vuln.ts';
+import { formatRfc3339, isObject } from '../scan/findings.ts';
+import { type BuildVulnOptions, type TimeSource, VULN_PREDICATE_TYPE, buildVulnPredicateFromBytes } from '../scan/vuln.ts';
 import { type VexDocument, isOpenVexPredicateType, validateVexDocument } from '../vex/document.ts';
 
 export const CUSTOM_PREDICATE_TYPE = 'https://cosign.sigstore.dev/attestation/v1';

@@ -1,7 +1,7 @@
 // seal report: vulnerability findings from verified vuln attestations only, side by side for
 // several images. An image whose scans do not verify is reported as unscanned, with the reason.
-import { newestScan } from '../attest/gate.ts';
-import { VULN_PREDICATE_TYPE, summarizeVulns, tally } from '../attest/vuln.ts';
+import { newestScan } from '../scan/gate.ts';
+import { VULN_PREDICATE_TYPE, summarizeVulns, tally } from '../scan/vuln.ts';
 import { checkAttestations, findAttestations } from '../cosign/attestations.ts';
 import { openImage } from '../cosign/image.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
@@ -10,8 +10,8 @@ import type { Log } from '../log.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import { buildReportModel, type ReportInput, type ReportModel } from '../report/model.ts';
 import { mapPool } from '../util/pool.ts';
-import type { Finding } from '../attest/findings.ts';
-import type { VulnSummary } from '../attest/vuln.ts';
+import type { Finding } from '../scan/findings.ts';
+import type { VulnSummary } from '../scan/vuln.ts';
 import { applyVex } from '../vex/apply.ts';
 import { isOpenVexPredicateType } from '../vex/document.ts';
 import { collectVexSources, type VexOptions } from './vex.ts';

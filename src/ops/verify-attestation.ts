@@ -1,9 +1,9 @@
 // seal verify-attestation: verify an image's attestations, filter by predicate type, and apply
 // the vulnerability gate and a policy file to the verified statements only.
-import { evaluateVulnGate, type GateResult, type MaxSeverity } from '../attest/gate.ts';
+import { evaluateVulnGate, type GateResult, type MaxSeverity } from '../scan/gate.ts';
 import { resolvePredicateType } from '../attest/predicates.ts';
 import type { Statement } from '../attest/statement.ts';
-import { VULN_PREDICATE_TYPE, summarizeVulns } from '../attest/vuln.ts';
+import { VULN_PREDICATE_TYPE, summarizeVulns } from '../scan/vuln.ts';
 import { checkAttestations, findAttestations, type CheckedAttestation } from '../cosign/attestations.ts';
 import { bundleParts } from '../sigstore/bundle-parts.ts';
 import { openImage } from '../cosign/image.ts';

@@ -2,7 +2,7 @@
 // (verified attestations, from the main trust policy or a separate one for the security team, plus
 // local --vex files), and `seal vex create`.
 import { randomUUID } from 'node:crypto';
-import { formatRfc3339 } from '../attest/findings.ts';
+import { formatRfc3339 } from '../scan/findings.ts';
 import { checkAttestation, type CheckedAttestation, type FoundAttestation } from '../cosign/attestations.ts';
 import { openImage } from '../cosign/image.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';

@@ -1,8 +1,8 @@
 // The report's data model: one entry per image, built from the newest verified scan summary. The
 // same object feeds the fixed formats and user templates (docs/report.md lists every field).
-import { type Finding, type Severity, SEVERITIES } from '../attest/findings.ts';
-import type { GateResult } from '../attest/gate.ts';
-import type { VulnSummary } from '../attest/vuln.ts';
+import { type Finding, type Severity, SEVERITIES } from '../scan/findings.ts';
+import type { GateResult } from '../scan/gate.ts';
+import type { VulnSummary } from '../scan/vuln.ts';
 import type { VexSuppression } from '../vex/apply.ts';
 
 export interface ReportInput {

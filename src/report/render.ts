@@ -1,6 +1,6 @@
 // The fixed report formats: an aligned table for terminals, JSON for machines, CSV (RFC 4180) for
 // spreadsheets and Markdown for pull requests and CI summaries.
-import { SEVERITIES } from '../attest/findings.ts';
+import { SEVERITIES } from '../scan/findings.ts';
 import type { ReportImage, ReportModel } from './model.ts';
 
 export type ReportFormat = 'table' | 'json' | 'csv' | 'markdown';

@@ -3,7 +3,7 @@
 // OpenVEX specification orders statements by time; the finding is suppressed when that statement
 // says not_affected or fixed, and kept when it says affected or under_investigation. At equal
 // times the statement that keeps the finding wins: a tie must not hide a vulnerability.
-import type { Finding } from '../attest/findings.ts';
+import type { Finding } from '../scan/findings.ts';
 import { type VexDocument, type VexStatement, statementTime } from './document.ts';
 import { findingIds, productsApply, upper } from './match.ts';
 import { parsePurl } from './purl.ts';

@@ -4,7 +4,7 @@
 // specification's own MUSTs that the schema cannot say: every timestamp is RFC 3339, and a
 // statement needs a timestamp (its own or the document's).
 import { inputError, type SealError } from '../errors.ts';
-import { isObject, parseRfc3339 } from '../attest/findings.ts';
+import { isObject, parseRfc3339 } from '../scan/findings.ts';
 
 /** cosign's `--type openvex` predicate type; vexctl writes https://openvex.dev/ns/v0.2.0. */
 export const OPENVEX_PREDICATE_TYPE = 'https://openvex.dev/ns';

@@ -7,7 +7,7 @@
 //   - absent, when the document is an attestation about this image: the in-toto subject is the
 //     product (OpenVEX spec, "Inheritance Flow": the encapsulating document names the product).
 // Package purls compare as go-vex's PurlMatches does (src/vex/purl.ts).
-import type { Finding } from '../attest/findings.ts';
+import type { Finding } from '../scan/findings.ts';
 import type { VexComponent, VexStatement } from './document.ts';
 import { type Purl, parsePurl, purlMatches } from './purl.ts';
 

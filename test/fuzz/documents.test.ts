@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseEnvelope, verifyEnvelope } from '../../src/attest/dsse.ts';
-import { evaluateVulnGate } from '../../src/attest/gate.ts';
-import { evaluatePolicy, loadPolicy } from '../../src/attest/policy.ts';
+import { evaluateVulnGate } from '../../src/scan/gate.ts';
+import { evaluatePolicy, loadPolicy } from '../../src/scan/policy.ts';
 import { PREDICATE_ALIASES, buildPredicate } from '../../src/attest/predicates.ts';
 import { checkSubjectClaim, parseStatement, validateStatement, type Statement } from '../../src/attest/statement.ts';
-import { buildVulnPredicateFromBytes, summarizeVulns } from '../../src/attest/vuln.ts';
+import { buildVulnPredicateFromBytes, summarizeVulns } from '../../src/scan/vuln.ts';
 import { buildReportModel } from '../../src/report/model.ts';
 import { REPORT_FORMATS, renderReport } from '../../src/report/render.ts';
 import { detectSbom } from '../../src/sbom/detect.ts';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadPolicy } from '../../src/attest/policy.ts';
+import { loadPolicy } from '../../src/scan/policy.ts';
 import { parseEncryptedKey } from '../../src/crypto/encrypted-key.ts';
 import { parsePrivateKey, parsePublicKey } from '../../src/crypto/keys.ts';
 import { SealError } from '../../src/errors.ts';
@@ -152,7 +152,7 @@ describe('fuzz regressions: stored manifests and layouts', () => {
 
 describe('fuzz: policies, seed 1587671074 case 8 (issue 9 item 5)', () => {
   it('evaluatePolicy with a statement that is not one (what the fuzzer fed without fixtures) judges, never throws a TypeError', async () => {
-    const { evaluatePolicy } = await import('../../src/attest/policy.ts');
+    const { evaluatePolicy } = await import('../../src/scan/policy.ts');
     const policy = loadPolicy('rules:\n  - name: r\n    predicateType: vuln\n', 'policy.yaml');
     const result = evaluatePolicy(policy, [undefined, null, {}, { predicateType: 5 }] as never, { now: new Date('2026-06-01T00:00:00Z') });
     assert.equal(result.ok, false);

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { evaluateVulnGate } from '../../src/attest/gate.ts';
-import { summarizeVulns } from '../../src/attest/vuln.ts';
+import { evaluateVulnGate } from '../../src/scan/gate.ts';
+import { summarizeVulns } from '../../src/scan/vuln.ts';
 import { applyVex } from '../../src/vex/apply.ts';
 import { parseVexDocument } from '../../src/vex/document.ts';
 import { fuzz, mutateDocument, report, type Rng } from './fuzz.ts';

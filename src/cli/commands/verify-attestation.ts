@@ -57,12 +57,12 @@ const command = defineCommand({
     ['seal verify-attestation --key cosign.pub --type vuln -o statements IMAGE | jq .predicate.scanner', 'The decoded statements instead'],
   ],
   run: async (argv, ctx) => {
-    const { parseDuration } = await import('../../attest/gate.ts');
+    const { parseDuration } = await import('../../scan/gate.ts');
     const maxAgeMs = argv['max-age'] === undefined ? undefined : parseMaxAge(String(argv['max-age']), parseDuration);
     const trust = await loadTrustPolicy(argv, ctx);
     let policy;
     if (argv.policy) {
-      const { loadPolicy, evaluatePolicy } = await import('../../attest/policy.ts');
+      const { loadPolicy, evaluatePolicy } = await import('../../scan/policy.ts');
       const text = Buffer.from(await readInput(argv.policy, ctx, 'policy file')).toString('utf8');
       const loaded = loadPolicy(text, argv.policy);
       policy = { evaluate: (statements: import('../../attest/statement.ts').Statement[], now: Date) => evaluatePolicy(loaded, statements, { now }) };

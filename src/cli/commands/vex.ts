@@ -47,7 +47,7 @@ const create = defineCommand({
   run: async (argv, ctx) => {
     const [{ createVexDocument }, { parseRfc3339 }, { usageError }] = await Promise.all([
       import('../../ops/vex.ts'),
-      import('../../attest/findings.ts'),
+      import('../../scan/findings.ts'),
       import('../../errors.ts'),
     ]);
     let timestamp: Date | undefined;

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { Finding } from '../../../src/attest/findings.ts';
-import { summarizeVulns } from '../../../src/attest/vuln.ts';
+import type { Finding } from '../../../src/scan/findings.ts';
+import { summarizeVulns } from '../../../src/scan/vuln.ts';
 import { applyVex, describeSuppression, type VexSource } from '../../../src/vex/apply.ts';
 import { parseVexDocument, validateVexDocument, type VexDocument } from '../../../src/vex/document.ts';
 import { imageRelation } from '../../../src/vex/match.ts';

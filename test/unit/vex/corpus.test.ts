@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { evaluateVulnGate, type MaxSeverity } from '../../../src/attest/gate.ts';
-import { summarizeVulns } from '../../../src/attest/vuln.ts';
+import { evaluateVulnGate, type MaxSeverity } from '../../../src/scan/gate.ts';
+import { summarizeVulns } from '../../../src/scan/vuln.ts';
 import { applyVex, type VexSource } from '../../../src/vex/apply.ts';
 import { parseVexDocument, validateVexDocument, type VexStatement } from '../../../src/vex/document.ts';
 

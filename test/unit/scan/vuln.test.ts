@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildVulnPredicate, buildVulnPredicateFromBytes, detectScanFormat, summarizeVulns } from '../../../src/attest/vuln.ts';
-import { parseRfc3339 } from '../../../src/attest/findings.ts';
+import { buildVulnPredicate, buildVulnPredicateFromBytes, detectScanFormat, summarizeVulns } from '../../../src/scan/vuln.ts';
+import { parseRfc3339 } from '../../../src/scan/findings.ts';
 import { decodeEnvelopePayload, parseEnvelope } from '../../../src/attest/dsse.ts';
 import { parseStatement } from '../../../src/attest/statement.ts';
 import { SealError } from '../../../src/errors.ts';
-import { cosignFixture, localJson } from './shared.ts';
+import { cosignFixture, localJson } from '../attest/shared.ts';
 
 const now = new Date('2024-06-01T00:00:00Z');
 const grype = () => localJson('grype/python-debian.json') as Record<string, any>;

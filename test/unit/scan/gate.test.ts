@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateVulnGate, formatAge, formatDurationShort, parseDuration, parseMaxSeverity } from '../../../src/attest/gate.ts';
-import { buildVulnPredicate, summarizeVulns, type VulnSummary } from '../../../src/attest/vuln.ts';
+import { evaluateVulnGate, formatAge, formatDurationShort, parseDuration, parseMaxSeverity } from '../../../src/scan/gate.ts';
+import { buildVulnPredicate, summarizeVulns, type VulnSummary } from '../../../src/scan/vuln.ts';
 import { SealError } from '../../../src/errors.ts';
-import { localJson } from './shared.ts';
+import { localJson } from '../attest/shared.ts';
 
 const DAY = 86_400_000;
 const scan = (file: string, finished?: string): VulnSummary =>

@@ -5,8 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import { SealError, flattenControls, isSealError } from '../errors.ts';
 import { type Severity, SEVERITIES, isObject, parseRfc3339 } from './findings.ts';
 import { formatAge, formatDurationShort, newestScan, parseDuration } from './gate.ts';
-import { resolvePredicateType } from './predicates.ts';
-import type { Statement } from './statement.ts';
+import { resolvePredicateType } from '../attest/predicates.ts';
+import type { Statement } from '../attest/statement.ts';
 import { VULN_PREDICATE_TYPE, type VulnSummary, summarizeVulns } from './vuln.ts';
 
 export type CountKey = Severity | 'total';

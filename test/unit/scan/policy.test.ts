@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { evaluatePolicy, loadPolicy, parsePath, readPath, statementTime } from '../../../src/attest/policy.ts';
+import { evaluatePolicy, loadPolicy, parsePath, readPath, statementTime } from '../../../src/scan/policy.ts';
 import { buildStatement, type Statement } from '../../../src/attest/statement.ts';
-import { buildVulnPredicate } from '../../../src/attest/vuln.ts';
+import { buildVulnPredicate } from '../../../src/scan/vuln.ts';
 import { SealError } from '../../../src/errors.ts';
-import { localJson } from './shared.ts';
+import { localJson } from '../attest/shared.ts';
 
 const HEX = 'b'.repeat(64);
 const subject = [{ name: 'registry.example.com/team/api', digest: { sha256: HEX } }];
