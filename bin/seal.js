@@ -33,32 +33,6 @@ if (existsSync(bundle) && !process.env.SEAL_FROM_SOURCE && !process.env.SEAL_NO_
 } else {
 const dist = new URL('../dist/cli/main.js', import.meta.url);
 const entry = existsSync(dist) && !process.env.SEAL_FROM_SOURCE ? dist : new URL('../src/cli/main.ts', import.meta.url);
-const { main } = await import(entry.href);
-
-const controller = new AbortController();
-let interrupted = 0;
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    if (++interrupted > 1) process.exit(130);
-    process.stderr.write('Interrupted; stopping (press Ctrl-C again to force)\n');
-    controller.abort(new Error('interrupted'));
-    // Every request, retry wait and settle wait ends on the abort, and every write is whole
-    // (a PUT, or a rename of a finished temporary file), so stopping now loses nothing. This is
-    // the safety net for anything that does not listen (seal promises to stop within 2 s).
-    setTimeout(() => {
-      process.stderr.write('Error: still running 1.5 s after the interrupt; exiting\n');
-      process.exit(130);
-    }, 1500).unref();
-  });
-}
-const code = await main(args, { signal: controller.signal });
-// Interrupted: exit now, without waiting for sockets or timers the abort left behind.
-if (interrupted) process.exit(130);
-process.exitCode = code;
-// The work is done: exit once stderr is flushed (results on stdout were written with a callback,
-// src/cli/output.ts). Keep-alive sockets of a registry or Sigstore client, or the timer of an
-// operation stopped by --timeout, would otherwise hold Node until their own timeouts (seal clean
-// lingered 60 s after "Removed"). process.stdout is not touched: creating it costs start-up time.
-if (process.stderr.writableLength === 0) process.exit();
-else process.stderr.once('drain', () => process.exit());
+const { runAsProcess } = await import(entry.href);
+await runAsProcess(args);
 }

@@ -74,6 +74,39 @@ const y = yargs(args)
 }
 
 /**
+ * seal as a process (bin/seal.js, and the single-file build's entry): SIGINT/SIGTERM abort the
+ * command, a second one or 1.5 s later exits 130, and the process exits when the work is done.
+ */
+export async function runAsProcess(args: string[]): Promise<void> {
+  const controller = new AbortController();
+  let interrupted = 0;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (++interrupted > 1) process.exit(130);
+      process.stderr.write('Interrupted; stopping (press Ctrl-C again to force)\n');
+      controller.abort(new Error('interrupted'));
+      // Every request, retry wait and settle wait ends on the abort, and every write is whole
+      // (a PUT, or a rename of a finished temporary file), so stopping now loses nothing. This is
+      // the safety net for anything that does not listen (seal promises to stop within 2 s).
+      setTimeout(() => {
+        process.stderr.write('Error: still running 1.5 s after the interrupt; exiting\n');
+        process.exit(130);
+      }, 1500).unref();
+    });
+  }
+  const code = await main(args, { signal: controller.signal });
+  // Interrupted: exit now, without waiting for sockets or timers the abort left behind.
+  if (interrupted) process.exit(130);
+  process.exitCode = code;
+  // The work is done: exit once stderr is flushed (results on stdout were written with a callback,
+  // src/cli/output.ts). Keep-alive sockets of a registry or Sigstore client, or the timer of an
+  // operation stopped by --timeout, would otherwise hold Node until their own timeouts (seal clean
+  // lingered 60 s after "Removed"). process.stdout is not touched: creating it costs start-up time.
+  if (process.stderr.writableLength === 0) process.exit();
+  else process.stderr.once('drain', () => process.exit());
+}
+
+/**
  * Parses a command line as a run would, without running it: the command's path and its arguments
  * after cosign's spellings are translated and refused flags refused (both throw as a run would).
  * For tests that walk cosign's flags; no network, no files.
