@@ -20,6 +20,7 @@ import {
   type FoundKey,
   type FoundPublicKey,
   type KeyEntry,
+  type KeySelector,
   type PublicKeyParts,
   type TokenSummary,
 } from './protocol.ts';
@@ -154,6 +155,12 @@ export class TokenSigner implements Signer {
   }
 }
 
+/** The object label and id a URI names, as the agent selects keys by them. */
+const keySelector = (uri: Pkcs11Uri): KeySelector => ({
+  ...(uri.object !== undefined ? { object: uri.object } : {}),
+  ...(uri.id !== undefined ? { id: uri.id } : {}),
+});
+
 async function startAgent(modulePath: string, te: TokenEnv): Promise<TokenAgent> {
   checkModulePath(modulePath);
   return TokenAgent.start({ modulePath, env: te.env, log: te.log, signal: te.signal });
@@ -201,7 +208,7 @@ export async function openTokenSigner(ref: string, te: TokenEnv): Promise<TokenS
     await login(agent, uri, te, token, false);
     let found: FoundKey;
     try {
-      found = await agent.request<FoundKey>({ op: 'key', select: { ...(uri.object !== undefined ? { object: uri.object } : {}), ...(uri.id !== undefined ? { id: uri.id } : {}) } });
+      found = await agent.request<FoundKey>({ op: 'key', select: keySelector(uri) });
     } catch (err) {
       throw tokenError(err, tokenName, keyName);
     }
@@ -268,7 +275,7 @@ export async function openTokenPublicKey(ref: string, te: TokenEnv): Promise<{ k
     }
     let found: FoundPublicKey;
     try {
-      found = await agent.request<FoundPublicKey>({ op: 'public', select: { ...(uri.object !== undefined ? { object: uri.object } : {}), ...(uri.id !== undefined ? { id: uri.id } : {}) } });
+      found = await agent.request<FoundPublicKey>({ op: 'public', select: keySelector(uri) });
     } catch (err) {
       throw tokenError(err, tokenName, keyName);
     }
