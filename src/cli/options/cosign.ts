@@ -6,6 +6,7 @@
 // Nothing here imports more than yargs' types: every command's builder runs on the fast path.
 import type { Argv, Options } from 'yargs';
 import { usageError } from '../../errors.ts';
+import type { SigningOptions } from '../../ops/signing/types.ts';
 import type { Args } from '../command.ts';
 
 /** An option declaration seal refuses when the flag is set (true, or any value). */
@@ -58,18 +59,18 @@ export const cosignKeylessFlags = (y: Argv): Argv => {
 };
 
 /** The cosign OIDC flags as given (undefined ones left out), for the keyless token providers. */
-export interface CosignOidcFlags {
-  oidcIssuer?: string;
-  oidcClientId?: string;
-  oidcClientSecretFile?: string;
-  oidcRedirectUrl?: string;
-  oidcProvider?: string;
-  oidcDisableAmbientProviders?: boolean;
-  fulcioAuthFlow?: string;
-  insecureSkipVerify?: boolean;
-  signingConfig?: string;
-  useSigningConfig?: boolean;
-}
+export type CosignOidcFlags = Pick<
+  SigningOptions,
+  | 'oidcIssuer'
+  | 'oidcClientId'
+  | 'oidcClientSecretFile'
+  | 'oidcRedirectUrl'
+  | 'oidcProvider'
+  | 'oidcDisableAmbientProviders'
+  | 'fulcioAuthFlow'
+  | 'signingConfig'
+  | 'useSigningConfig'
+> & { insecureSkipVerify?: boolean };
 
 export function oidcFlags(argv: Args): CosignOidcFlags {
   const out: CosignOidcFlags = {};
