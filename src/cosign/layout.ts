@@ -1,19 +1,16 @@
 // cosign's conventions on a registry, in one place (docs/formats/cosign-formats.md b.4, b.6, d.4, f.1, l).
 
+import type { ImageStore } from '../oci/store.ts';
+
 export type AttachmentKind = 'sig' | 'att' | 'sbom';
 
 /**
- * cosign's --attachment-tag-prefix: legacy tags become PREFIXsha256-<hex>.sig. Process-wide, like
- * cosign's own (pkg/oci/remote CustomTagPrefix): the CLI sets it once from the flag.
+ * `sha256:abc…` → `sha256-abc….sig`: the legacy tag for signatures, attestations or SBOMs in
+ * `store`, after the store's --attachment-tag-prefix (StoreOptions.attachmentTagPrefix; cosign's
+ * pkg/oci/remote WithPrefix): PREFIXsha256-abc….sig.
  */
-let attachmentTagPrefix = '';
-export function setAttachmentTagPrefix(prefix: string): void {
-  attachmentTagPrefix = prefix;
-}
-
-/** `sha256:abc…` → `sha256-abc….sig` (the legacy tag for signatures, attestations or SBOMs). */
-export function attachmentTag(digest: string, kind: AttachmentKind): string {
-  return `${attachmentTagPrefix}${digest.replace(':', '-')}.${kind}`;
+export function attachmentTag(store: Pick<ImageStore, 'attachmentTagPrefix'>, digest: string, kind: AttachmentKind): string {
+  return `${store.attachmentTagPrefix ?? ''}${digest.replace(':', '-')}.${kind}`;
 }
 
 export const SIMPLESIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';

@@ -19,7 +19,7 @@ export interface LegacyLayers {
 }
 
 export async function readLegacyLayers(store: ImageStore, digest: string, kind: AttachmentKind): Promise<LegacyLayers> {
-  const tag = attachmentTag(digest, kind);
+  const tag = attachmentTag(store, digest, kind);
   const doc = await store.getManifest(tag);
   if (!doc) return { tag, layers: [] };
   const layers = layersOf(doc);
@@ -50,7 +50,7 @@ export async function appendLegacyLayer(
   opts: AppendOptions = {},
 ): Promise<{ tag: string; manifestDigest: string }> {
   await store.putBlob(payload);
-  const tag = attachmentTag(digest, kind);
+  const tag = attachmentTag(store, digest, kind);
   const manifestDigest = await updateTaggedList(
     store,
     {

@@ -14,5 +14,6 @@ export async function openStore(ref: ImageReference, opts: StoreOptions): Promis
     store = await RegistryStore.open(ref, opts);
   }
   if (wantsDockerMediaTypes(opts.env)) store.dockerMediaTypes = true;
+  if (opts.attachmentTagPrefix) store.attachmentTagPrefix = opts.attachmentTagPrefix;
   return store;
 }

@@ -32,26 +32,25 @@ export function fallbackEntries(doc: FetchedManifest): Descriptor[] {
 }
 
 /**
- * Per registry, whether its referrers API answered (true) or answered "not supported" (false), from
- * the first lookup of this process; undefined when that lookup failed. Whether a registry has the
- * API does not depend on the image, so reading the referrers of many images asks once (lookups
- * started meanwhile wait for that answer); the fallback tag is still read for every image.
- * Writers (attachReferrer) always ask.
+ * The referrers API of a registry store, asked once per registry per session (RegistrySession
+ * referrersApi): whether a registry has the API does not depend on the image, so reading the
+ * referrers of many images asks once (lookups started meanwhile wait for that answer); the
+ * fallback tag is still read for every image. Writers (attachReferrer) always ask.
  */
-const referrersApi = new Map<string, Promise<boolean | undefined>>();
-
 function apiReferrers(store: ImageStore, digest: string, opts: { artifactType?: string }): Promise<Descriptor[] | null> {
-  if (store.ref.kind !== 'registry') return store.referrers(digest, opts);
+  const session = store.session;
+  if (store.ref.kind !== 'registry' || !session) return store.referrers(digest, opts);
   const registry = store.ref.registry;
-  const known = referrersApi.get(registry);
+  const known = session.referrersApi(registry);
   if (known) return known.then((has) => (has === false ? null : store.referrers(digest, opts)));
   const first = store.referrers(digest, opts);
-  const answer = first.then(
-    (r) => r !== null,
-    () => undefined,
+  session.learnReferrersApi(
+    registry,
+    first.then(
+      (r) => r !== null,
+      () => undefined,
+    ),
   );
-  referrersApi.set(registry, answer);
-  void answer.then((has) => has === undefined && referrersApi.get(registry) === answer && referrersApi.delete(registry));
   return first;
 }
 

@@ -3,6 +3,7 @@
 // attestations, SBOMs, referrers) works the same on both.
 import type { Log } from '../log.ts';
 import type { TransferOptions } from '../progress.ts';
+import type { RegistrySession } from './registry/session.ts';
 import type { ImageReference } from './reference.ts';
 import type { FetchedManifest } from './types.ts';
 
@@ -49,6 +50,13 @@ export interface ImageStore {
    * that refuse OCI manifests (SEAL_DOCKER_MEDIA_TYPES / COSIGN_DOCKER_MEDIA_TYPES; set by openStore).
    */
   dockerMediaTypes?: boolean;
+  /**
+   * cosign's --attachment-tag-prefix: this store's legacy attachment tags are
+   * PREFIXsha256-<hex>.sig/.att/.sbom (cosign/layout.ts attachmentTag; set by openStore).
+   */
+  attachmentTagPrefix?: string;
+  /** The registry session this store shares connections and answers through (registries only). */
+  readonly session?: RegistrySession;
 
   /** A manifest or index by tag or digest, with its digest checked; null when it does not exist. */
   getManifest(reference: string): Promise<FetchedManifest | null>;
@@ -88,6 +96,14 @@ export interface StoreOptions {
   env: Readonly<Record<string, string | undefined>>;
   log: Log;
   signal?: AbortSignal;
+  /**
+   * What the stores of one command share: connection pools, the scheme and referrers support
+   * learnt per registry (registry/session.ts). The CLI makes one per command; without it, each
+   * store keeps its own.
+   */
+  session?: RegistrySession;
+  /** cosign's --attachment-tag-prefix for the legacy `.sig`/`.att`/`.sbom` tags (default none). */
+  attachmentTagPrefix?: string;
   username?: string;
   password?: string;
   /** Skip TLS certificate verification. */

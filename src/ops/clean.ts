@@ -26,7 +26,7 @@ export async function cleanImage({ image, type, store }: { image: string; type: 
     type === 'all' ? ['sig', 'att', 'sbom'] : type === 'signature' ? ['sig'] : type === 'attestation' ? ['att'] : ['sbom'];
 
   for (const kind of kinds) {
-    const tag = attachmentTag(img.digest, kind);
+    const tag = attachmentTag(s, img.digest, kind);
     const doc = await s.getManifest(tag);
     if (!doc) continue;
     if (protectedDigests.has(doc.digest)) throw new SealError('internal', `refusing to delete ${tag}: it is the image itself`);

@@ -162,7 +162,7 @@ function summary(counts: CopyReport['counts'], kinds: readonly CopyKind[]): stri
 /** One `.sig/.att/.sbom` image: blobs first, then the manifest merged into (or replacing) the destination's. */
 async function copyLegacy(ctx: Ctx, subject: string, kind: AttachmentKind): Promise<CopiedAttachment | null> {
   const { src, dst, log } = ctx;
-  const tag = attachmentTag(subject, kind);
+  const tag = attachmentTag(src, subject, kind);
   const doc = await src.getManifest(tag);
   if (!doc) return null;
   const layers = layersOf(doc);

@@ -39,7 +39,7 @@ export async function attachSbom(opts: AttachSbomOptions, env: OpEnv) {
   const img = await openImage(opts.image, opts.store, log);
   const store = img.attachStore;
   const layer = await store.putBlob(opts.sbom, { onProgress: opts.onProgress });
-  const tag = attachmentTag(img.digest, 'sbom');
+  const tag = attachmentTag(store, img.digest, 'sbom');
   // The annotation makes the manifest this image's own (see ANNOTATION.attachmentSubject).
   const doc = await buildSignatureImage(store, [{ mediaType: detected.mediaType, ...layer }], null, {
     annotations: { [ANNOTATION.attachmentSubject]: img.digest },
@@ -85,7 +85,7 @@ export async function downloadSbom(
   const img = await openImage(image, store, log);
   const digest = await pickPlatform(img, platform, log);
   const s = img.attachStore;
-  const tag = attachmentTag(digest, 'sbom');
+  const tag = attachmentTag(s, digest, 'sbom');
   const doc = await s.getManifest(tag);
   if (doc) {
     const layer = layersOf(doc)[0];

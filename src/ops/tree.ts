@@ -39,7 +39,7 @@ export async function imageTree({ image, store }: { image: string; store: StoreO
     if (!legacy.manifestDigest) continue;
     entries.push({
       kind: name,
-      location: `${s.name}:${attachmentTag(img.digest, kind)}`,
+      location: `${s.name}:${attachmentTag(s, img.digest, kind)}`,
       layers: legacy.layers.map((l) => ({
         digest: l.digest,
         mediaType: l.mediaType,

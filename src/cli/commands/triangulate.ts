@@ -22,7 +22,7 @@ const command = defineCommand({
     const out =
       argv.type === 'digest'
         ? formatReference(img.ref, { digest: img.digest })
-        : `${img.attachStore.name}:${attachmentTag(img.digest, kind[argv.type as keyof typeof kind])}`;
+        : `${img.attachStore.name}:${attachmentTag(img.attachStore, img.digest, kind[argv.type as keyof typeof kind])}`;
     await write(ctx.stdout, out + '\n');
   },
 });

@@ -3,8 +3,8 @@
 // (yargs prints defaults in --help) and never logged. docs/registries.md describes them.
 import path from 'node:path';
 import type { Argv, Options } from 'yargs';
-import { setAttachmentTagPrefix } from '../../cosign/layout.ts';
 import { usageError } from '../../errors.ts';
+import { RegistrySession } from '../../oci/registry/session.ts';
 import type { StoreOptions } from '../../oci/store.ts';
 import type { Args } from '../command.ts';
 import type { CliContext } from '../context.ts';
@@ -112,13 +112,13 @@ export function toStoreOptions(argv: Args, ctx: CliContext): StoreOptions {
   if (flagUser !== undefined && password === undefined) {
     throw usageError('--registry-username needs a password: pass --registry-password or set SEAL_REGISTRY_PASSWORD');
   }
-  const opts: StoreOptions = { env: ctx.env, log: ctx.log, signal: ctx.signal };
+  const opts: StoreOptions = { env: ctx.env, log: ctx.log, signal: ctx.signal, session: new RegistrySession() };
   const prefix = str(argv['attachment-tag-prefix']);
   // A tag is at most 128 of [A-Za-z0-9_.-], and the prefix comes before `sha256-<64 hex>.sig`.
   if (prefix !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,52}$/.test(prefix)) {
     throw usageError(`invalid --attachment-tag-prefix "${prefix}": use up to 53 letters, digits, _ . or -, not starting with . or -`);
   }
-  setAttachmentTagPrefix(prefix ?? ''); // every run sets it: in-process runs must not inherit one
+  if (prefix !== undefined) opts.attachmentTagPrefix = prefix;
   if (username !== undefined && password !== undefined) {
     opts.username = username;
     opts.password = password;

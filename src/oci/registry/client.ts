@@ -1,7 +1,7 @@
 // One registry host, its layers composed:
 //   node transport (user agent, TLS, idle timeout, logging) → retry → auth → redirects.
 // The first request pings GET /v2/ to learn the scheme and the auth scheme (once per registry per
-// process: later clients reuse the answer, see below). Scheme: https;
+// session: later clients of the same RegistrySession reuse the answer). Scheme: https;
 // `allowHttp` means plain http only; loopback registries (localhost, 127.0.0.0/8, ::1) try https
 // and fall back to http when the server does not speak TLS, as go-containerregistry does.
 import { SealError } from '../../errors.ts';
@@ -15,26 +15,15 @@ import { responseError } from './errors.ts';
 import type { HttpRequest, HttpResponse, RequestBody, Transport } from './http.ts';
 import { withRedirects } from './redirect.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
+import { RegistrySession, type SharedTransport } from './session.ts';
 import { loadCAFiles, loadClientCertificate, loadExtraCAs } from './tls.ts';
 import { createNodeTransport, proxyEnvOf } from './transport.ts';
 
-
-/** The scheme each registry answered on, for the other stores this process opens. */
-const schemeSeen = new Map<string, string>();
-
-// A process opens one store (one client) per repository: `seal verify` of 100 images in 100
+// A command opens one store (one client) per repository: `seal verify` of 100 images in 100
 // repositories used to build 100 transports (each reading SSL_CERT_FILE and NODE_EXTRA_CA_CERTS
 // again, ~2.5 ms of CPU each) with their own keep-alive pools, and ping /v2/ 100 times. Clients
-// with the same log and connection settings now share one node transport, and a registry's
-// ping answer (its origin and auth challenge) is kept per transport for the process.
-type SharedTransport = { transport: Transport & { close(): void }; users: number; pings: Map<string, Promise<PingResult>> };
-const sharedTransports = new WeakMap<Log, Map<string, SharedTransport>>();
-
-interface PingResult {
-  origin: string;
-  /** WWW-Authenticate of the 401 answer; null when /v2/ answered 200. */
-  challenge: string | null;
-}
+// of one session with the same log and connection settings share one node transport, and a
+// registry's ping answer (its origin and auth challenge) is kept per transport for the session.
 
 /** The CA and proxy variables of an environment (walking process.env is slow: once per env object). */
 const connectionEnv = new WeakMap<object, string>();
@@ -78,6 +67,8 @@ export class RegistryClient {
   readonly registry: string;
   readonly log: Log;
   readonly signal: AbortSignal | undefined;
+  /** What this client shares with the other clients of its command (a session of its own when none was given). */
+  readonly session: RegistrySession;
   readonly #opts: RegistryClientOptions;
   readonly #auth: RegistryAuth;
   #bottom: (Transport & { close?: () => void }) | undefined;
@@ -94,6 +85,7 @@ export class RegistryClient {
     this.registry = opts.registry;
     this.log = opts.log;
     this.signal = opts.signal;
+    this.session = opts.session ?? new RegistrySession();
     this.#auth = new RegistryAuth({
       registry: opts.registry,
       getCredential: () =>
@@ -129,16 +121,12 @@ export class RegistryClient {
     return { retrying: this.#retrying, api: this.#api };
   }
 
-  /** The node transport of this client's settings, shared with the other clients of the process. */
+  /** The node transport of this client's settings, shared with the other clients of the session. */
   #sharedTransport(): SharedTransport {
     if (this.#shared) return this.#shared;
     const o = this.#opts;
-    let byKey = sharedTransports.get(o.log);
-    if (!byKey) sharedTransports.set(o.log, (byKey = new Map()));
-    const key = transportKey(o);
-    let shared = byKey.get(key);
-    if (!shared) {
-      const transport = createNodeTransport({
+    this.#shared = this.session.acquireTransport(o.log, transportKey(o), () =>
+      createNodeTransport({
         log: o.log,
         userAgent,
         allowInsecure: o.allowInsecure,
@@ -146,21 +134,9 @@ export class RegistryClient {
         ...loadClientCertificate(o.clientCertFile, o.clientKeyFile),
         proxyEnv: proxyEnvOf(o.env, o.log),
         timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      });
-      const entry: SharedTransport = { transport, users: 0, pings: new Map() };
-      entry.transport = Object.assign((req: HttpRequest) => transport(req), {
-        close: () => {
-          // The last client to close it closes the pool; later clients build a new one.
-          if (--entry.users > 0) return;
-          if (byKey.get(key) === entry) byKey.delete(key);
-          transport.close();
-        },
-      });
-      byKey.set(key, (shared = entry));
-    }
-    shared.users++;
-    this.#shared = shared;
-    return shared;
+      }),
+    );
+    return this.#shared;
   }
 
   /** scheme://host of the registry, after the ping. */
@@ -172,7 +148,7 @@ export class RegistryClient {
   }
 
   /**
-   * The ping, or the answer another client of this process got from the same registry over the
+   * The ping, or the answer another client of this session got from the same registry over the
    * same transport (clients with a test transport always ping). A 401 on a later request is
    * learned from by the auth layer either way, so a remembered "no auth" cannot lock anyone out.
    */
@@ -196,8 +172,8 @@ export class RegistryClient {
   async #ping(): Promise<string> {
     const { registry } = this;
     let schemes = this.#opts.allowHttp ? ['http'] : isLoopbackRegistry(registry) ? ['https', 'http'] : ['https'];
-    // A process opens one store per repository: try first what worked for this registry before.
-    const known = schemeSeen.get(registry);
+    // A command opens one store per repository: try first what worked for this registry before.
+    const known = this.session.knownScheme(registry);
     if (known && schemes.includes(known)) schemes = [known, ...schemes.filter((s) => s !== known)];
     let firstError: unknown;
     for (const scheme of schemes) {
@@ -225,7 +201,7 @@ export class RegistryClient {
         throw await responseError(res, { action: 'checking the registry API (GET /v2/)', name: registry, credentialsUsed: false });
       }
       this.#auth.setOrigin(origin);
-      schemeSeen.set(registry, scheme);
+      this.session.rememberScheme(registry, scheme);
       this.log.debug(`${registry}: ${scheme}, auth ${this.#auth.mode}`);
       return origin;
     }

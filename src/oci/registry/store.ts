@@ -15,6 +15,7 @@ import { isValidTag, repositoryScope, type RegistryReference } from '../referenc
 import type { BlobInfo, ImageStore, PutManifestOptions, PutManifestResult, StoreOptions } from '../store.ts';
 import type { Descriptor, FetchedManifest } from '../types.ts';
 import { RegistryClient, type RegistryClientOptions } from './client.ts';
+import type { RegistrySession } from './session.ts';
 import { errorFor, parseErrorBody, responseError } from './errors.ts';
 import { BLOB_LIMIT, ERROR_BODY_LIMIT, MANIFEST_LIMIT, type HttpResponse } from './http.ts';
 import { DEFAULT_RETRY_POLICY, attemptsOf, backoffDelay, isRetryableError, isRetryableStatus, retryDelay, sleep, type RetryPolicy } from './retry.ts';
@@ -132,6 +133,7 @@ function isDescriptor(d: unknown): d is Descriptor {
 export class RegistryStore implements ImageStore {
   readonly ref: RegistryReference;
   readonly name: string;
+  attachmentTagPrefix?: string;
   readonly #client: RegistryClient;
   readonly #pull: string[];
   readonly #push: string[];
@@ -150,6 +152,10 @@ export class RegistryStore implements ImageStore {
     this.#delete = [repositoryScope(ref.repository, ['delete'])];
     this.#chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
     this.#retryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retryPolicy, ...(opts.retries !== undefined ? { retries: opts.retries } : {}) };
+  }
+
+  get session(): RegistrySession {
+    return this.#client.session;
   }
 
   /** Opens the repository; nothing is sent until the first call (which pings /v2/). */

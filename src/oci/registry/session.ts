@@ -1,0 +1,96 @@
+// What one command learns about registries and shares between the stores it opens: the node
+// transports (keep-alive pools) with the /v2/ ping answers got over each, the scheme each
+// registry answered on, and whether each registry has the referrers API. One session per
+// command: the CLI makes it with the registry options (StoreOptions.session); a store opened
+// without one gets a session of its own. Nothing here is process-wide, so two commands run in
+// one process (in-process tests, a library user) never share a connection or an answer.
+// docs/design/registry-session.md says why.
+import type { Log } from '../../log.ts';
+import type { Transport } from './http.ts';
+
+/** What GET /v2/ answered: where the registry is, and how it wants to be authenticated. */
+export interface PingResult {
+  origin: string;
+  /** WWW-Authenticate of the 401 answer; null when /v2/ answered 200. */
+  challenge: string | null;
+}
+
+/** A node transport shared by the clients of one session with the same log and connection settings. */
+export interface SharedTransport {
+  /** Closing it drops one user; the last user's close closes the pool. */
+  transport: Transport & { close(): void };
+  users: number;
+  /** Ping answers got over this transport, by registry (and http-only or not). */
+  pings: Map<string, Promise<PingResult>>;
+}
+
+export class RegistrySession {
+  // By log too: the transport logs through the log of the client that made it.
+  readonly #transports = new Map<Log, Map<string, SharedTransport>>();
+  readonly #schemes = new Map<string, string>();
+  readonly #referrersApi = new Map<string, Promise<boolean | undefined>>();
+
+  /**
+   * The transport of `log` and the connection settings `key`, made by `make` the first time (or
+   * again once every user of the previous one closed it); counts one more user.
+   */
+  acquireTransport(log: Log, key: string, make: () => Transport & { close(): void }): SharedTransport {
+    let byKey = this.#transports.get(log);
+    if (!byKey) this.#transports.set(log, (byKey = new Map()));
+    let shared = byKey.get(key);
+    if (!shared) {
+      const transport = make();
+      const entry: SharedTransport = {
+        transport: Object.assign((req: Parameters<Transport>[0]) => transport(req), {
+          close: () => {
+            if (--entry.users > 0) return;
+            if (byKey.get(key) === entry) byKey.delete(key);
+            transport.close();
+          },
+        }),
+        users: 0,
+        pings: new Map(),
+      };
+      byKey.set(key, (shared = entry));
+    }
+    shared.users++;
+    return shared;
+  }
+
+  /** The scheme `registry` answered on before in this session ('https' or 'http'). */
+  knownScheme(registry: string): string | undefined {
+    return this.#schemes.get(registry);
+  }
+
+  rememberScheme(registry: string, scheme: string): void {
+    this.#schemes.set(registry, scheme);
+  }
+
+  /**
+   * Whether `registry` has the referrers API: true or false as the first lookup of this session
+   * found (lookups started meanwhile wait for it), undefined when that lookup failed or none was
+   * made yet.
+   */
+  referrersApi(registry: string): Promise<boolean | undefined> | undefined {
+    return this.#referrersApi.get(registry);
+  }
+
+  /** Records the answer of a first referrers lookup; a failed one (undefined) is forgotten, so the next lookup asks again. */
+  learnReferrersApi(registry: string, answer: Promise<boolean | undefined>): void {
+    this.#referrersApi.set(registry, answer);
+    void answer.then((has) => {
+      if (has === undefined && this.#referrersApi.get(registry) === answer) this.#referrersApi.delete(registry);
+    });
+  }
+
+  /** Closes every connection pool of the session, whoever still uses it; the answers stay. */
+  close(): void {
+    for (const byKey of this.#transports.values()) {
+      for (const shared of byKey.values()) {
+        shared.users = 1;
+        shared.transport.close();
+      }
+    }
+    this.#transports.clear();
+  }
+}
