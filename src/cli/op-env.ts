@@ -8,8 +8,9 @@ import { passwordProvider, terminalSecretPrompt } from './password.ts';
 import type { ProgressBar } from './progress.ts';
 
 export function opEnv(ctx: CliContext, progress?: ProgressBar): OpEnv {
-  const ask = terminalSecretPrompt(ctx);
   const open = browserOpener(ctx);
+  // stdin is looked at only when asked about (askSecret, interactive): creating process.stdin
+  // loads Node's stream modules (~5 ms), which a verify that never prompts should not pay.
   return {
     log: progress ? progress.wrapLog(ctx.log) : ctx.log,
     signal: ctx.signal,
@@ -22,8 +23,12 @@ export function opEnv(ctx: CliContext, progress?: ProgressBar): OpEnv {
     ...(progress ? { progress: (label: string) => progress.callback(label) } : {}),
     password: (req) =>
       passwordProvider(ctx, req.label, { confirm: req.confirm ?? false, ...(req.stdinInUse ? { stdinInUse: req.stdinInUse } : {}) })(),
-    ...(ask ? { askSecret: ask } : {}),
-    interactive: ctx.interactive && Boolean(ctx.stdin.isTTY),
+    get askSecret() {
+      return terminalSecretPrompt(ctx);
+    },
+    get interactive() {
+      return ctx.interactive && Boolean(ctx.stdin.isTTY);
+    },
     ...(open ? { openBrowser: open } : {}),
   };
 }

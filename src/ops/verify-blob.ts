@@ -4,6 +4,7 @@
 // signature is malformed, the file does not match (digest differs from the bundle's), or it does
 // not verify with this key.
 import { createHash } from 'node:crypto';
+import { fstatSync } from 'node:fs';
 import path from 'node:path';
 import { loadPublicKey } from '../crypto/keys.ts';
 import { decodeBase64Strict } from '../crypto/pem.ts';
@@ -11,10 +12,10 @@ import { signatureShapeProblem } from '../crypto/signature-shape.ts';
 import { verifyInput, type Input, type KeyVerifier } from '../crypto/signer.ts';
 import { Collector, fileError, openInput, pumpFile, pumpStream } from '../fs/stream.ts';
 import { SealError, jsonErrorDetail } from '../errors.ts';
-import type { Log } from '../log.ts';
 import type { OnProgress } from '../progress.ts';
 import type { ExtensionPolicy } from '../sigstore/cert-extensions.ts';
 import { defaultTufCacheDir } from '../sigstore/tuf-cache-dir.ts';
+import type { OpEnv } from './op-env.ts';
 
 export interface VerifyBlobOptions {
   /** Absent for keyless bundles, which name the signer with the certificate* options instead. */
@@ -23,10 +24,8 @@ export interface VerifyBlobOptions {
   signature?: string;
   /** A Sigstore bundle file. */
   bundle?: string;
-  /** A path, `-` for stdin, or `sha256:`/`sha384:`/`sha512:<hex>`. */
+  /** A path (relative to env.cwd), `-` for stdin, or `sha256:`/`sha384:`/`sha512:<hex>`. */
   target: string;
-  cwd?: string;
-  env?: Readonly<Record<string, string | undefined>>;
   /** Keyless --bundle policy (src/sigstore/identity-policy.ts: anchored matching). */
   certificateIdentity?: string;
   certificateIdentityRegexp?: string;
@@ -51,14 +50,6 @@ export interface VerifyBlobOptions {
   requireTlog?: boolean;
 }
 
-export interface VerifyBlobDeps {
-  stdin: AsyncIterable<Uint8Array | string>;
-  log: Log;
-  signal?: AbortSignal;
-  /** Bytes of the file (or stdin) hashed so far, and the file's size. */
-  onProgress?: OnProgress;
-}
-
 export interface VerifyBlobResult {
   via: 'signature' | 'bundle';
   /** Warnings the bundle verifier raised (no tlog, embedded root, ...), already logged. */
@@ -68,16 +59,36 @@ export interface VerifyBlobResult {
 type Target = { kind: 'digest'; algorithm: 'sha256' | 'sha384' | 'sha512'; hex: string } | { kind: 'stdin' } | { kind: 'file'; path: string; shown: string };
 
 const MAX_SIGNATURE_FILE = 1 << 20;
+/** Up to this size a file is verified from its bytes (bundleArtifact). */
+const SMALL_FILE = 1 << 20;
 const MAX_BUNDLE_FILE = 64 << 20;
 // What the bundle path buffers when it cannot stream stdin (non-SHA-256 bundle, Ed25519 key).
 const MAX_STDIN_BYTES = 256 << 20;
 
-export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps): Promise<VerifyBlobResult> {
+/** What the steps below need from the OpEnv: the env's pieces, and the progress of the one input read. */
+interface Deps {
+  stdin: AsyncIterable<Uint8Array | string>;
+  log: OpEnv['log'];
+  signal: AbortSignal;
+  /** Bytes of the file (or stdin) hashed so far, and the file's size. */
+  onProgress?: OnProgress;
+}
+
+export async function verifyBlob(opts: VerifyBlobOptions, env: OpEnv): Promise<VerifyBlobResult> {
   if ((opts.signature === undefined) === (opts.bundle === undefined)) {
     throw new SealError('usage', 'give exactly one of --signature and --bundle');
   }
-  const resolve = (p: string) => path.resolve(opts.cwd ?? '.', p);
+  const resolve = (p: string) => path.resolve(env.cwd, p);
   const target = parseTarget(opts.target, resolve);
+  const onProgress = target.kind === 'digest' ? undefined : env.progress?.(`Verifying ${target.kind === 'stdin' ? 'stdin' : path.basename(target.shown)}`);
+  const deps: Deps = {
+    get stdin() {
+      return env.stdin; // opened only when the target is stdin
+    },
+    log: env.log,
+    signal: env.signal,
+    ...(onProgress ? { onProgress } : {}),
+  };
   if (target.kind === 'file') openInput(target.path, 'file', target.shown).close(); // exit 1 early for a missing file
   const keyless = [opts.certificateIdentity, opts.certificateIdentityRegexp, opts.certificateOidcIssuer, opts.certificateOidcIssuerRegexp, opts.certificateExtensions];
   if (opts.certificate !== undefined || opts.certificateChain !== undefined) {
@@ -90,7 +101,7 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
   if (opts.signature !== undefined && opts.requireTlog) {
     throw new SealError('usage', '--require-tlog needs --bundle: a bare signature carries no transparency log entry');
   }
-  const verifier = opts.key === undefined ? undefined : await loadPublicKey(opts.key, { env: opts.env, cwd: opts.cwd });
+  const verifier = opts.key === undefined ? undefined : await loadPublicKey(opts.key, { env: env.vars, cwd: env.cwd });
   const policy = {
     certificateIdentity: opts.certificateIdentity,
     certificateIdentityRegexp: opts.certificateIdentityRegexp,
@@ -98,7 +109,7 @@ export async function verifyBlob(opts: VerifyBlobOptions, deps: VerifyBlobDeps):
     certificateOidcIssuerRegexp: opts.certificateOidcIssuerRegexp,
     extensions: opts.certificateExtensions,
     trustedRootPath: opts.trustedRoot === undefined ? undefined : resolve(opts.trustedRoot),
-    tufCacheDir: opts.env ? defaultTufCacheDir(opts.env) : undefined,
+    tufCacheDir: defaultTufCacheDir(env.vars),
     ignoreTlog: opts.insecureIgnoreTlog,
     requireTlog: opts.requireTlog,
     ...(opts.insecureIgnoreSct ? { ignoreSct: true } : {}),
@@ -137,7 +148,7 @@ async function viaSignature(
   verifier: KeyVerifier,
   keyRef: string,
   resolve: (p: string) => string,
-  deps: VerifyBlobDeps,
+  deps: Deps,
 ): Promise<VerifyBlobResult> {
   const { bytes: sig, source } = await readSignature(ref, resolve);
   const problem = signatureShapeProblem(verifier.algorithm, sig, verifier.rsaModulusBytes);
@@ -205,7 +216,7 @@ async function viaCertificate(
   target: Target,
   policy: Omit<import('../sigstore/verify-bundle.ts').VerifyPolicy, 'publicKeyPem'>,
   resolve: (p: string) => string,
-  deps: VerifyBlobDeps,
+  deps: Deps,
 ): Promise<VerifyBlobResult> {
   const { certSignatureBundle, lookUpRekorEntries } = await import('../sigstore/cert-signature-bundle.ts');
   const read = (ref: string, what: string): Buffer => {
@@ -251,7 +262,7 @@ async function viaBundle(
   verifier: KeyVerifier | undefined,
   policy: Omit<import('../sigstore/verify-bundle.ts').VerifyPolicy, 'publicKeyPem'>,
   resolve: (p: string) => string,
-  deps: VerifyBlobDeps,
+  deps: Deps,
   /** A bundle built here (--certificate), instead of the file `ref`. */
   preloaded?: unknown,
 ): Promise<VerifyBlobResult> {
@@ -291,18 +302,29 @@ async function viaBundle(
 }
 
 /**
- * What verifyBundle checks the bundle against. A SHA-256 bundle (or a DSSE one, whose subject is
- * SHA-256) with an ECDSA/RSA key gets the digest, hashed here in one fast pass (stream.ts);
- * otherwise a file goes by path and stdin is held in memory.
+ * What verifyBundle checks the bundle against. A small file (<= 1 MiB) goes as its bytes:
+ * node:crypto then checks the signature over them, and @noble/curves, which a check from a digest
+ * needs (~25 ms to load and run), is never loaded. A larger SHA-256 bundle (or a DSSE one, whose
+ * subject is SHA-256) with an ECDSA/RSA key gets the digest, hashed here in one fast pass
+ * (stream.ts); otherwise a file goes by path and stdin is held in memory.
  */
 async function bundleArtifact(
   bundle: unknown,
   target: Exclude<Target, { kind: 'digest' }>,
   verifier: KeyVerifier | undefined,
-  deps: VerifyBlobDeps,
+  deps: Deps,
 ): Promise<{ path: string } | { bytes: Uint8Array } | { digest: { algorithm: 'sha256'; hex: string } }> {
   const alg = (bundle as { messageSignature?: { messageDigest?: { algorithm?: string } } })?.messageSignature?.messageDigest
     ?.algorithm;
+  if (target.kind === 'file') {
+    const handle = openInput(target.path, 'file', target.shown);
+    try {
+      // A regular file only: a pipe (<(...), /dev/stdin) reports size 0 and is streamed below.
+      if (handle.size <= SMALL_FILE && fstatSync(handle.fd).isFile()) return { bytes: handle.readAll() };
+    } finally {
+      handle.close();
+    }
+  }
   // Keyless: Fulcio keys are ECDSA, which verifies from the digest.
   if ((alg === undefined || alg === 'SHA2_256') && (verifier === undefined || verifier.hashAlgorithm)) {
     const h = createHash('sha256');

@@ -36,33 +36,28 @@ const command = defineCommand({
     ],
   ],
   run: async (argv, ctx) => {
-    const [{ verifyBlob }, { createProgress, fileLabel }] = await Promise.all([import('../../ops/verify-blob.ts'), import('../progress.ts')]);
+    const [{ verifyBlob }, { withProgress }] = await Promise.all([import('../../ops/verify-blob.ts'), import('../op-env.ts')]);
     // yargs reads a lone `-` as an empty string; it means stdin.
     const file = argv.file === '' ? '-' : (argv.file as string);
-    const progress = createProgress(ctx);
-    await verifyBlob(
-      {
-        key: argv.key,
-        signature: argv.signature,
-        bundle: argv.bundle,
-        target: file,
-        cwd: ctx.cwd,
-        env: ctx.env,
-        certificateIdentity: argv.certificateIdentity,
-        certificateIdentityRegexp: argv.certificateIdentityRegexp,
-        certificateOidcIssuer: argv.certificateOidcIssuer,
-        certificateOidcIssuerRegexp: argv.certificateOidcIssuerRegexp,
-        certificateExtensions: await loadExtensionPolicy(argv),
-        trustedRoot: argv.trustedRoot,
-        certificate: argv.certificate,
-        certificateChain: argv['certificate-chain'],
-        rekorUrl: argv['rekor-url'],
-        insecureIgnoreTlog: argv.insecureIgnoreTlog === true,
-        insecureIgnoreSct: argv.insecureIgnoreSct === true,
-        requireTlog: argv.requireTlog,
-      },
-      { get stdin() { return ctx.stdin; }, log: progress.wrapLog(ctx.log), signal: ctx.signal, onProgress: progress.callback(fileLabel('Verifying', file)) },
-    ).finally(() => progress.end());
+    const options = {
+      key: argv.key,
+      signature: argv.signature,
+      bundle: argv.bundle,
+      target: file,
+      certificateIdentity: argv.certificateIdentity,
+      certificateIdentityRegexp: argv.certificateIdentityRegexp,
+      certificateOidcIssuer: argv.certificateOidcIssuer,
+      certificateOidcIssuerRegexp: argv.certificateOidcIssuerRegexp,
+      certificateExtensions: await loadExtensionPolicy(argv),
+      trustedRoot: argv.trustedRoot,
+      certificate: argv.certificate,
+      certificateChain: argv['certificate-chain'],
+      rekorUrl: argv['rekor-url'],
+      insecureIgnoreTlog: argv.insecureIgnoreTlog === true,
+      insecureIgnoreSct: argv.insecureIgnoreSct === true,
+      requireTlog: argv.requireTlog,
+    };
+    await withProgress(ctx, (env) => verifyBlob(options, env));
   },
 });
 
