@@ -38,9 +38,18 @@ export interface AppendOptions {
   /** Layers to remove in the same update (attest --replace). */
   drop?: (layer: Descriptor) => boolean;
   settleMs?: number;
+  /** The append's write has landed under this tag; only its settle-and-confirm remains (safe-update.ts). */
+  onWritten?: (tag: string) => void;
 }
 
-/** Uploads the payload and appends its layer to the subject's `.sig`/`.att` image. */
+/**
+ * Uploads the payload and appends its layer to the subject's `.sig`/`.att` image.
+ * Requests on a registry, for a first signature: the payload and the image for the payload alone
+ * (its config) are uploaded at once, without asking first whether the registry has them (they
+ * were made just now); then GET the tag (absent), PUT the image, and the confirming GET after the
+ * settle. When the tag exists, the config for the merged layers is uploaded after the read, and
+ * the one made in advance is left unreferenced (a small blob the registry's GC removes).
+ */
 export async function appendLegacyLayer(
   store: ImageStore,
   digest: string,
@@ -49,7 +58,10 @@ export async function appendLegacyLayer(
   payload: Uint8Array,
   opts: AppendOptions = {},
 ): Promise<{ tag: string; manifestDigest: string }> {
-  await store.putBlob(payload);
+  const [, whenAbsent] = await Promise.all([
+    store.putBlob(payload, { likelyNew: true }),
+    buildSignatureImage(store, [layer], null),
+  ]);
   const tag = attachmentTag(store, digest, kind);
   const manifestDigest = await updateTaggedList(
     store,
@@ -58,9 +70,10 @@ export async function appendLegacyLayer(
       entriesOf: layersOf,
       add: [layer],
       drop: opts.drop,
+      whenAbsent,
       build: (entries, current) => buildSignatureImage(store, entries, current),
     },
-    opts,
+    { ...opts, onWritten: opts.onWritten && (() => opts.onWritten!(tag)) },
   );
   return { tag, manifestDigest };
 }

@@ -5,7 +5,8 @@ import { isSealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, BUNDLE_MEDIA_TYPE, BUNDLE_MEDIA_TYPE_PREFIX } from './layout.ts';
 import { EMPTY_CONFIG_DIGEST, OCI_EMPTY, OCI_MANIFEST } from '../oci/media-types.ts';
-import { attachReferrer, listReferrers } from '../oci/referrers.ts';
+import { attachReferrer, listReferrers, type AttachOptions } from '../oci/referrers.ts';
+import { sha256Digest } from '../oci/digest.ts';
 import { parseImageManifest } from '../oci/manifest.ts';
 import type { ImageStore } from '../oci/store.ts';
 import type { Descriptor } from '../oci/types.ts';
@@ -30,10 +31,11 @@ export async function attachBundle(
   subject: Descriptor,
   bundleBytes: Uint8Array,
   info: { predicateType: string; content?: 'dsse-envelope' | 'message-signature'; now?: Date },
-  opts: { log?: Log; signal?: AbortSignal; settleMs?: number } = {},
+  opts: Omit<AttachOptions, 'onWritten'> & { onWritten?: (referrer: string) => void } = {},
 ): Promise<Descriptor> {
-  const layer = await store.putBlob(bundleBytes);
-  await store.putBlob(EMPTY_CONFIG);
+  // The bundle is new (it holds a fresh signature): uploaded without asking first; the empty
+  // config is usually there already.
+  const [layer] = await Promise.all([store.putBlob(bundleBytes, { likelyNew: true }), store.putBlob(EMPTY_CONFIG)]);
   // Field order and the artifactType inside the config descriptor follow cosign (`cosign clean` relies on it).
   const manifest = {
     schemaVersion: 2 as const,
@@ -49,7 +51,8 @@ export async function attachBundle(
     artifactType: BUNDLE_MEDIA_TYPE,
   };
   const bytes = Buffer.from(JSON.stringify(manifest));
-  return attachReferrer(store, bytes, manifest, opts);
+  const digest = sha256Digest(bytes);
+  return attachReferrer(store, bytes, manifest, { ...opts, onWritten: opts.onWritten && (() => opts.onWritten!(digest)) });
 }
 
 /** A bundle referrer as listed, before its bundle is read. */

@@ -38,7 +38,9 @@ export async function buildSignatureImage(
 ): Promise<{ bytes: Uint8Array; mediaType: string }> {
   const docker = current ? current.mediaType === DOCKER_MANIFEST : store.dockerMediaTypes === true;
   const configBytes = signatureConfig(layers);
-  const config = await store.putBlob(configBytes);
+  // A config for this exact list of signatures is new (its layer digests are in it): uploaded
+  // without asking first.
+  const config = await store.putBlob(configBytes, { likelyNew: true });
   const mediaType = docker ? DOCKER_MANIFEST : OCI_MANIFEST;
   const manifest: Record<string, unknown> = {
     schemaVersion: 2,

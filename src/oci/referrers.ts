@@ -80,6 +80,8 @@ export interface AttachOptions {
   log?: Log;
   signal?: AbortSignal;
   settleMs?: number;
+  /** The fallback-index write has landed; only its settle remains (safe-update.ts). */
+  onWritten?: () => void;
 }
 
 /**
@@ -114,6 +116,7 @@ export async function attachReferrer(
       entriesOf: fallbackEntries,
       keyOf: (d) => d.digest,
       add: [desc],
+      buildUploads: false,
       build: async (entries) => {
         const sorted = [...entries].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
         const index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: sorted };
@@ -137,6 +140,7 @@ export async function detachReferrer(store: ImageStore, subjectDigest: string, d
       entriesOf: fallbackEntries,
       keyOf: (d) => d.digest,
       add: [],
+      buildUploads: false,
       drop: (d) => d.digest === digest,
       build: async (entries) => {
         const index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: entries };

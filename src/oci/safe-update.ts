@@ -35,6 +35,18 @@ export interface ListUpdate {
   drop?: (entry: Descriptor) => boolean;
   /** Entries equal under this key are the same entry (default: digest plus annotations). */
   keyOf?: (entry: Descriptor) => string;
+  /**
+   * The document `build(add, null)` returns, built before the read: when the read finds no tag
+   * (a first signature), it is written at once, so the write follows the read with nothing in
+   * between (building may upload a config blob: two more requests inside the stale window).
+   */
+  whenAbsent?: { bytes: Uint8Array; mediaType: string };
+  /**
+   * Building uploads something (a config blob), so the tag is checked with a HEAD before the
+   * write, keeping this writer's own stale window one HEAD plus one PUT (default true). A build
+   * that only serialises (the referrers fallback index) is not worth the round trip.
+   */
+  buildUploads?: boolean;
 }
 
 export interface SafeUpdateOptions {
@@ -48,6 +60,12 @@ export interface SafeUpdateOptions {
   windowFactor?: number;
   maxAttempts?: number;
   signal?: AbortSignal;
+  /**
+   * Called once, when this writer's first write has landed and only the settle-and-confirm
+   * remains (or the update is done without one). A caller that limits how many updates run at
+   * once releases its slot here: the settle is a wait, and the settles of many images overlap.
+   */
+  onWritten?: () => void;
 }
 
 /** What one update did; for tests and benchmarks. */
@@ -128,11 +146,20 @@ export async function updateTaggedListWithStats(
   let checked = false; // the HEAD check before the PUT was made
   let attempted = false; // a write was sent (its answer may have been lost)
   let maxWindow = 0;
+  let written = false;
+  const landed = () => {
+    if (written) return;
+    written = true;
+    opts.onWritten?.();
+  };
   const contend = (why: string) => {
     if (!stats.contended) opts.log?.debug(`${u.tag}: ${why}; settling ${longSettle} ms from now on`);
     stats.contended = true;
   };
-  const done = (digest: string) => ({ ...stats, digest });
+  const done = (digest: string) => {
+    landed();
+    return { ...stats, digest };
+  };
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     stats.attempts = attempt;
@@ -153,17 +180,21 @@ export async function updateTaggedListWithStats(
       if (current && !attempted) return done(current.digest);
       // Our write whose answer was lost may be this version: confirm it like one we know of.
       if (current && wrote === undefined) wrote = current.digest;
+      landed();
     } else {
+      // The tag does not exist and nobody else's entry is known: the document built before the
+      // read is the one to write (no build between this read and the write).
+      const prebuilt = current === null && u.whenAbsent && required.size === ours.size ? u.whenAbsent : undefined;
       const next = entries.filter((e) => !toDrop.includes(e));
       for (const k of missing) next.push(required.get(k)!);
-      const doc = await u.build(next, current);
+      const doc = prebuilt ?? (await u.build(next, current));
       const conditional =
         store.atomicTagUpdates === true || (current?.etag !== undefined && (await honoursIfMatch(store, doc, opts.log)));
       // Building may have uploaded blobs (the config): check that the tag is still where we read
       // it, so that our own write is stale for at most one HEAD and one PUT.
       // Once, while no other writer is in sight: under contention the check would starve this
       // writer (someone always writes during its build), and stale writes are repaired anyway.
-      if (!conditional && store.resolve && !stats.contended && !checked) {
+      if (!prebuilt && u.buildUploads !== false && !conditional && store.resolve && !stats.contended && !checked) {
         checked = true;
         const now = await store.resolve(u.tag);
         if ((now?.digest ?? null) !== (current?.digest ?? null)) {
@@ -191,6 +222,7 @@ export async function updateTaggedListWithStats(
         throw err;
       }
       maxWindow = Math.max(maxWindow, performance.now() - readAt);
+      landed();
       if (conditional) {
         stats.conditional = true;
         return done(wrote);
@@ -245,3 +277,26 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 // The registry's own trouble (5xx, resets): back off as the retry layer would, 250 ms doubling.
 const transientBackoff = (attempt: number, signal?: AbortSignal) => sleep(Math.min(8000, 250 * 2 ** Math.min(attempt - 1, 5)) * (0.8 + 0.4 * Math.random()), signal);
 const backoff = (attempt: number, signal?: AbortSignal) => sleep(Math.min(2000, 20 * 2 ** Math.min(attempt, 6)) * Math.random(), signal);
+
+/**
+ * Starts `update` (given an onWritten hook) and resolves once its write has landed, with what the
+ * hook was given and the rest of the update (settle and confirm) still running as `settled`;
+ * rejects when the update fails before writing. For callers that run many updates under a
+ * concurrency limit: the slot is freed for the settle, which is only a wait. When the update ends
+ * without calling the hook, `written` is undefined and `settled` has already resolved.
+ */
+export async function untilWritten<T, W>(
+  update: (onWritten: (what: W) => void) => Promise<T>,
+): Promise<{ settled: Promise<T>; written?: W }> {
+  let written: W | undefined;
+  let hook!: () => void;
+  const landed = new Promise<void>((resolve) => (hook = resolve));
+  const settled = update((what) => {
+    written = what;
+    hook();
+  });
+  // Awaited by the caller later; until then a failure must not count as unhandled.
+  settled.catch(() => {});
+  await Promise.race([landed, settled]);
+  return { settled, written };
+}

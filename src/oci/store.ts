@@ -79,8 +79,12 @@ export interface ImageStore {
   getBlob(digest: string, opts?: { maxBytes?: number } & TransferOptions): Promise<Uint8Array>;
   /** The blob as a stream; the digest is checked as it is read and the stream errors on mismatch. */
   openBlob(digest: string, opts?: TransferOptions): Promise<AsyncIterable<Uint8Array>>;
-  /** Uploads bytes unless the blob is already there. */
-  putBlob(data: Uint8Array, opts?: TransferOptions): Promise<BlobInfo>;
+  /**
+   * Uploads bytes unless the blob is already there. likelyNew: the caller made these bytes just
+   * now (a signature, the config listing it), so asking first would almost always hear "no":
+   * upload without asking (a blob uploaded twice is harmless).
+   */
+  putBlob(data: Uint8Array, opts?: TransferOptions & { likelyNew?: boolean }): Promise<BlobInfo>;
   /** Uploads a file as a stream (chunked where the store supports it). */
   putBlobFile(path: string, known?: BlobInfo, opts?: TransferOptions): Promise<BlobInfo>;
 

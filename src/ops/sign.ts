@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { childDescriptors, openImage, type ResolvedImage } from '../cosign/image.ts';
 import { appendLegacyLayer } from '../cosign/legacy.ts';
+import { untilWritten } from '../oci/safe-update.ts';
 import { attachBundle } from '../cosign/referrer-bundles.ts';
 import { buildSimpleSigningPayload } from '../cosign/simple-signing.ts';
 import { buildSignStatement } from '../cosign/sign-statement.ts';
@@ -113,14 +114,23 @@ export async function signImages(options: SignImagesOptions, env: OpEnv): Promis
     if (opts.upload === false && opts.format === 'legacy' && signer.logged) {
       log.warn('--upload=false: the Rekor entry of this signature is not written to any file; for keyless two-step signing prefer --format bundle --bundle FILE');
     }
+    // An image holds its slot until its signature is written; the settle-and-confirm after the
+    // write (safe-update.ts) is a wait, so it runs outside the limit and the settles of many
+    // images overlap. Every image's settle is awaited before the command reports success.
+    const settles: Promise<unknown>[] = [];
     const perImage = await mapPool(opts.images, opts.concurrency ?? 4, async (input) => {
       const img = await openImage(input, opts.store, log);
       const targets: Descriptor[] = [img.descriptor];
       if (opts.recursive) targets.push(...childDescriptors(img.manifest));
       const out: SignedManifest[] = [];
-      for (const target of targets) out.push(await signOne(img, target, input, opts, signer, log));
+      for (const target of targets) {
+        const signed = await signOne(img, target, input, opts, signer, log);
+        out.push(signed.result);
+        if (signed.settled) settles.push(signed.settled);
+      }
       return out;
-    });
+    }).finally(() => Promise.allSettled(settles));
+    await Promise.all(settles);
     if (keyCertificate !== undefined) {
       const publicKey = await signer.publicKey();
       await writeFileAtomic(path.resolve(given.cwd ?? env.cwd, keyCertificate), publicKey!.pem, { overwrite: true, mode: 0o644 });
@@ -139,7 +149,7 @@ async function signOne(
   opts: SignImagesOptions,
   signer: ArtifactSigner,
   log: Log,
-): Promise<SignedManifest> {
+): Promise<{ result: SignedManifest; settled?: Promise<unknown> }> {
   const store = img.attachStore;
   const write = { log, signal: opts.store.signal };
   if (opts.format === 'legacy') {
@@ -157,19 +167,26 @@ async function signOne(
       certificate: opts.outputs?.certificate === undefined ? undefined : certificateOf(annotations),
     }, log);
     const result = { image: input, digest: target.digest, format: 'legacy' as const, ...(files.length ? { files } : {}) };
-    if (opts.upload === false) return { ...result, location: '', uploaded: false };
+    if (opts.upload === false) return { result: { ...result, location: '', uploaded: false } };
     log.info(`Pushing signature for ${target.digest} to ${store.name}`);
-    const { tag } = await appendLegacyLayer(store, target.digest, 'sig', layer, payload, write);
-    return { ...result, location: `${store.name}:${tag}`, uploaded: true };
+    const { settled, written } = await untilWritten((onWritten: (tag: string) => void) =>
+      appendLegacyLayer(store, target.digest, 'sig', layer, payload, { ...write, onWritten }),
+    );
+    const tag = written ?? (await settled).tag;
+    return { result: { ...result, location: `${store.name}:${tag}`, uploaded: true }, settled };
   }
   const statement = buildSignStatement(target.digest, opts.annotations);
   const bundle = await signer.dsseBundle(statement, IN_TOTO_PAYLOAD_TYPE);
   const files = await writeOutputs(opts.outputs, { bundle }, log);
   const result = { image: input, digest: target.digest, format: 'bundle' as const, ...(files.length ? { files } : {}) };
-  if (opts.upload === false) return { ...result, location: '', uploaded: false };
+  if (opts.upload === false) return { result: { ...result, location: '', uploaded: false } };
   log.info(`Pushing signature bundle for ${target.digest} to ${store.name} as a referrer`);
-  const desc = await attachBundle(store, target, bundle, { predicateType: COSIGN_SIGN_PREDICATE, now: opts.now }, write);
-  return { ...result, location: `${store.name}@${desc.digest}`, uploaded: true };
+  const info = { predicateType: COSIGN_SIGN_PREDICATE, now: opts.now };
+  const { settled, written } = await untilWritten((onWritten: (digest: string) => void) =>
+    attachBundle(store, target, bundle, info, { ...write, onWritten }),
+  );
+  const digest = written ?? (await settled).digest;
+  return { result: { ...result, location: `${store.name}@${digest}`, uploaded: true }, settled };
 }
 
 function certificateOf(annotations: Record<string, string>): string {

@@ -503,11 +503,11 @@ export class RegistryStore implements ImageStore {
     };
   }
 
-  async putBlob(data: Uint8Array, opts: TransferOptions = {}): Promise<BlobInfo> {
+  async putBlob(data: Uint8Array, opts: TransferOptions & { likelyNew?: boolean } = {}): Promise<BlobInfo> {
     const digest = sha256Digest(data);
     const info = { digest, size: data.length };
     const onProgress = opts.onProgress && monotonic(opts.onProgress, data.length);
-    if (!(await this.hasBlob(digest))) {
+    if (opts.likelyNew || !(await this.hasBlob(digest))) {
       await uploadMonolithic(this.#upload(), digest, onProgress ? countedBody(data, onProgress) : data);
     }
     onProgress?.(data.length);
