@@ -4,7 +4,8 @@
 //   release/seal-linux-x64              Node 22 single-executable application of it, with code cache
 //   release/seal-VERSION-linux-x64.tar.gz   that executable, README, LICENSE notice, docs
 //   release/seal-VERSION.tgz            what `npm pack` ships (prepack runs this script)
-// Options: --bundle-only (just dist/seal.cjs), --no-tarball (no tarball, no pack), --no-pack. SEAL_SEA_NODE picks the Node binary the
+// Options: --bundle-only (just dist/seal.cjs), --outdir=DIR (with --bundle-only: DIR/seal.cjs instead, for tests),
+// --no-tarball (no tarball, no pack), --no-pack. SEAL_SEA_NODE picks the Node binary the
 // executable is made from (default: the Node 22 of scripts/node.sh, ~/.cache/seal-node22).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,7 +15,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = new Set(process.argv.slice(2));
+const args = new Set(process.argv.slice(2).filter((a) => !a.startsWith('--outdir=')));
+const outdir = process.argv.slice(2).find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length);
+if (outdir && !args.has('--bundle-only')) throw new Error('--outdir goes with --bundle-only');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const log = (m) => process.stderr.write(`dist: ${m}\n`);
 
@@ -67,8 +70,8 @@ const rewrites = [
 ];
 
 const esbuild = await import('esbuild');
-mkdirSync(path.join(root, 'dist'), { recursive: true });
-const outfile = path.join(root, 'dist/seal.cjs');
+const outfile = path.resolve(outdir ?? path.join(root, 'dist'), 'seal.cjs');
+mkdirSync(path.dirname(outfile), { recursive: true });
 const result = await esbuild.build({
   entryPoints: [path.join(root, 'scripts/dist-entry.ts')],
   outfile,
@@ -114,7 +117,7 @@ const result = await esbuild.build({
 const code = readFileSync(outfile, 'utf8').replace(/^("use strict";\n)?/, (m) => `${m}var __sealMetaUrl = require('node:url').pathToFileURL(__filename).href;\n`);
 writeFileSync(outfile, code);
 const kb = Math.round(Buffer.byteLength(code) / 1024);
-log(`dist/seal.cjs ${kb} KiB from ${Object.keys(result.metafile.inputs).length} modules`);
+log(`${path.relative(root, outfile)} ${kb} KiB from ${Object.keys(result.metafile.inputs).length} modules`);
 if (args.has('--bundle-only')) process.exit(0);
 
 // ---- single-executable application (Node 22: --experimental-sea-config + postject) -------------

@@ -1,0 +1,103 @@
+// bin/seal.js runs the single-file build (dist/seal.cjs) with a V8 code cache written after a run
+// (docs/design/startup.md): the cache is made once per command and set of flags, a damaged or
+// foreign cache is never trusted (the run still verifies, and the cache is made again), and with
+// Node's compile cache switched off nothing is written. Builds its own bundle in a private
+// directory; the shared dist/ is neither needed nor touched.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const w = mkdtempSync(path.join(tmpdir(), 'seal-code-cache-'));
+const app = path.join(w, 'seal');
+const cc = path.join(w, 'node-cc');
+after(() => rmSync(w, { recursive: true, force: true }));
+
+before(() => {
+  mkdirSync(path.join(app, 'bin'), { recursive: true });
+  cpSync(path.join(repo, 'bin/seal.js'), path.join(app, 'bin/seal.js'));
+  cpSync(path.join(repo, 'package.json'), path.join(app, 'package.json'));
+  symlinkSync(path.join(repo, 'node_modules'), path.join(app, 'node_modules'));
+  execFileSync(process.execPath, [path.join(repo, 'scripts/dist.mjs'), '--bundle-only', `--outdir=${path.join(app, 'dist')}`], { stdio: 'ignore' });
+  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', path.join(w, 'key.pem')]);
+  execFileSync('openssl', ['pkey', '-in', path.join(w, 'key.pem'), '-pubout', '-out', path.join(w, 'key.pub')]);
+  writeFileSync(path.join(w, 'file.txt'), 'a release file\n');
+  writeFileSync(path.join(w, 'other.txt'), 'another file\n');
+  execFileSync('openssl', ['dgst', '-sha256', '-sign', path.join(w, 'key.pem'), '-out', path.join(w, 'file.sig'), path.join(w, 'file.txt')]);
+});
+
+function seal(args: string[], env: Record<string, string> = {}) {
+  const vars: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', NODE_COMPILE_CACHE: cc, ...env };
+  delete vars.SEAL_FROM_SOURCE;
+  delete vars.NODE_DISABLE_COMPILE_CACHE;
+  if (env.NODE_DISABLE_COMPILE_CACHE) vars.NODE_DISABLE_COMPILE_CACHE = env.NODE_DISABLE_COMPILE_CACHE;
+  const r = spawnSync(process.execPath, [path.join(app, 'bin/seal.js'), ...args], { cwd: w, env: vars, encoding: 'utf8' });
+  return { code: r.status, stderr: r.stderr };
+}
+
+/** The seal cache files under the compile-cache directory (Node adds a per-version level). */
+function cacheFiles(): string[] {
+  if (!existsSync(cc)) return [];
+  return readdirSync(cc, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.split(path.sep).includes('seal') && f.endsWith('.bin'))
+    .map((f) => path.join(cc, f));
+}
+
+const verifySig = ['verify-blob', '--key', 'key.pub', '--signature', 'file.sig', 'file.txt'];
+
+describe('the code cache of the single-file build', () => {
+  test('is written by the first run of a command, and not again for the same flags', () => {
+    const r = seal(verifySig);
+    assert.equal(r.code, 0, r.stderr);
+    const files = cacheFiles();
+    assert.equal(files.length, 1, 'one cache file');
+    assert.match(path.basename(files[0]!), /-verify-blob\.bin$/);
+    const before = statSync(files[0]!).mtimeMs;
+    assert.equal(seal(verifySig).code, 0);
+    assert.equal(statSync(files[0]!).mtimeMs, before, 'not rewritten');
+  });
+
+  test('a run from the cache still refuses a file the signature does not cover', () => {
+    const r = seal(['verify-blob', '--key', 'key.pub', '--signature', 'file.sig', 'other.txt']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /does not verify/);
+  });
+
+  test('a damaged cache is not handed to V8: the run verifies and the cache is made again', () => {
+    const [file] = cacheFiles();
+    const bytes = readFileSync(file!);
+    for (let i = bytes.length - 4000; i < bytes.length; i += 7) bytes[i] ^= 0x5a;
+    writeFileSync(file!, bytes);
+    const r = seal(verifySig);
+    assert.equal(r.code, 0, r.stderr);
+    assert.notDeepEqual(readFileSync(file!), bytes, 'rewritten');
+    assert.equal(seal(verifySig).code, 0);
+  });
+
+  test('a cache cut short is ignored', () => {
+    const [file] = cacheFiles();
+    writeFileSync(file!, readFileSync(file!).subarray(0, 3));
+    const r = seal(verifySig);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(statSync(file!).size > 1000, 'made again');
+  });
+
+  test('another command gets its own file', () => {
+    const r = seal(['public-key', '--key', 'key.pem'], { SEAL_PASSWORD: '' });
+    assert.equal(r.code, 0, r.stderr);
+    const names = cacheFiles().map((f) => path.basename(f));
+    assert.equal(names.length, 2, names.join(', '));
+    assert.ok(names.some((n) => n.endsWith('-public-key.bin')) && names.some((n) => n.endsWith('-verify-blob.bin')), names.join(', '));
+  });
+
+  test('with NODE_DISABLE_COMPILE_CACHE nothing is read or written', () => {
+    rmSync(cc, { recursive: true, force: true });
+    const r = seal(verifySig, { NODE_DISABLE_COMPILE_CACHE: '1' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(cacheFiles(), []);
+  });
+});
