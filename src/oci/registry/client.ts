@@ -3,7 +3,8 @@
 // The first request pings GET /v2/ to learn the scheme and the auth scheme (once per registry per
 // session: later clients of the same RegistrySession reuse the answer). Scheme: https;
 // `allowHttp` means plain http only; loopback registries (localhost, 127.0.0.0/8, ::1) try https
-// and fall back to http when the server does not speak TLS, as go-containerregistry does.
+// and fall back to http when the server does not speak TLS, as go-containerregistry does (a bare
+// TLS hello first tells a plain-http one apart cheaply: tls-probe.ts). Other hosts: https only.
 import { SealError } from '../../errors.ts';
 import type { Log } from '../../log.ts';
 import { userAgent } from '../../version.ts';
@@ -17,6 +18,7 @@ import { withRedirects } from './redirect.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
 import { RegistrySession, type SharedTransport } from './session.ts';
 import { loadCAFiles, loadClientCertificate, loadExtraCAs } from './tls.ts';
+import { probeTls, type TlsProbe } from './tls-probe.ts';
 import { createNodeTransport, proxyEnvOf } from './transport.ts';
 
 // A command opens one store (one client) per repository: `seal verify` of 100 images in 100
@@ -175,6 +177,7 @@ export class RegistryClient {
     // A command opens one store per repository: try first what worked for this registry before.
     const known = this.session.knownScheme(registry);
     if (known && schemes.includes(known)) schemes = [known, ...schemes.filter((s) => s !== known)];
+    else if (schemes.length > 1 && (await this.#probe()) === 'plain') schemes = ['http'];
     let firstError: unknown;
     for (const scheme of schemes) {
       const url = new URL(`${scheme}://${registry}/v2/`);
@@ -206,6 +209,18 @@ export class RegistryClient {
       return origin;
     }
     throw firstError;
+  }
+
+  /**
+   * First contact with a loopback registry: does its port speak TLS at all (tls-probe.ts)? Not
+   * with a test transport, nor through a proxy (the probe connects directly).
+   */
+  async #probe(): Promise<TlsProbe> {
+    const o = this.#opts;
+    if (o.transport || proxyEnvOf(o.env)) return 'unknown';
+    const answer = await probeTls(this.registry, { timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: this.signal });
+    this.log.debug(`${this.registry}: TLS probe: ${answer}`);
+    return answer;
   }
 
   /** Sends a request through all layers. Non-2xx answers are returned, not thrown. */

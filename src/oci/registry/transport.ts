@@ -135,18 +135,30 @@ export function uniqueCertificates(pems: readonly string[]): string[] {
 export function createNodeTransport(opts: NodeTransportOptions): NodeTransport {
   const proxy = opts.proxyEnv ? { proxyEnv: opts.proxyEnv } : {};
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8, ...proxy });
-  const httpsAgent = new https.Agent({
-    keepAlive: true,
-    maxSockets: 8,
-    ...proxy,
-    rejectUnauthorized: !opts.allowInsecure,
-    secureContext: secureContextFor(opts.extraCA, opts.clientCert, opts.clientKey),
-  });
-  const send = (req: HttpRequest): Promise<HttpResponse> => exchange(req, opts, req.url.protocol === 'https:' ? httpsAgent : httpAgent);
+  // Made on the first https request: its TLS context (Node's roots plus SSL_CERT_FILE and
+  // NODE_EXTRA_CA_CERTS) costs ~45 ms of CPU, which a plain-http registry never needs.
+  let httpsAgent: https.Agent | undefined;
+  const httpsAgentNow = (): https.Agent =>
+    (httpsAgent ??= new https.Agent({
+      keepAlive: true,
+      maxSockets: 8,
+      ...proxy,
+      rejectUnauthorized: !opts.allowInsecure,
+      secureContext: secureContextFor(opts.extraCA, opts.clientCert, opts.clientKey),
+    }));
+  const send = (req: HttpRequest): Promise<HttpResponse> => {
+    let agent: http.Agent;
+    try {
+      agent = req.url.protocol === 'https:' ? httpsAgentNow() : httpAgent;
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return exchange(req, opts, agent);
+  };
   return Object.assign(send, {
     close: () => {
       httpAgent.destroy();
-      httpsAgent.destroy();
+      httpsAgent?.destroy();
     },
   });
 }
