@@ -6,7 +6,6 @@ import { checkAttestations, findAttestations } from '../cosign/attestations.ts';
 import { openImage } from '../cosign/image.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { messageOf } from '../errors.ts';
-import type { Log } from '../log.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import { buildReportModel, type ReportInput, type ReportModel } from '../report/model.ts';
 import { mapPool } from '../util/pool.ts';
@@ -14,6 +13,7 @@ import type { Finding } from '../scan/findings.ts';
 import type { VulnSummary } from '../scan/vuln.ts';
 import { applyVex } from '../vex/apply.ts';
 import { isOpenVexPredicateType } from '../vex/document.ts';
+import type { OpEnv } from './op-env.ts';
 import { collectVexSources, type VexOptions } from './vex.ts';
 
 /** The summary with only `findings` left in it, counts recomputed. */
@@ -21,14 +21,20 @@ function withFindings(summary: VulnSummary, findings: Finding[]): VulnSummary {
   return { ...summary, ...tally(findings) };
 }
 
-export async function buildVulnReport(
-  images: string[],
-  store: StoreOptions,
-  policy: TrustPolicy,
-  log: Log,
-  now: Date = new Date(),
-  vex?: VexOptions,
-): Promise<ReportModel> {
+export interface VulnReportOptions {
+  images: string[];
+  store: StoreOptions;
+  /** Whose scan attestations count: a key, or certificate identities under a trusted root. */
+  trust: TrustPolicy;
+  /** The report's time (scan ages, VEX statements in force); default now. */
+  now?: Date;
+  /** OpenVEX statements applied to the findings (docs/vex.md); default: the image's attestations under the same trust. */
+  vex?: VexOptions;
+}
+
+export async function buildVulnReport(options: VulnReportOptions, env: OpEnv): Promise<ReportModel> {
+  const { images, store, trust: policy, now = new Date(), vex } = options;
+  const { log } = env;
   const rows = await mapPool(images, 4, async (image): Promise<ReportInput> => {
     try {
       const img = await openImage(image, store, log);

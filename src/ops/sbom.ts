@@ -8,7 +8,6 @@ import { ANNOTATION, attachmentTag } from '../cosign/layout.ts';
 import { buildSignatureImage } from '../cosign/signature-image.ts';
 import { layersOf } from '../oci/manifest.ts';
 import type { StoreOptions } from '../oci/store.ts';
-import type { OnProgress } from '../progress.ts';
 import { detectSbom } from '../sbom/detect.ts';
 import type { OpEnv } from './op-env.ts';
 
@@ -28,17 +27,17 @@ export interface AttachSbomOptions {
   type?: string;
   inputFormat?: string;
   store: StoreOptions;
-  /** Bytes of the SBOM uploaded so far, and its size. */
-  onProgress?: OnProgress;
 }
 
+/** `env.progress` hears the bytes of the SBOM as they are uploaded. */
 export async function attachSbom(opts: AttachSbomOptions, env: OpEnv) {
   const { log } = env;
+  const onProgress = env.progress?.('Uploading SBOM');
   const detected = detectSbom(opts.sbom, { type: opts.type, inputFormat: opts.inputFormat, filename: opts.filename });
   for (const w of detected.warnings) log.warn(w);
   const img = await openImage(opts.image, opts.store, log);
   const store = img.attachStore;
-  const layer = await store.putBlob(opts.sbom, { onProgress: opts.onProgress });
+  const layer = await store.putBlob(opts.sbom, { onProgress });
   const tag = attachmentTag(store, img.digest, 'sbom');
   // The annotation makes the manifest this image's own (see ANNOTATION.attachmentSubject).
   const doc = await buildSignatureImage(store, [{ mediaType: detected.mediaType, ...layer }], null, {
@@ -74,14 +73,18 @@ async function pickPlatform(img: ResolvedImage, platform: string | undefined, lo
   return match.digest;
 }
 
-/** `onProgress` hears the bytes of an attached SBOM as they are downloaded. */
-export async function downloadSbom(
-  image: string,
-  platform: string | undefined,
-  store: StoreOptions,
-  log: Log,
-  onProgress?: OnProgress,
-): Promise<DownloadedSbom> {
+export interface DownloadSbomOptions {
+  image: string;
+  /** os/arch[/variant]: the SBOM of this platform image of an index. */
+  platform?: string;
+  store: StoreOptions;
+}
+
+/** `env.progress` hears the bytes of an attached SBOM as they are downloaded. */
+export async function downloadSbom(options: DownloadSbomOptions, env: OpEnv): Promise<DownloadedSbom> {
+  const { image, platform, store } = options;
+  const { log } = env;
+  const onProgress = env.progress?.('Downloading SBOM');
   const img = await openImage(image, store, log);
   const digest = await pickPlatform(img, platform, log);
   const s = img.attachStore;

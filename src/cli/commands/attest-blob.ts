@@ -1,10 +1,11 @@
 import type { Argv } from 'yargs';
-import { defineCommand } from '../command.ts';
+import type { AttestBlobOptions } from '../../ops/attest-blob.ts';
+import { defineCommand, type FlagsOf } from '../command.ts';
 import { keylessOptions, optionalSigningKeyOption, signingOptions } from '../options/key.ts';
 import { cosignKeylessFlags, newBundleFormatFlag, refused } from '../options/cosign.ts';
 
-const attestBlobCosignFlags = (y: Argv): Argv => {
-  let b: Argv = newBundleFormatFlag(cosignKeylessFlags(y))
+const attestBlobCosignFlags = <T>(y: Argv<T>) => {
+  let b = newBundleFormatFlag(cosignKeylessFlags(y))
     .option('output-signature', { type: 'string', describe: 'Also write the DSSE envelope (JSON) to this file' })
     .option('output-attestation', { type: 'string', describe: 'Also write the signed in-toto statement to this file' })
     .option('output-certificate', { type: 'string', describe: 'Keyless: also write the signing certificate (PEM) to this file' })
@@ -16,40 +17,45 @@ const attestBlobCosignFlags = (y: Argv): Argv => {
   return b;
 };
 
+const usage = 'attest-blob [file]';
+
+const flags = (y: Argv) =>
+  attestBlobCosignFlags(keylessOptions(optionalSigningKeyOption(y)))
+    .positional('file', { type: 'string', describe: 'The file the attestation is about' })
+    .option('predicate', { type: 'string', describe: 'Predicate file (or -)' })
+    .option('statement', { type: 'string', describe: 'A complete in-toto statement to sign as is' })
+    .option('type', { type: 'string', default: 'custom', describe: 'Predicate type alias or URI (see seal attest --help)' })
+    .option('hash', { type: 'string', describe: 'sha256 hex of the file, instead of reading it' })
+    .option('bundle', { type: 'string', describe: 'Where to write the Sigstore bundle (replaced if it exists, as cosign does)' })
+    .option('force', { type: 'boolean', default: false, describe: 'Accepted for older scripts: output files are always replaced, as cosign does' })
+    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Keyless: do not print the public transparency log notice' });
+
+export function toOptions(argv: FlagsOf<typeof flags, typeof usage>): AttestBlobOptions {
+  return {
+    file: argv.file,
+    hash: argv.hash,
+    type: argv.type,
+    predicate: argv.predicate,
+    statement: argv.statement,
+    bundle: argv.bundle,
+    outputSignature: argv.outputSignature,
+    outputAttestation: argv.outputAttestation,
+    outputCertificate: argv.outputCertificate,
+    signing: signingOptions(argv),
+  };
+}
+
 const command = defineCommand({
-  command: 'attest-blob [file]',
+  command: usage,
   describe: 'Sign an in-toto attestation about a file into a Sigstore bundle',
-  builder: (y: Argv) =>
-    attestBlobCosignFlags(keylessOptions(optionalSigningKeyOption(y)))
-      .positional('file', { type: 'string', describe: 'The file the attestation is about' })
-      .option('predicate', { type: 'string', describe: 'Predicate file (or -)' })
-      .option('statement', { type: 'string', describe: 'A complete in-toto statement to sign as is' })
-      .option('type', { type: 'string', default: 'custom', describe: 'Predicate type alias or URI (see seal attest --help)' })
-      .option('hash', { type: 'string', describe: 'sha256 hex of the file, instead of reading it' })
-      .option('bundle', { type: 'string', describe: 'Where to write the Sigstore bundle (replaced if it exists, as cosign does)' })
-      .option('force', { type: 'boolean', default: false, describe: 'Accepted for older scripts: output files are always replaced, as cosign does' })
-      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Keyless: do not print the public transparency log notice' }),
+  builder: flags,
   examples: [
     ['seal attest-blob --key cosign.key --predicate scan.json --type vuln --bundle app.att.json app.tar.gz', 'Attest a scan of a release file'],
     ['SIGSTORE_ID_TOKEN=$(cat token) seal attest-blob --predicate scan.json --type vuln --bundle app.att.json app.tar.gz', 'Keyless: Fulcio certificate + Rekor dsse entry'],
   ],
   run: async (argv, ctx) => {
     const [{ attestBlob }, { opEnv }] = await Promise.all([import('../../ops/attest-blob.ts'), import('../op-env.ts')]);
-    await attestBlob(
-      {
-        file: argv.file,
-        hash: argv.hash,
-        type: argv.type,
-        predicate: argv.predicate,
-        statement: argv.statement,
-        bundle: argv.bundle,
-        outputSignature: argv['output-signature'],
-        outputAttestation: argv['output-attestation'],
-        outputCertificate: argv['output-certificate'],
-        signing: signingOptions(argv),
-      },
-      opEnv(ctx),
-    );
+    await attestBlob(toOptions(argv), opEnv(ctx));
   },
 });
 

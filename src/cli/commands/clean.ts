@@ -12,7 +12,7 @@ const command = defineCommand({
   builder: (y: Argv) =>
     registryOptions(y)
       .positional('image', { type: 'string', describe: 'Image reference' })
-      .option('type', { choices: ['signature', 'attestation', 'sbom', 'all'] as const, default: 'all', describe: 'What to remove' })
+      .option('type', { choices: ['signature', 'attestation', 'sbom', 'all'] as const, default: 'all' as const, describe: 'What to remove' })
       .option('yes', { alias: ['y', 'force', 'f'], type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' }),
   examples: [['seal clean --type signature --yes IMAGE', 'Drop every signature, keep attestations and SBOMs']],

@@ -1,13 +1,13 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
-import verifyCommand from './verify.ts';
+import { verifyFlags } from './verify.ts';
 import { readListFile, verifyImagesFrom } from './manifest.ts';
 
 const verify = defineCommand({
   command: 'verify <file>',
   describe: "Verify the signatures of the images a Dockerfile builds from (FROM, COPY --from; flags as seal verify)",
   builder: (y: Argv) =>
-    verifyCommand.builder!(y)
+    verifyFlags(y)
       .positional('file', { type: 'string', describe: 'The Dockerfile' })
       .option('base-image-only', { type: 'boolean', default: false, describe: "Only the image of the last FROM line that names an image (the final stage's base)" }),
   examples: [
@@ -18,7 +18,7 @@ const verify = defineCommand({
     const { imagesInDockerfile } = await import('../../discover/dockerfile.ts');
     const found = imagesInDockerfile(await readListFile(argv.file, ctx, 'the Dockerfile'), ctx.env);
     for (const s of found.skipped) ctx.log.debug(`${argv.file}: ${s} ignored`);
-    return verifyImagesFrom(argv, ctx, argv['base-image-only'] ? found.bases.slice(-1) : found.images, argv.file);
+    return verifyImagesFrom(argv, ctx, argv.baseImageOnly ? found.bases.slice(-1) : found.images, argv.file);
   },
 });
 

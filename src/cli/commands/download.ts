@@ -1,6 +1,8 @@
 import type { Argv } from 'yargs';
 import { SealError } from '../../errors.ts';
-import { defineCommand, type SealCommand } from '../command.ts';
+import type { DownloadSbomOptions } from '../../ops/sbom.ts';
+import { defineCommand, type FlagsOf, type SealCommand } from '../command.ts';
+import type { CliContext } from '../context.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write } from '../output.ts';
 import { opEnv } from '../op-env.ts';
@@ -29,37 +31,44 @@ const attestation = defineCommand({
   examples: [['seal download attestation --predicate-type vuln IMAGE', 'The stored scan attestations']],
   run: async (argv, ctx) => {
     const { downloadAttestations } = await import('../../ops/download-attestation.ts');
-    let image = argv.image as string;
+    let image = argv.image;
     if (argv.platform !== undefined) {
       const { platformReference } = await import('../../ops/platform.ts');
-      image = await platformReference({ image, platform: String(argv.platform), store: toStoreOptions(argv, ctx) }, opEnv(ctx));
+      image = await platformReference({ image, platform: argv.platform, store: toStoreOptions(argv, ctx) }, opEnv(ctx));
     }
-    const lines = await downloadAttestations({ image, predicateType: argv['predicate-type'], store: toStoreOptions(argv, ctx) }, opEnv(ctx));
+    const lines = await downloadAttestations({ image, predicateType: argv.predicateType, store: toStoreOptions(argv, ctx) }, opEnv(ctx));
     await write(ctx.stdout, lines.join('\n') + '\n');
   },
 });
 
+const sbomUsage = 'sbom <image>';
+
+const sbomFlags = (y: Argv) =>
+  registryOptions(y)
+    .positional('image', { type: 'string', describe: 'Image reference' })
+    .option('platform', { type: 'string', describe: 'os/arch[/variant] of a multi-platform image' })
+    .option('output-file', { type: 'string', describe: 'Write the SBOM to this file instead of stdout' })
+    .option('force', { type: 'boolean', default: false, describe: 'Accepted for older scripts: --output-file is replaced when it exists, as cosign does' });
+
+export function toDownloadSbomOptions(argv: FlagsOf<typeof sbomFlags, typeof sbomUsage>, ctx: CliContext): DownloadSbomOptions {
+  return { image: argv.image, platform: argv.platform, store: toStoreOptions(argv, ctx) };
+}
+
 const sbom = defineCommand({
-  command: 'sbom <image>',
+  command: sbomUsage,
   describe: 'Print the SBOM attached to an image (exact bytes), or one carried in an attestation',
-  builder: (y: Argv) =>
-    registryOptions(y)
-      .positional('image', { type: 'string', describe: 'Image reference' })
-      .option('platform', { type: 'string', describe: 'os/arch[/variant] of a multi-platform image' })
-      .option('output-file', { type: 'string', describe: 'Write the SBOM to this file instead of stdout' })
-      .option('force', { type: 'boolean', default: false, describe: 'Accepted for older scripts: --output-file is replaced when it exists, as cosign does' }),
+  builder: sbomFlags,
   examples: [['seal download sbom --platform linux/amd64 IMAGE > sbom.json', 'The SBOM of one platform']],
   run: async (argv, ctx) => {
-    const [{ downloadSbom }, { createProgress }] = await Promise.all([import('../../ops/sbom.ts'), import('../progress.ts')]);
-    const progress = createProgress(ctx);
-    const log = progress.wrapLog(ctx.log); // messages, registry debug output included, erase the bar first
-    const store = { ...toStoreOptions(argv, ctx), log };
-    const found = await downloadSbom(argv.image, argv.platform, store, log, progress.callback('Downloading SBOM')).finally(() => progress.end());
+    const options = toDownloadSbomOptions(argv, ctx);
+    const [{ downloadSbom }, { withProgress }] = await Promise.all([import('../../ops/sbom.ts'), import('../op-env.ts')]);
+    // The store's messages, registry debug output included, erase the bar first too.
+    const found = await withProgress(ctx, (env) => downloadSbom({ ...options, store: { ...options.store, log: env.log } }, env));
     ctx.log.info(`Found SBOM of media type ${found.mediaType} in ${found.source}`);
-    if (argv['output-file']) {
+    if (argv.outputFile) {
       const { writeFileAtomic } = await import('../../fs/atomic.ts');
-      await writeFileAtomic(argv['output-file'], found.bytes, { overwrite: true }); // replaced, as cosign does
-      ctx.log.info(`SBOM written to ${argv['output-file']}`);
+      await writeFileAtomic(argv.outputFile, found.bytes, { overwrite: true }); // replaced, as cosign does
+      ctx.log.info(`SBOM written to ${argv.outputFile}`);
     } else {
       await write(ctx.stdout, found.bytes);
     }

@@ -36,7 +36,7 @@ const command = defineCommand({
       password = Buffer.from(await registryPasswordProvider(ctx, argv.registry, Boolean(argv['password-stdin']))()).toString('utf8');
     }
     // The flags' own credentials would be the ones checked otherwise: login checks the new ones.
-    const store = { ...toStoreOptions({ ...argv, 'registry-username': undefined, 'registry-password': undefined, 'registry-token': undefined }, ctx), registryToken: undefined };
+    const store = { ...toStoreOptions({ ...argv, registryUsername: undefined, registryPassword: undefined, registryToken: undefined }, ctx), registryToken: undefined };
     const result = await login({ registry: argv.registry, username, password, store }, opEnv(ctx));
     if (argv.output === 'json') await writeJSON(ctx.stdout, result);
   },

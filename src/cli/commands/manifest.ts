@@ -1,16 +1,16 @@
 import type { Argv } from 'yargs';
-import { defineCommand, type Args } from '../command.ts';
+import { defineCommand } from '../command.ts';
 import type { CliContext } from '../context.ts';
-import verifyCommand from './verify.ts';
+import { verifyFlags, verifyImagesAndReport, type VerifyFlags } from './verify.ts';
 
 /** Reads an image list source and hands the images to `seal verify` with every flag it was given. */
-export async function verifyImagesFrom(argv: Args, ctx: CliContext, images: string[], what: string): Promise<number | void> {
+export async function verifyImagesFrom(argv: VerifyFlags, ctx: CliContext, images: string[], what: string): Promise<void> {
   if (images.length === 0) {
     const { SealError } = await import('../../errors.ts');
     throw new SealError('input', `no images found in ${what}`);
   }
   ctx.log.info(`Extracted image(s): ${images.join(', ')}`);
-  return verifyCommand.run!({ ...argv, images }, ctx);
+  return verifyImagesAndReport(argv, images, ctx);
 }
 
 export async function readListFile(file: string, ctx: CliContext, what: string): Promise<string> {
@@ -21,7 +21,7 @@ export async function readListFile(file: string, ctx: CliContext, what: string):
 const verify = defineCommand({
   command: 'verify <file>',
   describe: 'Verify the signatures of every image a Kubernetes manifest runs (flags as seal verify)',
-  builder: (y: Argv) => verifyCommand.builder!(y).positional('file', { type: 'string', describe: 'A YAML or JSON manifest (several documents allowed)' }),
+  builder: (y: Argv) => verifyFlags(y).positional('file', { type: 'string', describe: 'A YAML or JSON manifest (several documents allowed)' }),
   examples: [
     ['seal manifest verify --key cosign.pub deploy.yaml', 'Exit 0 only when every container and init container image verifies'],
   ],

@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.ts';
 import { opEnv } from '../op-env.ts';
 
-const moduleOption = (y: Argv): Argv =>
+const moduleOption = <T>(y: Argv<T>) =>
   y
     .option('module-path', { type: 'string', describe: 'Absolute path to the PKCS11 module (default: COSIGN_PKCS11_MODULE_PATH)' })
     .option('no-input', { alias: 'f', type: 'boolean', default: false, describe: 'Skip warnings and confirmations (accepted for cosign; seal asks none here)' });
@@ -15,7 +15,7 @@ const listTokens = defineCommand({
   run: async (argv, ctx) => {
     const { listTokensOp } = await import('../../ops/pkcs11-tool.ts');
     await listTokensOp(
-      { modulePath: argv['module-path'], env: ctx.env },
+      { modulePath: argv.modulePath, env: ctx.env },
       opEnv(ctx),
     );
   },
@@ -31,10 +31,10 @@ const listKeysUris = defineCommand({
   examples: [['COSIGN_PKCS11_PIN=… seal pkcs11-tool list-keys-uris --module-path /usr/lib/softhsm/libsofthsm2.so --slot-id 1', 'The URI of each key, for --key']],
   run: async (argv, ctx) => {
     const [{ listKeysUrisOp }, { usageError }] = await Promise.all([import('../../ops/pkcs11-tool.ts'), import('../../errors.ts')]);
-    const slotId = argv['slot-id'];
+    const slotId = argv.slotId;
     if (!Number.isSafeInteger(slotId) || slotId < 0) throw usageError(`--slot-id ${String(slotId)} is not a slot number`);
     await listKeysUrisOp(
-      { modulePath: argv['module-path'], env: ctx.env, slotId, ...(argv.pin !== undefined ? { pin: String(argv.pin) } : {}) },
+      { modulePath: argv.modulePath, env: ctx.env, slotId, ...(argv.pin !== undefined ? { pin: String(argv.pin) } : {}) },
       opEnv(ctx),
     );
   },

@@ -1,10 +1,11 @@
 import type { Argv } from 'yargs';
-import { defineCommand } from '../command.ts';
+import type { SignBlobOptions } from '../../ops/sign-blob.ts';
+import { defineCommand, type FlagsOf } from '../command.ts';
 import { keylessOptions, signingOptions, tlogUploadOption } from '../options/key.ts';
 import { cosignKeylessFlags, newBundleFormatFlag, refused } from '../options/cosign.ts';
 
-const signBlobCosignFlags = (y: Argv): Argv => {
-  let b: Argv = newBundleFormatFlag(cosignKeylessFlags(y))
+const signBlobCosignFlags = <T>(y: Argv<T>) => {
+  let b = newBundleFormatFlag(cosignKeylessFlags(y))
     .option('output-certificate', { type: 'string', describe: 'Keyless: also write the signing certificate (PEM) to this file' })
     .option('signing-algorithm', {
       type: 'string',
@@ -16,25 +17,41 @@ const signBlobCosignFlags = (y: Argv): Argv => {
   return b;
 };
 
+const usage = 'sign-blob <file>';
+
+const flags = (y: Argv) =>
+  signBlobCosignFlags(tlogUploadOption(keylessOptions(
+    y
+      .positional('file', { type: 'string', describe: 'The file to sign, or - for stdin' })
+      .option('key', {
+        alias: 'k',
+        type: 'string',
+        describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR; without it, signs keylessly (docs/keyless.md)',
+      })
+      .option('bundle', { type: 'string', describe: 'Write a Sigstore bundle v0.3 (JSON) to this file (required when keyless)' })
+      .option('output-signature', { alias: 'output', type: 'string', describe: 'Write the signature to this file (base64, no newline)' })
+      .option('b64', { type: 'boolean', default: true, describe: 'Base64-encode the signature; --no-b64 writes raw DER' })
+      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Accepted for older scripts: output files are always replaced, as cosign does' }),
+  ))).option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Keyless and --tlog-upload: do not print the public transparency log notice' });
+
+export function toOptions(argv: FlagsOf<typeof flags, typeof usage>): SignBlobOptions {
+  return {
+    signing: signingOptions(argv),
+    // yargs reads a lone `-` as an empty string; it means stdin.
+    file: argv.file === '' ? '-' : argv.file,
+    bundle: argv.bundle,
+    outputSignature: argv.outputSignature,
+    b64: argv.b64,
+    outputCertificate: argv.outputCertificate,
+  };
+}
+
 // Not `export default defineCommand(...)`: tsc 5.9 then leaves the dynamic import paths in this file
 // as .ts in dist/ (rewriteRelativeImportExtensions skips the whole file), and the built CLI breaks.
 const command = defineCommand({
-  command: 'sign-blob <file>',
+  command: usage,
   describe: 'Sign a file (or stdin) with a key or keylessly: a base64 signature and/or a Sigstore bundle',
-  builder: (y: Argv) =>
-    signBlobCosignFlags(tlogUploadOption(keylessOptions(
-      y
-        .positional('file', { type: 'string', describe: 'The file to sign, or - for stdin' })
-        .option('key', {
-          alias: 'k',
-          type: 'string',
-          describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR; without it, signs keylessly (docs/keyless.md)',
-        })
-        .option('bundle', { type: 'string', describe: 'Write a Sigstore bundle v0.3 (JSON) to this file (required when keyless)' })
-        .option('output-signature', { alias: 'output', type: 'string', describe: 'Write the signature to this file (base64, no newline)' })
-        .option('b64', { type: 'boolean', default: true, describe: 'Base64-encode the signature; --no-b64 writes raw DER' })
-        .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Accepted for older scripts: output files are always replaced, as cosign does' }),
-    ))).option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Keyless and --tlog-upload: do not print the public transparency log notice' }),
+  builder: flags,
   examples: [
     ['seal sign-blob --key cosign.key release.tar.gz > release.tar.gz.sig', 'Base64 signature on stdout'],
     ['seal sign-blob --key cosign.key --bundle release.sigstore.json release.tar.gz', 'A Sigstore bundle, as cosign v3 writes'],
@@ -44,20 +61,7 @@ const command = defineCommand({
   ],
   run: async (argv, ctx) => {
     const [{ signBlob }, { withProgress }] = await Promise.all([import('../../ops/sign-blob.ts'), import('../op-env.ts')]);
-    await withProgress(ctx, (env) =>
-      signBlob(
-        {
-          signing: signingOptions(argv),
-          // yargs reads a lone `-` as an empty string; it means stdin.
-          file: argv.file === '' ? '-' : (argv.file as string),
-          bundle: argv.bundle,
-          outputSignature: argv['output-signature'],
-          b64: argv.b64,
-          outputCertificate: argv['output-certificate'],
-        },
-        env,
-      ),
-    );
+    await withProgress(ctx, (env) => signBlob(toOptions(argv), env));
   },
 });
 

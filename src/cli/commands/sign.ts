@@ -1,29 +1,28 @@
 import type { Argv } from 'yargs';
-import { defineCommand } from '../command.ts';
+import type { SignImagesOptions } from '../../ops/sign.ts';
+import { defineCommand, type FlagsOf } from '../command.ts';
+import type { CliContext } from '../context.ts';
 import { formatOption, signatureFormat } from '../options/format.ts';
 import { keylessOptions, optionalSigningKeyOption, signingOptions, tlogUploadOption } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
 import { accepted, cosignKeylessFlags, newBundleFormatFlag, refused } from '../options/cosign.ts';
 
-const signCosignFlags = (y: Argv): Argv => {
-  let b = newBundleFormatFlag(cosignKeylessFlags(y));
-  b = accepted(b, 'record-creation-timestamp', 'boolean', 'seal writes reproducible signature manifests without a creation time');
+const signCosignFlags = <T>(y: Argv<T>) => {
+  let b = accepted(newBundleFormatFlag(cosignKeylessFlags(y)), 'record-creation-timestamp', 'boolean', 'seal writes reproducible signature manifests without a creation time');
   const withKey = 'seal does not attach a certificate you supply to a key signature; sign keylessly for a certificate, or attach one with seal attach signature --certificate';
   for (const f of ['certificate', 'certificate-chain']) b = refused(b, f, 'string', withKey);
   b = refused(b, 'payload', 'string', 'seal signs the payload it generates; to sign your own, use seal sign-blob on it and seal attach signature --payload FILE --signature SIG');
   b = refused(b, 'attachment', 'string', 'cosign deprecated attachment signatures; sign the attachment by its digest (seal tree shows it)');
-  b = b.option('sign-container-identity', {
+  return b.option('sign-container-identity', {
     type: 'string',
     describe: "Legacy format: the docker-reference to sign instead of the image's repository (the name clients pull it by, e.g. behind a proxy)",
   });
-  return b;
 };
 
-const command = defineCommand({
-  command: 'sign <images..>',
-  describe: 'Sign container images (legacy .sig tags or Sigstore bundle referrers)',
-  builder: (y: Argv) =>
+const usage = 'sign <images..>';
+
+const flags = (y: Argv) =>
     signCosignFlags(tlogUploadOption(
       keylessOptions(
         formatOption(
@@ -42,7 +41,36 @@ const command = defineCommand({
       .option('output-payload', { type: 'string', describe: 'Legacy: also write the exact signed payload to this file' })
       .option('output-certificate', { type: 'string', describe: 'Legacy, keyless: also write the signing certificate (PEM) to this file' })
       .option('bundle', { type: 'string', describe: 'Format bundle: also write the Sigstore bundle to this file' })
-      .option('force', { type: 'boolean', default: false, describe: 'Accepted for older scripts: output files are always replaced, as cosign does' }),
+      .option('force', { type: 'boolean', default: false, describe: 'Accepted for older scripts: output files are always replaced, as cosign does' });
+
+export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: CliContext): Promise<SignImagesOptions> {
+  const format = signatureFormat(argv, ctx);
+  const { parseAnnotations } = await import('../../cosign/annotations.ts');
+  return {
+    images: argv.images,
+    annotations: parseAnnotations(argv.annotations),
+    recursive: argv.recursive,
+    format,
+    store: toStoreOptions(argv, ctx),
+    concurrency: argv.concurrency,
+    upload: argv.upload,
+    outputs: {
+      signature: argv.outputSignature,
+      payload: argv.outputPayload,
+      certificate: argv.outputCertificate,
+      bundle: argv.bundle,
+      force: true, // replaced when they exist, as cosign does: re-running a release script works
+      cwd: ctx.cwd,
+    },
+    signing: signingOptions(argv),
+    ...(typeof argv.signContainerIdentity === 'string' ? { identity: argv.signContainerIdentity } : {}),
+  };
+}
+
+const command = defineCommand({
+  command: usage,
+  describe: 'Sign container images (legacy .sig tags or Sigstore bundle referrers)',
+  builder: flags,
   examples: [
     ['seal sign --key cosign.key registry.example.com/app:1.2', 'Sign the manifest that tag 1.2 points to now'],
     ['seal sign --key cosign.key -a git_sha=$SHA --format bundle IMAGE@sha256:…', 'cosign v3 format, with an annotation'],
@@ -53,33 +81,8 @@ const command = defineCommand({
     ['seal sign --key cosign.key --upload=false --output-signature sig --output-payload payload.json IMAGE', 'Sign now, attach later: seal attach signature --payload payload.json --signature sig IMAGE'],
   ],
   run: async (argv, ctx) => {
-    const format = signatureFormat(argv, ctx);
-    const { parseAnnotations } = await import('../../cosign/annotations.ts');
-    const annotations = parseAnnotations(argv.annotations);
     const [{ signImages }, { opEnv }] = await Promise.all([import('../../ops/sign.ts'), import('../op-env.ts')]);
-    const outputs = {
-      signature: argv['output-signature'],
-      payload: argv['output-payload'],
-      certificate: argv['output-certificate'],
-      bundle: argv.bundle,
-      force: true, // replaced when they exist, as cosign does: re-running a release script works
-      cwd: ctx.cwd,
-    };
-    const results = await signImages(
-      {
-        images: argv.images,
-        annotations,
-        recursive: argv.recursive,
-        format,
-        store: toStoreOptions(argv, ctx),
-        concurrency: argv.concurrency,
-        upload: argv.upload,
-        outputs,
-        signing: signingOptions(argv),
-        ...(typeof argv['sign-container-identity'] === 'string' ? { identity: argv['sign-container-identity'] } : {}),
-      },
-      opEnv(ctx),
-    );
+    const results = await signImages(await toOptions(argv, ctx), opEnv(ctx));
     if (argv.output === 'json') await writeJSON(ctx.stdout, results);
   },
 });

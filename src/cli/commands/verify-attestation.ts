@@ -1,6 +1,8 @@
 import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
-import { defineCommand } from '../command.ts';
+import type { VerifyAttestationOptions } from '../../ops/verify-attestation.ts';
+import { defineCommand, type FlagsOf } from '../command.ts';
+import type { CliContext } from '../context.ts';
 import { loadTrustPolicy, trustOptions } from '../options/trust.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { accepted, cosignVerifyFlags, refused } from '../options/cosign.ts';
@@ -9,7 +11,7 @@ import { readInput } from '../../fs/read-input.ts';
 import { loadVexOptions, vexOptions } from '../options/vex.ts';
 import { opEnv } from '../op-env.ts';
 
-const verifyAttestationCosignFlags = (y: Argv): Argv => {
+const verifyAttestationCosignFlags = <T>(y: Argv<T>) => {
   let b = accepted(y, 'check-claims', 'boolean', 'seal always checks the claims (false is refused)');
   b = accepted(b, 'local-image', 'boolean', 'the image argument is an OCI layout directory (cosign save): seal reads it as oci:DIR');
   const detached = 'seal verifies keyless attestations by identity against the trusted root; use --certificate-identity and --certificate-oidc-issuer';
@@ -29,10 +31,9 @@ function parseMaxAge(value: string, parse: (text: string) => number): number {
   }
 }
 
-const command = defineCommand({
-  command: 'verify-attestation <images..>',
-  describe: 'Verify image attestations and gate on scan results or a policy',
-  builder: (y: Argv) =>
+const usage = 'verify-attestation <images..>';
+
+const flags = (y: Argv) =>
     verifyAttestationCosignFlags(vexOptions(registryOptions(cosignVerifyFlags(trustOptions(y)))))
       .positional('images', { type: 'string', array: true, describe: 'Image references' })
       .option('type', { type: 'string', describe: 'Only this predicate type (alias or URI); default: every type' })
@@ -48,7 +49,36 @@ const command = defineCommand({
         choices: ['cosign', 'statements', 'json'] as const,
         default: 'cosign',
         describe: "cosign: each verified DSSE envelope on a line, as cosign prints them; statements: the decoded statements as JSON lines; json: seal's report with the gate verdict",
-      }),
+      });
+
+export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: CliContext): Promise<VerifyAttestationOptions> {
+  const { parseDuration } = await import('../../scan/gate.ts');
+  const maxAgeMs = argv.maxAge === undefined ? undefined : parseMaxAge(argv.maxAge, parseDuration);
+  const trust = await loadTrustPolicy(argv, ctx);
+  let policy: VerifyAttestationOptions['policy'];
+  if (argv.policy) {
+    const { loadPolicy, evaluatePolicy } = await import('../../scan/policy.ts');
+    const text = Buffer.from(await readInput(argv.policy, ctx, 'policy file')).toString('utf8');
+    const loaded = loadPolicy(text, argv.policy);
+    policy = { evaluate: (statements, now) => evaluatePolicy(loaded, statements, { now }) };
+  }
+  return {
+    images: argv.images,
+    type: argv.type,
+    maxSeverity: argv.maxSeverity,
+    maxAgeMs,
+    ignoreUnfixed: argv.ignoreUnfixed,
+    policy,
+    store: toStoreOptions(argv, ctx),
+    vex: await loadVexOptions(argv, ctx),
+    trust,
+  };
+}
+
+const command = defineCommand({
+  command: usage,
+  describe: 'Verify image attestations and gate on scan results or a policy',
+  builder: flags,
   examples: [
     ['seal verify-attestation --key cosign.pub --type vuln --max-severity high --max-age 14d IMAGE', 'The deploy gate: no critical CVE, scanned within 14 days'],
     ['seal verify-attestation --key cosign.pub --vex-key security.pub --type vuln --max-severity high IMAGE', 'The gate, honouring OpenVEX statements the security team signed (docs/vex.md)'],
@@ -57,31 +87,9 @@ const command = defineCommand({
     ['seal verify-attestation --key cosign.pub --type vuln -o statements IMAGE | jq .predicate.scanner', 'The decoded statements instead'],
   ],
   run: async (argv, ctx) => {
-    const { parseDuration } = await import('../../scan/gate.ts');
-    const maxAgeMs = argv['max-age'] === undefined ? undefined : parseMaxAge(String(argv['max-age']), parseDuration);
-    const trust = await loadTrustPolicy(argv, ctx);
-    let policy;
-    if (argv.policy) {
-      const { loadPolicy, evaluatePolicy } = await import('../../scan/policy.ts');
-      const text = Buffer.from(await readInput(argv.policy, ctx, 'policy file')).toString('utf8');
-      const loaded = loadPolicy(text, argv.policy);
-      policy = { evaluate: (statements: import('../../attest/statement.ts').Statement[], now: Date) => evaluatePolicy(loaded, statements, { now }) };
-    }
+    const options = await toOptions(argv, ctx);
     const { verifyAttestations, attestationFailure } = await import('../../ops/verify-attestation.ts');
-    const reports = await verifyAttestations(
-      {
-        images: argv.images,
-        type: argv.type,
-        maxSeverity: argv['max-severity'],
-        maxAgeMs,
-        ignoreUnfixed: argv['ignore-unfixed'],
-        policy,
-        store: toStoreOptions(argv, ctx),
-        vex: await loadVexOptions(argv, ctx),
-        trust,
-      },
-      opEnv(ctx),
-    );
+    const reports = await verifyAttestations(options, opEnv(ctx));
     for (const r of reports) {
       if (r.gate) {
         const g = r.gate;

@@ -1,15 +1,15 @@
 import type { Argv } from 'yargs';
-import { defineCommand } from '../command.ts';
+import type { VerifyBlobOptions } from '../../ops/verify-blob.ts';
+import { defineCommand, type FlagsOf } from '../command.ts';
 import { identityOptions, loadExtensionPolicy } from '../options/trust.ts';
 import { cosignVerifyFlags, refused } from '../options/cosign.ts';
 
-const verifyBlobCosignFlags = (y: Argv): Argv =>
+const verifyBlobCosignFlags = <T>(y: Argv<T>) =>
   refused(y, 'rfc3161-timestamp', 'string', 'seal reads RFC 3161 timestamps from a Sigstore bundle; verify with --bundle');
 
-const command = defineCommand({
-  command: 'verify-blob <file>',
-  describe: 'Verify a file (or stdin, or a sha256 digest) against a signature or a Sigstore bundle',
-  builder: (y: Argv) =>
+const usage = 'verify-blob <file>';
+
+const flags = (y: Argv) =>
     // Keyless bundles: identity and issuer match the WHOLE value (anchored; docs/trusted-root.md).
     verifyBlobCosignFlags(cosignVerifyFlags(identityOptions(y)))
       .positional('file', { type: 'string', describe: 'The file, - for stdin, or sha256:<hex> to verify a digest without the file' })
@@ -25,7 +25,34 @@ const command = defineCommand({
         describe: 'Keyless with --signature: the signing certificate (PEM file, or base64 PEM as goreleaser writes it), checked against the trusted root',
       })
       .option('certificate-chain', { type: 'string', describe: 'PEM chain of --certificate up to a root of the trusted root (default: the trusted root has it)' })
-      .conflicts('signature', 'bundle'),
+      .conflicts('signature', 'bundle');
+
+export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>): Promise<VerifyBlobOptions> {
+  return {
+    key: argv.key,
+    signature: argv.signature,
+    bundle: argv.bundle,
+    // yargs reads a lone `-` as an empty string; it means stdin.
+    target: argv.file === '' ? '-' : argv.file,
+    certificateIdentity: argv.certificateIdentity,
+    certificateIdentityRegexp: argv.certificateIdentityRegexp,
+    certificateOidcIssuer: argv.certificateOidcIssuer,
+    certificateOidcIssuerRegexp: argv.certificateOidcIssuerRegexp,
+    certificateExtensions: await loadExtensionPolicy(argv),
+    trustedRoot: argv.trustedRoot,
+    certificate: argv.certificate,
+    certificateChain: argv.certificateChain,
+    rekorUrl: argv.rekorUrl,
+    insecureIgnoreTlog: argv.insecureIgnoreTlog === true,
+    insecureIgnoreSct: argv.insecureIgnoreSct === true,
+    requireTlog: argv.requireTlog,
+  };
+}
+
+const command = defineCommand({
+  command: usage,
+  describe: 'Verify a file (or stdin, or a sha256 digest) against a signature or a Sigstore bundle',
+  builder: flags,
   examples: [
     ['seal verify-blob --key cosign.pub --signature release.tar.gz.sig release.tar.gz', 'Prints "Verified OK" on stderr, exit 0'],
     ['seal verify-blob --key cosign.pub --bundle release.sigstore.json release.tar.gz', 'Verify a Sigstore bundle'],
@@ -37,26 +64,7 @@ const command = defineCommand({
   ],
   run: async (argv, ctx) => {
     const [{ verifyBlob }, { withProgress }] = await Promise.all([import('../../ops/verify-blob.ts'), import('../op-env.ts')]);
-    // yargs reads a lone `-` as an empty string; it means stdin.
-    const file = argv.file === '' ? '-' : (argv.file as string);
-    const options = {
-      key: argv.key,
-      signature: argv.signature,
-      bundle: argv.bundle,
-      target: file,
-      certificateIdentity: argv.certificateIdentity,
-      certificateIdentityRegexp: argv.certificateIdentityRegexp,
-      certificateOidcIssuer: argv.certificateOidcIssuer,
-      certificateOidcIssuerRegexp: argv.certificateOidcIssuerRegexp,
-      certificateExtensions: await loadExtensionPolicy(argv),
-      trustedRoot: argv.trustedRoot,
-      certificate: argv.certificate,
-      certificateChain: argv['certificate-chain'],
-      rekorUrl: argv['rekor-url'],
-      insecureIgnoreTlog: argv.insecureIgnoreTlog === true,
-      insecureIgnoreSct: argv.insecureIgnoreSct === true,
-      requireTlog: argv.requireTlog,
-    };
+    const options = await toOptions(argv);
     await withProgress(ctx, (env) => verifyBlob(options, env));
   },
 });

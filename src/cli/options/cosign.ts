@@ -7,7 +7,7 @@
 import type { Argv, Options } from 'yargs';
 import { usageError } from '../../errors.ts';
 import type { SigningOptions } from '../../ops/signing/types.ts';
-import type { Args } from '../command.ts';
+import type { Args, GroupFlags } from '../command.ts';
 
 /** An option declaration seal refuses when the flag is set (true, or any value). */
 export interface RefusedOption extends Options {
@@ -16,16 +16,31 @@ export interface RefusedOption extends Options {
 
 type FlagType = 'string' | 'boolean' | 'number';
 
-/** Declares `--name` hidden, refused with `why` (which should end with seal's way, if any). */
-export function refused(y: Argv, name: string, type: FlagType, why: string, alias?: string): Argv {
+type FlagValue<F extends FlagType> = { string: string; boolean: boolean; number: number }[F];
+
+/**
+ * Declares `--name` hidden, refused with `why` (which should end with seal's way, if any). No
+ * command reads a refused flag (main.ts stops when one is set), so it adds nothing to the types.
+ */
+export function refused<T>(y: Argv<T>, name: string, type: FlagType, why: string, alias?: string): Argv<T> {
   const cfg: RefusedOption = { type, hidden: true, refuse: why, describe: `cosign flag, not supported: ${why}` };
   if (alias) cfg.alias = alias;
   return y.option(name, cfg);
 }
 
-/** Declares `--name` hidden, accepted because seal already does what it asks (or it changes nothing in seal). */
-export function accepted(y: Argv, name: string, type: FlagType, why: string, extra: Options = {}): Argv {
-  return y.option(name, { type, hidden: true, describe: `cosign compatibility: ${why}`, ...extra });
+/** The declaration of a flag seal accepts because it already does what it asks (or it changes nothing in seal): hidden. */
+export const acceptedOption = <F extends FlagType>(type: F, why: string) => ({ type, hidden: true, describe: `cosign compatibility: ${why}` });
+
+/** Declares `--name` as acceptedOption does. */
+export function accepted<T, K extends string, F extends FlagType>(
+  y: Argv<T>,
+  name: K,
+  type: F,
+  why: string,
+  extra: Options = {},
+): Argv<T & { [k in K]: FlagValue<F> | undefined }> {
+  // yargs infers `unknown` for a `type` that is a type parameter; F says which it is.
+  return y.option(name, { ...acceptedOption(type, why), ...extra }) as Argv<T & { [k in K]: FlagValue<F> | undefined }>;
 }
 
 const SK = 'seal does not drive PIV security keys; use a PKCS#11 token: --key "pkcs11:token=…;object=…"';
@@ -36,8 +51,8 @@ const CA_FILES = 'seal verifies certificates against a trusted root; put your CA
  * Keyless signing flags cosign has (OIDC, Fulcio, signing config). Declared and passed through in
  * argv (oidcFlags reads them) for the keyless signer; the TSA mTLS and security-key flags are refused.
  */
-export const cosignKeylessFlags = (y: Argv): Argv => {
-  let b: Argv = y
+export const cosignKeylessFlags = <T>(y: Argv<T>) => {
+  const declared = y
     .option('oidc-issuer', { type: 'string', describe: 'Keyless: OIDC provider that issues the identity token (cosign default https://oauth2.sigstore.dev/auth)' })
     .option('oidc-client-id', { type: 'string', describe: 'Keyless: OIDC client ID (default sigstore)' })
     .option('oidc-client-secret-file', { type: 'string', describe: 'Keyless: file holding the OIDC client secret' })
@@ -48,7 +63,7 @@ export const cosignKeylessFlags = (y: Argv): Argv => {
     .option('insecure-skip-verify', { type: 'boolean', describe: 'Keyless: do not verify the SCT Fulcio returns (testing only)' })
     .option('signing-config', { type: 'string', describe: 'A signing_config.json naming the Fulcio, Rekor and TSA to use' })
     .option('use-signing-config', { type: 'boolean', describe: 'Take service URLs from the TUF signing config (cosign v3 default true)' });
-  b = accepted(b, 'trusted-root', 'string', 'the trusted root a fresh signature could be checked against; seal checks what it signs with the signing key itself');
+  let b = accepted(declared, 'trusted-root', 'string', 'the trusted root a fresh signature could be checked against; seal checks what it signs with the signing key itself');
   b = refused(b, 'issue-certificate', 'boolean', 'seal cannot get a Fulcio certificate for an existing key; sign keylessly (no --key) for a certificate');
   b = refused(b, 'sk', 'boolean', SK);
   b = refused(b, 'slot', 'string', SK);
@@ -72,7 +87,7 @@ export type CosignOidcFlags = Pick<
   | 'useSigningConfig'
 > & { insecureSkipVerify?: boolean };
 
-export function oidcFlags(argv: Args): CosignOidcFlags {
+export function oidcFlags(argv: GroupFlags<typeof cosignKeylessFlags>): CosignOidcFlags {
   const out: CosignOidcFlags = {};
   for (const key of [
     'oidcIssuer',
@@ -92,15 +107,15 @@ export function oidcFlags(argv: Args): CosignOidcFlags {
 }
 
 /** --new-bundle-format[=bool] where cosign signs: true is seal's --format bundle, false --format legacy. */
-export const newBundleFormatFlag = (y: Argv): Argv =>
+export const newBundleFormatFlag = <T>(y: Argv<T>) =>
   y.option('new-bundle-format', {
     type: 'boolean',
     describe: 'cosign v3: true = --format bundle, false = --format legacy (without either, seal writes legacy)',
   });
 
 /** Flags of cosign's image and blob verification commands, beyond trustOptions. */
-export const cosignVerifyFlags = (y: Argv): Argv => {
-  let b: Argv = y
+export const cosignVerifyFlags = <T>(y: Argv<T>) => {
+  const declared = y
     .option('insecure-ignore-tlog', {
       type: 'boolean',
       describe: 'Do not require or use transparency log entries (a key signature with a timestamp or none; keyless then needs a TSA timestamp)',
@@ -108,17 +123,18 @@ export const cosignVerifyFlags = (y: Argv): Argv => {
     .option('private-infrastructure', { type: 'boolean', describe: 'cosign: private deployment without Rekor; the same as --insecure-ignore-tlog' })
     .option('insecure-ignore-sct', { type: 'boolean', describe: 'Keyless: do not require the certificate transparency SCT in the certificate' })
     .option('max-workers', { type: 'number', describe: 'cosign: the same as --concurrency' });
-  b = accepted(b, 'offline', 'boolean', 'seal verifies offline always (trusted root, inclusion proofs and SETs)');
-  b = accepted(b, 'rekor-url', 'string', 'seal checks log entries offline against the Rekor keys of the trusted root');
-  b = accepted(b, 'new-bundle-format', 'boolean', 'seal finds and verifies both storage formats');
-  b = accepted(b, 'experimental-oci11', 'boolean', 'seal always looks at OCI 1.1 referrers');
-  b = accepted(b, 'use-signed-timestamps', 'boolean', 'seal always verifies the RFC 3161 timestamps a signature carries');
-  b = accepted(b, 'allow-certificate-chain', 'boolean', 'seal accepts a certificate chain in a bundle when it leads to the trusted root');
-  b = b.option('signature-digest-algorithm', {
-    type: 'string',
-    hidden: true,
-    describe: 'cosign: digest algorithm of a signature (sha224|sha256|sha384|sha512); seal reads it from the key or bundle',
-  });
+  let b = declared
+    .option('offline', acceptedOption('boolean', 'seal verifies offline always (trusted root, inclusion proofs and SETs)'))
+    .option('rekor-url', acceptedOption('string', 'seal checks log entries offline against the Rekor keys of the trusted root'))
+    .option('new-bundle-format', acceptedOption('boolean', 'seal finds and verifies both storage formats'))
+    .option('experimental-oci11', acceptedOption('boolean', 'seal always looks at OCI 1.1 referrers'))
+    .option('use-signed-timestamps', acceptedOption('boolean', 'seal always verifies the RFC 3161 timestamps a signature carries'))
+    .option('allow-certificate-chain', acceptedOption('boolean', 'seal accepts a certificate chain in a bundle when it leads to the trusted root'))
+    .option('signature-digest-algorithm', {
+      type: 'string',
+      hidden: true,
+      describe: 'cosign: digest algorithm of a signature (sha224|sha256|sha384|sha512); seal reads it from the key or bundle',
+    });
   b = refused(b, 'ca-roots', 'string', CA_FILES);
   b = refused(b, 'ca-intermediates', 'string', CA_FILES);
   b = refused(b, 'timestamp-certificate-chain', 'string', CA_FILES);

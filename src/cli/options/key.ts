@@ -2,11 +2,11 @@
 import type { Argv } from 'yargs';
 import type { Verifier } from '../../crypto/types.ts';
 import type { SigningOptions } from '../../ops/signing/types.ts';
-import type { Args } from '../command.ts';
+import type { GroupFlags } from '../command.ts';
 import type { CliContext } from '../context.ts';
 
 /** --key for commands that can also sign keylessly (with keylessOptions): not demanded. */
-export const optionalSigningKeyOption = (y: Argv): Argv =>
+export const optionalSigningKeyOption = <T>(y: Argv<T>) =>
   y.option('key', {
     alias: 'k',
     type: 'string',
@@ -21,7 +21,7 @@ export async function loadVerifyingKey(ref: string, ctx: CliContext): Promise<Ve
 // Keyless signing (docs/keyless.md): used when --key is absent. The identity token comes from
 // --identity-token, an ambient CI provider or an interactive login (src/oidc/); the services from
 // the flags and the signing config (src/sigstore/signing-services.ts).
-export const keylessOptions = (y: Argv): Argv =>
+export const keylessOptions = <T>(y: Argv<T>) =>
   y
     .option('identity-token', {
       type: 'string',
@@ -40,37 +40,42 @@ export const keylessOptions = (y: Argv): Argv =>
     .option('signing-config', { type: 'string', describe: 'A signing_config.json naming the Fulcio, Rekor (v1 or v2) and TSAs to use' })
     .option('use-signing-config', { type: 'boolean', describe: 'Take the services from the signing config of the TUF cache (default: when it has one and no service URL is given)' });
 
+/** The signing flags: --key, --tlog-upload, the keyless ones, and --yes where the command has it. */
+export type SigningFlags = GroupFlags<typeof optionalSigningKeyOption> &
+  GroupFlags<typeof keylessOptions> &
+  GroupFlags<typeof tlogUploadOption> & { yes?: boolean | undefined };
+
 /**
  * How to sign, from --key, --tlog-upload, the keyless flags and --yes; src/ops/signing chooses
  * and loads the signer from it.
  */
-export function signingOptions(argv: Args): SigningOptions {
-  const str = (name: string): string | undefined => (typeof argv[name] === 'string' && argv[name] !== '' ? (argv[name] as string) : undefined);
+export function signingOptions(argv: SigningFlags): SigningOptions {
+  const str = (v: string | undefined): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
   const o: SigningOptions = {};
   const set = <K extends keyof SigningOptions>(k: K, v: SigningOptions[K] | undefined) => {
     if (v !== undefined) o[k] = v;
   };
-  set('key', argv.key as string | undefined);
-  set('tlogUpload', argv['tlog-upload'] === true ? true : undefined);
-  set('identityToken', str('identity-token'));
-  set('fulcioUrl', str('fulcio-url'));
-  set('rekorUrl', str('rekor-url'));
-  set('tsaUrl', str('timestamp-server-url'));
-  set('signingConfig', str('signing-config'));
-  set('useSigningConfig', typeof argv['use-signing-config'] === 'boolean' ? (argv['use-signing-config'] as boolean) : undefined);
-  set('oidcIssuer', str('oidc-issuer'));
-  set('oidcClientId', str('oidc-client-id'));
-  set('oidcClientSecretFile', str('oidc-client-secret-file'));
-  set('oidcRedirectUrl', str('oidc-redirect-url'));
-  set('oidcProvider', str('oidc-provider'));
-  set('oidcDisableAmbientProviders', argv['oidc-disable-ambient-providers'] === true ? true : undefined);
-  set('fulcioAuthFlow', str('fulcio-auth-flow'));
+  set('key', argv.key);
+  set('tlogUpload', argv.tlogUpload === true ? true : undefined);
+  set('identityToken', str(argv.identityToken));
+  set('fulcioUrl', str(argv.fulcioUrl));
+  set('rekorUrl', str(argv.rekorUrl));
+  set('tsaUrl', str(argv.timestampServerUrl));
+  set('signingConfig', str(argv.signingConfig));
+  set('useSigningConfig', typeof argv.useSigningConfig === 'boolean' ? argv.useSigningConfig : undefined);
+  set('oidcIssuer', str(argv.oidcIssuer));
+  set('oidcClientId', str(argv.oidcClientId));
+  set('oidcClientSecretFile', str(argv.oidcClientSecretFile));
+  set('oidcRedirectUrl', str(argv.oidcRedirectUrl));
+  set('oidcProvider', str(argv.oidcProvider));
+  set('oidcDisableAmbientProviders', argv.oidcDisableAmbientProviders === true ? true : undefined);
+  set('fulcioAuthFlow', str(argv.fulcioAuthFlow));
   set('yes', argv.yes === true ? true : undefined);
   return o;
 }
 
 /** --tlog-upload for key signing (docs/sign.md): off by default, so seal signs offline. */
-export const tlogUploadOption = (y: Argv): Argv =>
+export const tlogUploadOption = <T>(y: Argv<T>) =>
   y.option('tlog-upload', {
     type: 'boolean',
     default: false,

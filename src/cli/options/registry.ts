@@ -6,7 +6,7 @@ import type { Argv, Options } from 'yargs';
 import { usageError } from '../../errors.ts';
 import { RegistrySession } from '../../oci/registry/session.ts';
 import type { StoreOptions } from '../../oci/store.ts';
-import type { Args } from '../command.ts';
+import type { GroupFlags } from '../command.ts';
 import type { CliContext } from '../context.ts';
 
 const GROUP = 'Registry:';
@@ -23,7 +23,7 @@ const FLAGS = [
   'registry-timeout',
 ];
 
-export const registryOptions = (y: Argv): Argv =>
+export const registryOptions = <T>(y: Argv<T>) =>
   y
     .option('registry-username', {
       type: 'string',
@@ -79,12 +79,17 @@ export const registryOptions = (y: Argv): Argv =>
       type: 'boolean',
       hidden: true,
       refuse: 'seal does not read Kubernetes pull secrets; use docker/podman credentials, seal login, or --registry-username/--registry-password',
-    } as Options)
+    } as RefusedOptions)
     .option('registry-server-name', {
       type: 'string',
       hidden: true,
       refuse: 'seal checks the registry certificate against the host name it connects to; use --registry-cacert for a private CA',
-    } as Options);
+    } as RefusedOptions);
+
+/** A refused flag's declaration (options/cosign.ts): never read by a command, so typed as nothing. */
+type RefusedOptions = Options & { refuse: string; type: 'boolean' | 'string' };
+
+export type RegistryFlags = GroupFlags<typeof registryOptions>;
 
 /** `30s`, `2m`, `500ms`, `1h`, or a plain number of seconds → milliseconds. */
 export function parseDuration(value: string, flag: string): number {
@@ -97,11 +102,9 @@ export function parseDuration(value: string, flag: string): number {
   return ms;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-export function toStoreOptions(argv: Args, ctx: CliContext): StoreOptions {
-  const flagUser = str(argv['registry-username']);
-  const flagPassword = str(argv['registry-password']);
+export function toStoreOptions(argv: RegistryFlags, ctx: CliContext): StoreOptions {
+  const flagUser = argv.registryUsername;
+  const flagPassword = argv.registryPassword;
   const envUser = ctx.env.SEAL_REGISTRY_USERNAME || undefined;
   const envPassword = ctx.env.SEAL_REGISTRY_PASSWORD || undefined;
   const username = flagUser ?? envUser;
@@ -113,7 +116,7 @@ export function toStoreOptions(argv: Args, ctx: CliContext): StoreOptions {
     throw usageError('--registry-username needs a password: pass --registry-password or set SEAL_REGISTRY_PASSWORD');
   }
   const opts: StoreOptions = { env: ctx.env, log: ctx.log, signal: ctx.signal, session: new RegistrySession() };
-  const prefix = str(argv['attachment-tag-prefix']);
+  const prefix = argv.attachmentTagPrefix;
   // A tag is at most 128 of [A-Za-z0-9_.-], and the prefix comes before `sha256-<64 hex>.sig`.
   if (prefix !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,52}$/.test(prefix)) {
     throw usageError(`invalid --attachment-tag-prefix "${prefix}": use up to 53 letters, digits, _ . or -, not starting with . or -`);
@@ -125,31 +128,31 @@ export function toStoreOptions(argv: Args, ctx: CliContext): StoreOptions {
   } else if (username !== undefined || password !== undefined) {
     ctx.log.debug('SEAL_REGISTRY_USERNAME and SEAL_REGISTRY_PASSWORD work only together; using other credential sources');
   }
-  const token = str(argv['registry-token']) ?? (ctx.env.SEAL_REGISTRY_TOKEN || undefined);
+  const token = argv.registryToken ?? (ctx.env.SEAL_REGISTRY_TOKEN || undefined);
   if (token !== undefined) {
     if (!token.trim() || /\s/.test(token.trim())) throw usageError('--registry-token must be one token without spaces');
     if (username !== undefined && password !== undefined) ctx.log.debug('--registry-token wins over the registry user name and password');
     opts.registryToken = token.trim();
   }
-  const cacerts = argv['registry-cacert'];
+  const cacerts: unknown = argv.registryCacert;
   if (cacerts !== undefined) opts.caFiles = (Array.isArray(cacerts) ? cacerts : [cacerts]).map((f) => path.resolve(ctx.cwd, String(f)));
-  const cert = str(argv['registry-client-cert']);
-  const key = str(argv['registry-client-key']);
+  const cert = argv.registryClientCert;
+  const key = argv.registryClientKey;
   if ((cert === undefined) !== (key === undefined)) throw usageError('--registry-client-cert and --registry-client-key go together');
   if (cert !== undefined && key !== undefined) {
     opts.clientCertFile = path.resolve(ctx.cwd, cert);
     opts.clientKeyFile = path.resolve(ctx.cwd, key);
   }
-  if (argv['allow-insecure-registry']) opts.allowInsecure = true;
-  if (argv['allow-http-registry']) opts.allowHttp = true;
-  const retries = argv['registry-retries'];
+  if (argv.allowInsecureRegistry) opts.allowInsecure = true;
+  if (argv.allowHttpRegistry) opts.allowHttp = true;
+  const retries = argv.registryRetries;
   if (retries !== undefined) {
-    if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > 20) {
+    if (!Number.isInteger(retries) || retries < 0 || retries > 20) {
       throw usageError(`invalid --registry-retries "${String(retries)}": use a whole number from 0 to 20`);
     }
     opts.retries = retries;
   }
-  const timeout = argv['registry-timeout'];
-  if (timeout !== undefined) opts.timeoutMs = parseDuration(String(timeout), '--registry-timeout');
+  const timeout = argv.registryTimeout;
+  if (timeout !== undefined) opts.timeoutMs = parseDuration(timeout, '--registry-timeout');
   return opts;
 }

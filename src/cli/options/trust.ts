@@ -4,13 +4,13 @@ import type { Argv } from 'yargs';
 import type { TrustPolicy } from '../../cosign/trust-policy.ts';
 import type { ExtensionPolicy } from '../../sigstore/cert-extensions.ts';
 import { usageError } from '../../errors.ts';
-import type { Args } from '../command.ts';
+import type { GroupFlags } from '../command.ts';
 import type { CliContext } from '../context.ts';
 import { defaultTufCacheDir } from '../../sigstore/tuf-cache-dir.ts';
 import { loadVerifyingKey } from './key.ts';
 
 /** Keyless signer flags: identity and issuer (exact or anchored regexp) and the trusted root. */
-export const identityOptions = (y: Argv): Argv =>
+export const identityOptions = <T>(y: Argv<T>) =>
   y
     .option('certificate-identity', { type: 'string', describe: 'Keyless: the exact signer identity (certificate SAN: email or URI)' })
     .option('certificate-identity-regexp', { type: 'string', describe: 'Keyless: a regexp the whole identity must match' })
@@ -36,7 +36,7 @@ export const identityOptions = (y: Argv): Argv =>
       describe: 'Fail a signature that has no transparency log (Rekor) entry, as cosign does by default; entries are checked against the trusted root',
     });
 
-export const trustOptions = (y: Argv): Argv =>
+export const trustOptions = <T>(y: Argv<T>) =>
   identityOptions(
     y
       .option('key', {
@@ -51,35 +51,42 @@ export const trustOptions = (y: Argv): Argv =>
       }),
   );
 
-const GITHUB_FLAGS = {
-  trigger: 'certificate-github-workflow-trigger',
-  sha: 'certificate-github-workflow-sha',
-  name: 'certificate-github-workflow-name',
-  repository: 'certificate-github-workflow-repository',
-  ref: 'certificate-github-workflow-ref',
-} as const;
+/** The identity flags and the trusted root (identityOptions). */
+export type IdentityFlags = GroupFlags<typeof identityOptions>;
+
+/**
+ * Who must have signed (trustOptions), and cosign's --insecure-ignore-sct where the command
+ * declares it (options/cosign.ts cosignVerifyFlags).
+ */
+export type TrustFlags = GroupFlags<typeof trustOptions> & { insecureIgnoreSct?: boolean | undefined };
 
 /** The certificate extension flags as a policy; undefined when none was given. */
-export async function loadExtensionPolicy(argv: Args): Promise<ExtensionPolicy | undefined> {
+export async function loadExtensionPolicy(argv: IdentityFlags): Promise<ExtensionPolicy | undefined> {
+  const given: Record<keyof NonNullable<ExtensionPolicy['github']>, [flag: string, value: unknown]> = {
+    trigger: ['certificate-github-workflow-trigger', argv.certificateGithubWorkflowTrigger],
+    sha: ['certificate-github-workflow-sha', argv.certificateGithubWorkflowSha],
+    name: ['certificate-github-workflow-name', argv.certificateGithubWorkflowName],
+    repository: ['certificate-github-workflow-repository', argv.certificateGithubWorkflowRepository],
+    ref: ['certificate-github-workflow-ref', argv.certificateGithubWorkflowRef],
+  };
   const github: NonNullable<ExtensionPolicy['github']> = {};
-  for (const [field, flag] of Object.entries(GITHUB_FLAGS) as [keyof typeof GITHUB_FLAGS, string][]) {
-    const value: unknown = argv[flag];
+  for (const [field, [flag, value]] of Object.entries(given) as [keyof typeof given, [string, unknown]][]) {
     if (value === undefined) continue;
     if (typeof value !== 'string') throw usageError(`--${flag} was given more than once`);
     github[field] = value;
   }
-  const raw: unknown = argv['certificate-extension'];
+  const raw: unknown = argv.certificateExtension;
   const list = raw === undefined ? [] : (Array.isArray(raw) ? raw : [raw]).map(String);
   if (Object.keys(github).length === 0 && list.length === 0) return undefined;
   const { parseExtensionArgs } = await import('../../sigstore/cert-extensions.ts');
   return { github, oids: parseExtensionArgs(list) };
 }
 
-export async function loadTrustPolicy(argv: Args, ctx: CliContext): Promise<TrustPolicy> {
-  const identity = argv['certificate-identity'] ?? argv['certificate-identity-regexp'];
-  const issuer = argv['certificate-oidc-issuer'] ?? argv['certificate-oidc-issuer-regexp'];
+export async function loadTrustPolicy(argv: TrustFlags, ctx: CliContext): Promise<TrustPolicy> {
+  const identity = argv.certificateIdentity ?? argv.certificateIdentityRegexp;
+  const issuer = argv.certificateOidcIssuer ?? argv.certificateOidcIssuerRegexp;
   const extensions = await loadExtensionPolicy(argv);
-  if (argv['require-tlog'] === true && argv['insecure-ignore-tlog'] === true) {
+  if (argv.requireTlog === true && argv.insecureIgnoreTlog === true) {
     throw usageError('--require-tlog and --insecure-ignore-tlog contradict each other');
   }
   if (argv.key) {
@@ -94,9 +101,9 @@ export async function loadTrustPolicy(argv: Args, ctx: CliContext): Promise<Trus
       verifier,
       bundle: {
         publicKeyPem: verifier.publicKey.pem,
-        trustedRootPath: argv['trusted-root'],
+        trustedRootPath: argv.trustedRoot,
         tufCacheDir: defaultTufCacheDir(ctx.env),
-        requireTlog: argv['require-tlog'] === true,
+        requireTlog: argv.requireTlog === true,
         ...cosignVerifyPolicy(argv),
       },
     };
@@ -108,23 +115,23 @@ export async function loadTrustPolicy(argv: Args, ctx: CliContext): Promise<Trus
   }
   return {
     bundle: {
-      certificateIdentity: argv['certificate-identity'],
-      certificateIdentityRegexp: argv['certificate-identity-regexp'],
-      certificateOidcIssuer: argv['certificate-oidc-issuer'],
-      certificateOidcIssuerRegexp: argv['certificate-oidc-issuer-regexp'],
+      certificateIdentity: argv.certificateIdentity,
+      certificateIdentityRegexp: argv.certificateIdentityRegexp,
+      certificateOidcIssuer: argv.certificateOidcIssuer,
+      certificateOidcIssuerRegexp: argv.certificateOidcIssuerRegexp,
       extensions,
-      trustedRootPath: argv['trusted-root'],
+      trustedRootPath: argv.trustedRoot,
       tufCacheDir: defaultTufCacheDir(ctx.env),
-      requireTlog: argv['require-tlog'] === true,
+      requireTlog: argv.requireTlog === true,
       ...cosignVerifyPolicy(argv),
     },
   };
 }
 
 /** cosign's --insecure-ignore-tlog (and --private-infrastructure) and --insecure-ignore-sct. */
-function cosignVerifyPolicy(argv: Args): { ignoreTlog?: boolean; ignoreSct?: boolean } {
+function cosignVerifyPolicy(argv: TrustFlags): { ignoreTlog?: boolean; ignoreSct?: boolean } {
   return {
-    ...(argv['insecure-ignore-tlog'] === true ? { ignoreTlog: true } : {}),
-    ...(argv['insecure-ignore-sct'] === true ? { ignoreSct: true } : {}),
+    ...(argv.insecureIgnoreTlog === true ? { ignoreTlog: true } : {}),
+    ...(argv.insecureIgnoreSct === true ? { ignoreSct: true } : {}),
   };
 }

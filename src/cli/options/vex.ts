@@ -2,13 +2,13 @@
 // attestations when it is not the scan's signer (--vex-key, --vex-certificate-*).
 import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
-import type { Args } from '../command.ts';
+import type { GroupFlags } from '../command.ts';
 import type { CliContext } from '../context.ts';
 import { readInput } from '../../fs/read-input.ts';
 import type { VexOptions } from '../../ops/vex.ts';
-import { loadTrustPolicy } from './trust.ts';
+import { loadTrustPolicy, type TrustFlags } from './trust.ts';
 
-export const vexOptions = (y: Argv): Argv =>
+export const vexOptions = <T>(y: Argv<T>) =>
   y
     .option('vex', {
       type: 'string',
@@ -23,13 +23,23 @@ export const vexOptions = (y: Argv): Argv =>
     .option('vex-certificate-oidc-issuer', { type: 'string', describe: 'Keyless: the exact OIDC issuer of the OpenVEX signer' })
     .option('vex-certificate-oidc-issuer-regexp', { type: 'string', describe: 'Keyless: a regexp the OpenVEX signer’s issuer must match' });
 
-const TRUST_FLAGS = ['certificate-identity', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'certificate-oidc-issuer-regexp'] as const;
+/** The VEX flags, and the trust flags the VEX signer shares with the scan's (trusted root, tlog). */
+export type VexFlags = GroupFlags<typeof vexOptions> & Pick<TrustFlags, 'trustedRoot' | 'requireTlog'>;
 
-export async function loadVexOptions(argv: Args, ctx: CliContext): Promise<VexOptions> {
-  const raw: unknown[] = argv.vex === undefined ? [] : Array.isArray(argv.vex) ? argv.vex : [argv.vex];
-  const off = argv['no-vex'] === true || raw.some((v) => v === false || v === 'false');
+export async function loadVexOptions(argv: VexFlags, ctx: CliContext): Promise<VexOptions> {
+  // yargs reads --no-vex as --vex=false too (boolean negation), so a false may sit among the names.
+  const given: unknown = argv.vex;
+  const raw: unknown[] = given === undefined ? [] : Array.isArray(given) ? given : [given];
+  const off = argv.noVex === true || raw.some((v) => v === false || v === 'false');
   const names = raw.filter((v): v is string => typeof v === 'string' && v !== 'false');
-  const separate = argv['vex-key'] !== undefined || TRUST_FLAGS.some((f) => argv[`vex-${f}`] !== undefined);
+  const signer: TrustFlags = {
+    key: argv.vexKey,
+    certificateIdentity: argv.vexCertificateIdentity,
+    certificateIdentityRegexp: argv.vexCertificateIdentityRegexp,
+    certificateOidcIssuer: argv.vexCertificateOidcIssuer,
+    certificateOidcIssuerRegexp: argv.vexCertificateOidcIssuerRegexp,
+  };
+  const separate = Object.values(signer).some((v) => v !== undefined);
   if (off && (names.length || separate)) throw usageError('--no-vex turns VEX off; it cannot be combined with --vex or --vex-* flags');
   if (off) return { off: true };
   const opts: VexOptions = {};
@@ -42,10 +52,8 @@ export async function loadVexOptions(argv: Args, ctx: CliContext): Promise<VexOp
     }
   }
   if (separate) {
-    const trustArgs: Args = { _: [], key: argv['vex-key'], 'trusted-root': argv['trusted-root'], 'require-tlog': argv['require-tlog'] };
-    for (const f of TRUST_FLAGS) trustArgs[f] = argv[`vex-${f}`];
     try {
-      opts.trust = await loadTrustPolicy(trustArgs, ctx);
+      opts.trust = await loadTrustPolicy({ ...signer, trustedRoot: argv.trustedRoot, requireTlog: argv.requireTlog }, ctx);
     } catch (err) {
       if (err instanceof Error && 'kind' in err && err.kind === 'usage') {
         throw usageError(`VEX signer: ${err.message.replace(/--(key|certificate)/g, '--vex-$1')}`, {

@@ -12,7 +12,7 @@ function ctx(env: Record<string, string> = {}): CliContext {
 }
 
 async function parse(args: string[]) {
-  return registryOptions(yargs().exitProcess(false).strict()).parseAsync(args) as Promise<Record<string, unknown> & { _: (string | number)[] }>;
+  return registryOptions(yargs().exitProcess(false).strict()).parseAsync(args);
 }
 
 describe('registry flags', () => {
@@ -41,13 +41,13 @@ describe('registry flags', () => {
   });
 
   it('refuses half a pair on the command line', async () => {
-    assert.throws(() => toStoreOptions({ _: [], 'registry-password': 'p' }, ctx()), (e: unknown) => isSealError(e, 'usage') && /needs --registry-username/.test(e.message));
-    assert.throws(() => toStoreOptions({ _: [], 'registry-username': 'u' }, ctx()), (e: unknown) => isSealError(e, 'usage') && /SEAL_REGISTRY_PASSWORD/.test(e.message));
+    assert.throws(() => toStoreOptions({ registryPassword: 'p' }, ctx()), (e: unknown) => isSealError(e, 'usage') && /needs --registry-username/.test(e.message));
+    assert.throws(() => toStoreOptions({ registryUsername: 'u' }, ctx()), (e: unknown) => isSealError(e, 'usage') && /SEAL_REGISTRY_PASSWORD/.test(e.message));
   });
 
   it('refuses bad retries and timeouts', async () => {
-    for (const r of [-1, 1.5, 21, Number.NaN]) assert.throws(() => toStoreOptions({ _: [], 'registry-retries': r }, ctx()), (e: unknown) => isSealError(e, 'usage'));
-    assert.throws(() => toStoreOptions({ _: [], 'registry-timeout': 'soon' }, ctx()), (e: unknown) => isSealError(e, 'usage') && /--registry-timeout "soon"/.test(e.message));
+    for (const r of [-1, 1.5, 21, Number.NaN]) assert.throws(() => toStoreOptions({ registryRetries: r }, ctx()), (e: unknown) => isSealError(e, 'usage'));
+    assert.throws(() => toStoreOptions({ registryTimeout: 'soon' }, ctx()), (e: unknown) => isSealError(e, 'usage') && /--registry-timeout "soon"/.test(e.message));
   });
 
   it('parses durations', () => {
