@@ -29,7 +29,7 @@ describe('registry flags', () => {
 
   it('leaves defaults to the store', async () => {
     const o = toStoreOptions(await parse([]), ctx());
-    assert.deepEqual(Object.keys(o).sort(), ['env', 'log', 'signal']);
+    assert.deepEqual(Object.keys(o).sort(), ['env', 'log', 'session', 'signal']);
   });
 
   it('takes the password from SEAL_REGISTRY_PASSWORD, and the pair from the environment', async () => {
