@@ -1,17 +1,19 @@
 // seal verify: find an image's signatures in both storage generations and check each one over
 // the exact bytes that were signed, against this image's digest and the required annotations.
 import { createHash } from 'node:crypto';
-import { openImage } from '../cosign/image.ts';
+import { openImage, type ResolvedImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
 import { listBundles, readBundleBytes } from '../cosign/referrer-bundles.ts';
 import { matchingSubjects, parseStatement } from '../attest/statement.ts';
-import { checkSimpleSigningClaims } from '../cosign/simple-signing.ts';
+import { buildSimpleSigningPayload, checkSimpleSigningClaims } from '../cosign/simple-signing.ts';
 import { checkLegacyTlog, legacyLayerToBundle } from '../cosign/legacy-bundle.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../cosign/layout.ts';
-import { digestHex } from '../oci/digest.ts';
+import { digestHex, sha256Digest } from '../oci/digest.ts';
+import { repositoryName } from '../oci/reference.ts';
+import type { Descriptor } from '../oci/types.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { ExtensionCheck } from '../sigstore/cert-extensions.ts';
 import { mapPool } from '../util/pool.ts';
@@ -87,6 +89,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
   if (legacyRead.status === 'rejected') throw legacyRead.reason;
   if (bundlesRead.status === 'rejected') throw bundlesRead.reason;
   const legacy = legacyRead.value;
+  const expected = legacy.layers.length ? expectedPayloads(img, opts.annotations) : [];
   for (const [index, layer] of legacy.layers.entries()) {
     if (layer.mediaType !== SIMPLESIGNING_MEDIA_TYPE) continue;
     const r: SignatureResult = { format: 'legacy', id: layer.digest, verified: false, checks: { signature: false }, layer: index };
@@ -103,7 +106,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
           // not JSON: the tlog check reports it
         }
       }
-      const payload = await store.getBlob(layer.digest, { maxBytes: 1024 * 1024 });
+      const payload = foreseen(layer, expected) ?? (await store.getBlob(layer.digest, { maxBytes: 1024 * 1024 }));
       if (policy.verifier) {
         r.checks.signature = policy.verifier.verify(payload, Buffer.from(b64, 'base64'));
         if (!r.checks.signature) throw new Error('signature does not verify with the given key');
@@ -201,6 +204,29 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
   }
   result.verified = result.signatures.some((s) => s.verified);
   return result;
+}
+
+/**
+ * The simple-signing payloads a signer most likely signed for this image: seal and cosign write
+ * the payload for (repository, digest, annotations) byte for byte alike (cosign/simple-signing.ts),
+ * without annotations unless `-a` was given; the ones required here are the likely ones.
+ */
+function expectedPayloads(img: ResolvedImage, annotations: Record<string, string>): { digest: string; bytes: Uint8Array }[] {
+  const identity = repositoryName(img.ref);
+  const candidates = [buildSimpleSigningPayload(identity, img.digest)];
+  if (Object.keys(annotations).length) candidates.push(buildSimpleSigningPayload(identity, img.digest, annotations));
+  return candidates.map((bytes) => ({ digest: sha256Digest(bytes), bytes }));
+}
+
+/**
+ * A legacy signature's payload without reading its blob, when bytes made here have the layer's
+ * digest and size: content addressing makes them the stored blob (a registry could serve
+ * nothing else under that digest), so the signature is checked over exactly the signed bytes,
+ * one request fewer. Any other payload (another identity, other annotations, another writer's
+ * serialisation) is read as before.
+ */
+function foreseen(layer: Descriptor, expected: { digest: string; bytes: Uint8Array }[]): Uint8Array | undefined {
+  return expected.find((e) => e.digest === layer.digest && e.bytes.length === layer.size)?.bytes;
 }
 
 /** The exit condition for a set of reports: the first image that failed decides. */
