@@ -89,7 +89,9 @@ function runBundle(file, args) {
       cached = undefined;
     }
   }
-  const script = new vm.Script(module.wrap(bytes.toString('utf8')), {
+  // scripts/dist.mjs writes ASCII only, which reads fastest as latin1 (the same characters).
+  const source = process.getBuiltinModule('node:buffer').isAscii?.(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  const script = new vm.Script(module.wrap(source), {
     filename: file,
     ...(cached ? { cachedData: cached.data } : {}),
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
