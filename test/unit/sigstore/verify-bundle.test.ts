@@ -343,7 +343,20 @@ describe('verifyBundle: bad input and contradictory requests', () => {
   });
 
   it('warns when falling back to the embedded production root', async () => {
-    const r = await verifyBundle(bundle, { bytes: art }, { publicKeyPem: k.publicKeyPem });
+    const load = () => readFileSync(`${F}bundles/oci-attestation.keyless.sigstore.json`, 'utf8');
+    const r = await verifyDsseBundleForDigest(load(), '732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4', {
+      certificateIdentity: 'cody@soyland.com',
+      certificateOidcIssuer: 'https://github.com/login/oauth',
+    });
     assert.ok(r.warnings.some((w) => /embedded in @sigstore\/tuf/.test(w)));
+  });
+
+  it('does not consult (or warn about) the root for a key-signed bundle with no log entry or timestamp', async () => {
+    const r = await verifyBundle(bundle, { bytes: art }, { publicKeyPem: k.publicKeyPem });
+    assert.ok(!r.warnings.some((w) => /embedded in @sigstore\/tuf/.test(w)), r.warnings.join('; '));
+    assert.ok(r.warnings.some((w) => /no transparency log entry and no timestamp/.test(w)));
+    // The same bundle changed or signed by another key still fails without the root.
+    await assert.rejects(verifyBundle(bundle, { bytes: Buffer.from('b') }, { publicKeyPem: k.publicKeyPem }), failsWith('verification', /digest does not match/));
+    await assert.rejects(verifyBundle(bundle, { bytes: art }, { publicKeyPem: testKey('p256').publicKeyPem }), failsWith('verification', /verif/));
   });
 });
