@@ -4,7 +4,7 @@
 import type { OpEnv } from '../ops/op-env.ts';
 import type { CliContext } from './context.ts';
 import { write } from './output.ts';
-import { passwordProvider, terminalSecretPrompt } from './password.ts';
+import { importPasswordProvider, passwordProvider, terminalSecretPrompt } from './password.ts';
 import type { ProgressBar } from './progress.ts';
 
 export function opEnv(ctx: CliContext, progress?: ProgressBar): OpEnv {
@@ -22,7 +22,9 @@ export function opEnv(ctx: CliContext, progress?: ProgressBar): OpEnv {
     writeStdout: (data) => write(ctx.stdout, data),
     ...(progress ? { progress: (label: string) => progress.callback(label) } : {}),
     password: (req) =>
-      passwordProvider(ctx, req.label, { confirm: req.confirm ?? false, ...(req.stdinInUse ? { stdinInUse: req.stdinInUse } : {}) })(),
+      req.importing
+        ? importPasswordProvider(ctx, req.label)()
+        : passwordProvider(ctx, req.label, { confirm: req.confirm ?? false, ...(req.stdinInUse ? { stdinInUse: req.stdinInUse } : {}) })(),
     get askSecret() {
       return terminalSecretPrompt(ctx);
     },

@@ -16,7 +16,13 @@ export interface CleanResult {
   removed: string[];
 }
 
-export async function cleanImage({ image, type, store }: { image: string; type: CleanType; store: StoreOptions }, env: OpEnv): Promise<CleanResult> {
+export interface CleanOptions {
+  image: string;
+  type: CleanType;
+  store: StoreOptions;
+}
+
+export async function cleanImage({ image, type, store }: CleanOptions, env: OpEnv): Promise<CleanResult> {
   const { log } = env;
   const img = await openImage(image, store, log);
   const s = img.attachStore;

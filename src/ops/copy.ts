@@ -35,7 +35,9 @@ export interface CopyOptions {
   /** Copy the attachments of an index's children too (default true). */
   recursive?: boolean;
   store: StoreOptions;
-  /** Progress per blob transfer (the CLI's bar on a terminal). */
+  /** os/arch[/variant]: copy only this platform image of the index `src` names (cosign's --platform). */
+  platform?: string;
+  /** Progress per blob transfer; default env.progress (the CLI's bar on a terminal). */
   progress?: (label: string) => OnProgress | undefined;
 }
 
@@ -68,6 +70,10 @@ export interface CopyReport {
 
 export async function copyImageWithAttachments(opts: CopyOptions, env: OpEnv): Promise<CopyReport> {
   const { log } = env;
+  if (opts.platform !== undefined) {
+    const { platformReference } = await import('./platform.ts');
+    opts = { ...opts, src: await platformReference({ image: opts.src, platform: opts.platform, store: opts.store }, env), platform: undefined };
+  }
   const dstRef = parseReference(opts.dst);
   if (dstRef.digest) {
     throw usageError(`the destination ${opts.dst} names a digest; give a repository, optionally with a tag`, {
@@ -80,7 +86,7 @@ export async function copyImageWithAttachments(opts: CopyOptions, env: OpEnv): P
   const dst = await openStore(dstRef, opts.store);
   const tag = dstRef.tag ?? img.tag;
 
-  const copied = await copyManifests(img.store, dst, img.digest, { tag, signal: opts.store.signal, progress: opts.progress });
+  const copied = await copyManifests(img.store, dst, img.digest, { tag, signal: opts.store.signal, progress: opts.progress ?? env.progress });
   const back = await dst.getManifest(img.digest);
   if (!back || back.digest !== img.digest) {
     throw new SealError('registry', `${dst.name} does not serve the copy under ${img.digest}`, {

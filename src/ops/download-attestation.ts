@@ -17,8 +17,23 @@ function claimedType(found: FoundAttestation): string | undefined {
   }
 }
 
-export async function downloadAttestations({ image, predicateType, store }: { image: string; predicateType?: string | undefined; store: StoreOptions }, env: OpEnv): Promise<string[]> {
+export interface DownloadAttestationsOptions {
+  image: string;
+  /** Only this predicate type (an alias such as vuln, or a URI). */
+  predicateType?: string | undefined;
+  /** os/arch[/variant]: the attestations of this platform image of the index `image` names. */
+  platform?: string | undefined;
+  store: StoreOptions;
+}
+
+export async function downloadAttestations(options: DownloadAttestationsOptions, env: OpEnv): Promise<string[]> {
+  const { predicateType, store } = options;
   const { log } = env;
+  let image = options.image;
+  if (options.platform !== undefined) {
+    const { platformReference } = await import('./platform.ts');
+    image = await platformReference({ image, platform: options.platform, store }, env);
+  }
   const img = await openImage(image, store, log);
   const wanted = predicateType ? resolvePredicateType(predicateType) : undefined;
   const found = await findAttestations(img.attachStore, img.digest, log);

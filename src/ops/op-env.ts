@@ -12,6 +12,11 @@ export interface PasswordRequest {
   confirm?: boolean;
   /** Set when stdin carries something else (the file being signed); names what it carries. */
   stdinInUse?: string;
+  /**
+   * The password of an existing encrypted key being imported (`label` names its file), not of a
+   * key being written: it has its own source (SEAL_IMPORT_PASSWORD or a prompt, never stdin).
+   */
+  importing?: boolean;
 }
 
 export interface OpEnv {

@@ -56,7 +56,7 @@ const command = defineCommand({
   ],
   run: async (argv, ctx) => {
     const fromEnv = /(zsh|fish)$/.exec(ctx.env.SHELL ?? '')?.[1];
-    const shell = (argv.shell as string | undefined) ?? fromEnv ?? 'bash';
+    const shell = argv.shell ?? fromEnv ?? 'bash';
     const script = SCRIPTS[shell];
     // The fast path does not check positional choices: an unknown shell is a usage error here.
     if (script === undefined) throw new SealError('usage', `no completion script for the shell "${shell}"`, { hint: 'use bash, zsh or fish' });

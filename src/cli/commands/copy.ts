@@ -1,9 +1,10 @@
 import type { Argv } from 'yargs';
 import { usageError } from '../../errors.ts';
-import { defineCommand } from '../command.ts';
+import type { CopyOptions } from '../../ops/copy.ts';
+import { defineCommand, type FlagsOf } from '../command.ts';
+import type { CliContext } from '../context.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
-import { opEnv } from '../op-env.ts';
 
 const KINDS = ['sig', 'att', 'sbom', 'referrers'] as const;
 type Kind = (typeof KINDS)[number];
@@ -22,10 +23,9 @@ function parseOnly(values: unknown): Kind[] {
   return kinds;
 }
 
-const command = defineCommand({
-  command: 'copy <source> <destination>',
-  describe: 'Copy an image with its signatures, attestations, SBOMs and referrers to another repository or OCI layout',
-  builder: (y: Argv) =>
+const usage = 'copy <source> <destination>';
+
+const flags = (y: Argv) =>
     registryOptions(y)
       .positional('source', { type: 'string', describe: 'Image to copy (registry reference or oci:DIR[:TAG])' })
       .positional('destination', { type: 'string', describe: 'Repository, optionally with a tag (default: the source tag), or oci:DIR[:TAG]' })
@@ -35,35 +35,36 @@ const command = defineCommand({
       .option('recursive', { alias: 'r', type: 'boolean', default: true, describe: "Copy the attachments of an index's children too (--no-recursive: the index's own)" })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' })
       .option('sig-only', { type: 'boolean', describe: 'cosign: copy only the signatures (the same as --only sig)' })
-      .option('platform', { type: 'string', describe: 'os/arch[/variant]: copy only this platform image of an index, with its attachments' }),
+      .option('platform', { type: 'string', describe: 'os/arch[/variant]: copy only this platform image of an index, with its attachments' });
+
+export function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: CliContext): CopyOptions {
+  if (argv.only !== undefined && argv.attachments === false) throw usageError('--only and --no-attachments cannot be combined');
+  const only = argv.attachments === false ? [] : argv.only === undefined ? undefined : parseOnly(argv.only);
+  return {
+    src: String(argv.source),
+    dst: String(argv.destination),
+    only,
+    force: Boolean(argv.force),
+    recursive: argv.recursive !== false,
+    store: toStoreOptions(argv, ctx),
+    ...(argv.platform !== undefined ? { platform: String(argv.platform) } : {}),
+  };
+}
+
+const command = defineCommand({
+  command: usage,
+  describe: 'Copy an image with its signatures, attestations, SBOMs and referrers to another repository or OCI layout',
+  builder: flags,
   examples: [
     ['seal copy registry.a/app:1.4.2 registry.b/app', 'Promote an image with everything attached to it'],
     ['seal copy registry.a/app:1.4.2 oci:./app-1.4.2', 'Save to an OCI layout directory (copy back to load)'],
     ['seal copy --only sig,referrers -o json SRC DST', 'Signatures and referrers only, JSON report on stdout'],
   ],
   run: async (argv, ctx) => {
-    if (argv.only !== undefined && argv.attachments === false) throw usageError('--only and --no-attachments cannot be combined');
-    const only = argv.attachments === false ? [] : argv.only === undefined ? undefined : parseOnly(argv.only);
-    const [{ copyImageWithAttachments }, { createProgress }] = await Promise.all([import('../../ops/copy.ts'), import('../progress.ts')]);
-    const progress = createProgress(ctx);
-    const log = progress.wrapLog(ctx.log); // messages erase the bar first
-    let src = String(argv.source);
-    if (argv.platform !== undefined) {
-      const { platformReference } = await import('../../ops/platform.ts');
-      src = await platformReference({ image: src, platform: String(argv.platform), store: toStoreOptions(argv, ctx) }, { ...opEnv(ctx), log });
-    }
-    const report = await copyImageWithAttachments(
-      {
-        src,
-        dst: String(argv.destination),
-        only,
-        force: Boolean(argv.force),
-        recursive: argv.recursive !== false,
-        store: { ...toStoreOptions(argv, ctx), log },
-        progress: (label) => progress.callback(label),
-      },
-      { ...opEnv(ctx), log },
-    ).finally(() => progress.end());
+    const options = toOptions(argv, ctx);
+    const [{ copyImageWithAttachments }, { withProgress }] = await Promise.all([import('../../ops/copy.ts'), import('../op-env.ts')]);
+    // The store's messages, registry debug output included, erase the bar first too.
+    const report = await withProgress(ctx, (env) => copyImageWithAttachments({ ...options, store: { ...options.store, log: env.log } }, env));
     if (argv.output === 'json') await writeJSON(ctx.stdout, report);
   },
 });

@@ -31,12 +31,10 @@ const attestation = defineCommand({
   examples: [['seal download attestation --predicate-type vuln IMAGE', 'The stored scan attestations']],
   run: async (argv, ctx) => {
     const { downloadAttestations } = await import('../../ops/download-attestation.ts');
-    let image = argv.image;
-    if (argv.platform !== undefined) {
-      const { platformReference } = await import('../../ops/platform.ts');
-      image = await platformReference({ image, platform: argv.platform, store: toStoreOptions(argv, ctx) }, opEnv(ctx));
-    }
-    const lines = await downloadAttestations({ image, predicateType: argv.predicateType, store: toStoreOptions(argv, ctx) }, opEnv(ctx));
+    const lines = await downloadAttestations(
+      { image: argv.image, predicateType: argv.predicateType, platform: argv.platform, store: toStoreOptions(argv, ctx) },
+      opEnv(ctx),
+    );
     await write(ctx.stdout, lines.join('\n') + '\n');
   },
 });

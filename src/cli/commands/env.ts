@@ -17,7 +17,7 @@ const command = defineCommand({
     const { renderEnvironment } = await import('../../ops/env.ts');
     await write(
       ctx.stdout,
-      renderEnvironment({ env: ctx.env, showDescriptions: argv['show-descriptions'], showSensitiveValues: argv['show-sensitive-values'] }),
+      renderEnvironment({ env: ctx.env, showDescriptions: argv.showDescriptions, showSensitiveValues: argv.showSensitiveValues }),
     );
   },
 });

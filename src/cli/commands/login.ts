@@ -26,14 +26,14 @@ const command = defineCommand({
   run: async (argv, ctx) => {
     const username = argv.username ?? (ctx.env.SEAL_REGISTRY_USERNAME || undefined);
     if (username === undefined) throw usageError('seal login needs a user name', { hint: 'pass -u USER (or set SEAL_REGISTRY_USERNAME)' });
-    if (argv.password !== undefined && argv['password-stdin']) throw usageError('--password and --password-stdin cannot be combined');
+    if (argv.password !== undefined && argv.passwordStdin) throw usageError('--password and --password-stdin cannot be combined');
     const [{ login }, { registryPasswordProvider }] = await Promise.all([import('../../ops/login.ts'), import('../password.ts')]);
     let password: string;
     if (argv.password !== undefined) {
       ctx.log.warn('a password given with --password is visible to other users in ps; use --password-stdin');
       password = String(argv.password);
     } else {
-      password = Buffer.from(await registryPasswordProvider(ctx, argv.registry, Boolean(argv['password-stdin']))()).toString('utf8');
+      password = Buffer.from(await registryPasswordProvider(ctx, argv.registry, Boolean(argv.passwordStdin))()).toString('utf8');
     }
     // The flags' own credentials would be the ones checked otherwise: login checks the new ones.
     const store = { ...toStoreOptions({ ...argv, registryUsername: undefined, registryPassword: undefined, registryToken: undefined }, ctx), registryToken: undefined };

@@ -32,6 +32,7 @@ const create = defineCommand({
     ],
   ],
   run: async (argv, ctx) => {
+    // yargs reads --no-default-X as "default-X: false" (an undeclared flag); both spellings land here.
     const no = (k: string) => argv[`no-default-${k}`] === true || argv[`default-${k}`] === false;
     const [{ createSigningConfig }, { resolve }, { defaultTufCacheDir }] = await Promise.all([
       import('../../ops/signing-config-create.ts'),
@@ -42,12 +43,12 @@ const create = defineCommand({
       fulcio: list(argv.fulcio),
       rekor: list(argv.rekor),
       tsa: list(argv.tsa),
-      oidcProvider: list(argv['oidc-provider']),
-      rekorConfig: argv['rekor-config'],
-      tsaConfig: argv['tsa-config'],
-      baseConfig: argv['base-config'] === undefined ? undefined : resolve(ctx.cwd, argv['base-config']),
-      withDefaultServices: argv['with-default-services'],
-      withDefaultRekorV2: argv['with-default-rekor-v2'],
+      oidcProvider: list(argv.oidcProvider),
+      rekorConfig: argv.rekorConfig,
+      tsaConfig: argv.tsaConfig,
+      baseConfig: argv.baseConfig === undefined ? undefined : resolve(ctx.cwd, argv.baseConfig),
+      withDefaultServices: argv.withDefaultServices,
+      withDefaultRekorV2: argv.withDefaultRekorV2,
       noDefault: { fulcio: no('fulcio'), rekor: no('rekor'), tsa: no('tsa'), oidc: no('oidc') },
       tufCacheDir: defaultTufCacheDir(ctx.env),
     });

@@ -26,12 +26,12 @@ const show = defineCommand({
       import('../../sigstore/tuf-cache-dir.ts'),
     ]);
     const r = await showSigningServices({
-      signingConfig: argv['signing-config'],
-      useSigningConfig: argv['use-signing-config'],
-      fulcioUrl: argv['fulcio-url'],
-      rekorUrl: argv['rekor-url'],
-      tsaUrl: argv['timestamp-server-url'],
-      oidcIssuer: argv['oidc-issuer'],
+      signingConfig: argv.signingConfig,
+      useSigningConfig: argv.useSigningConfig,
+      fulcioUrl: argv.fulcioUrl,
+      rekorUrl: argv.rekorUrl,
+      tsaUrl: argv.timestampServerUrl,
+      oidcIssuer: argv.oidcIssuer,
       legacyFormat: argv.format === 'legacy',
       tufCacheDir: defaultTufCacheDir(ctx.env),
       cwd: ctx.cwd,

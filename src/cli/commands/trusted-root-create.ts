@@ -40,7 +40,7 @@ const create = defineCommand({
       rekor: inCwd(list(argv.rekor)),
       ctfe: inCwd(list(argv.ctfe)),
       tsa: inCwd(list(argv.tsa)),
-      withDefaultServices: argv['with-default-services'],
+      withDefaultServices: argv.withDefaultServices,
       noDefault: { fulcio: no('fulcio'), rekor: no('rekor'), ctfe: no('ctfe'), tsa: no('tsa') },
       tufCacheDir: defaultTufCacheDir(ctx.env),
     });

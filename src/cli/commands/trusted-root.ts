@@ -1,20 +1,20 @@
 import type { Argv } from 'yargs';
-import { defineCommand, type Args } from '../command.ts';
+import { defineCommand, type GroupFlags } from '../command.ts';
 import type { CliContext } from '../context.ts';
 import { write, writeJSON } from '../output.ts';
 import create from './trusted-root-create.ts';
 import { opEnv } from '../op-env.ts';
 
-const cacheDirOption = (y: Argv): Argv =>
+const cacheDirOption = <T>(y: Argv<T>) =>
   y.option('cache-dir', {
     type: 'string',
     describe: 'TUF cache directory (default: $SEAL_TUF_CACHE, else $XDG_CACHE_HOME/seal/tuf, else ~/.cache/seal/tuf)',
   });
 
-async function cacheDirOf(argv: Args, ctx: CliContext): Promise<string> {
-  if (argv['cache-dir'] !== undefined) {
+async function cacheDirOf(argv: GroupFlags<typeof cacheDirOption>, ctx: CliContext): Promise<string> {
+  if (argv.cacheDir !== undefined) {
     const { resolve } = await import('node:path');
-    return resolve(ctx.cwd, String(argv['cache-dir']));
+    return resolve(ctx.cwd, argv.cacheDir);
   }
   const { defaultTufCacheDir } = await import('../../sigstore/tuf-cache.ts');
   return defaultTufCacheDir(ctx.env);

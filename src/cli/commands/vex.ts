@@ -1,13 +1,14 @@
 import type { Argv } from 'yargs';
-import { defineCommand } from '../command.ts';
+import type { CreateVexOptions } from '../../ops/vex.ts';
+import { defineCommand, type FlagsOf } from '../command.ts';
+import type { CliContext } from '../context.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { write } from '../output.ts';
 import { opEnv } from '../op-env.ts';
 
-const create = defineCommand({
-  command: 'create <product>',
-  describe: 'Write an OpenVEX document: one statement about a vulnerability in an image (or a package purl)',
-  builder: (y: Argv) =>
+const createUsage = 'create <product>';
+
+const createFlags = (y: Argv) =>
     registryOptions(y)
       .positional('product', { type: 'string', describe: 'Image reference (resolved to its digest) or a package URL' })
       .option('vuln', { alias: 'vulnerability', type: 'string', demandOption: 'pass --vuln CVE-…', describe: 'The vulnerability id (CVE-…, GHSA-…)' })
@@ -36,7 +37,37 @@ const create = defineCommand({
       .option('id', { type: 'string', describe: 'Document @id (IRI); default https://openvex.dev/docs/public/vex-<uuid>' })
       .option('timestamp', { type: 'string', describe: 'Document time (RFC 3339); default now' })
       .option('output-file', { type: 'string', describe: 'Write the document to this file instead of stdout' })
-      .option('force', { type: 'boolean', default: false, describe: 'Overwrite --output-file' }),
+      .option('force', { type: 'boolean', default: false, describe: 'Overwrite --output-file' });
+
+export async function toCreateOptions(argv: FlagsOf<typeof createFlags, typeof createUsage>, ctx: CliContext): Promise<CreateVexOptions> {
+  const [{ parseRfc3339 }, { usageError }] = await Promise.all([import('../../scan/findings.ts'), import('../../errors.ts')]);
+  let timestamp: Date | undefined;
+  if (argv.timestamp !== undefined) {
+    timestamp = parseRfc3339(argv.timestamp);
+    if (!timestamp) throw usageError(`--timestamp ${JSON.stringify(argv.timestamp)} is not an RFC 3339 time`, { hint: 'write it like 2024-05-01T12:00:00Z' });
+  }
+  return {
+    product: argv.product,
+    vulnerability: argv.vuln,
+    aliases: argv.alias,
+    status: argv.status,
+    justification: argv.justification,
+    impactStatement: argv.impactStatement,
+    actionStatement: argv.actionStatement,
+    statusNotes: argv.statusNotes,
+    subcomponents: argv.subcomponent,
+    author: argv.author,
+    role: argv.role,
+    id: argv.id,
+    timestamp,
+    store: toStoreOptions(argv, ctx),
+  };
+}
+
+const create = defineCommand({
+  command: createUsage,
+  describe: 'Write an OpenVEX document: one statement about a vulnerability in an image (or a package purl)',
+  builder: createFlags,
   examples: [
     [
       'seal vex create IMAGE --vuln CVE-2023-45853 --status not_affected --justification vulnerable_code_not_in_execute_path --author "Security <sec@example.com>" > vex.json',
@@ -45,40 +76,14 @@ const create = defineCommand({
     ['seal attest --key security.key --type openvex --predicate vex.json IMAGE', 'Then sign and attach it'],
   ],
   run: async (argv, ctx) => {
-    const [{ createVexDocument }, { parseRfc3339 }, { usageError }] = await Promise.all([
-      import('../../ops/vex.ts'),
-      import('../../scan/findings.ts'),
-      import('../../errors.ts'),
-    ]);
-    let timestamp: Date | undefined;
-    if (argv.timestamp !== undefined) {
-      timestamp = parseRfc3339(argv.timestamp);
-      if (!timestamp) throw usageError(`--timestamp ${JSON.stringify(argv.timestamp)} is not an RFC 3339 time`, { hint: 'write it like 2024-05-01T12:00:00Z' });
-    }
-    const { document } = await createVexDocument(
-      {
-        product: argv.product,
-        vulnerability: argv.vuln,
-        aliases: argv.alias,
-        status: argv.status,
-        justification: argv.justification,
-        impactStatement: argv['impact-statement'],
-        actionStatement: argv['action-statement'],
-        statusNotes: argv['status-notes'],
-        subcomponents: argv.subcomponent,
-        author: argv.author,
-        role: argv.role,
-        id: argv.id,
-        timestamp,
-        store: toStoreOptions(argv, ctx),
-      },
-      opEnv(ctx),
-    );
+    const options = await toCreateOptions(argv, ctx);
+    const { createVexDocument } = await import('../../ops/vex.ts');
+    const { document } = await createVexDocument(options, opEnv(ctx));
     const text = JSON.stringify(document, null, 2) + '\n';
-    if (argv['output-file']) {
+    if (argv.outputFile) {
       const [{ writeFileAtomic }, { resolve }] = await Promise.all([import('../../fs/atomic.ts'), import('node:path')]);
-      await writeFileAtomic(resolve(ctx.cwd, argv['output-file']), text, { overwrite: argv.force });
-      ctx.log.info(`OpenVEX document written to ${argv['output-file']}`);
+      await writeFileAtomic(resolve(ctx.cwd, argv.outputFile), text, { overwrite: argv.force });
+      ctx.log.info(`OpenVEX document written to ${argv.outputFile}`);
     } else {
       await write(ctx.stdout, text);
     }
