@@ -71,14 +71,20 @@ export async function findAttestations(store: ImageStore, digest: string, log?: 
     }
     return bytes;
   };
-  const legacy = await readLegacyLayers(store, digest, 'att');
+  // Both storage generations are listed at once (the .att tag; the referrers API and fallback
+  // tag); the blobs are then read one at a time. When both listings fail, the legacy error is
+  // the one reported.
+  const [legacyRead, bundlesRead] = await Promise.allSettled([readLegacyLayers(store, digest, 'att'), listBundles(store, digest, log)]);
+  if (legacyRead.status === 'rejected') throw legacyRead.reason;
+  if (bundlesRead.status === 'rejected') throw bundlesRead.reason;
+  const legacy = legacyRead.value;
   for (const layer of legacy.layers) {
     if (layer.mediaType !== DSSE_MEDIA_TYPE) continue;
     const bytes = await read(layer.digest, () => store.getBlob(layer.digest, { maxBytes: MAX_ENVELOPE }));
     if (!bytes) continue;
     out.push({ format: 'legacy', id: layer.digest, layer, claimedPredicateType: layer.annotations?.[ANNOTATION.predicateType], bytes });
   }
-  for (const b of await listBundles(store, digest, log)) {
+  for (const b of bundlesRead.value) {
     if (b.predicateType === COSIGN_SIGN_PREDICATE) continue; // image signatures, not attestations
     const bytes = await read(b.layer.digest, () => readBundleBytes(store, b));
     if (!bytes) continue;

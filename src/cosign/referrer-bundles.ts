@@ -10,6 +10,7 @@ import { sha256Digest } from '../oci/digest.ts';
 import { parseImageManifest } from '../oci/manifest.ts';
 import type { ImageStore } from '../oci/store.ts';
 import type { Descriptor } from '../oci/types.ts';
+import { mapPool } from '../util/pool.ts';
 
 const EMPTY_CONFIG = Buffer.from('{}');
 /** Bytes of one stored bundle (a DSSE bundle with an SBOM predicate can be several MiB). */
@@ -70,28 +71,33 @@ export interface ListedBundle {
  * holds descriptors only. Unreadable referrers are skipped with a debug line.
  */
 export async function listBundles(store: ImageStore, digest: string, log?: Log): Promise<ListedBundle[]> {
-  const out: ListedBundle[] = [];
-  for (const desc of await listReferrers(store, digest)) {
-    if (desc.artifactType && !desc.artifactType.startsWith(BUNDLE_MEDIA_TYPE_PREFIX)) continue;
+  const listed = (await listReferrers(store, digest)).filter((d) => !d.artifactType || d.artifactType.startsWith(BUNDLE_MEDIA_TYPE_PREFIX));
+  // The manifests (small, bounded) are read a few at a time: an image with a signature, an SBOM
+  // and a scan pays one round trip, not three. The order of the listing is kept.
+  const found = await mapPool(listed, MANIFEST_READS, async (desc): Promise<ListedBundle | undefined> => {
     try {
       const doc = await store.getManifest(desc.digest);
-      if (!doc) continue;
+      if (!doc) return undefined;
       const m = parseImageManifest(doc);
-      if (m.subject?.digest !== digest) continue; // a fallback index may list anything; trust only the manifest
-      if (m.layers.length !== 1 || !m.layers[0]!.mediaType.startsWith(BUNDLE_MEDIA_TYPE_PREFIX)) continue;
+      if (m.subject?.digest !== digest) return undefined; // a fallback index may list anything; trust only the manifest
+      if (m.layers.length !== 1 || !m.layers[0]!.mediaType.startsWith(BUNDLE_MEDIA_TYPE_PREFIX)) return undefined;
       const layer = m.layers[0]!;
-      out.push({
+      return {
         manifest: { ...desc, digest: doc.digest },
         predicateType: m.annotations?.[ANNOTATION.bundlePredicateType],
         layer: { mediaType: layer.mediaType, digest: layer.digest, size: layer.size },
-      });
+      };
     } catch (err) {
       if (isSealError(err, 'interrupted')) throw err;
       log?.debug(`skipping referrer ${desc.digest}: ${(err as Error).message}`);
+      return undefined;
     }
-  }
-  return out;
+  });
+  return found.filter((b): b is ListedBundle => b !== undefined);
 }
+
+/** Referrer manifests read at once per subject. */
+const MANIFEST_READS = 4;
 
 /** The bundle of a listed referrer: at most MAX_BUNDLE bytes, digest checked. */
 export function readBundleBytes(store: ImageStore, listed: ListedBundle): Promise<Uint8Array> {

@@ -35,7 +35,8 @@ export function fallbackEntries(doc: FetchedManifest): Descriptor[] {
  * The referrers API of a registry store, asked once per registry per session (RegistrySession
  * referrersApi): whether a registry has the API does not depend on the image, so reading the
  * referrers of many images asks once (lookups started meanwhile wait for that answer); the
- * fallback tag is still read for every image. Writers (attachReferrer) always ask.
+ * fallback tag is still read for every image. Writers (attachReferrer) ask through it too: a
+ * "no API" answer makes them write the fallback tag, the safe side.
  */
 function apiReferrers(store: ImageStore, digest: string, opts: { artifactType?: string }): Promise<Descriptor[] | null> {
   const session = store.session;
@@ -103,7 +104,9 @@ export async function attachReferrer(
   if (manifest.annotations) desc.annotations = { ...manifest.annotations };
   if (!manifest.subject) return desc;
   if (put.subjectIndexed) return desc;
-  const api = await store.referrers(manifest.subject.digest);
+  // Asked once per registry and command (apiReferrers): a registry found without the API is
+  // not asked again for every write; writing the fallback tag is the safe side of that answer.
+  const api = await apiReferrers(store, manifest.subject.digest, {});
   if (api !== null) {
     opts.log?.debug(`${store.name} has the referrers API; no fallback tag needed`);
     return desc;

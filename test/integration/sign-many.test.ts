@@ -1,0 +1,84 @@
+// seal sign of several images in one invocation, counted at the proxy: the requests each image
+// costs (no blob HEADs for blobs made just now, the first signature's image written right after
+// its read), one referrers-API question per registry, and the settle of one image not holding
+// the concurrency slot the next image needs.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { makeImageLayout, pushWithSkopeo, startFaultProxy, startRegistry, type FaultProxy, type RunningRegistry } from '../harness/index.ts';
+import { runCliInProcess as runCli } from '../helpers/in-process.ts';
+import { workspace } from '../helpers/workspace.ts';
+
+const { dir: work, key, pub } = await workspace('seal-sign-many-');
+
+describe('sign many images on a plain registry (counted at the proxy)', () => {
+  let reg: RunningRegistry;
+  let proxy: FaultProxy;
+  let n = 0;
+
+  async function images(count: number): Promise<string[]> {
+    const refs: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const repo = `signmany${n++}`;
+      const img = await makeImageLayout(path.join(work, repo));
+      await pushWithSkopeo(img.dir, 'latest', reg, `${repo}:v1`);
+      refs.push(`${proxy.host}/${repo}:v1`);
+    }
+    return refs;
+  }
+  const repoOf = (p: string) => /^\/v2\/(signmany\d+)\//.exec(p)?.[1];
+
+  before(async () => {
+    reg = await startRegistry('plain');
+    proxy = await startFaultProxy(reg.url);
+  });
+  after(async () => {
+    await proxy?.stop();
+    await reg?.stop();
+  });
+
+  test('legacy first signatures: 8 requests per image, no HEAD, and every image verifies', async () => {
+    const refs = await images(4);
+    proxy.reset();
+    const s = await runCli(['sign', '--key', key, '--concurrency', '2', ...refs]);
+    assert.equal(s.code, 0, s.stderr);
+    const perImage = new Map<string, string[]>();
+    for (const r of proxy.requests) {
+      const repo = repoOf(r.path);
+      if (repo) perImage.set(repo, [...(perImage.get(repo) ?? []), r.method]);
+    }
+    assert.equal(perImage.size, 4);
+    for (const [repo, methods] of perImage) {
+      // GET image; POST+PUT payload; POST+PUT config; GET .sig (absent); PUT .sig; GET (confirm)
+      assert.deepEqual([...methods].sort(), ['GET', 'GET', 'GET', 'POST', 'POST', 'PUT', 'PUT', 'PUT'], `${repo}: ${methods.join(' ')}`);
+    }
+    assert.equal(proxy.requests.filter((r) => r.method === 'HEAD').length, 0);
+    const v = await runCli(['verify', '--key', pub, ...refs]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
+  test('with --concurrency 1, the next image starts while the previous one settles', async () => {
+    const refs = await images(3);
+    proxy.reset();
+    const s = await runCli(['sign', '--key', key, '--concurrency', '1', ...refs]);
+    assert.equal(s.code, 0, s.stderr);
+    const seq = proxy.requests.map((r) => ({ repo: repoOf(r.path), sig: r.path.endsWith('.sig'), method: r.method }));
+    const first = refs[0]!.split('/')[1]!.replace(/:v1$/, '');
+    const confirm = seq.findLastIndex((r) => r.repo === first && r.sig && r.method === 'GET');
+    const nextStarts = seq.findIndex((r) => r.repo !== undefined && r.repo !== first);
+    assert.ok(nextStarts >= 0 && nextStarts < confirm, `the second image started at request ${nextStarts}, the first confirmed at ${confirm}`);
+    const v = await runCli(['verify', '--key', pub, ...refs]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
+  test('bundle format: the referrers API is asked once for all the images, and each gets its fallback entry', async () => {
+    const refs = await images(4);
+    proxy.reset();
+    const s = await runCli(['sign', '--key', key, '--format', 'bundle', '--concurrency', '4', ...refs]);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(proxy.requests.filter((r) => r.path.includes('/referrers/')).length, 1);
+    assert.equal(proxy.requests.filter((r) => r.method === 'PUT' && /\/manifests\/sha256-[a-f0-9]{64}$/.test(r.path)).length, 4);
+    const v = await runCli(['verify', '--key', pub, ...refs]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+});
