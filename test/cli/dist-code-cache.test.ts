@@ -86,11 +86,28 @@ describe('the code cache of the single-file build', () => {
     assert.ok(statSync(file!).size > 1000, 'made again');
   });
 
+  test('a bundle changed in place, same length, runs its new code (the cache is per build)', () => {
+    const bundle = path.join(app, 'dist/seal.cjs');
+    const text = readFileSync(bundle, 'latin1');
+    assert.ok(text.includes('"Verified OK"'));
+    // Same length; the string sits in the bytecode a stale cache would still hold.
+    writeFileSync(bundle, text.replace('"Verified OK"', '"Verified ok"'), 'latin1');
+    try {
+      const r = seal(verifySig);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /Verified ok/);
+      assert.equal(cacheFiles().filter((f) => f.endsWith('-verify-blob.bin')).length, 2, 'a second cache, for the new build');
+    } finally {
+      writeFileSync(bundle, text, 'latin1');
+    }
+    assert.match(seal(verifySig).stderr, /Verified OK/);
+  });
+
   test('another command gets its own file', () => {
     const r = seal(['public-key', '--key', 'key.pem'], { SEAL_PASSWORD: '' });
     assert.equal(r.code, 0, r.stderr);
     const names = cacheFiles().map((f) => path.basename(f));
-    assert.equal(names.length, 2, names.join(', '));
+    assert.equal(names.length, 4, names.join(', ')); // verify-blob: three builds so far
     assert.ok(names.some((n) => n.endsWith('-public-key.bin')) && names.some((n) => n.endsWith('-verify-blob.bin')), names.join(', '));
   });
 
