@@ -39,16 +39,16 @@ await runAsProcess(args);
 
 /**
  * Runs the single-file build with a V8 code cache made AFTER a run, so that it holds every
- * function the command compiled, not only the top level that Node's compile cache keeps (Node
- * makes its cache right after compiling, so each run compiled every function it called again:
- * ~8 ms of a small verify; docs/design/startup.md). One cache file per build, Node version and
- * command, beside Node's own compile cache (same place, same switches: NODE_COMPILE_CACHE,
- * NODE_DISABLE_COMPILE_CACHE). A run with flags the cache has not seen writes it again (at most
- * MAX_SHAPES times), a superset: what was loaded from it stays compiled. The build is named by
- * its file's identity and change time (V8 itself checks only the source length, its version and
- * its flags), and the cache data by its own CRC-32, as Node does for its cache: a damaged file is
- * not handed to V8.
- * File layout: u32 header length, header JSON {shapes, crc}, V8 data.
+ * function the run compiled, not only the top level that Node's compile cache keeps (Node makes
+ * its cache right after compiling, so each run compiled every function it called again: ~8 ms of
+ * a small verify; docs/design/startup.md). One cache file per build, Node version, command and
+ * set of flags (names only), beside Node's own compile cache (same place, same switches:
+ * NODE_COMPILE_CACHE, NODE_DISABLE_COMPILE_CACHE). V8 deserialises a whole cache eagerly, so each
+ * holds just what such a run uses: a run with no cache of its own compiles from the source once
+ * and writes one (at most MAX_FILES per build). The build is named by its file's identity and
+ * change time (V8 itself checks only the source length, its version and its flags), and the
+ * cache data by its own CRC-32, as Node does for its cache: a damaged file is not handed to V8.
+ * File layout: u32 CRC-32 of the rest, V8 data.
  */
 function runBundle(file, args) {
   const cacheRoot = module.getCompileCacheDir?.();
@@ -58,7 +58,7 @@ function runBundle(file, args) {
     module.createRequire(import.meta.url)(file);
     return;
   }
-  const MAX_SHAPES = 16;
+  const MAX_FILES = 64;
   const path = process.getBuiltinModule('node:path');
   const fs = process.getBuiltinModule('node:fs');
   const bytes = readFileSync(file);
@@ -69,53 +69,38 @@ function runBundle(file, args) {
   const st = fs.statSync(file, { bigint: true });
   const build = `${process.version}-${process.arch}-${st.dev.toString(36)}-${st.ino.toString(36)}-${bytes.length}-${st.ctimeNs.toString(36)}`;
   const command = /^[a-z][a-z0-9-]{0,40}$/.test(args[0] ?? '') ? args[0] : 'other';
-  const cacheFile = path.join(dir, `${build}-${command}.bin`);
-  // The flags of a run (names only): a cache written by a run with the same ones has its functions.
+  // The flags of a run (names only): a run with the same ones calls (nearly) the same functions.
   const shape = [...new Set(args.filter((a) => a.startsWith('-')).map((a) => a.split('=')[0]))].sort().join(' ');
-  const read = (f) => {
-    try {
-      const stored = readFileSync(f);
-      const end = 4 + stored.readUInt32LE(0);
-      const header = JSON.parse(stored.subarray(4, end).toString('utf8'));
-      const data = stored.subarray(end);
-      return Array.isArray(header.shapes) && header.crc === crc32(data) ? { shapes: header.shapes, data } : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  // No cache for this command yet: another command's cache of this build still covers the top level.
-  const own = read(cacheFile);
-  let cached = own;
-  if (!cached) {
-    try {
-      const other = fs.readdirSync(dir).find((f) => f.startsWith(`${build}-`) && f.endsWith('.bin'));
-      if (other) cached = read(path.join(dir, other));
-    } catch {
-      cached = undefined;
-    }
+  const cacheFile = path.join(dir, `${build}-${command}-${(crc32(shape) >>> 0).toString(36)}.bin`);
+  let cachedData;
+  try {
+    const stored = readFileSync(cacheFile);
+    if (stored.length > 4 && stored.readUInt32LE(0) === crc32(stored.subarray(4))) cachedData = stored.subarray(4);
+  } catch {
+    cachedData = undefined; // none yet
   }
   // scripts/dist.mjs writes ASCII only, which reads fastest as latin1 (the same characters).
   const source = process.getBuiltinModule('node:buffer').isAscii?.(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const script = new vm.Script(module.wrap(source), {
     filename: file,
-    ...(cached ? { cachedData: cached.data } : {}),
+    ...(cachedData ? { cachedData } : {}),
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  const fresh = !own || script.cachedDataRejected;
-  if (fresh || (!own.shapes.includes(shape) && own.shapes.length < MAX_SHAPES)) {
+  if (!cachedData || script.cachedDataRejected) {
     process.once('exit', () => {
       try {
+        const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+        if (names.filter((f) => f.startsWith(`${build}-`)).length >= MAX_FILES) return;
         const data = script.createCachedData();
-        const header = Buffer.from(JSON.stringify({ shapes: fresh ? [shape] : [...own.shapes, shape], crc: crc32(data) }));
-        const length = Buffer.alloc(4);
-        length.writeUInt32LE(header.length);
+        const head = Buffer.alloc(4);
+        head.writeUInt32LE(crc32(data));
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
         const tmp = `${cacheFile}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, Buffer.concat([length, header, data]), { mode: 0o600 });
+        fs.writeFileSync(tmp, Buffer.concat([head, data]), { mode: 0o600 });
         fs.renameSync(tmp, cacheFile);
         // Caches of other builds of this Node, unused for a week (an upgrade, a rebuilt checkout).
         const stale = Date.now() - 7 * 24 * 3600_000;
-        for (const f of fs.readdirSync(dir)) {
+        for (const f of names) {
           if (f.startsWith(`${process.version}-`) && !f.startsWith(`${build}-`) && fs.statSync(path.join(dir, f)).mtimeMs < stale) {
             fs.rmSync(path.join(dir, f), { force: true });
           }

@@ -1,5 +1,5 @@
 // bin/seal.js runs the single-file build (dist/seal.cjs) with a V8 code cache written after a run
-// (docs/design/startup.md): the cache is made once per command and set of flags, a damaged or
+// (docs/design/startup.md): a cache is made once per build, command and set of flags, a damaged or
 // foreign cache is never trusted (the run still verifies, and the cache is made again), and with
 // Node's compile cache switched off nothing is written. Builds its own bundle in a private
 // directory; the shared dist/ is neither needed nor touched.
@@ -55,7 +55,7 @@ describe('the code cache of the single-file build', () => {
     assert.equal(r.code, 0, r.stderr);
     const files = cacheFiles();
     assert.equal(files.length, 1, 'one cache file');
-    assert.match(path.basename(files[0]!), /-verify-blob\.bin$/);
+    assert.match(path.basename(files[0]!), /-verify-blob-\w+\.bin$/);
     const before = statSync(files[0]!).mtimeMs;
     assert.equal(seal(verifySig).code, 0);
     assert.equal(statSync(files[0]!).mtimeMs, before, 'not rewritten');
@@ -96,19 +96,25 @@ describe('the code cache of the single-file build', () => {
       const r = seal(verifySig);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /Verified ok/);
-      assert.equal(cacheFiles().filter((f) => f.endsWith('-verify-blob.bin')).length, 2, 'a second cache, for the new build');
+      assert.equal(cacheFiles().filter((f) => f.includes('-verify-blob-')).length, 2, 'a second cache, for the new build');
     } finally {
       writeFileSync(bundle, text, 'latin1');
     }
     assert.match(seal(verifySig).stderr, /Verified OK/);
   });
 
-  test('another command gets its own file', () => {
+  test('another command, or other flags, get a file of their own', () => {
+    const before = cacheFiles().length; // verify-blob: three builds so far
     const r = seal(['public-key', '--key', 'key.pem'], { SEAL_PASSWORD: '' });
     assert.equal(r.code, 0, r.stderr);
-    const names = cacheFiles().map((f) => path.basename(f));
-    assert.equal(names.length, 4, names.join(', ')); // verify-blob: three builds so far
-    assert.ok(names.some((n) => n.endsWith('-public-key.bin')) && names.some((n) => n.endsWith('-verify-blob.bin')), names.join(', '));
+    assert.equal(cacheFiles().length, before + 1);
+    assert.ok(cacheFiles().some((f) => /-public-key-\w+\.bin$/.test(f)));
+    const d = seal(['verify-blob', '--key', 'key.pub', '--signature', 'file.sig', '--verbose', 'file.txt']);
+    assert.equal(d.code, 0, d.stderr);
+    assert.equal(cacheFiles().length, before + 2);
+    // Flag values do not count: other files, same flags, no new cache.
+    assert.notEqual(seal(['verify-blob', '--key', 'key.pub', '--signature', 'file.sig', 'other.txt']).code, 0);
+    assert.equal(cacheFiles().length, before + 2);
   });
 
   test('with NODE_DISABLE_COMPILE_CACHE nothing is read or written', () => {
