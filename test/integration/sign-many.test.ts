@@ -71,6 +71,18 @@ describe('sign many images on a plain registry (counted at the proxy)', () => {
     assert.equal(v.code, 0, v.stderr);
   });
 
+  test('an image that cannot be signed stops the run: the images before it are signed and confirmed, none after it starts', async () => {
+    const [before, after] = await images(2);
+    const missing = `${proxy.host}/signmany-missing:v1`;
+    const s = await runCli(['sign', '--key', key, '--concurrency', '1', before!, missing, after!]);
+    assert.equal(s.code, 11, s.stderr);
+    assert.match(s.stderr, /signmany-missing/);
+    const signed = await runCli(['verify', '--key', pub, before!]);
+    assert.equal(signed.code, 0, signed.stderr);
+    const untouched = await runCli(['verify', '--key', pub, after!]);
+    assert.equal(untouched.code, 10, untouched.stderr);
+  });
+
   test('bundle format: the referrers API is asked once for all the images, and each gets its fallback entry', async () => {
     const refs = await images(4);
     proxy.reset();
