@@ -2,7 +2,7 @@
 // that gets those flags typed and the context. `run` maps the flags onto an operation's options
 // (the command's `toOptions`) and calls that operation in src/ops (imported lazily, so
 // `seal --help` loads no crypto or network code).
-import type { Argv, ArgumentsCamelCase } from 'yargs';
+import type { Argv } from 'yargs';
 import type { CliContext } from './context.ts';
 
 /**
@@ -26,11 +26,11 @@ type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${
 /**
  * What a command's `run` gets: the flags its builder declares (under both spellings, as yargs
  * sets them; commands use the camelCase one), with the positionals its command string demands
- * present. Flags not declared are `unknown`.
+ * present. A flag the builder does not declare is a compile error.
  */
-export type Flags<A, S extends string = string> = ArgumentsCamelCase<A> & {
+export type Flags<A, S extends string = string> = { [K in keyof A as K | (K extends string ? CamelCase<K> : never)]: A[K] } & {
   [K in Demanded<S> as CamelCase<K>]: K extends keyof A ? Exclude<A[K], undefined> : string;
-};
+} & { _: (string | number)[]; $0: string };
 
 /** What `run` gets from a builder written apart (to type the command's toOptions by it). */
 export type FlagsOf<B extends (y: Argv) => Argv<unknown>, S extends string = string> =

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { TrustedRootCreateOptions } from '../../ops/trusted-root-create.ts';
-import { defineCommand, type FlagsOf } from '../command.ts';
+import { defineCommand, type Args, type FlagsOf } from '../command.ts';
 import type { CliContext } from '../context.ts';
 import { writeDocument } from '../output.ts';
 
@@ -20,8 +20,8 @@ const flags = (y: Argv) =>
       .option('out', { type: 'string', describe: 'Write to this file (default: stdout)' });
 
 export async function toOptions(argv: FlagsOf<typeof flags>, ctx: CliContext): Promise<TrustedRootCreateOptions> {
-  // yargs reads --no-default-X as "default-X: false"; both spellings land here.
-  const no = (k: string) => argv[`no-default-${k}`] === true || argv[`default-${k}`] === false;
+  // yargs reads --no-default-X as "default-X: false", a flag no builder declares; both spellings land here.
+  const no = (k: 'fulcio' | 'rekor' | 'ctfe' | 'tsa') => argv[`no-default-${k}`] || (argv as Args)[`default-${k}`] === false;
   const [{ resolve }, { defaultTufCacheDir }] = await Promise.all([import('node:path'), import('../../sigstore/tuf-cache-dir.ts')]);
   const inCwd = (specs: string[]) => specs.map((s) => s.replace(/(^|,)(certificate-chain|public-key)=([^,]+)/g, (_m, a, k, f) => `${a}${k}=${resolve(ctx.cwd, f)}`));
   return {
