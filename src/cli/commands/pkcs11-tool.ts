@@ -1,5 +1,8 @@
 import type { Argv } from 'yargs';
-import { defineCommand } from '../command.ts';
+import { usageError } from '../../errors.ts';
+import type { Pkcs11ToolOptions } from '../../ops/pkcs11-tool.ts';
+import { defineCommand, type FlagsOf } from '../command.ts';
+import type { CliContext } from '../context.ts';
 import { opEnv } from '../op-env.ts';
 
 const moduleOption = <T>(y: Argv<T>) =>
@@ -21,22 +24,26 @@ const listTokens = defineCommand({
   },
 });
 
+const listKeysUrisFlags = (y: Argv) =>
+  moduleOption(y)
+    .option('slot-id', { type: 'number', default: 0, describe: 'Id of the PKCS11 slot (list-tokens shows it)' })
+    .option('pin', { type: 'string', describe: 'PIN of the token (default: COSIGN_PKCS11_PIN, else asked on a terminal); never printed' });
+
+export function toListKeysUrisOptions(argv: FlagsOf<typeof listKeysUrisFlags>, ctx: CliContext): Pkcs11ToolOptions & { slotId: number; pin?: string } {
+  const slotId = argv.slotId;
+  if (!Number.isSafeInteger(slotId) || slotId < 0) throw usageError(`--slot-id ${String(slotId)} is not a slot number`);
+  return { modulePath: argv.modulePath, env: ctx.env, slotId, ...(argv.pin !== undefined ? { pin: String(argv.pin) } : {}) };
+}
+
 const listKeysUris = defineCommand({
   command: 'list-keys-uris',
   describe: 'List URIs of all keys in a PKCS11 token',
-  builder: (y: Argv) =>
-    moduleOption(y)
-      .option('slot-id', { type: 'number', default: 0, describe: 'Id of the PKCS11 slot (list-tokens shows it)' })
-      .option('pin', { type: 'string', describe: 'PIN of the token (default: COSIGN_PKCS11_PIN, else asked on a terminal); never printed' }),
+  builder: listKeysUrisFlags,
   examples: [['COSIGN_PKCS11_PIN=… seal pkcs11-tool list-keys-uris --module-path /usr/lib/softhsm/libsofthsm2.so --slot-id 1', 'The URI of each key, for --key']],
   run: async (argv, ctx) => {
-    const [{ listKeysUrisOp }, { usageError }] = await Promise.all([import('../../ops/pkcs11-tool.ts'), import('../../errors.ts')]);
-    const slotId = argv.slotId;
-    if (!Number.isSafeInteger(slotId) || slotId < 0) throw usageError(`--slot-id ${String(slotId)} is not a slot number`);
-    await listKeysUrisOp(
-      { modulePath: argv.modulePath, env: ctx.env, slotId, ...(argv.pin !== undefined ? { pin: String(argv.pin) } : {}) },
-      opEnv(ctx),
-    );
+    const options = toListKeysUrisOptions(argv, ctx);
+    const { listKeysUrisOp } = await import('../../ops/pkcs11-tool.ts');
+    await listKeysUrisOp(options, opEnv(ctx));
   },
 });
 

@@ -6,8 +6,7 @@
 // Nothing here imports more than yargs' types: every command's builder runs on the fast path.
 import type { Argv, Options } from 'yargs';
 import { usageError } from '../../errors.ts';
-import type { SigningOptions } from '../../ops/signing/types.ts';
-import type { Args, GroupFlags } from '../command.ts';
+import type { Args } from '../command.ts';
 
 /** An option declaration seal refuses when the flag is set (true, or any value). */
 export interface RefusedOption extends Options {
@@ -48,8 +47,8 @@ const TSA_MTLS = 'seal does not present a client certificate to the timestamp au
 const CA_FILES = 'seal verifies certificates against a trusted root; put your CA (and TSA) in a trusted_root.json and pass --trusted-root FILE';
 
 /**
- * Keyless signing flags cosign has (OIDC, Fulcio, signing config). Declared and passed through in
- * argv (oidcFlags reads them) for the keyless signer; the TSA mTLS and security-key flags are refused.
+ * Keyless signing flags cosign has (OIDC, Fulcio, signing config), read by signingOptions (key.ts)
+ * for the keyless signer; the TSA mTLS and security-key flags are refused.
  */
 export const cosignKeylessFlags = <T>(y: Argv<T>) => {
   const declared = y
@@ -72,39 +71,6 @@ export const cosignKeylessFlags = <T>(y: Argv<T>) => {
   }
   return b;
 };
-
-/** The cosign OIDC flags as given (undefined ones left out), for the keyless token providers. */
-export type CosignOidcFlags = Pick<
-  SigningOptions,
-  | 'oidcIssuer'
-  | 'oidcClientId'
-  | 'oidcClientSecretFile'
-  | 'oidcRedirectUrl'
-  | 'oidcProvider'
-  | 'oidcDisableAmbientProviders'
-  | 'fulcioAuthFlow'
-  | 'signingConfig'
-  | 'useSigningConfig'
-> & { insecureSkipVerify?: boolean };
-
-export function oidcFlags(argv: GroupFlags<typeof cosignKeylessFlags>): CosignOidcFlags {
-  const out: CosignOidcFlags = {};
-  for (const key of [
-    'oidcIssuer',
-    'oidcClientId',
-    'oidcClientSecretFile',
-    'oidcRedirectUrl',
-    'oidcProvider',
-    'oidcDisableAmbientProviders',
-    'fulcioAuthFlow',
-    'insecureSkipVerify',
-    'signingConfig',
-    'useSigningConfig',
-  ] as const) {
-    if (argv[key] !== undefined) (out as Record<string, unknown>)[key] = argv[key];
-  }
-  return out;
-}
 
 /** --new-bundle-format[=bool] where cosign signs: true is seal's --format bundle, false --format legacy. */
 export const newBundleFormatFlag = <T>(y: Argv<T>) =>
