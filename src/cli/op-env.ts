@@ -1,6 +1,7 @@
 // The environment an operation runs in (src/ops/env.ts), made from the command's context: stdin
 // and stdout, the process environment, the password sources of password.ts and, when asked for,
 // a progress bar on stderr that messages erase first.
+import type { StoreOptions } from '../oci/store.ts';
 import type { OpEnv } from '../ops/op-env.ts';
 import type { CliContext } from './context.ts';
 import { write } from './output.ts';
@@ -60,4 +61,9 @@ export async function withProgress<T>(ctx: CliContext, op: (env: OpEnv) => Promi
   } finally {
     progress.end();
   }
+}
+
+/** `options` with its store's messages (registry debug output) going to `env.log`, which erases a progress bar first. */
+export function storeLogTo<O extends { store: StoreOptions }>(options: O, env: OpEnv): O {
+  return { ...options, store: { ...options.store, log: env.log } };
 }

@@ -33,9 +33,8 @@ const sbom = defineCommand({
   examples: [['syft IMAGE -o spdx-json > sbom.json && seal attach sbom --sbom sbom.json IMAGE', 'Type and media type detected from the file']],
   run: async (argv, ctx) => {
     const options = await toAttachSbomOptions(argv, ctx);
-    const [{ attachSbom }, { withProgress }] = await Promise.all([import('../../ops/sbom.ts'), import('../op-env.ts')]);
-    // The store's messages, registry debug output included, erase the bar first too.
-    const result = await withProgress(ctx, (env) => attachSbom({ ...options, store: { ...options.store, log: env.log } }, env));
+    const [{ attachSbom }, { withProgress, storeLogTo }] = await Promise.all([import('../../ops/sbom.ts'), import('../op-env.ts')]);
+    const result = await withProgress(ctx, (env) => attachSbom(storeLogTo(options, env), env));
     if (argv.output === 'json') await writeJSON(ctx.stdout, result);
   },
 });

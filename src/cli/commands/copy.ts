@@ -62,9 +62,8 @@ const command = defineCommand({
   ],
   run: async (argv, ctx) => {
     const options = toOptions(argv, ctx);
-    const [{ copyImageWithAttachments }, { withProgress }] = await Promise.all([import('../../ops/copy.ts'), import('../op-env.ts')]);
-    // The store's messages, registry debug output included, erase the bar first too.
-    const report = await withProgress(ctx, (env) => copyImageWithAttachments({ ...options, store: { ...options.store, log: env.log } }, env));
+    const [{ copyImageWithAttachments }, { withProgress, storeLogTo }] = await Promise.all([import('../../ops/copy.ts'), import('../op-env.ts')]);
+    const report = await withProgress(ctx, (env) => copyImageWithAttachments(storeLogTo(options, env), env));
     if (argv.output === 'json') await writeJSON(ctx.stdout, report);
   },
 });

@@ -59,9 +59,8 @@ const sbom = defineCommand({
   examples: [['seal download sbom --platform linux/amd64 IMAGE > sbom.json', 'The SBOM of one platform']],
   run: async (argv, ctx) => {
     const options = toDownloadSbomOptions(argv, ctx);
-    const [{ downloadSbom }, { withProgress }] = await Promise.all([import('../../ops/sbom.ts'), import('../op-env.ts')]);
-    // The store's messages, registry debug output included, erase the bar first too.
-    const found = await withProgress(ctx, (env) => downloadSbom({ ...options, store: { ...options.store, log: env.log } }, env));
+    const [{ downloadSbom }, { withProgress, storeLogTo }] = await Promise.all([import('../../ops/sbom.ts'), import('../op-env.ts')]);
+    const found = await withProgress(ctx, (env) => downloadSbom(storeLogTo(options, env), env));
     ctx.log.info(`Found SBOM of media type ${found.mediaType} in ${found.source}`);
     if (argv.outputFile) {
       const { writeFileAtomic } = await import('../../fs/atomic.ts');

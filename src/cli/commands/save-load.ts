@@ -27,10 +27,9 @@ export function saveLoadCommand(kind: 'save' | 'load', o: { describe: string; im
     examples: [o.example],
     run: async (argv, ctx) => {
       const options = await toOptions(argv, ctx);
-      const [ops, { withProgress }] = await Promise.all([import('../../ops/save-load.ts'), import('../op-env.ts')]);
+      const [ops, { withProgress, storeLogTo }] = await Promise.all([import('../../ops/save-load.ts'), import('../op-env.ts')]);
       const op = kind === 'save' ? ops.saveImage : ops.loadImage;
-      // The store's messages, registry debug output included, erase the bar first too.
-      const report = await withProgress(ctx, (env) => op({ ...options, store: { ...options.store, log: env.log } }, env));
+      const report = await withProgress(ctx, (env) => op(storeLogTo(options, env), env));
       if (argv.output === 'json') await writeJSON(ctx.stdout, report);
     },
   });
