@@ -23,11 +23,19 @@ export const ED25519_MAX_BYTES = 256 * 1024 * 1024;
 
 export function publicKeyInfo(key: KeyObject, algorithm: KeyAlgorithm): PublicKeyInfo {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
+  // Exported on first use: the first export starts OpenSSL's encoders (~1 ms), which a verify
+  // that only checks signatures with the KeyObject never needs.
+  let pem: string | undefined;
+  let der: Uint8Array | undefined;
   return {
     algorithm,
     // Node's PEM export is Go's layout: 64-character lines, trailing newline.
-    pem: pub.export({ format: 'pem', type: 'spki' }) as string,
-    der: new Uint8Array(pub.export({ format: 'der', type: 'spki' })),
+    get pem() {
+      return (pem ??= pub.export({ format: 'pem', type: 'spki' }) as string);
+    },
+    get der() {
+      return (der ??= new Uint8Array(pub.export({ format: 'der', type: 'spki' })));
+    },
   };
 }
 

@@ -214,7 +214,7 @@ async function readSignature(ref: string, resolve: (p: string) => string): Promi
 async function viaCertificate(
   opts: VerifyBlobOptions,
   target: Target,
-  policy: Omit<import('../sigstore/verify-bundle.ts').VerifyPolicy, 'publicKeyPem'>,
+  policy: Omit<import('../sigstore/verify-bundle.ts').VerifyPolicy, 'publicKeyPem' | 'publicKey'>,
   resolve: (p: string) => string,
   deps: Deps,
 ): Promise<VerifyBlobResult> {
@@ -260,7 +260,7 @@ async function viaBundle(
   ref: string,
   target: Target,
   verifier: KeyVerifier | undefined,
-  policy: Omit<import('../sigstore/verify-bundle.ts').VerifyPolicy, 'publicKeyPem'>,
+  policy: Omit<import('../sigstore/verify-bundle.ts').VerifyPolicy, 'publicKeyPem' | 'publicKey'>,
   resolve: (p: string) => string,
   deps: Deps,
   /** A bundle built here (--certificate), instead of the file `ref`. */
@@ -289,7 +289,7 @@ async function viaBundle(
     import('../sigstore/trusted-root.ts'),
   ]);
   const artifact = target.kind === 'digest' ? { digest: { algorithm: target.algorithm, hex: target.hex } } : await bundleArtifact(json, target, verifier, deps);
-  const result = await verifyBundle(json, artifact, { ...policy, publicKeyPem: verifier?.publicKey.pem }, { signal: deps.signal });
+  const result = await verifyBundle(json, artifact, { ...policy, ...(verifier ? { publicKey: verifier.keyObject } : {}) }, { signal: deps.signal });
   // With a key and no log entry or timestamp the trusted root is never consulted, so its
   // staleness is not worth a warning there.
   const material = (json as { verificationMaterial?: { tlogEntries?: unknown[]; timestampVerificationData?: { rfc3161Timestamps?: unknown[] } } })

@@ -4,8 +4,12 @@
 import { SealError } from '../errors.ts';
 import { extensionRequirements, type ExtensionPolicy, type ExtensionRequirement } from './cert-extensions.ts';
 
+import type { KeyObject } from 'node:crypto';
+
 export interface VerifyPolicy {
   publicKeyPem?: string;
+  /** The public key as a KeyObject (instead of publicKeyPem: no export and parse again). */
+  publicKey?: KeyObject;
   certificateIdentity?: string;
   certificateIdentityRegexp?: string;
   certificateOidcIssuer?: string;
@@ -23,7 +27,7 @@ export interface VerifyPolicy {
 }
 
 export type SignerRequirement =
-  | { mode: 'key'; publicKeyPem: string }
+  | { mode: 'key'; publicKeyPem?: string; publicKey?: KeyObject }
   | { mode: 'identity'; identity: Matcher; issuer: Matcher; extensions: ExtensionRequirement[] };
 
 export interface Matcher {
@@ -54,7 +58,7 @@ export function signerRequirement(policy: VerifyPolicy): SignerRequirement {
   const hasIdentity = policy.certificateIdentity !== undefined || policy.certificateIdentityRegexp !== undefined;
   const hasIssuer = policy.certificateOidcIssuer !== undefined || policy.certificateOidcIssuerRegexp !== undefined;
   const extensions = extensionRequirements(policy.extensions);
-  if (policy.publicKeyPem !== undefined) {
+  if (policy.publicKeyPem !== undefined || policy.publicKey !== undefined) {
     if (extensions.length > 0) {
       throw new SealError('usage', `${extensions[0]!.flag} checks a certificate, but a public key was given`, {
         hint: 'certificate extensions are checked on keyless signatures: use them with --certificate-identity and --certificate-oidc-issuer',
@@ -65,8 +69,9 @@ export function signerRequirement(policy: VerifyPolicy): SignerRequirement {
         hint: 'use --key for key-signed bundles, or --certificate-identity with --certificate-oidc-issuer for keyless ones',
       });
     }
-    if (policy.publicKeyPem.trim() === '') throw new SealError('usage', 'the public key is empty');
-    return { mode: 'key', publicKeyPem: policy.publicKeyPem };
+    if (policy.publicKey !== undefined) return { mode: 'key', publicKey: policy.publicKey };
+    if (policy.publicKeyPem!.trim() === '') throw new SealError('usage', 'the public key is empty');
+    return { mode: 'key', publicKeyPem: policy.publicKeyPem! };
   }
   if (!hasIdentity && !hasIssuer) {
     throw new SealError('usage', 'no verification policy: give a public key, or a certificate identity and OIDC issuer', {

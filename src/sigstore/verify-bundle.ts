@@ -465,7 +465,7 @@ function signingKeyFor(bundle: Bundle, req: SignerRequirement): KeyObject | unde
   if (req.mode === 'key') {
     let key: KeyObject;
     try {
-      key = createPublicKey(req.publicKeyPem);
+      key = req.publicKey ?? createPublicKey(req.publicKeyPem!);
     } catch (err) {
       throw new SealError('input', `cannot parse the public key: ${messageOf(err)}`, { cause: err });
     }

@@ -2,9 +2,11 @@
 // timestamp (src/sigstore/verify-bundle.ts: rootUnused). Differential: every bundle here, valid
 // or tampered, gets the same outcome (pass, or the same error kind, code and message) with no
 // root named (the shortcut) as with a full production root named (the root loaded and handed to
-// @sigstore/verify), for each key type, both content kinds and every bundle version. The cosign
-// key bundles of the clients corpus (test/fixtures/clients) are in the set.
+// @sigstore/verify), and with the key as a KeyObject instead of PEM, for each key type, both
+// content kinds and every bundle version. The cosign key bundles of the clients corpus
+// (test/fixtures/clients) are in the set.
 import assert from 'node:assert/strict';
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +20,10 @@ const ROOT = `${FIXTURES}cosign/trust/trusted_root_pgi.json`;
 
 type Outcome = { ok: true; kind: string; warnings: string[] } | { ok: false; kind: string; code: string | undefined; message: string };
 
-async function outcome(bundle: unknown, artifact: BundleArtifact, publicKeyPem: string, trustedRootPath?: string): Promise<Outcome> {
+async function outcome(bundle: unknown, artifact: BundleArtifact, publicKeyPem: string, trustedRootPath?: string, asKeyObject = false): Promise<Outcome> {
   try {
-    const r = await verifyBundle(structuredClone(bundle), artifact, { publicKeyPem, ...(trustedRootPath ? { trustedRootPath } : {}) });
+    const key = asKeyObject ? { publicKey: createPublicKey(publicKeyPem) } : { publicKeyPem };
+    const r = await verifyBundle(structuredClone(bundle), artifact, { ...key, ...(trustedRootPath ? { trustedRootPath } : {}) });
     // The root's own warnings (an embedded snapshot) are the one intended difference: filtered.
     return { ok: true, kind: r.kind, warnings: r.warnings.filter((w) => !/trusted root/.test(w)) };
   } catch (err) {
@@ -97,6 +100,8 @@ for (const kind of kinds) {
             const without = await outcome(b, art as BundleArtifact, pem);
             const withRoot = await outcome(b, art as BundleArtifact, pem, ROOT);
             assert.deepEqual(without, withRoot, `${what}: ${JSON.stringify(without)} vs ${JSON.stringify(withRoot)}`);
+            // The key given as a KeyObject (what verify-blob passes) instead of PEM: the same.
+            assert.deepEqual(await outcome(b, art as BundleArtifact, pem, undefined, true), without, `${what}, KeyObject`);
           }
         });
       }
