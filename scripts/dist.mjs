@@ -120,7 +120,12 @@ const result = await esbuild.build({
 // in strings, templates, regular expressions and identifiers.
 const code = readFileSync(outfile, 'utf8')
   .replace(/^("use strict";\n)?/, (m) => `${m}var __sealMetaUrl = require('node:url').pathToFileURL(__filename).href;\n`)
-  .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  // A lazy `import('node:fs')` left as a real import() in a script bin/seal.js runs through vm
+  // makes Node print an ExperimentalWarning (vm.USE_MAIN_CONTEXT_DEFAULT_LOADER) on stderr;
+  // built-ins are loaded already, so require them.
+  .replace(/\bimport\("(node:[a-z_/]+)"\)/g, 'Promise.resolve(require("$1"))');
+if (/\bimport\("node:/.test(code)) throw new Error('dist: an import() of a Node built-in is left in the bundle');
 writeFileSync(outfile, code);
 const kb = Math.round(Buffer.byteLength(code) / 1024);
 log(`${path.relative(root, outfile)} ${kb} KiB from ${Object.keys(result.metafile.inputs).length} modules`);

@@ -123,4 +123,16 @@ describe('the code cache of the single-file build', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(cacheFiles(), []);
   });
+
+  test('a lazily imported Node built-in prints no warning (--output-file, signing-config create)', () => {
+    // Each loads node:fs / node:path with a dynamic import the bundle turns into require; a real
+    // import() inside the cached script printed "ExperimentalWarning: vm.USE_MAIN_CONTEXT_DEFAULT_LOADER".
+    const spec = 'url=https://rekor.example,api-version=1,start-time=2024-01-01T00:00:00Z,operator=example';
+    for (let run = 0; run < 2; run++) {
+      const r = seal(['signing-config', 'create', '--rekor', spec, '--rekor-config', 'ANY', '--output-file', 'sc.json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      assert.match(readFileSync(path.join(w, 'sc.json'), 'utf8'), /rekor\.example/);
+    }
+  });
 });
