@@ -284,11 +284,24 @@ async function viaBundle(
   } catch (err) {
     throw new SealError('input', `${ref} is not JSON, so not a Sigstore bundle: ${jsonErrorDetail(err)}`, { code: 'BAD_BUNDLE' });
   }
+  const artifact = target.kind === 'digest' ? { digest: { algorithm: target.algorithm, hex: target.hex } } : await bundleArtifact(json, target, verifier, deps);
+  // A key-signed message signature with no log entry and no timestamp: checked with node:crypto
+  // alone when it verifies (key-bundle-verify.ts), without loading the Sigstore libraries.
+  // Anything else, and every failure, goes to verify-bundle.ts, whose verdict and message stand.
+  const keyOnly = verifier !== undefined && preloaded === undefined && !('path' in artifact) && policy.trustedRootPath === undefined && !policy.requireTlog &&
+    [policy.certificateIdentity, policy.certificateIdentityRegexp, policy.certificateOidcIssuer, policy.certificateOidcIssuerRegexp, policy.extensions].every((v) => v === undefined);
+  if (keyOnly) {
+    const { verifyKeyOnlyMessageBundle } = await import('../sigstore/key-bundle-verify.ts');
+    const fast = await verifyKeyOnlyMessageBundle(json, artifact, verifier.keyObject, { ignoreTlog: policy.ignoreTlog === true });
+    if (fast) {
+      for (const w of fast.warnings) deps.log.warn(w);
+      return { via: 'bundle', warnings: fast.warnings };
+    }
+  }
   const [{ verifyBundle, describeTimestamps }, { EMBEDDED_ROOT_WARNING }] = await Promise.all([
     import('../sigstore/verify-bundle.ts'),
     import('../sigstore/trusted-root.ts'),
   ]);
-  const artifact = target.kind === 'digest' ? { digest: { algorithm: target.algorithm, hex: target.hex } } : await bundleArtifact(json, target, verifier, deps);
   const result = await verifyBundle(json, artifact, { ...policy, ...(verifier ? { publicKey: verifier.keyObject } : {}) }, { signal: deps.signal });
   // With a key and no log entry or timestamp the trusted root is never consulted, so its
   // staleness is not worth a warning there.

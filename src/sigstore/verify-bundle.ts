@@ -30,6 +30,7 @@ import { DIGEST_HEX_LENGTH, HASH_NAMES, digestBytes, digestFile, digestFileMulti
 import { checkExtensions, type ExtensionCheck } from './cert-extensions.ts';
 import { isKnownBundleMediaType, isSigstoreBundle } from './bundle-media-types.ts';
 import { checkSignerIdentity, signerRequirement, type SignerRequirement, type VerifyPolicy } from './identity-policy.ts';
+import { NO_TLOG_WARNING } from './key-bundle-verify.ts';
 import { DigestSignatureContent, loadPrehashCurves } from './prehashed-signature.ts';
 import { checkStatementSubject, subjectAlgorithms, type SubjectAlgorithm } from './statement-subject.ts';
 import { loadTrustedRoot, trustMaterialFor } from './trusted-root.ts';
@@ -182,7 +183,7 @@ async function verify(
       thresholds = { tlogThreshold: 0, timestampThreshold: 0 };
     } else if (!hasTlog && !hasTimestamps) {
       thresholds = { tlogThreshold: 0, timestampThreshold: 0 };
-      warnings.push('the bundle has no transparency log entry and no timestamp: the key signed it, but when is unproven');
+      warnings.push(NO_TLOG_WARNING);
     } else if (!hasTlog) {
       // A key needs no log entry (--require-tlog asks for one); the timestamps present must verify.
       thresholds = { tlogThreshold: 0 };

@@ -3,15 +3,18 @@
 // or tampered, gets the same outcome (pass, or the same error kind, code and message) with no
 // root named (the shortcut) as with a full production root named (the root loaded and handed to
 // @sigstore/verify), and with the key as a KeyObject instead of PEM, for each key type, both
-// content kinds and every bundle version. The cosign key bundles of the clients corpus
+// content kinds and every bundle version. The node:crypto path for key-signed message bundles
+// (src/sigstore/key-bundle-verify.ts) is run on every case too: it may say yes only where
+// verifyBundle does, with the same result. The cosign key bundles of the clients corpus
 // (test/fixtures/clients) are in the set.
 import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { SealError } from '../../../src/errors.ts';
+import { verifyKeyOnlyMessageBundle } from '../../../src/sigstore/key-bundle-verify.ts';
 import { verifyBundle, type BundleArtifact } from '../../../src/sigstore/verify-bundle.ts';
 import { dsseBundle, messageBundle, sha256Hex, testKey, type TestKey } from './key-bundles.ts';
 
@@ -20,10 +23,10 @@ const ROOT = `${FIXTURES}cosign/trust/trusted_root_pgi.json`;
 
 type Outcome = { ok: true; kind: string; warnings: string[] } | { ok: false; kind: string; code: string | undefined; message: string };
 
-async function outcome(bundle: unknown, artifact: BundleArtifact, publicKeyPem: string, trustedRootPath?: string, asKeyObject = false): Promise<Outcome> {
+async function outcome(bundle: unknown, artifact: BundleArtifact, publicKeyPem: string, trustedRootPath?: string, asKeyObject = false, ignoreTlog = false): Promise<Outcome> {
   try {
     const key = asKeyObject ? { publicKey: createPublicKey(publicKeyPem) } : { publicKeyPem };
-    const r = await verifyBundle(structuredClone(bundle), artifact, { ...key, ...(trustedRootPath ? { trustedRootPath } : {}) });
+    const r = await verifyBundle(structuredClone(bundle), artifact, { ...key, ...(trustedRootPath ? { trustedRootPath } : {}), ...(ignoreTlog ? { ignoreTlog } : {}) });
     // The root's own warnings (an embedded snapshot) are the one intended difference: filtered.
     return { ok: true, kind: r.kind, warnings: r.warnings.filter((w) => !/trusted root/.test(w)) };
   } catch (err) {
@@ -75,6 +78,11 @@ const mutations: Mutation[] = [
 ];
 
 const kinds = ['p256', 'p384', 'rsa', 'ed25519'] as const;
+const fastVerdicts = { yes: 0, deferred: 0 };
+after(() => {
+  // Both outcomes occur: the fast path is exercised, and it defers on the tampered bundles.
+  assert.ok(fastVerdicts.yes >= 20 && fastVerdicts.deferred >= 100, JSON.stringify(fastVerdicts));
+});
 const artifact = Buffer.from('an artefact\n');
 
 for (const kind of kinds) {
@@ -102,6 +110,19 @@ for (const kind of kinds) {
             assert.deepEqual(without, withRoot, `${what}: ${JSON.stringify(without)} vs ${JSON.stringify(withRoot)}`);
             // The key given as a KeyObject (what verify-blob passes) instead of PEM: the same.
             assert.deepEqual(await outcome(b, art as BundleArtifact, pem, undefined, true), without, `${what}, KeyObject`);
+            // The node:crypto path (key-bundle-verify.ts) says yes only where verifyBundle does,
+            // with the same result; it is used for the bundles sign-blob writes.
+            for (const ignoreTlog of [false, true]) {
+              const fast = await verifyKeyOnlyMessageBundle(structuredClone(b), art as { bytes: Uint8Array }, createPublicKey(pem), { ignoreTlog });
+              const full = ignoreTlog ? await outcome(b, art as BundleArtifact, pem, undefined, true, true) : without;
+              if (fast) {
+                assert.ok(full.ok, `${what}: the fast path verified what verifyBundle refuses: ${JSON.stringify(full)}`);
+                assert.deepEqual({ ok: true, kind: fast.kind, warnings: fast.warnings }, full);
+              } else if (content === 'message' && name === 'as made' && (what === 'bytes' || (what === 'digest' && kind !== 'ed25519'))) {
+                assert.fail(`${what}: the fast path was not used for a plain key bundle`);
+              }
+              fastVerdicts[fast ? 'yes' : 'deferred']++;
+            }
           }
         });
       }
