@@ -88,6 +88,8 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
   const [legacyRead, bundlesRead] = await Promise.allSettled([readLegacyLayers(store, img.digest, 'sig'), listBundles(store, img.digest, log)]);
   if (legacyRead.status === 'rejected') throw legacyRead.reason;
   if (bundlesRead.status === 'rejected') throw bundlesRead.reason;
+  // The bundle verifier loads (CPU) while the bundles are read (network).
+  if (bundlesRead.value.length) bundleVerifier().catch(() => {}); // a failure shows where it is awaited
   const legacy = legacyRead.value;
   const expected = legacy.layers.length ? expectedPayloads(img, opts.annotations) : [];
   for (const [index, layer] of legacy.layers.entries()) {
