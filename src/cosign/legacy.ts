@@ -58,10 +58,9 @@ export async function appendLegacyLayer(
   payload: Uint8Array,
   opts: AppendOptions = {},
 ): Promise<{ tag: string; manifestDigest: string }> {
-  const [, whenAbsent] = await Promise.all([
-    store.putBlob(payload, { likelyNew: true }),
-    buildSignatureImage(store, [layer], null),
-  ]);
+  const startedAt = performance.now();
+  const [, firstImage] = await Promise.all([store.putBlob(payload, { likelyNew: true }), buildSignatureImage(store, [layer], null)]);
+  const whenAbsent = { ...firstImage, startedAt };
   const tag = attachmentTag(store, digest, kind);
   const manifestDigest = await updateTaggedList(
     store,

@@ -39,8 +39,10 @@ export interface ListUpdate {
    * The document `build(add, null)` returns, built before the read: when the read finds no tag
    * (a first signature), it is written at once, so the write follows the read with nothing in
    * between (building may upload a config blob: two more requests inside the stale window).
+   * `startedAt` (performance.now() when its build began) counts in this writer's measured window:
+   * the settle must outlast writers that build after their read, and they take that long.
    */
-  whenAbsent?: { bytes: Uint8Array; mediaType: string };
+  whenAbsent?: { bytes: Uint8Array; mediaType: string; startedAt: number };
   /**
    * Building uploads something (a config blob), so the tag is checked with a HEAD before the
    * write, keeping this writer's own stale window one HEAD plus one PUT (default true). A build
@@ -221,7 +223,10 @@ export async function updateTaggedListWithStats(
         }
         throw err;
       }
-      maxWindow = Math.max(maxWindow, performance.now() - readAt);
+      // The window a concurrent writer's stale copy can be in flight: from our read to our PUT's
+      // answer, and for a document built before the read, from the start of that build (a writer
+      // that builds after its read, e.g. one that appends, is stale that long).
+      maxWindow = Math.max(maxWindow, performance.now() - (prebuilt ? Math.min(readAt, prebuilt.startedAt) : readAt));
       landed();
       if (conditional) {
         stats.conditional = true;

@@ -77,7 +77,7 @@ async function sigUpdate(store: ImageStore, i: number, builds: { n: number }, pr
     tag: 'sha256-abc.sig',
     entriesOf: layersOf,
     add,
-    whenAbsent: prebuild ? await buildSignatureImage(store, add, null) : undefined,
+    whenAbsent: prebuild ? { ...(await buildSignatureImage(store, add, null)), startedAt: performance.now() } : undefined,
     build: (entries, current) => {
       builds.n++;
       return buildSignatureImage(store, entries, current);
@@ -99,6 +99,16 @@ test('a first signature writes the document built before the read: no build and 
   assert.equal(calls.tagWrites, 1);
   assert.equal(stats.contended, false);
   assert.deepEqual(await sigsOf(base), ['sig-1']);
+});
+
+test('the settle of a first signature counts the time its document took to build before the read', async () => {
+  const base = await layout();
+  const store = registryLike(base, { resolve: 0, tagWrites: 0 });
+  const u = await sigUpdate(store, 1, { n: 0 });
+  // Built 200 ms "before" the read: a window of at least 200 ms, settled 3x (x0.75 at least).
+  const stats = await updateTaggedListWithStats(store, { ...u, whenAbsent: { ...u.whenAbsent!, startedAt: performance.now() - 200 } }, { settleMs: 600_000 });
+  assert.equal(stats.contended, false);
+  assert.ok(stats.settledMs >= 3 * 200 * 0.75, `settled ${stats.settledMs} ms`);
 });
 
 test('when the tag exists, the document made in advance is not used: build, HEAD check, write', async () => {
