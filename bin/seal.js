@@ -2,6 +2,9 @@
 // Thin launcher: Node version check, the --version fast path (no yargs), then the CLI. Prefers the
 // built dist/ and falls back to the TypeScript sources (Node strips types itself).
 // The one minimum Node version (also package.json engines, README, scripts/node.sh): 22.22.0.
+// CommonJS (bin/package.json), unlike the rest of the package: an ES module entry makes Node start
+// its ESM loader, ~65 functions compiled on every run (~10M instructions, docs/design/startup.md).
+'use strict';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 22)) {
@@ -15,26 +18,25 @@ if (major < 22 || (major === 22 && minor < 22)) {
   );
   process.exit(1);
 }
-// Not `import … from 'node:fs'`: its ESM facade costs ~12M instructions of start-up (src/crypto/stream.ts).
-const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
-const module = process.getBuiltinModule('node:module');
+const { existsSync, readFileSync } = require('node:fs');
+const path = require('node:path');
+const nodeModule = require('node:module');
 const args = process.argv.slice(2);
 if (args.length === 1 && args[0] === '--version') {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '../package.json'), 'utf8'));
   process.stdout.write(pkg.version + '\n');
   process.exit(0);
 }
-module.enableCompileCache?.();
+nodeModule.enableCompileCache?.();
 // The single-file build (npm run dist) when there is one: one cached compile instead of ~100 ESM
 // module loads; it carries its own launcher (scripts/dist-entry.ts).
-const bundle = new URL('../dist/seal.cjs', import.meta.url);
+const bundle = path.join(__dirname, '../dist/seal.cjs');
 if (existsSync(bundle) && !process.env.SEAL_FROM_SOURCE && !process.env.SEAL_NO_BUNDLE) {
-  runBundle(process.getBuiltinModule('node:url').fileURLToPath(bundle), args);
+  runBundle(bundle, args);
 } else {
-const dist = new URL('../dist/cli/main.js', import.meta.url);
-const entry = existsSync(dist) && !process.env.SEAL_FROM_SOURCE ? dist : new URL('../src/cli/main.ts', import.meta.url);
-const { runAsProcess } = await import(entry.href);
-await runAsProcess(args);
+  const dist = path.join(__dirname, '../dist/cli/main.js');
+  const entry = existsSync(dist) && !process.env.SEAL_FROM_SOURCE ? dist : path.join(__dirname, '../src/cli/main.ts');
+  void import(require('node:url').pathToFileURL(entry).href).then(({ runAsProcess }) => runAsProcess(args));
 }
 
 /**
@@ -51,16 +53,15 @@ await runAsProcess(args);
  * File layout: u32 CRC-32 of the rest, V8 data.
  */
 function runBundle(file, args) {
-  const cacheRoot = module.getCompileCacheDir?.();
-  const vm = process.getBuiltinModule('node:vm');
-  const crc32 = process.getBuiltinModule('node:zlib').crc32;
+  const cacheRoot = nodeModule.getCompileCacheDir?.();
+  const vm = require('node:vm');
+  const crc32 = require('node:zlib').crc32;
   if (!cacheRoot || !crc32 || !vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER) {
-    module.createRequire(import.meta.url)(file);
+    require(file);
     return;
   }
   const MAX_FILES = 64;
-  const path = process.getBuiltinModule('node:path');
-  const fs = process.getBuiltinModule('node:fs');
+  const fs = require('node:fs');
   const bytes = readFileSync(file);
   const dir = path.join(cacheRoot, 'seal');
   // The build: its file's device, inode, size and change time (ns), as git's index tells files
@@ -80,8 +81,8 @@ function runBundle(file, args) {
     cachedData = undefined; // none yet
   }
   // scripts/dist.mjs writes ASCII only, which reads fastest as latin1 (the same characters).
-  const source = process.getBuiltinModule('node:buffer').isAscii?.(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-  const script = new vm.Script(module.wrap(source), {
+  const source = require('node:buffer').isAscii?.(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  const script = new vm.Script(nodeModule.wrap(source), {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
@@ -110,9 +111,8 @@ function runBundle(file, args) {
       }
     });
   }
-  const Module = module.Module ?? module;
-  const m = new Module(file, null);
+  const m = new nodeModule(file, null);
   m.filename = file;
-  m.paths = Module._nodeModulePaths?.(path.dirname(file)) ?? [];
-  script.runInThisContext().call(m.exports, m.exports, module.createRequire(file), m, file, path.dirname(file));
+  m.paths = nodeModule._nodeModulePaths?.(path.dirname(file)) ?? [];
+  script.runInThisContext().call(m.exports, m.exports, nodeModule.createRequire(file), m, file, path.dirname(file));
 }

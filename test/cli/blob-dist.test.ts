@@ -4,7 +4,7 @@
 // directory so the shared dist/ is neither needed nor touched.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -16,8 +16,8 @@ const app = path.join(w, 'seal');
 after(() => rmSync(w, { recursive: true, force: true }));
 
 before(() => {
-  mkdirSync(path.join(app, 'bin'), { recursive: true });
-  cpSync(path.join(repo, 'bin/seal.js'), path.join(app, 'bin/seal.js'));
+  // bin/ whole: seal.js is CommonJS by bin/package.json.
+  cpSync(path.join(repo, 'bin'), path.join(app, 'bin'), { recursive: true });
   cpSync(path.join(repo, 'package.json'), path.join(app, 'package.json'));
   symlinkSync(path.join(repo, 'node_modules'), path.join(app, 'node_modules'));
   const tsc = path.join(repo, 'node_modules/typescript/bin/tsc');

@@ -5,7 +5,7 @@
 // directory; the shared dist/ is neither needed nor touched.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,8 +18,8 @@ const cc = path.join(w, 'node-cc');
 after(() => rmSync(w, { recursive: true, force: true }));
 
 before(() => {
-  mkdirSync(path.join(app, 'bin'), { recursive: true });
-  cpSync(path.join(repo, 'bin/seal.js'), path.join(app, 'bin/seal.js'));
+  // bin/ whole: seal.js is CommonJS by bin/package.json.
+  cpSync(path.join(repo, 'bin'), path.join(app, 'bin'), { recursive: true });
   cpSync(path.join(repo, 'package.json'), path.join(app, 'package.json'));
   symlinkSync(path.join(repo, 'node_modules'), path.join(app, 'node_modules'));
   execFileSync(process.execPath, [path.join(repo, 'scripts/dist.mjs'), '--bundle-only', `--outdir=${path.join(app, 'dist')}`], { stdio: 'ignore' });

@@ -100,7 +100,11 @@ export async function loadTrustPolicy(argv: TrustFlags, ctx: CliContext): Promis
     return {
       verifier,
       bundle: {
-        publicKeyPem: verifier.publicKey.pem,
+        // Exported when a bundle is verified: the first export starts OpenSSL's encoders (~1 ms),
+        // which a legacy signature checked with the key never needs (docs/design/startup.md).
+        get publicKeyPem() {
+          return verifier.publicKey.pem;
+        },
         trustedRootPath: argv.trustedRoot,
         tufCacheDir: defaultTufCacheDir(ctx.env),
         requireTlog: argv.requireTlog === true,
