@@ -6,7 +6,7 @@ import { SealError, flattenControls, messageOf } from '../errors.ts';
 import { version } from '../version.ts';
 import type { Args, SealCommand } from './command.ts';
 import { createContext, type CliContext, type ContextOverrides } from './context.ts';
-import { loadAllCommands } from './commands/index.ts';
+import { commandLoaders, loadAllCommands } from './commands/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { write } from './output.ts';
 import { describeSystemError } from './system-errors.ts';
@@ -17,14 +17,15 @@ export async function main(args: string[], overrides: ContextOverrides = {}): Pr
   let exitCode: number = EXIT.OK;
   try {
     const { tryFastPath, canonicalArgs } = await import('./fast-path.ts');
-    args = await canonicalArgs(args);
+    args = await canonicalArgs(joinLeadingGlobals(args));
     const fast = await tryFastPath(args);
     if (fast) {
       const code = await runCommand(fast.command, fast.argv, ctx);
       return typeof code === 'number' ? code : EXIT.OK;
     }
     const y = await buildParser(args);
-    for (const cmd of await loadAllCommands()) register(y, cmd, (c, argv) => runCommand(c, argv, ctx), (code) => (exitCode = code));
+    const line = args;
+    for (const cmd of await loadAllCommands()) register(y, cmd, (c, argv) => runCommand(c, restoreStdinDashes(c, argv, line), ctx), (code) => (exitCode = code));
     // With a callback yargs hands over what it would print (help, version, completions) instead of
     // printing it and exiting the process: it goes to ctx.stdout, and in-process runs survive --help.
     let printed = '';
@@ -113,7 +114,7 @@ export async function runAsProcess(args: string[]): Promise<void> {
  */
 export async function parseCommandLine(args: string[]): Promise<{ path: string[]; argv: Args }> {
   const { tryFastPath, canonicalArgs } = await import('./fast-path.ts');
-  args = await canonicalArgs(args);
+  args = await canonicalArgs(joinLeadingGlobals(args));
   const fast = await tryFastPath(args);
   if (fast) {
     await prepareArgs(fast.command, fast.argv);
@@ -121,15 +122,69 @@ export async function parseCommandLine(args: string[]): Promise<{ path: string[]
   }
   let parsed: { path: string[]; argv: Args } | undefined;
   const y = await buildParser(args);
+  const line = args;
   for (const cmd of await loadAllCommands()) {
     register(y, cmd, async (c, argv) => {
-      await prepareArgs(c, argv);
+      await prepareArgs(c, restoreStdinDashes(c, argv, line));
       parsed = { path: argv._.map(String), argv };
     }, () => {});
   }
   await y.parseAsync(args, {}, () => {});
   if (!parsed) throw new SealError('usage', 'no command ran', { code: 'NO_COMMAND' });
   return parsed;
+}
+
+/** The global options (main.ts declares them to yargs; fast-path.ts GLOBAL_OPTIONS), and whether they take a value. */
+const GLOBAL_FLAGS = new Map([['--timeout', 'timeout'], ['-t', 'timeout'], ['--output-file', 'output-file'], ['--verbose', ''], ['-d', '']]);
+
+/**
+ * Global flags before the command (`seal --timeout 5m verify …`, as cobra takes cosign's
+ * persistent flags) are read as pflag reads them: a value flag takes the next argument whatever
+ * it looks like (yargs would read `--timeout -5s` as the short flags -5 and -s, "Unknown
+ * arguments: 5, s"), joined as `--flag=value`. When a command follows, they move after it,
+ * where the command's own parsing (and the fast path) reads them like any other flag.
+ */
+function joinLeadingGlobals(args: readonly string[]): string[] {
+  const globals: string[] = [];
+  let i = 0;
+  for (; i < args.length; i++) {
+    const tok = args[i]!;
+    const eq = tok.indexOf('=');
+    const name = GLOBAL_FLAGS.get(eq > 0 ? tok.slice(0, eq) : tok);
+    if (name === undefined) break;
+    if (name !== '' && eq < 0 && i + 1 < args.length) globals.push(`--${name}=${args[++i]!}`);
+    else globals.push(name !== '' && eq > 0 ? `--${name}=${tok.slice(eq + 1)}` : tok);
+  }
+  const rest = args.slice(i);
+  if (globals.length === 0) return rest;
+  if (rest.length === 0 || !Object.hasOwn(commandLoaders, rest[0]!)) return [...globals, ...rest];
+  const end = rest.indexOf('--');
+  return end < 0 ? [...rest, ...globals] : [...rest.slice(0, end), ...globals, ...rest.slice(end)];
+}
+
+/**
+ * yargs hands a positional given as a lone `-` (stdin) over as "" (it re-parses positionals as
+ * `--file -`), the same as an empty argument (`seal sign-blob "$UNSET"`). The line tells them
+ * apart: the positionals yargs left empty take, in order, the lone `-` and "" of the line. The
+ * fast path keeps `-` as it is and needs none of this.
+ */
+function restoreStdinDashes(cmd: SealCommand, argv: Args, line: readonly string[]): Args {
+  const given = line.filter((a) => a === '-' || a === '');
+  if (!given.includes('-')) return argv;
+  const names = String(cmd.command)
+    .split(/\s+/)
+    .slice(1)
+    .map((tok) => /^[<[]([\w-]+)(?:\.\.)?[>\]]$/.exec(tok)?.[1])
+    .filter((n): n is string => n !== undefined);
+  let next = 0;
+  const restore = (v: unknown): unknown => (v === '' && next < given.length ? given[next++] : v);
+  for (const name of names) {
+    const v = argv[name];
+    const value = Array.isArray(v) ? v.map(restore) : restore(v);
+    argv[name] = value;
+    argv[name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())] = value;
+  }
+  return argv;
 }
 
 type Runner = (cmd: SealCommand, argv: Args) => Promise<number | void>;

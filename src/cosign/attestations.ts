@@ -45,6 +45,8 @@ export interface CheckedAttestation extends FoundAttestation {
   predicateType?: string;
   /** A transparency log entry was verified (true) or was bad/missing and required (false); absent: not checked. */
   tlog?: boolean;
+  /** Bundles: each RFC 3161 timestamp and log entry time, used or not and why (describeTimestamps), for --verbose. */
+  timestampNotes?: string[];
   error?: string;
 }
 
@@ -142,14 +144,18 @@ export async function checkAttestation(found: FoundAttestation, digest: string, 
     } else if (found.format === 'legacy') {
       const bundle = found.layer && legacyLayerToBundle(found.layer, found.bytes, 'att');
       if (!bundle) throw new Error('no certificate on this attestation (it was made with a key; verify it with --key)');
-      const verified = await (await bundleVerifier()).verifyBundle(bundle, artifact, policy.bundle);
+      const { verifyBundle, describeTimestamps } = await bundleVerifier();
+      const verified = await verifyBundle(bundle, artifact, policy.bundle);
       payload = verified.payload ?? new Uint8Array();
       result.tlog = verified.tlog;
+      result.timestampNotes = describeTimestamps(verified.timestamps);
     } else {
       const bundle = JSON.parse(Buffer.from(found.bytes).toString('utf8')) as unknown;
-      const verified = await (await bundleVerifier()).verifyBundle(bundle, artifact, policy.bundle);
+      const { verifyBundle, describeTimestamps } = await bundleVerifier();
+      const verified = await verifyBundle(bundle, artifact, policy.bundle);
       payload = verified.payload ?? new Uint8Array();
       result.tlog = verified.tlog;
+      result.timestampNotes = describeTimestamps(verified.timestamps);
     }
     const statement = parseStatement(payload, 'verification');
     result.statement = statement;

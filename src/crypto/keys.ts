@@ -40,6 +40,30 @@ export interface KeyLoadOptions {
 /** cloud KMS schemes cosign takes for --key; seal does not reach KMS services. */
 const KMS_SCHEMES = new Set(['awskms', 'gcpkms', 'azurekms', 'hashivault']);
 
+/** The two-step flow that signs with a key seal cannot reach (docs/hardware-keys.md). */
+const TWO_STEP_SIGNING =
+  'seal generate IMAGE > payload.json, sign payload.json with the KMS, then seal attach signature --payload payload.json --signature SIG IMAGE (docs/hardware-keys.md)';
+
+/**
+ * The refusal of a `scheme://` key reference cosign takes and seal does not (cloud KMS,
+ * Kubernetes secrets, URLs, GitLab, KMS plugins): a usage error (exit 2) whatever the scheme,
+ * naming what to give instead. `what` is 'key file' or 'public key file'.
+ */
+function unsupportedKeyRef(scheme: string, what: string): SealError {
+  const s = scheme.toLowerCase();
+  const file = what === 'public key file' ? 'cosign.pub' : 'cosign.key';
+  const [kind, hint] = KMS_SCHEMES.has(s)
+    ? ['cloud KMS', `sign in two steps: ${TWO_STEP_SIGNING}`]
+    : s === 'k8s'
+      ? ['Kubernetes secrets', `export the key and pass the file: kubectl get secret NAME -n NAMESPACE -o jsonpath='{.data.${file.replace('.', '\\.')}}' | base64 -d > ${file}, then --key ${file} (or --key env://VAR)`]
+      : s === 'http' || s === 'https'
+        ? ['URLs', `download the key and pass the file: curl -fsSLo ${file} URL, then --key ${file}`]
+        : s === 'gitlab' || s === 'github'
+          ? [`${s === 'gitlab' ? 'GitLab' : 'GitHub'} variables`, `pass the key as a file or through the environment: --key ${file} or --key env://VAR`]
+          : ['KMS plugins', 'give a key file, env://VAR or a pkcs11: URI (docs/hardware-keys.md)'];
+  return new SealError('usage', `${scheme}:// keys (${kind}) are not supported by seal`, { hint, code: 'UNSUPPORTED_KEY_REF' });
+}
+
 export type PrivateKeyFormat = 'cosign' | 'pkcs8' | 'sec1' | 'pkcs1' | 'encrypted-pkcs8';
 
 export interface ParsedPrivateKey {
@@ -120,18 +144,7 @@ export async function readKeyRef(
     return { bytes: new TextEncoder().encode(value), source: ref };
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(ref);
-  if (scheme && KMS_SCHEMES.has(scheme[1]!.toLowerCase())) {
-    throw new SealError('input', `${scheme[1]}:// keys (cloud KMS) are not supported by seal`, {
-      hint: 'sign in two steps: seal generate IMAGE > payload.json, sign payload.json with the KMS, then seal attach signature --payload payload.json --signature SIG IMAGE (docs/hardware-keys.md)',
-      code: 'UNSUPPORTED_KEY_REF',
-    });
-  }
-  if (scheme) {
-    throw new SealError('usage', `key references of the form ${scheme[1]}:// are not supported (${ref})`, {
-      hint: 'give a key file, env://VAR or a pkcs11: URI; Kubernetes and URL keys are not supported',
-      code: 'UNSUPPORTED_KEY_REF',
-    });
-  }
+  if (scheme) throw unsupportedKeyRef(scheme[1]!, what);
   // Synchronous: a key is small, and start-up needs no thread pool (src/fs/stream.ts).
   const file = openInput(opts.cwd === undefined ? ref : process.getBuiltinModule('node:path').resolve(opts.cwd, ref), what, ref);
   let bytes: Uint8Array;

@@ -7,6 +7,8 @@ const MAX_INPUT = 256 * 1024 * 1024;
 
 /** `file`, or all of `io.stdin` for `-`; `what` names it in errors ("predicate file"). */
 export async function readInput(file: string, io: { readonly stdin: AsyncIterable<Uint8Array | string> }, what: string): Promise<Uint8Array> {
+  // As openInput (src/fs/stream.ts): "" is no file, not "predicate file  does not exist".
+  if (file === '') throw new SealError('usage', `an empty path was given for the ${what}`, { hint: 'give a file name, or - for stdin', code: 'EMPTY_PATH' });
   if (file === '-') {
     const chunks: Buffer[] = [];
     let size = 0;

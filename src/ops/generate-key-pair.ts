@@ -98,7 +98,7 @@ export async function generateTokenKeyPair(
 ): Promise<{ publicKeyPath: string }> {
   if (!/^pkcs11:/i.test(opts.kms)) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(opts.kms)?.[1] ?? opts.kms.split(':')[0] ?? '';
-    throw new SealError('input', `--kms ${scheme.slice(0, 20)}: seal creates keys on PKCS#11 tokens (pkcs11:…) only, not in cloud KMS`, {
+    throw new SealError('usage', `--kms ${scheme.slice(0, 20)}: seal creates keys on PKCS#11 tokens (pkcs11:…) only, not in cloud KMS`, {
       hint: 'create the key with the KMS itself; to sign with it: seal generate IMAGE > payload.json, sign payload.json with the KMS, then seal attach signature (docs/hardware-keys.md)',
       code: 'UNSUPPORTED_KEY_REF',
     });

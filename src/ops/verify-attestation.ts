@@ -71,11 +71,13 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, env: Op
     const report: AttestationReport = {
       image: input,
       digest: img.digest,
-      attestations: checked.map(({ bytes: _bytes, ...rest }) => rest),
+      attestations: checked.map(({ bytes: _bytes, timestampNotes: _notes, ...rest }) => rest),
       statements: [],
       envelopes: [],
       ok: false,
     };
+    // As verify and verify-blob: with --verbose, which timestamps each bundle's time rests on.
+    for (const c of checked) for (const line of c.timestampNotes ?? []) log.debug(`${input} ${c.id}: ${line}`);
     const failed = checked.filter((c) => !c.verified);
     if (failed.length) {
       log.info(`${input}: ignored ${failed.length} attestation(s) that did not verify with the given key:`);

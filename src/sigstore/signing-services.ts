@@ -32,6 +32,19 @@ const PUBLIC_REKOR_URL = 'https://rekor.sigstore.dev';
 
 export const DEFAULTS_SOURCE = "seal's defaults (no signing config)";
 
+/**
+ * A cached trust that fails its check, met while signing: --trusted-root (the verification hint)
+ * does not help here, fetching the trust again or naming the services does.
+ */
+function forSigning(err: unknown): unknown {
+  if (!(err instanceof SealError) || err.code !== 'TUF_CACHE_INVALID') return err;
+  return new SealError(err.kind, err.message, {
+    cause: err,
+    code: err.code,
+    hint: 'run `seal trusted-root update` (or `seal initialize`) to fetch it again, or sign without it: --signing-config FILE, or --fulcio-url and --rekor-url (or --use-signing-config=false for the public-good services)',
+  });
+}
+
 export async function chooseSigningServices(opts: ServiceChoiceOptions): Promise<SigningServices> {
   const explicit = { ...(opts.fulcioUrl ? { fulcioUrl: opts.fulcioUrl } : {}), ...(opts.rekorUrl ? { rekorUrl: opts.rekorUrl } : {}), ...(opts.tsaUrl ? { tsaUrl: opts.tsaUrl } : {}) };
   const choose = { ...explicit, ...(opts.rekorV1Only ? { rekorV1Only: true } : {}), ...(opts.now ? { now: opts.now } : {}) };
@@ -51,7 +64,9 @@ export async function chooseSigningServices(opts: ServiceChoiceOptions): Promise
   }
   const handConfigured = Object.keys(explicit).length > 0;
   if (opts.useSigningConfig === true || (opts.useSigningConfig === undefined && !handConfigured)) {
-    const cached = await readTufCache(opts.tufCacheDir, opts.now);
+    const cached = await readTufCache(opts.tufCacheDir, opts.now).catch((err: unknown) => {
+      throw forSigning(err);
+    });
     if (cached?.signingConfig !== undefined) {
       const source = `the TUF cache of ${cached.mirror}`;
       let json: unknown;

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { usageError } from '../../errors.ts';
 import type { AttestBlobOptions } from '../../ops/attest-blob.ts';
 import { defineCommand, type FlagsOf } from '../command.ts';
 import { keylessOptions, optionalSigningKeyOption, signingOptions } from '../options/key.ts';
@@ -31,6 +32,10 @@ const flags = (y: Argv) =>
     .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Keyless: do not print the public transparency log notice' });
 
 export function toOptions(argv: FlagsOf<typeof flags, typeof usage>): AttestBlobOptions {
+  for (const [flag, value] of [['--predicate', argv.predicate], ['--statement', argv.statement]] as const) {
+    if (value === '') throw usageError(`${flag} is empty; give the ${flag.slice(2)} file, or - for stdin`);
+  }
+  if (argv.file === '') throw usageError('no file given (the file argument is empty); name the file to attest, or give --hash');
   return {
     file: argv.file,
     hash: argv.hash,

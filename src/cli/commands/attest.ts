@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { usageError } from '../../errors.ts';
 import type { AttestOptions } from '../../ops/attest.ts';
 import { defineCommand, type FlagsOf } from '../command.ts';
 import type { CliContext } from '../context.ts';
@@ -36,6 +37,7 @@ const flags = (y: Argv) =>
     .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' });
 
 export function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: CliContext): AttestOptions {
+  if (argv.predicate === '') throw usageError('--predicate is empty; give the predicate file, or - for stdin');
   const format = signatureFormat(argv, ctx);
   return {
     image: argv.image,

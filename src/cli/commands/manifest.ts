@@ -14,7 +14,9 @@ export async function verifyImagesFrom(argv: VerifyFlags, ctx: CliContext, image
 }
 
 export async function readListFile(file: string, ctx: CliContext, what: string): Promise<string> {
-  const [{ readInput }, { resolve }] = await Promise.all([import('../../fs/read-input.ts'), import('node:path')]);
+  const [{ readInput }, { resolve }, { usageError }] = await Promise.all([import('../../fs/read-input.ts'), import('node:path'), import('../../errors.ts')]);
+  // An empty argument is no file (resolved, it would name the working directory); `-` is stdin.
+  if (file === '') throw usageError(`no file given (the file argument is empty); name ${what}, or - for stdin`);
   return new TextDecoder().decode(await readInput(file === '-' ? file : resolve(ctx.cwd, file), ctx, what));
 }
 

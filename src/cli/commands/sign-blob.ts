@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { usageError } from '../../errors.ts';
 import type { SignBlobOptions } from '../../ops/sign-blob.ts';
 import { defineCommand, type FlagsOf } from '../command.ts';
 import { keylessOptions, signingOptions, tlogUploadOption } from '../options/key.ts';
@@ -35,10 +36,11 @@ const flags = (y: Argv) =>
   ))).option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Keyless and --tlog-upload: do not print the public transparency log notice' });
 
 export function toOptions(argv: FlagsOf<typeof flags, typeof usage>): SignBlobOptions {
+  // An empty argument (`"$FILE"` unset) is no file, not stdin: only a real `-` is (main.ts keeps it).
+  if (argv.file === '') throw usageError('no file given (the file argument is empty); name the file to sign, or - for stdin');
   return {
     signing: signingOptions(argv),
-    // yargs reads a lone `-` as an empty string; it means stdin.
-    file: argv.file === '' ? '-' : argv.file,
+    file: argv.file,
     bundle: argv.bundle,
     outputSignature: argv.outputSignature,
     b64: argv.b64,

@@ -29,6 +29,7 @@ const flags = (y: Argv) =>
       .option('check-claims', { type: 'boolean', default: true, describe: 'Require a subject with the file digest; false: verify the bundle whole but not what it is about' });
 
 export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: CliContext): Promise<VerifyBlobAttestationOptions> {
+  if (argv.file === '') throw usageError('no file given (the file argument is empty); name the file the attestation is about, or give --digest');
   const source = argv.bundle ?? argv.signature;
   if (!source || (argv.bundle && argv.signature)) throw usageError('pass exactly one of --bundle or --signature');
   const attestation = await readInput(source, ctx, argv.bundle ? 'bundle' : 'envelope');

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { usageError } from '../../errors.ts';
 import type { VerifyBlobOptions } from '../../ops/verify-blob.ts';
 import { defineCommand, type FlagsOf } from '../command.ts';
 import { identityOptions, loadExtensionPolicy } from '../options/trust.ts';
@@ -28,12 +29,13 @@ const flags = (y: Argv) =>
       .conflicts('signature', 'bundle');
 
 export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>): Promise<VerifyBlobOptions> {
+  // An empty argument (`"$FILE"` unset) is no file, not stdin: only a real `-` is (main.ts keeps it).
+  if (argv.file === '') throw usageError('no file given (the file argument is empty); name the file to verify, - for stdin, or sha256:<hex>');
   return {
     key: argv.key,
     signature: argv.signature,
     bundle: argv.bundle,
-    // yargs reads a lone `-` as an empty string; it means stdin.
-    target: argv.file === '' ? '-' : argv.file,
+    target: argv.file,
     certificateIdentity: argv.certificateIdentity,
     certificateIdentityRegexp: argv.certificateIdentityRegexp,
     certificateOidcIssuer: argv.certificateOidcIssuer,

@@ -59,7 +59,12 @@ export const cosignKeylessFlags = <T>(y: Argv<T>) => {
     .option('oidc-provider', { type: 'string', describe: 'Keyless: the ambient token provider to use (github-actions, spiffe, google, buildkite-agent, envvar, filesystem)' })
     .option('oidc-disable-ambient-providers', { type: 'boolean', describe: 'Keyless: never read ambient CI credentials' })
     .option('fulcio-auth-flow', { type: 'string', describe: 'Keyless: normal, device, token or client_credentials' })
-    .option('insecure-skip-verify', { type: 'boolean', describe: 'Keyless: do not verify the SCT Fulcio returns (testing only)' })
+    // Visible, so --help says what it does (nothing) rather than a script trusting it does something.
+    .option('insecure-skip-verify', {
+      type: 'boolean',
+      describe:
+        'cosign compatibility: changes nothing in seal. cosign checks the SCT of the certificate Fulcio returns when signing; seal does not check it then (nor the certificate chain): both are checked when the signature is verified (verify --insecure-ignore-sct skips the SCT there)',
+    })
     .option('signing-config', { type: 'string', describe: 'A signing_config.json naming the Fulcio, Rekor and TSA to use' })
     .option('use-signing-config', { type: 'boolean', describe: 'Take service URLs from the TUF signing config (cosign v3 default true)' });
   let b = accepted(declared, 'trusted-root', 'string', 'the trusted root a fresh signature could be checked against; seal checks what it signs with the signing key itself');

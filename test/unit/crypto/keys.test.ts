@@ -122,14 +122,22 @@ describe('loadPrivateKey: references and damaged files', () => {
     });
   }
 
-  test('KMS-style references are refused as unsupported, not read as files, naming the two-step flow', async () => {
+  test('KMS-style references are refused as unsupported (usage, exit 2, whatever the scheme), not read as files, naming the seal way', async () => {
     const err = await rejection(loadPrivateKey('awskms:///alias/x', noPassword));
-    assert.equal(err.kind, 'input');
+    assert.equal(err.kind, 'usage');
+    assert.equal(err.code, 'UNSUPPORTED_KEY_REF');
     assert.match(err.message, /awskms:\/\/ keys \(cloud KMS\) are not supported/);
     assert.match(err.hint ?? '', /seal generate IMAGE > payload.json, sign payload.json with the KMS, then seal attach signature/);
-    const other = await rejection(loadPrivateKey('k8s://ns/secret', noPassword));
-    assert.equal(other.kind, 'usage');
-    assert.match(other.message, /k8s:\/\/ are not supported/);
+    const k8s = await rejection(loadPrivateKey('k8s://ns/secret', noPassword));
+    assert.equal(k8s.kind, 'usage');
+    assert.match(k8s.message, /^k8s:\/\/ keys \(Kubernetes secrets\) are not supported by seal$/);
+    assert.match(k8s.hint ?? '', /kubectl get secret .*cosign\\\.key.* > cosign\.key, then --key cosign\.key/);
+    const url = await rejection(loadPublicKey('https://example.com/cosign.pub'));
+    assert.equal(url.kind, 'usage');
+    assert.match(url.hint ?? '', /curl -fsSLo cosign\.pub URL, then --key cosign\.pub/);
+    for (const ref of ['gcpkms://p', 'hashivault://k', 'gitlab://group/project', 'plugin://x']) {
+      assert.equal((await rejection(loadPrivateKey(ref, noPassword))).kind, 'usage', ref);
+    }
   });
 });
 
