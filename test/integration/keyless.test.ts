@@ -196,6 +196,24 @@ describe('seal attest, keyless, on an OCI layout', () => {
     assert.equal(other.code, 12, other.stderr);
     // The legacy format, keyless: test/integration/keyless-legacy.test.ts.
   });
+
+  test('verify-attestation --verbose lists the RFC 3161 timestamps and log times used, as verify and verify-blob do (qa)', async () => {
+    const img = await makeImageLayout(path.join(stack.dir, 'attest-image-tsa'));
+    const ref = `oci:${img.dir}:latest`;
+    const scan = new URL('../fixtures/grype/alpine-one-high.json', import.meta.url).pathname;
+    const a = await seal(['attest', '--identity-token', token, ...services(), '--timestamp-server-url', stack.tsaUrl, '--format', 'bundle', '--type', 'vuln', '--predicate', scan, ref]);
+    assert.equal(a.code, 0, a.stderr);
+    const trust = ['--certificate-identity', EMAIL, '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath];
+    const v = await seal(['verify-attestation', '--verbose', ...trust, '--type', 'vuln', ref]);
+    assert.equal(v.code, 0, v.stderr);
+    const at = `${ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} sha256:[0-9a-f]{64}: `;
+    assert.match(v.stderr, new RegExp(`${at}RFC 3161 timestamp 0 \\S+Z: used`));
+    assert.match(v.stderr, new RegExp(`${at}tlog entry 0 integrated time \\S+Z: used`));
+    // Without --verbose, none of it.
+    const quiet = await seal(['verify-attestation', ...trust, '--type', 'vuln', ref]);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stderr, /RFC 3161 timestamp/);
+  });
 });
 
 describe('keyless errors', () => {
