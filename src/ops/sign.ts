@@ -130,7 +130,9 @@ export async function signImages(options: SignImagesOptions, env: OpEnv): Promis
       }
       return out;
     }).finally(() => Promise.allSettled(settles));
-    await Promise.all(settles);
+    // Every settle has ended by now (finally above); the first failure, if any, is the run's.
+    const failed = (await Promise.allSettled(settles)).find((o) => o.status === 'rejected');
+    if (failed) throw failed.reason;
     if (keyCertificate !== undefined) {
       const publicKey = await signer.publicKey();
       await writeFileAtomic(path.resolve(given.cwd ?? env.cwd, keyCertificate), publicKey!.pem, { overwrite: true, mode: 0o644 });
