@@ -180,6 +180,7 @@ function restoreStdinDashes(cmd: SealCommand, argv: Args, line: readonly string[
   const restore = (v: unknown): unknown => (v === '' && next < given.length ? given[next++] : v);
   for (const name of names) {
     const v = argv[name];
+    if (v === undefined) continue;
     const value = Array.isArray(v) ? v.map(restore) : restore(v);
     argv[name] = value;
     argv[name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())] = value;
