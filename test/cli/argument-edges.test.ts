@@ -36,8 +36,12 @@ test('every scheme:// key seal does not take is a usage error (exit 2) naming th
     [['sign-blob', '--key', 'gitlab://group/project', blob], /gitlab:\/\/ keys \(GitLab variables\) .*env:\/\/VAR/],
     [['sign-blob', '--key', 'myplugin://key', blob], /myplugin:\/\/ keys \(KMS plugins\) .*pkcs11: URI/],
     [['generate-key-pair', '--kms', 'gcpkms://projects/p/key'], /--kms gcpkms: seal creates keys on PKCS#11 tokens/],
+    // cosign's key pair targets: refused before any password is asked, nothing written.
+    [['generate-key-pair', 'k8s://ns/secret'], /^Error: generate-key-pair k8s:\/\/ targets are not supported by seal; run seal generate-key-pair, then kubectl create secret generic NAME .*--from-file=cosign\.key/],
+    [['generate-key-pair', 'gitlab://group/project'], /gitlab:\/\/ targets are not supported by seal; .*CI secrets/],
   ];
   for (const [args, re] of cases) oneLine(await seal(args), 2, re, args.join(' '));
+  assert.deepEqual((await import('node:fs')).readdirSync(work).filter((f) => f.startsWith('cosign.')), []);
 });
 
 test('sign-blob and verify-blob: `-` is stdin and "" is refused, on the fast path and through yargs (-fk, -dk)', async () => {
