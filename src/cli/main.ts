@@ -148,7 +148,13 @@ function joinLeadingGlobals(args: readonly string[]): string[] {
   const globals: string[] = [];
   let i = 0;
   for (; i < args.length; i++) {
-    const tok = args[i]!;
+    let tok = args[i]!;
+    // -dt VALUE: the bundled global short flags, as pflag reads them (-d, then -t taking VALUE).
+    if (/^-d+t?$/.test(tok) && tok.length > 2) {
+      globals.push('-d');
+      if (!tok.endsWith('t')) continue;
+      tok = '-t';
+    }
     const eq = tok.indexOf('=');
     const name = GLOBAL_FLAGS.get(eq > 0 ? tok.slice(0, eq) : tok);
     if (name === undefined) break;

@@ -83,6 +83,7 @@ test('--timeout: a negative or unreadable duration is one line (exit 2) naming t
     [['--timeout', '-5s', 'sign-blob', '--key', key, blob], /^Error: invalid --timeout "-5s" \(it cannot be negative\): /],
     [['-t', '-5s', 'verify', '--key', pub, `oci:${work}/none`], /^Error: invalid --timeout "-5s" \(it cannot be negative\): /],
     [['-t=-1m', 'env'], /invalid --timeout "-1m" \(it cannot be negative\)/],
+    [['-dt', '-5s', 'env'], /invalid --timeout "-5s" \(it cannot be negative\)/],
     [['sign-blob', '--key', key, '--timeout', '-5s', blob], /invalid --timeout "-5s" \(it cannot be negative\)/],
     [['--timeout', 'soon', 'env'], /^Error: invalid --timeout "soon": /],
     [['env', '-t', '5'], /invalid --timeout "5": /],
