@@ -96,35 +96,27 @@ const isPreconditionFailed = (err: unknown): boolean =>
 
 /**
  * Per registry, whether it refuses a manifest PUT whose If-Match does not match (a real
- * compare-and-swap). Asked once per registry and process, with a PUT by digest of the manifest
- * about to be tagged anyway and an If-Match no resource can have: a registry that ignores the
- * header stores it (harmless, it is content-addressed and tagged right after), one that honours
- * it answers 412. distribution 2.8 ignores it.
+ * compare-and-swap). Asked once per registry and session (RegistrySession capability), with a PUT
+ * by digest of the manifest about to be tagged anyway and an If-Match no resource can have: a
+ * registry that ignores the header stores it (harmless, it is content-addressed and tagged right
+ * after), one that honours it answers 412. distribution 2.8 ignores it.
  */
-const conditionalPuts = new Map<string, Promise<boolean>>();
-
 async function honoursIfMatch(store: ImageStore, doc: { bytes: Uint8Array; mediaType: string }, log?: Log): Promise<boolean> {
   if (store.ref.kind !== 'registry') return false;
   const registry = store.ref.registry;
-  const known = conditionalPuts.get(registry);
-  if (known) return known;
-  const probe = store.putManifest(doc.bytes, doc.mediaType, { ifMatch: '"seal-probe-never-matches"' }).then(
-    () => false,
-    (err: unknown) => {
-      if (isPreconditionFailed(err)) return true;
-      conditionalPuts.delete(registry); // unknown: ask again next time
-      throw err;
-    },
-  );
-  conditionalPuts.set(registry, probe);
-  const honours = await probe;
-  log?.debug(`${registry} ${honours ? 'honours' : 'ignores'} If-Match on manifest PUTs`);
-  return honours;
-}
-
-/** For tests: forget what was learnt about registries. */
-export function forgetConditionalPuts(): void {
-  conditionalPuts.clear();
+  const ask = async (): Promise<boolean> => {
+    const honours = await store.putManifest(doc.bytes, doc.mediaType, { ifMatch: '"seal-probe-never-matches"' }).then(
+      () => false,
+      (err: unknown) => {
+        if (isPreconditionFailed(err)) return true;
+        throw err; // unknown: asked again next time
+      },
+    );
+    log?.debug(`${registry} ${honours ? 'honours' : 'ignores'} If-Match on manifest PUTs`);
+    return honours;
+  };
+  // A store without a session remembers nothing: it asks every time.
+  return store.session ? store.session.capability('if-match', registry, ask) : ask();
 }
 
 export async function updateTaggedList(store: ImageStore, u: ListUpdate, opts: SafeUpdateOptions = {}): Promise<string> {

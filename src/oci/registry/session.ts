@@ -29,6 +29,7 @@ export class RegistrySession {
   readonly #transports = new Map<Log, Map<string, SharedTransport>>();
   readonly #schemes = new Map<string, string>();
   readonly #referrersApi = new Map<string, Promise<boolean | undefined>>();
+  readonly #capabilities = new Map<string, Promise<boolean>>();
 
   /**
    * The transport of `log` and the connection settings `key`, made by `make` the first time (or
@@ -81,6 +82,23 @@ export class RegistrySession {
     void answer.then((has) => {
       if (has === undefined && this.#referrersApi.get(registry) === answer) this.#referrersApi.delete(registry);
     });
+  }
+
+  /**
+   * Whether `registry` does something that does not depend on the repository or the image (e.g.
+   * honours If-Match on manifest PUTs: safe-update.ts): `ask` runs once per registry and session
+   * (callers meanwhile wait for its answer); a failed `ask` is forgotten and its error thrown.
+   */
+  capability(name: string, registry: string, ask: () => Promise<boolean>): Promise<boolean> {
+    const key = `${name} ${registry}`;
+    let answer = this.#capabilities.get(key);
+    if (!answer) {
+      answer = ask();
+      this.#capabilities.set(key, answer);
+      const asked = answer;
+      asked.catch(() => this.#capabilities.get(key) === asked && this.#capabilities.delete(key));
+    }
+    return answer;
   }
 
   /** Closes every connection pool of the session, whoever still uses it; the answers stay. */

@@ -110,6 +110,21 @@ describe('RegistrySession', () => {
     other.close();
   });
 
+  it('asks for a capability once per registry, again after a failure, and not for another session', async () => {
+    const one = new RegistrySession();
+    let asked = 0;
+    const ask = (answer: boolean | Error) => () => {
+      asked++;
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+    };
+    await assert.rejects(one.capability('if-match', host, ask(new Error('503'))));
+    assert.equal(await one.capability('if-match', host, ask(true)), true);
+    assert.equal(await Promise.all([one.capability('if-match', host, ask(false)), one.capability('if-match', host, ask(false))]).then((a) => a.join()), 'true,true');
+    assert.equal(await one.capability('if-match', 'other:5000', ask(false)), false);
+    assert.equal(await new RegistrySession().capability('if-match', host, ask(false)), false);
+    assert.equal(asked, 4);
+  });
+
   it('closes its connection pools on close()', async () => {
     const session = new RegistrySession();
     const a = await open('team/a', opts({ session }));
@@ -144,6 +159,7 @@ describe('no process-wide registry state', () => {
   const files = [
     ...readdirSync(new URL('src/oci/registry/', root)).map((f) => `src/oci/registry/${f}`),
     'src/oci/referrers.ts',
+    'src/oci/safe-update.ts',
     'src/oci/open-store.ts',
     'src/oci/store.ts',
     'src/cosign/layout.ts',
