@@ -5,7 +5,7 @@ bench_setup() {
   W=$(mktemp -d "${BENCH_DIR:-/tmp}/seal-bench-$1.XXXXXX")
   trap 'rm -rf "$W"' EXIT
   mkdir -p "$W/seal/bin"
-  cp bin/seal.js "$W/seal/bin/" && cp package.json "$W/seal/" && ln -s "$PWD/node_modules" "$W/seal/node_modules"
+  cp bin/seal.js bin/package.json "$W/seal/bin/" && cp package.json "$W/seal/" && ln -s "$PWD/node_modules" "$W/seal/node_modules"
   npx tsc -p tsconfig.build.json --outDir "$W/seal/dist" >/dev/null 2>&1 || true
   [ -f "$W/seal/dist/cli/main.js" ] || { echo "build failed" >&2; exit 1; }
   SEAL="node $W/seal/bin/seal.js"
