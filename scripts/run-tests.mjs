@@ -1,30 +1,59 @@
 #!/usr/bin/env node
 // Runs test files a few at a time, each in a Node process of its own (`node --test` on that one
-// file, tests in that process), and prints each file's TAP when it ends, then the totals.
+// file, tests in that process), and prints each file's TAP when it ends, then the totals and the
+// slowest files (wall time and CPU time of the file's process and the children it waited for).
 // Why not `node --test` over all files: there --test-timeout also limits each whole file, so a
 // per-test limit of 60 s failed any file whose tests add up to more than a minute.
-// Usage: node scripts/run-tests.mjs [--concurrency=N] [--timeout=MS] [files or globs...]
+// Order: longest first (test/durations.json, seconds per file from an earlier run; a file not
+// listed there is guessed from its folder), so no long file starts last while the other slots
+// idle. `--record` rewrites test/durations.json from this run.
+// Usage: node scripts/run-tests.mjs [--concurrency=N] [--timeout=MS] [--record] [files or globs...]
 import { spawn } from 'node:child_process';
-import { globSync } from 'node:fs';
+import { existsSync, globSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
-const opts = { concurrency: 3, timeout: 60_000 };
+// One more than the CPUs: most files wait on registries and the Sigstore stack part of the time
+// (12 registry files took 30 s two at a time, 25 s three, 20 s four, same CPU).
+const opts = { concurrency: availableParallelism() + 1, timeout: 60_000, record: false };
 const patterns = [];
 for (const a of process.argv.slice(2)) {
   const m = /^--(concurrency|timeout)=(\d+)$/.exec(a);
   if (m) opts[m[1]] = Number(m[2]);
+  else if (a === '--record') opts.record = true;
   else patterns.push(a);
 }
 if (patterns.length === 0) patterns.push('test/**/*.test.ts');
 const files = [...new Set(patterns.flatMap((p) => (/[*?[]/.test(p) ? globSync(p) : [p])))].sort();
-// The slow kinds first, so a long file does not start last while the other slot is idle.
-const weight = (f) => (/test\/(integration|hostile|conformance)\//.test(f) ? 0 : /test\/(cli|fuzz)\//.test(f) ? 1 : 2);
-files.sort((a, b) => weight(a) - weight(b));
+
+const DURATIONS = new URL('../test/durations.json', import.meta.url);
+let known = {};
+try {
+  known = JSON.parse(readFileSync(DURATIONS, 'utf8'));
+} catch {
+  // No record yet: every file is guessed from its folder.
+}
+const guess = (f) => known[f] ?? (/test\/(integration|hostile|conformance)\//.test(f) ? 6 : /test\/(cli|fuzz)\//.test(f) ? 3 : 0.5);
+files.sort((a, b) => guess(b) - guess(a) || a.localeCompare(b));
 
 // A whole file still has a limit, as a last resort against a hang outside any test.
 const FILE_LIMIT_MS = 15 * 60_000;
 const totals = { tests: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
 const failed = [];
+const timings = [];
 const started = Date.now();
+
+// CPU time of the children this process has waited for (Linux: /proc/self/stat cutime + cstime,
+// in clock ticks of 10 ms); read when each file's process is reaped, the difference is its share.
+function childCpuMs() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+let lastCpu = childCpuMs();
 
 function runFile(file) {
   return new Promise((resolve) => {
@@ -38,15 +67,23 @@ function runFile(file) {
     child.stdout.on('data', (b) => out.push(b));
     child.stderr.on('data', (b) => out.push(b));
     const killer = setTimeout(() => child.kill('SIGKILL'), FILE_LIMIT_MS);
+    let cpuMs = NaN;
+    child.on('exit', () => {
+      const now = childCpuMs();
+      cpuMs = now - lastCpu;
+      lastCpu = now;
+    });
     child.on('close', (code, signal) => {
       clearTimeout(killer);
+      const ms = Date.now() - t0;
       const text = Buffer.concat(out).toString('utf8');
       const counts = {};
       for (const m of text.matchAll(/^# (tests|pass|fail|cancelled|skipped|todo) (\d+)$/gm)) counts[m[1]] = Number(m[2]);
       for (const k of Object.keys(totals)) totals[k] += counts[k] ?? 0;
       const ok = code === 0 && !counts.fail && !counts.cancelled;
       if (!ok) failed.push(`${file} (exit ${code ?? signal})`);
-      process.stdout.write(`# file ${file}: ${ok ? 'ok' : 'FAILED'} in ${Date.now() - t0} ms\n${text}`);
+      timings.push({ file, ms, cpuMs });
+      process.stdout.write(`# file ${file}: ${ok ? 'ok' : 'FAILED'} in ${ms} ms (cpu ${cpuMs} ms)\n${text}`);
       resolve();
     });
   });
@@ -58,8 +95,21 @@ await Promise.all(
     for (let f = queue.shift(); f !== undefined; f = queue.shift()) await runFile(f);
   }),
 );
+const wallMs = Date.now() - started;
+timings.sort((a, b) => b.ms - a.ms);
+const cpuTotal = timings.reduce((s, t) => s + (t.cpuMs || 0), 0);
+const slowest = timings.slice(0, 12).map((t) => `#   ${(t.ms / 1000).toFixed(1).padStart(6)} s  cpu ${(t.cpuMs / 1000).toFixed(1).padStart(5)} s  ${t.file}`);
+process.stdout.write(`# slowest files (wall, cpu):\n${slowest.join('\n')}\n`);
+process.stdout.write(`# test processes' cpu ${(cpuTotal / 1000).toFixed(1)} s in ${(wallMs / 1000).toFixed(1)} s wall, ${opts.concurrency} files at a time\n`);
+if (opts.record) {
+  // Files that no longer exist drop out; files this run did not touch keep their figure.
+  const record = Object.fromEntries(Object.entries(known).filter(([f]) => existsSync(f)));
+  for (const t of timings) record[t.file] = Math.round(t.ms / 100) / 10;
+  const sorted = Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(DURATIONS, JSON.stringify(sorted, null, 1) + '\n');
+}
 const summary = Object.entries(totals).map(([k, v]) => `# ${k} ${v}`);
-process.stdout.write(`# files ${files.length}\n${summary.join('\n')}\n# duration_ms ${Date.now() - started}\n`);
+process.stdout.write(`# files ${files.length}\n${summary.join('\n')}\n# duration_ms ${wallMs}\n`);
 if (failed.length) process.stdout.write(`# failed files:\n${failed.map((f) => `#   ${f}`).join('\n')}\n`);
 // The plain closing line any CI reads, last.
 process.stdout.write(`${totals.pass} passed, ${Math.max(totals.fail + totals.cancelled, failed.length)} failed, ${totals.skipped} skipped\n`);

@@ -6,7 +6,9 @@ import type { ImageReference } from './reference.ts';
 
 export async function openStore(ref: ImageReference, opts: StoreOptions): Promise<ImageStore> {
   let store: ImageStore;
-  if (ref.kind === 'layout') {
+  if (opts.open) {
+    store = await opts.open(ref);
+  } else if (ref.kind === 'layout') {
     const { LayoutStore } = await import('./layout.ts');
     store = await LayoutStore.open(ref, opts);
   } else {

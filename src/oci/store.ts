@@ -106,6 +106,11 @@ export interface StoreOptions {
    * store keeps its own.
    */
   session?: RegistrySession;
+  /**
+   * Opens the store for a reference instead of a layout or registry store (openStore): the seam
+   * that lets tests run operations on an in-memory store (test/helpers/memory-store.ts).
+   */
+  open?(ref: ImageReference): Promise<ImageStore>;
   /** cosign's --attachment-tag-prefix for the legacy `.sig`/`.att`/`.sbom` tags (default none). */
   attachmentTagPrefix?: string;
   username?: string;

@@ -1,25 +1,28 @@
 // Many signers on one image at once, on the real registry and through the fault proxy: every
 // signature survives and verifies (src/oci/safe-update.ts, docs/design/safe-update.md).
 //
-// Default size, for the shared 2-CPU machine: 64 signers in one process (the CLI's main(), so the
-// registry sees 64 independent clients without 64 Node start-ups) and 16 `seal sign` processes,
-// each in both formats, on the registry and through the fault proxy (20 % errors and delays).
-// The issue's full size, 64 processes x 20 repetitions, is opt-in:
+// Default size, for the shared 2-CPU machine: 32 signers in one process (the CLI's main(), each
+// command with its own registry session, so the registry sees 32 independent clients without 32
+// Node start-ups), on the registry and through the fault proxy (20 % errors and delays), and 8
+// `seal sign` processes through the fault proxy; each in both formats. Each a test of its own
+// (no describe): the per-test timeout would also limit a group as a whole.
+// Larger runs are opt-in (the issue's full size is 64 processes x 20 repetitions):
 //   SEAL_STRESS_PROCESSES=64 SEAL_STRESS_REPS=20 node --test test/integration/concurrent-sign.test.ts
+// SEAL_STRESS_PROCESSES_PLAIN=1 adds the processes on the registry without faults.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
-import { main } from '../../src/cli/main.ts';
+import { after, before, test } from 'node:test';
 import { makeImageLayout, pushWithSkopeo, startFaultProxy, startRegistry, type FaultProxy, type FaultRule, type RunningRegistry } from '../harness/index.ts';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';
+import { runCliInProcess } from '../helpers/in-process.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
-const PROCESSES = Number(process.env.SEAL_STRESS_PROCESSES ?? 16);
+const PROCESSES = Number(process.env.SEAL_STRESS_PROCESSES ?? 8);
+const PROCESSES_PLAIN = process.env.SEAL_STRESS_PROCESSES_PLAIN === '1';
 const REPS = Number(process.env.SEAL_STRESS_REPS ?? 1);
-const IN_PROCESS = Number(process.env.SEAL_STRESS_IN_PROCESS ?? 64);
+const IN_PROCESS = Number(process.env.SEAL_STRESS_IN_PROCESS ?? 32);
 
 /** 20 % of requests: 10 % answered 503, 5 % reset, 5 % delayed by up to 400 ms before the registry sees them. */
 const FAULTS: FaultRule[] = [
@@ -55,23 +58,8 @@ async function pushImage(): Promise<string> {
   return `conc${n}:v1`;
 }
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(args, { stdout, stderr, env: { ...process.env, NO_COLOR: '1' } });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
-
 async function verifiedSignatures(ref: string): Promise<number> {
-  const v = await runCli(['verify', '--key', pub, '-o', 'json', ref]);
+  const v = await runCliInProcess(['verify', '--key', pub, '-o', 'json', ref]);
   assert.equal(v.code, 0, v.stderr);
   const out = JSON.parse(v.stdout) as { signatures: { verified: boolean }[] }[];
   return out[0]!.signatures.filter((s) => s.verified).length;
@@ -81,7 +69,7 @@ async function signConcurrently(host: string, repo: string, format: string, n: n
   const ref = `${host}/${repo}`;
   const args = (i: number) => ['sign', '--key', key, '--format', format, '-a', `signer=${i}`, ref];
   const runs = await Promise.all(
-    Array.from({ length: n }, (_, i) => (how === 'processes' ? runCli(args(i), { timeoutMs: 600_000 }) : inProcess(args(i)))),
+    Array.from({ length: n }, (_, i) => (how === 'processes' ? runCli(args(i), { timeoutMs: 600_000 }) : runCliInProcess(args(i)))),
   );
   runs.forEach((r, i) => assert.equal(r.code, 0, `signer ${i}: ${r.stderr}`));
   // Verified on the registry directly: the proxy's faults are not what is being checked here.
@@ -89,24 +77,35 @@ async function signConcurrently(host: string, repo: string, format: string, n: n
   assert.equal(ok, n, `${format}, ${how}: ${ok} of ${n} signatures survived`);
 }
 
+async function withFaults(fn: () => Promise<void>): Promise<void> {
+  proxy.setFaults(FAULTS);
+  const before = proxy.count((r) => r.fault !== undefined);
+  try {
+    await fn();
+    assert.ok(proxy.count((r) => r.fault !== undefined) > before, 'the proxy injected no faults');
+  } finally {
+    proxy.setFaults([]);
+  }
+}
+
 for (const format of ['legacy', 'bundle'] as const) {
-  describe(`${format} format`, () => {
-    test(`${IN_PROCESS} concurrent signers in one process on the registry: all verify`, async () => {
-      await signConcurrently(reg.host, await pushImage(), format, IN_PROCESS, 'in-process');
-    });
+  test(`${format}: ${IN_PROCESS} concurrent signers in one process on the registry: all verify`, async () => {
+    await signConcurrently(reg.host, await pushImage(), format, IN_PROCESS, 'in-process');
+  });
 
-    test(`${PROCESSES} concurrent seal sign processes on the registry, ${REPS} repetition(s): all verify`, async () => {
-      for (let rep = 0; rep < REPS; rep++) await signConcurrently(reg.host, await pushImage(), format, PROCESSES, 'processes');
-    });
+  test(`${format}: ${IN_PROCESS} concurrent signers in one process through 20 % errors and delays: all verify`, async () => {
+    await withFaults(async () => signConcurrently(proxy.host, await pushImage(), format, IN_PROCESS, 'in-process'));
+  });
 
-    test(`${PROCESSES} concurrent seal sign processes through 20 % errors and delays, ${REPS} repetition(s): all verify`, async () => {
-      proxy.setFaults(FAULTS);
-      try {
-        for (let rep = 0; rep < REPS; rep++) await signConcurrently(proxy.host, await pushImage(), format, PROCESSES, 'processes');
-        assert.ok(proxy.count((r) => r.fault !== undefined) > 0, 'the proxy injected no faults');
-      } finally {
-        proxy.setFaults([]);
-      }
+  test(`${format}: ${PROCESSES} concurrent seal sign processes through 20 % errors and delays, ${REPS} repetition(s): all verify`, async () => {
+    await withFaults(async () => {
+      for (let rep = 0; rep < REPS; rep++) await signConcurrently(proxy.host, await pushImage(), format, PROCESSES, 'processes');
     });
   });
+
+  if (PROCESSES_PLAIN) {
+    test(`${format}: ${PROCESSES} concurrent seal sign processes on the registry, ${REPS} repetition(s): all verify`, async () => {
+      for (let rep = 0; rep < REPS; rep++) await signConcurrently(reg.host, await pushImage(), format, PROCESSES, 'processes');
+    });
+  }
 }
