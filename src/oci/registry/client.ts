@@ -64,6 +64,8 @@ export interface ApiRequest {
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+/** The longest the TLS probe of a loopback registry waits (tls-probe.ts). */
+export const PROBE_TIMEOUT_MS = 3_000;
 
 export class RegistryClient {
   readonly registry: string;
@@ -218,7 +220,10 @@ export class RegistryClient {
   async #probe(): Promise<TlsProbe> {
     const o = this.#opts;
     if (o.transport || proxyEnvOf(o.env)) return 'unknown';
-    const answer = await probeTls(this.registry, { timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: this.signal });
+    // A loopback server answers a hello in milliseconds; one that does not is left to the ping's
+    // own timeout and retries (the answer is then "unknown": https first, as without the probe).
+    const timeoutMs = Math.min(o.timeoutMs ?? DEFAULT_TIMEOUT_MS, PROBE_TIMEOUT_MS);
+    const answer = await probeTls(this.registry, { timeoutMs, signal: this.signal });
     this.log.debug(`${this.registry}: TLS probe: ${answer}`);
     return answer;
   }

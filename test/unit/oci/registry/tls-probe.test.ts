@@ -102,6 +102,15 @@ describe('probeTls', () => {
     assert.equal(await probeTls(`127.0.0.1:${port}`, { timeoutMs: 5000 }), 'unknown');
     assert.equal(await probeTls(hangup.host, { timeoutMs: 5000 }), 'unknown');
   });
+  it('says "unknown" when the server says nothing within the time allowed', async () => {
+    const silent = net.createServer(() => {}); // accepts, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      assert.equal(await probeTls(`127.0.0.1:${(silent.address() as net.AddressInfo).port}`, { timeoutMs: 50 }), 'unknown');
+    } finally {
+      silent.close();
+    }
+  });
   it('says "unknown" when interrupted', async () => {
     const ac = new AbortController();
     ac.abort();
