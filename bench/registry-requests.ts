@@ -110,13 +110,13 @@ const OPERATIONS: Operation[] = [
   {
     name: 'sign legacy .sig (first signature)',
     minimum: 7,
-    why: 'GET image, POST+PUT payload, GET .sig (404), POST+PUT config, PUT .sig',
+    why: 'GET image, POST+PUT payload, GET .sig (404), POST+PUT config, PUT .sig; seal adds the confirming GET that keeps concurrent signatures (docs/design/safe-update.md)',
     run: signLegacy,
   },
   {
     name: 'sign legacy .sig (append 2nd)',
     minimum: 7,
-    why: 'GET image, POST+PUT payload, GET .sig, POST+PUT new config, PUT .sig',
+    why: 'GET image, POST+PUT payload, GET .sig, POST+PUT new config, PUT .sig; seal adds the config made in advance for a first signature (POST+PUT), the HEAD check before the PUT, the If-Match probe (once per registry and command) and the confirming GET',
     run: signLegacy,
   },
   {
@@ -277,7 +277,7 @@ if (args.has('json')) {
         ]),
       ),
       'ms: wall time of the operation; max gap: longest pause between requests (client-side waits:',
-      "  seal's sign waits ~1.5 s before re-reading the tag, by design; anything longer is a stall).",
+      "  seal's sign waits three times its read-modify-write window before re-reading the tag, by design; anything longer is a stall).",
       '',
       'minimum, per operation:',
       ...OPERATIONS.map((o) => `  ${o.name}: ${o.minimum} = ${o.why}`),
