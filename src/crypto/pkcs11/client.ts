@@ -3,6 +3,7 @@
 // only the agent with it. Either way the caller gets one SealError line, never a stack.
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SealError } from '../../errors.ts';
@@ -83,9 +84,12 @@ export class TokenAgent {
     this.#log = opts.log;
     this.#signal = opts.signal;
     const entry = agentEntry();
-    // The agent shares seal's compile cache (bin/seal.js turns it on): the single-file build is
-    // 1.6 MB of code for the agent to load.
-    const cacheDir = (process.getBuiltinModule('node:module') as { getCompileCacheDir?: () => string | undefined }).getCompileCacheDir?.();
+    // The agent shares Node's compile cache: the single-file build is 1.6 MB of code for the
+    // agent to load. bin/seal.js keeps a cache of its own for the build and leaves Node's off
+    // (docs/design/startup.md), so its default place is named here.
+    const cacheDir =
+      (process.getBuiltinModule('node:module') as { getCompileCacheDir?: () => string | undefined }).getCompileCacheDir?.() ??
+      (opts.env.NODE_DISABLE_COMPILE_CACHE ? undefined : path.join(tmpdir(), 'node-compile-cache'));
     this.#child = fork(entry.path, [], {
       env: { ...opts.env, ...entry.env, ...(cacheDir && !opts.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: cacheDir } : {}) },
       // The module never writes to seal's stdout, which carries results; its stderr is kept for --verbose.
