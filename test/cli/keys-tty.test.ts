@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { decryptPrivateKey } from '../../src/crypto/encrypted-key.ts';
+import { SEAL_RUN_ENV } from '../helpers/run-cli.ts';
 
 const SEAL = fileURLToPath(new URL('../../bin/seal.js', import.meta.url));
 const havePython = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
@@ -56,7 +57,7 @@ sys.stdout.write(json.dumps({'out': out.decode(errors='replace'), 'code': code})
 `;
 
 function runTty(answers: string[]): { out: string; code: number } {
-  const env: Record<string, string | undefined> = { ...process.env, SEAL_FROM_SOURCE: '1', NO_COLOR: '1' };
+  const env: Record<string, string | undefined> = { ...process.env, ...SEAL_RUN_ENV, NO_COLOR: '1' };
   delete env.SEAL_PASSWORD;
   delete env.COSIGN_PASSWORD;
   const r = spawnSync('python3', ['-c', DRIVER, process.execPath, SEAL, JSON.stringify(answers)], { cwd: dir, env, encoding: 'utf8' });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli, SEAL_RUN_ENV } from '../helpers/run-cli.ts';
 
 const SEAL = fileURLToPath(new URL('../../bin/seal.js', import.meta.url));
 const haveScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -38,7 +38,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 function onTerminal(args: string, env: Record<string, string> = {}): { terminal: string; code: number | null } {
   const r = spawnSync('script', ['-qfec', `"${process.execPath}" "${SEAL}" ${args}`, '/dev/null'], {
     cwd: dir,
-    env: { ...process.env, SEAL_FROM_SOURCE: '1', NO_COLOR: '1', ...env },
+    env: { ...process.env, ...SEAL_RUN_ENV, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
     timeout: 120_000,

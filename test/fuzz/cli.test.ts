@@ -4,13 +4,12 @@
 // real digests, so it is the parsers behind the digest checks that are exercised).
 import assert from 'node:assert/strict';
 import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { sha256Digest } from '../../src/oci/digest.ts';
 import { makeImageLayout } from '../harness/index.ts';
-import { makeOpensslKeyPair } from '../helpers/keys.ts';
+import { workspace } from '../helpers/workspace.ts';
 import { runCliInProcess as runCli } from '../helpers/in-process.ts';
 import type { CliResult } from '../helpers/run-cli.ts';
 import { BASE_SEED, Rng, caseSeed, mutateBytes, mutateDocument } from './fuzz.ts';
@@ -28,9 +27,7 @@ function assertCleanFailure(r: CliResult, what: string): void {
   assert.doesNotMatch(r.stderr, /\n\s+at |TypeError|ReferenceError|SyntaxError|Cannot read properties|is not a function|is not iterable|\[object Object\]|\bundefined\b/, `a crash: ${context}`);
 }
 
-let work: string;
-let key: string;
-let pub: string;
+const { dir: work, key, pub } = await workspace('seal-fuzz-cli-', ['k']);
 let blob: string;
 let sig: string;
 let layout: string;
@@ -38,8 +35,6 @@ let signedTag: string;
 const rng = (name: string) => new Rng(caseSeed(BASE_SEED, `cli:${name}`, 0));
 
 before(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'seal-fuzz-cli-'));
-  ({ key, pub } = makeOpensslKeyPair(work, 'k'));
   blob = path.join(work, 'blob.txt');
   await writeFile(blob, 'fuzz me\n');
   sig = path.join(work, 'blob.sig');
@@ -52,7 +47,6 @@ before(async () => {
   signedTag = index.manifests.map((m) => m.annotations?.[REF_NAME]).find((t) => t?.endsWith('.sig'))!;
   assert.ok(signedTag, 'sign wrote a .sig tag');
 });
-after(() => rm(work, { recursive: true, force: true }));
 
 const file = async (name: string, content: string | Uint8Array) => {
   const p = path.join(work, name);

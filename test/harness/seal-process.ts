@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SEAL_RUN_ENV } from '../helpers/run-cli.ts';
 
 const SEAL_BIN = fileURLToPath(new URL('../../bin/seal.js', import.meta.url));
 const PEAK_RSS = fileURLToPath(new URL('./peak-rss.ts', import.meta.url));
@@ -44,7 +45,7 @@ export function startSeal(
     [`--max-old-space-size=${opts.maxOldSpaceMiB ?? 512}`, '--import', PEAK_RSS, SEAL_BIN, ...args],
     {
       cwd: opts.cwd,
-      env: { ...process.env, SEAL_FROM_SOURCE: '1', NO_COLOR: '1', SEAL_TEST_RSS_FILE: rssFile, ...opts.env },
+      env: { ...process.env, ...SEAL_RUN_ENV, NO_COLOR: '1', SEAL_TEST_RSS_FILE: rssFile, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

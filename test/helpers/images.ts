@@ -6,6 +6,8 @@ import { makeImageLayout, pushWithSkopeo, type RunningRegistry } from '../harnes
 export interface PushedImage {
   /** HOST/REPO:TAG */
   ref: string;
+  /** REPO:TAG, for reaching the image through another host (a proxy in front of the registry). */
+  name: string;
   digest: string;
 }
 
@@ -13,5 +15,5 @@ export interface PushedImage {
 export async function pushImage(reg: RunningRegistry, workDir: string, repo: string, tag = 'v1'): Promise<PushedImage> {
   const img = await makeImageLayout(path.join(workDir, `${repo.replace(/\//g, '-')}-${Math.random().toString(36).slice(2)}`));
   const digest = await pushWithSkopeo(img.dir, 'latest', reg, `${repo}:${tag}`);
-  return { ref: `${reg.host}/${repo}:${tag}`, digest };
+  return { ref: `${reg.host}/${repo}:${tag}`, name: `${repo}:${tag}`, digest };
 }

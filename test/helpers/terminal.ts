@@ -3,7 +3,7 @@
 // to `watch` as it arrives, so a test can act on a URL the CLI prints while it waits.
 import { spawn } from 'node:child_process';
 
-import { SEAL_BIN, type CliResult } from './run-cli.ts';
+import { SEAL_BIN, type CliResult, SEAL_RUN_ENV } from './run-cli.ts';
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -15,7 +15,7 @@ export function runCliOnTerminal(
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qefc', command, '/dev/null'], {
       cwd: opts.cwd,
-      env: { ...process.env, SEAL_FROM_SOURCE: '1', NO_COLOR: '1', TERM: 'dumb', ...opts.env },
+      env: { ...process.env, ...SEAL_RUN_ENV, NO_COLOR: '1', TERM: 'dumb', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: opts.timeoutMs ?? 60_000,
     });

@@ -4,24 +4,16 @@
 // line and exit 1, in bounded time and memory, through the real CLI in a child process.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { blobPath, makeImageLayout, type ImageLayout } from '../harness/index.ts';
 import { runSeal } from '../harness/seal-process.ts';
-import { makeOpensslKeyPair } from '../helpers/keys.ts';
+import { workspace } from '../helpers/workspace.ts';
 
-let dir: string;
-let pub: string;
-let key: string;
+const { dir, key, pub } = await workspace('seal-hostile-layout-', ['k']);
 let n = 0;
 
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'seal-hostile-layout-'));
-  ({ pub, key } = makeOpensslKeyPair(dir, 'k'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function layout(): Promise<ImageLayout> {
   return makeImageLayout(join(dir, `l${++n}`));

@@ -4,29 +4,22 @@
 // layer. Real CLI in a child process (old-space heap capped at 512 MiB) against the hostile
 // registry.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startHostileRegistry, type HostileRegistry, type StoredManifest } from '../harness/hostile-registry.ts';
 import { runSeal } from '../harness/seal-process.ts';
-import { makeOpensslKeyPair } from '../helpers/keys.ts';
+import { workspace } from '../helpers/workspace.ts';
 
 const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const SIGN = 'https://sigstore.dev/cosign/sign/v1';
 
 let reg: HostileRegistry;
-let dir: string;
-let pub: string;
+const { dir, pub } = await workspace('seal-hostile-refs-', ['k']);
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'seal-hostile-refs-'));
-  pub = makeOpensslKeyPair(dir, 'k').pub;
   reg = await startHostileRegistry();
 });
 after(async () => {
   await reg?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** A bundle-shaped JSON document of exactly `size` bytes (it does not verify). */

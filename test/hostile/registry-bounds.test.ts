@@ -4,8 +4,6 @@
 // time is cut off at --registry-timeout (exit 4); a redirect to another host never carries the
 // registry's credentials. Each case asserts the exit code, the time and the peak RSS.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLog } from '../../src/log.ts';
@@ -14,20 +12,16 @@ import { MAX_TAG_PAGES, RegistryStore } from '../../src/oci/registry/store.ts';
 import { isSealError } from '../../src/errors.ts';
 import { endlessPages, hugeBody, redirectTo, startHostileRegistry, trickle, wrongContent, type HostileRegistry } from '../harness/hostile-registry.ts';
 import { runSeal } from '../harness/seal-process.ts';
-import { makeOpensslKeyPair } from '../helpers/keys.ts';
+import { workspace } from '../helpers/workspace.ts';
 
 let reg: HostileRegistry;
-let dir: string;
-let pub: string;
+const { dir, pub } = await workspace('seal-hostile-', ['k']);
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'seal-hostile-'));
-  pub = makeOpensslKeyPair(dir, 'k').pub;
   reg = await startHostileRegistry();
 });
 after(async () => {
   await reg?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const env = () => ({ HOME: dir, DOCKER_CONFIG: join(dir, 'docker') });

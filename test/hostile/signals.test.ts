@@ -5,31 +5,27 @@
 // stalls (never answers) the request each case interrupts; the signal is sent when that request
 // arrives, so nothing here waits on a clock.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stall, startHostileRegistry, trickle, type HostileRegistry } from '../harness/hostile-registry.ts';
 import { runSeal, startSeal, type SealRun } from '../harness/seal-process.ts';
-import { makeOpensslKeyPair, type TestKeyPair } from '../helpers/keys.ts';
+import { workspace } from '../helpers/workspace.ts';
 
 let reg: HostileRegistry;
-let dir: string;
-let k1: TestKeyPair;
-let k2: TestKeyPair;
+const {
+  dir,
+  keys: { k1, k2 },
+} = await workspace('seal-hostile-sig-', ['k1', 'k2']);
 let predicate: string;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'seal-hostile-sig-'));
-  k1 = makeOpensslKeyPair(dir, 'k1');
-  k2 = makeOpensslKeyPair(dir, 'k2');
   predicate = join(dir, 'predicate.json');
   writeFileSync(predicate, JSON.stringify({ scanner: 'none', result: 'ok' }));
   reg = await startHostileRegistry();
 });
 after(async () => {
   await reg?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const env = () => ({ HOME: dir, DOCKER_CONFIG: join(dir, 'docker') });

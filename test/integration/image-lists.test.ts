@@ -1,17 +1,14 @@
 // seal manifest verify / dockerfile verify end to end on OCI layouts: every image the file names is
 // verified with the flags of seal verify; one unsigned image fails the whole run.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { makeImageLayout } from '../harness/index.ts';
-import { makeOpensslKeyPair } from '../helpers/keys.ts';
+import { workspace } from '../helpers/workspace.ts';
 import { runInProcess } from '../helpers/in-process.ts';
 
-let work: string;
-let key: string;
-let pub: string;
+const { dir: work, key, pub } = await workspace('seal-lists-');
 let signedA: string;
 let signedB: string;
 let unsigned: string;
@@ -22,15 +19,12 @@ async function image(name: string): Promise<string> {
 }
 
 before(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'seal-lists-'));
-  ({ key, pub } = makeOpensslKeyPair(work, 'key'));
   [signedA, signedB, unsigned] = await Promise.all([image('a'), image('b'), image('c')]);
   for (const ref of [signedA, signedB]) {
     const r = await runInProcess(['sign', '--key', key, ref]);
     assert.equal(r.code, 0, r.stderr);
   }
 });
-after(() => rm(work, { recursive: true, force: true }));
 
 const file = async (name: string, text: string) => {
   const p = path.join(work, name);

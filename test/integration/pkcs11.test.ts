@@ -14,7 +14,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { main } from '../../src/cli/main.ts';
 import { openTokenSigner } from '../../src/crypto/pkcs11/token.ts';
 import { makeImageLayout } from '../harness/index.ts';
-import { runCli, SEAL_BIN } from '../helpers/run-cli.ts';
+import { runCli, SEAL_BIN, SEAL_RUN_ENV } from '../helpers/run-cli.ts';
 import { startSoftHsm, type SoftHsm } from '../helpers/softhsm.ts';
 
 // Letters and digits that appear nowhere else in any output (not in base64 of short signatures by chance:
@@ -311,7 +311,7 @@ describe('bad input with a token: one line, exit 1, no PIN', () => {
   test('Ctrl-C while a module hangs stops seal within 2 s (exit 130), the agent with it', async () => {
     const mod = faulty('HANG');
     const child = spawn(process.execPath, [SEAL_BIN, 'sign-blob', '--key', `pkcs11:token=t;object=k?module-path=${mod}`, '/etc/hostname'], {
-      env: { ...process.env, SEAL_FROM_SOURCE: '1', NO_COLOR: '1' },
+      env: { ...process.env, ...SEAL_RUN_ENV, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -394,7 +394,7 @@ sys.exit(os.WEXITSTATUS(status))
 `;
 
   test('on a terminal the PIN is asked for, not echoed, and the key is used', () => {
-    const env = { ...process.env, ...hsm.env, SEAL_FROM_SOURCE: '1', NO_COLOR: '1', COSIGN_PKCS11_PIN: '', SEAL_PKCS11_PIN: '' };
+    const env = { ...process.env, ...hsm.env, ...SEAL_RUN_ENV, NO_COLOR: '1', COSIGN_PKCS11_PIN: '', SEAL_PKCS11_PIN: '' };
     const r = spawnSync('python3', ['-c', DRIVER, process.execPath, SEAL_BIN, 'public-key', '--key', key, PIN], { env, encoding: 'utf8', timeout: 90_000 });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Enter PIN for key 'release' in PKCS11 token 'seal test': /);
@@ -418,7 +418,7 @@ sys.exit(os.WEXITSTATUS(status))
       if (name !== 'pkcs11js' && name !== '.bin') symlinkSync(path.join(repo, 'node_modules', name), path.join(root, 'node_modules', name));
     }
     const r = spawnSync(process.execPath, [path.join(root, 'bin', 'seal.js'), 'sign-blob', '--key', key, '/etc/hostname'], {
-      env: { ...process.env, ...hsm.env, SEAL_FROM_SOURCE: '1', COSIGN_PKCS11_PIN: PIN },
+      env: { ...process.env, ...hsm.env, ...SEAL_RUN_ENV, COSIGN_PKCS11_PIN: PIN },
       encoding: 'utf8',
       timeout: 60_000,
     });

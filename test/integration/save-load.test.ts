@@ -2,19 +2,16 @@
 // formats and attested goes to a layout directory and back, and still verifies; a layout in
 // cosign save's shape (kind annotations, no tags) loads with its signatures.
 import assert from 'node:assert/strict';
-import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeImageLayout, pushWithSkopeo, startRegistry, type RunningRegistry } from '../harness/index.ts';
-import { makeOpensslKeyPair } from '../helpers/keys.ts';
+import { workspace } from '../helpers/workspace.ts';
 import { runInProcess } from '../helpers/in-process.ts';
 import type { CliResult } from '../helpers/run-cli.ts';
 
 const scan = new URL('../fixtures/grype/alpine-one-high.json', import.meta.url).pathname;
-let work: string;
-let key: string;
-let pub: string;
+const { dir: work, key, pub } = await workspace('seal-saveload-');
 let reg: RunningRegistry;
 let src: string;
 
@@ -26,8 +23,6 @@ const verifyJson = async (ref: string) => {
 };
 
 before(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'seal-saveload-'));
-  ({ key, pub } = makeOpensslKeyPair(work, 'key'));
   reg = await startRegistry('plain');
   const img = await makeImageLayout(path.join(work, 'src'));
   await pushWithSkopeo(img.dir, 'latest', reg, 'app:1.0');
@@ -38,7 +33,6 @@ before(async () => {
 });
 after(async () => {
   await reg?.stop();
-  await rm(work, { recursive: true, force: true });
 });
 
 describe('seal save / seal load', () => {

@@ -5,28 +5,23 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { blobPath, makeImageLayout, pushWithSkopeo, startRegistry, type RunningRegistry } from '../harness/index.ts';
 import { startSigstoreStack, type SigstoreStack } from '../harness/sigstore-stack.ts';
-import { makeOpensslKeyPair } from '../helpers/keys.ts';
+import { workspace } from '../helpers/workspace.ts';
 import { runCliInProcess as seal } from '../helpers/in-process.ts';
 
-let work: string;
-let key: string;
-let pub: string;
-let otherKey: string;
-let otherPub: string;
+const {
+  dir: work,
+  keys: {
+    key: { key, pub },
+    other: { key: otherKey, pub: otherPub },
+  },
+} = await workspace('seal-two-step-', ['key', 'other']);
 let n = 0;
 
-before(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'seal-two-step-'));
-  ({ key, pub } = makeOpensslKeyPair(work, 'key'));
-  ({ key: otherKey, pub: otherPub } = makeOpensslKeyPair(work, 'other'));
-});
-after(() => rm(work, { recursive: true, force: true }));
 
 const file = (name: string): string => path.join(work, `${n}-${name}`);
 

@@ -2,11 +2,11 @@
 // /v2/ ping, whether the referrers API exists, one shared connection pool) must never hide a
 // signature: every image still gets its .sig tag and its referrers fallback tag read.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeImageLayout, pushWithSkopeo, startFaultProxy, startRegistry, type FaultProxy, type RunningRegistry } from '../harness/index.ts';
+import { startFaultProxy, startRegistry, type FaultProxy, type RunningRegistry } from '../harness/index.ts';
 import { runCliInProcess as runCli } from '../helpers/in-process.ts';
 import { runCli as runProcess } from '../helpers/run-cli.ts';
+import { pushImage } from '../helpers/images.ts';
 import { workspace } from '../helpers/workspace.ts';
 
 
@@ -19,11 +19,6 @@ interface Report {
   signatures: { format: string; verified: boolean }[];
 }
 
-async function pushImage(reg: RunningRegistry, repo: string): Promise<string> {
-  const img = await makeImageLayout(path.join(work, `${repo}-${Math.random().toString(36).slice(2)}`));
-  await pushWithSkopeo(img.dir, 'latest', reg, `${repo}:v1`);
-  return `${repo}:v1`;
-}
 
 const formats = (r: Report) => r.signatures.filter((s) => s.verified).map((s) => s.format).sort();
 
@@ -37,7 +32,7 @@ describe('plain registry behind the counting proxy', () => {
   before(async () => {
     reg = await startRegistry('plain');
     proxy = await startFaultProxy(reg.url);
-    for (const repo of repos) await pushImage(reg, repo);
+    for (const repo of repos) await pushImage(reg, work, repo);
     const sign = async (repo: string, format: string, k = key) => {
       const s = await runCli(['sign', '--key', k, '--format', format, `${reg.host}/${repo}:v1`]);
       assert.equal(s.code, 0, s.stderr);
@@ -80,7 +75,7 @@ describe('plain registry behind the counting proxy', () => {
   });
 
   test('a tampered or foreign signature on one image fails the run; the others are still reported verified', async () => {
-    await pushImage(reg, 'many-foreign');
+    await pushImage(reg, work, 'many-foreign');
     const s = await runCli(['sign', '--key', otherKey, '--format', 'bundle', `${reg.host}/many-foreign:v1`]);
     assert.equal(s.code, 0, s.stderr);
     const v = await runCli(['verify', '--key', pub, '-o', 'json', ...refs, `${proxy.host}/many-foreign:v1`]);
@@ -114,7 +109,7 @@ describe('token registry', () => {
     const creds = ['--registry-username', reg.username!];
     const refs: string[] = [];
     for (const repo of ['tok-a', 'tok-b']) {
-      refs.push(`${reg.host}/${await pushImage(reg, repo)}`);
+      refs.push((await pushImage(reg, work, repo)).ref);
       const s = await runCli(['sign', '--key', key, ...creds, refs.at(-1)!], { env });
       assert.equal(s.code, 0, s.stderr);
     }

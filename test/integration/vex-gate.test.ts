@@ -2,26 +2,21 @@
 // security team signs OpenVEX statements with its own key, and verify-attestation --max-severity
 // honours only the trusted, latest statements about this image.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { makeImageLayout } from '../harness/index.ts';
 import { makeOpensslKeyPair } from '../helpers/keys.ts';
+import { workspace } from '../helpers/workspace.ts';
 import { runInProcess as runCli } from '../helpers/in-process.ts';
 
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
 const scan = `${fixtures}grype/python-debian.json`;
-let work: string;
-let ci: { key: string; pub: string };
-let sec: { key: string; pub: string };
+const {
+  dir: work,
+  keys: { ci, security: sec },
+} = await workspace('seal-vex-', ['ci', 'security']);
 
-before(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'seal-vex-'));
-  ci = makeOpensslKeyPair(work, 'ci');
-  sec = makeOpensslKeyPair(work, 'security');
-});
-after(() => rm(work, { recursive: true, force: true }));
 
 async function scannedImage(name: string, format = 'legacy'): Promise<{ ref: string; digest: string }> {
   const img = await makeImageLayout(path.join(work, name));
