@@ -46,8 +46,18 @@ export const GLOBAL_OPTIONS: [string, Record<string, unknown>][] = [
 ];
 const BAIL = ['--help', '-h', '--version', '--get-yargs-completions'];
 
+/** What each builder declares, recorded once: canonicalArgs and tryFastPath both ask. */
+const declared = new WeakMap<(y: Argv) => Argv, Declared>();
+
 /** Records what a yargs builder declares, through a stand-in for the yargs instance. */
 export function declare(builder: ((y: Argv) => Argv) | undefined): Declared {
+  if (!builder) return record(undefined);
+  let d = declared.get(builder);
+  if (!d) declared.set(builder, (d = record(builder)));
+  return d;
+}
+
+function record(builder: ((y: Argv) => Argv) | undefined): Declared {
   const d: Declared = { options: new Map(), names: new Map(), conflicts: [], unsupported: false };
   let declaringGlobals = true;
   const addOption = (name: string, given: Record<string, unknown>) => {
