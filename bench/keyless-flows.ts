@@ -25,13 +25,34 @@ stack.trustIssuer(op.issuer, op.publicKeys);
 const blob = path.join(stack.dir, 'blob.txt');
 await writeFile(blob, 'benchmark\n');
 const tokenFile = path.join(stack.dir, 'oidc-token');
-const gh = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value: stack.mintToken('gha@example.com') })));
+const gh = http.createServer((_req, res) =>
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value: stack.mintToken('gha@example.com') })),
+);
 await new Promise<void>((resolve) => gh.listen(0, '127.0.0.1', () => resolve()));
 const ghUrl = `http://127.0.0.1:${(gh.address() as AddressInfo).port}/token?api-version=2.0`;
 
-const base = { SIGSTORE_ID_TOKEN: undefined, ACTIONS_ID_TOKEN_REQUEST_URL: undefined, ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined, SEAL_OIDC_TOKEN_FILE: '/nonexistent', SEAL_TUF_CACHE: '/nonexistent', DISPLAY: undefined };
+const base = {
+  SIGSTORE_ID_TOKEN: undefined,
+  ACTIONS_ID_TOKEN_REQUEST_URL: undefined,
+  ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined,
+  SEAL_OIDC_TOKEN_FILE: '/nonexistent',
+  SEAL_TUF_CACHE: '/nonexistent',
+  DISPLAY: undefined,
+};
 let n = 0;
-const signArgs = () => ['sign-blob', '--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl, '--timestamp-server-url', stack.tsaUrl, '--yes', '--bundle', path.join(stack.dir, `b${n++}.json`), blob];
+const signArgs = () => [
+  'sign-blob',
+  '--fulcio-url',
+  stack.fulcioUrl,
+  '--rekor-url',
+  stack.rekorUrl,
+  '--timestamp-server-url',
+  stack.tsaUrl,
+  '--yes',
+  '--bundle',
+  path.join(stack.dir, `b${n++}.json`),
+  blob,
+];
 const check = (r: { code: number; stdout: string; stderr: string }, name: string) => {
   if (r.code !== 0) throw new Error(`${name}: exit ${r.code}: ${r.stdout}${r.stderr}`);
 };
@@ -51,14 +72,20 @@ const login = (flow: string[]) => async () => {
 const flows: [string, () => Promise<{ code: number; stdout: string; stderr: string }>][] = [
   ['--identity-token (reference)', () => runCli([...signArgs(), '--identity-token', stack.mintToken('ref@example.com')], { env: base })],
   ['SIGSTORE_ID_TOKEN', () => runCli(signArgs(), { env: { ...base, SIGSTORE_ID_TOKEN: stack.mintToken('env@example.com') } })],
-  ['token file', async () => {
-    await writeFile(tokenFile, stack.mintToken('file@example.com'));
-    return runCli(signArgs(), { env: { ...base, SEAL_OIDC_TOKEN_FILE: tokenFile } });
-  }],
+  [
+    'token file',
+    async () => {
+      await writeFile(tokenFile, stack.mintToken('file@example.com'));
+      return runCli(signArgs(), { env: { ...base, SEAL_OIDC_TOKEN_FILE: tokenFile } });
+    },
+  ],
   ['GitHub Actions token service', () => runCli(signArgs(), { env: { ...base, ACTIONS_ID_TOKEN_REQUEST_URL: ghUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x' } })],
   ['browser login (pty)', login([])],
   ['device login (pty, interval 1 s)', login(['--fulcio-auth-flow', 'device'])],
-  ['--identity-token on a pty (script overhead)', () => runCliOnTerminal([...signArgs(), '--identity-token', stack.mintToken('ref@example.com')], { env: base })],
+  [
+    '--identity-token on a pty (script overhead)',
+    () => runCliOnTerminal([...signArgs(), '--identity-token', stack.mintToken('ref@example.com')], { env: base }),
+  ],
 ];
 
 const times = new Map<string, number[]>(flows.map(([name]) => [name, []]));

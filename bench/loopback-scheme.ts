@@ -121,7 +121,9 @@ try {
         const { ms, cpuMs } = await run(seal, argv);
         const id = `${seal}\n${name}`;
         if (!samples.has(id)) samples.set(id, []);
-        samples.get(id)!.push({ seal, command: name, ms, cpuMs, connections: relay.counts.connections, tlsAttempts: relay.counts.tls, requests: proxy.requests.length });
+        samples
+          .get(id)!
+          .push({ seal, command: name, ms, cpuMs, connections: relay.counts.connections, tlsAttempts: relay.counts.tls, requests: proxy.requests.length });
       }
     }
   }
@@ -152,7 +154,15 @@ if (args.has('json')) {
       '',
       table(
         ['seal', 'command', 'wall ms', 'CPU ms', 'TCP connections', 'TLS attempts', 'HTTP requests'],
-        rows.map((r) => [seals.length > 1 ? r.seal : path.basename(path.dirname(path.dirname(r.seal))), r.command, String(r.ms), String(r.cpuMs), String(r.connections), String(r.tlsAttempts), String(r.requests)]),
+        rows.map((r) => [
+          seals.length > 1 ? r.seal : path.basename(path.dirname(path.dirname(r.seal))),
+          r.command,
+          String(r.ms),
+          String(r.cpuMs),
+          String(r.connections),
+          String(r.tlsAttempts),
+          String(r.requests),
+        ]),
       ),
       '',
     ].join('\n'),

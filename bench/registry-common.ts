@@ -22,11 +22,7 @@ export function parseArgs(argv: string[]): Map<string, string> {
 }
 
 /** seal's registry store for `host/repo` (plain http), as the CLI would open it. */
-export async function openSealStore(
-  host: string,
-  repo: string,
-  auth: { username?: string; password?: string } = {},
-): Promise<ImageStore> {
+export async function openSealStore(host: string, repo: string, auth: { username?: string; password?: string } = {}): Promise<ImageStore> {
   const { parseReference } = await import('../src/oci/reference.ts');
   const { RegistryStore } = await import('../src/oci/registry/store.ts');
   const ref = parseReference(`${host}/${repo}`);
@@ -62,10 +58,7 @@ export async function curlPush(registryUrl: string, repo: string, file: string, 
   if (!location) throw new Error(`curl POST: no Location in\n${headers}`);
   const url = new URL(location, registryUrl);
   url.searchParams.set('digest', digest);
-  await exec('curl', [
-    '-sS', '-f', '-o', '/dev/null', '-X', 'PUT', '-H', 'Content-Type: application/octet-stream',
-    '--data-binary', `@${file}`, url.href,
-  ]);
+  await exec('curl', ['-sS', '-f', '-o', '/dev/null', '-X', 'PUT', '-H', 'Content-Type: application/octet-stream', '--data-binary', `@${file}`, url.href]);
 }
 
 export async function curlPull(registryUrl: string, repo: string, digest: string, out: string): Promise<void> {
@@ -90,7 +83,10 @@ const NUMERIC = /^([+-]?[\d.]+|n\/a)$/;
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (NUMERIC.test(c) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (NUMERIC.test(c) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -103,6 +99,8 @@ export async function machine(): Promise<string> {
     registry.trim(),
     skopeo.trim(),
     curl?.split(' ').slice(0, 2).join(' '),
-    `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+    `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
   ].join('; ');
 }

@@ -13,27 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  blobPath,
-  httpRequest,
-  makeImageLayout,
-  pullWithSkopeo,
-  pushWithSkopeo,
-  requireTool,
-  startRegistry,
-} from '../test/harness/index.ts';
-import {
-  curlPull,
-  curlPush,
-  machine,
-  median,
-  openSealStore,
-  parseArgs,
-  sealClientMissing,
-  sha256File,
-  table,
-  timed,
-} from './registry-common.ts';
+import { blobPath, httpRequest, makeImageLayout, pullWithSkopeo, pushWithSkopeo, requireTool, startRegistry } from '../test/harness/index.ts';
+import { curlPull, curlPush, machine, median, openSealStore, parseArgs, sealClientMissing, sha256File, table, timed } from './registry-common.ts';
 
 type Tool = 'skopeo' | 'seal' | 'curl';
 const TOOLS: Tool[] = ['skopeo', 'seal', 'curl'];
@@ -119,9 +100,10 @@ try {
 
 const MiB = 1024 * 1024;
 const rate = (seconds: number[]): number => (seconds.length ? layerBytes / MiB / median(seconds) : NaN);
-const result = Object.fromEntries(
-  TOOLS.map((t) => [t, { pushMiBps: rate(samples[t].push), pullMiBps: rate(samples[t].pull), samples: samples[t] }]),
-) as Record<Tool, { pushMiBps: number; pullMiBps: number; samples: { push: number[]; pull: number[] } }>;
+const result = Object.fromEntries(TOOLS.map((t) => [t, { pushMiBps: rate(samples[t].push), pullMiBps: rate(samples[t].pull), samples: samples[t] }])) as Record<
+  Tool,
+  { pushMiBps: number; pullMiBps: number; samples: { push: number[]; pull: number[] } }
+>;
 const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) ? (a / b).toFixed(2) : 'n/a');
 
 if (asJson) {

@@ -84,7 +84,11 @@ function alternate(a: (i: number) => Run, b: (i: number) => Run, trials = TRIALS
 const work = mkdtempSync(path.join(tmpdir(), 'seal-bench-'));
 const reg = await startRegistry('plain');
 try {
-  log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, trials ${TRIALS}`);
+  log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}, trials ${TRIALS}`,
+  );
   if (!args.has('no-build') && !args.has('seal')) {
     log('building dist/seal.cjs and the single executable (scripts/dist.mjs)');
     execFileSync(process.execPath, [path.join(root, 'scripts/dist.mjs'), '--no-tarball'], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -121,8 +125,14 @@ try {
 
     const sImgs = await Promise.all(Array.from({ length: TRIALS }, () => image()));
     const pImgs = await Promise.all(Array.from({ length: TRIALS }, () => image()));
-    const [sSign, pSign] = alternate((i) => seal('sign', '--key', key, sImgs[i]!.ref), (i) => peer('sign', '--key', key, pImgs[i]!.ref));
-    const [sVer, pVer] = alternate((i) => seal('verify', '--key', pub, sImgs[i]!.ref), (i) => peer('verify', '--key', pub, pImgs[i]!.ref));
+    const [sSign, pSign] = alternate(
+      (i) => seal('sign', '--key', key, sImgs[i]!.ref),
+      (i) => peer('sign', '--key', key, pImgs[i]!.ref),
+    );
+    const [sVer, pVer] = alternate(
+      (i) => seal('verify', '--key', pub, sImgs[i]!.ref),
+      (i) => peer('verify', '--key', pub, pImgs[i]!.ref),
+    );
     const a = med(sSign);
     const b = med(pSign);
     row('`sign --key` one image (legacy `.sig`)', ms(a.ms), ms(b.ms), `${(a.ms / b.ms).toFixed(2)}x`, '<= 1.2x', `${mb(a.rssMB)} / ${mb(b.rssMB)}`);
@@ -132,7 +142,10 @@ try {
 
     const bImgs = await Promise.all(Array.from({ length: TRIALS }, () => image()));
     for (const im of bImgs) seal('sign', '--key', key, '--format', 'bundle', im.ref);
-    const [bVer, lVer] = alternate((i) => seal('verify', '--key', pub, bImgs[i]!.ref), (i) => seal('verify', '--key', pub, sImgs[i]!.ref));
+    const [bVer, lVer] = alternate(
+      (i) => seal('verify', '--key', pub, bImgs[i]!.ref),
+      (i) => seal('verify', '--key', pub, sImgs[i]!.ref),
+    );
     const e = med(bVer);
     const f = med(lVer);
     row('`verify --key` one bundle-format image vs one legacy', ms(e.ms), ms(f.ms), `${(e.ms / f.ms).toFixed(2)}x`, '~1x', `${mb(e.rssMB)} / ${mb(f.rssMB)}`);
@@ -181,7 +194,14 @@ try {
     const rate = (n: number, t: number) => `${((n * 1000) / t).toFixed(1)} images/s`;
     const r = median(refMs);
     const p = median(pushRefMs);
-    row(`\`sign\` ${IMAGES} images in one call (legacy) vs bare push`, rate(IMAGES, sl.ms), rate(IMAGES, p), `${(p / sl.ms).toFixed(2)}`, '>= 40 images/s', mb(sl.rssMB));
+    row(
+      `\`sign\` ${IMAGES} images in one call (legacy) vs bare push`,
+      rate(IMAGES, sl.ms),
+      rate(IMAGES, p),
+      `${(p / sl.ms).toFixed(2)}`,
+      '>= 40 images/s',
+      mb(sl.rssMB),
+    );
     row(`\`sign\` ${IMAGES} images in one call (bundle) vs bare push`, rate(IMAGES, sb.ms), rate(IMAGES, p), `${(p / sb.ms).toFixed(2)}`, '', mb(sb.rssMB));
     const l = med(vl);
     const b = med(vb);
@@ -211,7 +231,11 @@ try {
     const n = Math.max(TRIALS, 10);
     for (const [label, a] of cmds) {
       seal(...a); // warm the compile cache
-      const [s, base] = alternate(() => seal(...a), () => run(process.execPath, ['-e', '0']), n);
+      const [s, base] = alternate(
+        () => seal(...a),
+        () => run(process.execPath, ['-e', '0']),
+        n,
+      );
       const x = med(s);
       const y = med(base);
       row(`${label}, vs \`node -e 0\``, ms(x.ms), ms(y.ms), `${(x.ms / y.ms).toFixed(2)}x`, '<= 2x', mb(x.rssMB));
@@ -219,11 +243,26 @@ try {
     if (existsSync(EXE)) {
       const a = ['verify-blob', '--key', pub, '--bundle', bundleFile, file];
       run(EXE, a);
-      const [e, s] = alternate(() => run(EXE, a), () => seal(...a), n);
+      const [e, s] = alternate(
+        () => run(EXE, a),
+        () => seal(...a),
+        n,
+      );
       const x = med(e);
       const y = med(s);
-      row('single executable vs `node bin/seal.js` (`verify-blob --bundle`)', ms(x.ms), ms(y.ms), `${(x.ms / y.ms).toFixed(2)}x`, '', `${mb(x.rssMB)} / ${mb(y.rssMB)}`);
-      const [ev, nv] = alternate(() => run(EXE, ['--version']), () => run(process.execPath, ['-e', '0']), n);
+      row(
+        'single executable vs `node bin/seal.js` (`verify-blob --bundle`)',
+        ms(x.ms),
+        ms(y.ms),
+        `${(x.ms / y.ms).toFixed(2)}x`,
+        '',
+        `${mb(x.rssMB)} / ${mb(y.rssMB)}`,
+      );
+      const [ev, nv] = alternate(
+        () => run(EXE, ['--version']),
+        () => run(process.execPath, ['-e', '0']),
+        n,
+      );
       row('single executable `--version` vs `node -e 0`', ms(med(ev).ms), ms(med(nv).ms), `${(med(ev).ms / med(nv).ms).toFixed(2)}x`, '', mb(med(ev).rssMB));
     } else {
       row('single executable', 'not built (linux-x64 only)', '', '', '', '');
@@ -249,14 +288,32 @@ try {
       Math.min(TRIALS, 3),
     );
     const tp = (t: number) => `${((BLOB_MB * 1000) / t).toFixed(0)} MiB/s`;
-    row(`sign-blob ${BLOB_MB} MiB vs openssl (throughput ratio)`, tp(med(ss).ms), tp(med(os).ms), (med(os).ms / med(ss).ms).toFixed(2), '>= 0.9', `${mb(med(ss).rssMB)} / ${mb(med(os).rssMB)}`);
-    row(`verify-blob ${BLOB_MB} MiB vs openssl`, tp(med(sv).ms), tp(med(ov).ms), (med(ov).ms / med(sv).ms).toFixed(2), '>= 0.9', `${mb(med(sv).rssMB)} / ${mb(med(ov).rssMB)}`);
+    row(
+      `sign-blob ${BLOB_MB} MiB vs openssl (throughput ratio)`,
+      tp(med(ss).ms),
+      tp(med(os).ms),
+      (med(os).ms / med(ss).ms).toFixed(2),
+      '>= 0.9',
+      `${mb(med(ss).rssMB)} / ${mb(med(os).rssMB)}`,
+    );
+    row(
+      `verify-blob ${BLOB_MB} MiB vs openssl`,
+      tp(med(sv).ms),
+      tp(med(ov).ms),
+      (med(ov).ms / med(sv).ms).toFixed(2),
+      '>= 0.9',
+      `${mb(med(sv).rssMB)} / ${mb(med(ov).rssMB)}`,
+    );
     rmSync(big, { force: true });
   }
 
   const head = ['operation', 'seal', 'reference', 'ratio', 'goal', 'peak RSS (seal / reference)'];
   const lines = [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`);
-  process.stdout.write(`${lines.join('\n')}\n\nload average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}; medians of ${TRIALS} trials, alternating.\n`);
+  process.stdout.write(
+    `${lines.join('\n')}\n\nload average at the end: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}; medians of ${TRIALS} trials, alternating.\n`,
+  );
 } finally {
   await reg.stop();
   rmSync(work, { recursive: true, force: true });
@@ -300,7 +357,11 @@ async function barePush(images: { repo: string; digest: string }[]): Promise<num
           config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
           layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...layer }],
         });
-        const put = await fetch(`${base}/manifests/${tag}`, { method: 'PUT', body: manifest, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
+        const put = await fetch(`${base}/manifests/${tag}`, {
+          method: 'PUT',
+          body: manifest,
+          headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+        });
         await put.arrayBuffer();
         if (put.status !== 201) throw new Error(`bare push: manifest PUT answered ${put.status}`);
       }

@@ -71,15 +71,23 @@ try {
       kinds = new Map();
       for (const q of proxy.requests) {
         const kind =
-          q.path === '/v2/' ? 'ping /v2/'
-          : q.path.includes('/referrers/') ? 'referrers API'
-          : q.path.includes('/blobs/') ? `${q.method} blob`
-          : /\/manifests\/sha256-[a-f0-9]{64}\.sig$/.test(q.path) ? `${q.method} .sig tag`
-          : /\/manifests\/sha256-[a-f0-9]{64}$/.test(q.path) ? `${q.method} fallback tag`
-          : `${q.method} ${q.path.replace(/^\/v2\/bench\d+/, '<repo>')}`;
+          q.path === '/v2/'
+            ? 'ping /v2/'
+            : q.path.includes('/referrers/')
+              ? 'referrers API'
+              : q.path.includes('/blobs/')
+                ? `${q.method} blob`
+                : /\/manifests\/sha256-[a-f0-9]{64}\.sig$/.test(q.path)
+                  ? `${q.method} .sig tag`
+                  : /\/manifests\/sha256-[a-f0-9]{64}$/.test(q.path)
+                    ? `${q.method} fallback tag`
+                    : `${q.method} ${q.path.replace(/^\/v2\/bench\d+/, '<repo>')}`;
         kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
       }
-      if (seals.length > 1) console.log(`  ${seal} run ${r + 1}: ${verifyRuns[b]!.at(-1)!.toFixed(1)} ms, ${(verifyReqs / N).toFixed(2)} requests/image (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')})`);
+      if (seals.length > 1)
+        console.log(
+          `  ${seal} run ${r + 1}: ${verifyRuns[b]!.at(-1)!.toFixed(1)} ms, ${(verifyReqs / N).toFixed(2)} requests/image (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')})`,
+        );
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
@@ -104,20 +112,30 @@ try {
   const refMs = performance.now() - t0;
   const f = (n: number) => n.toFixed(1);
   console.log(`images: ${N}`);
-  console.log(`seal sign   (one invocation): ${f(signMs)} ms, ${f((N * 1000) / signMs)} images/s, ${f(signReqs / N)} requests/image (8 with the confirming re-read)`);
-  console.log(`seal verify (one invocation${seals.length > 1 ? `, ${seals[0]}` : ''}): ${f(verifyMs)} ms, ${f((N * 1000) / verifyMs)} images/s, ${f(verifyReqs / N)} requests/image (3 when the payload is foreseen)`);
+  console.log(
+    `seal sign   (one invocation): ${f(signMs)} ms, ${f((N * 1000) / signMs)} images/s, ${f(signReqs / N)} requests/image (8 with the confirming re-read)`,
+  );
+  console.log(
+    `seal verify (one invocation${seals.length > 1 ? `, ${seals[0]}` : ''}): ${f(verifyMs)} ms, ${f((N * 1000) / verifyMs)} images/s, ${f(verifyReqs / N)} requests/image (3 when the payload is foreseen)`,
+  );
   if (RUNS > 1) console.log(`  verify runs (ms): ${verifyRuns[0]!.map(f).join(', ')}; median above`);
   for (const [b, seal] of seals.entries()) {
     if (b === 0) continue;
     const ms = median(verifyRuns[b]!);
-    console.log(`seal verify, ${seal}: ${f(ms)} ms median (${verifyRuns[b]!.map(f).join(', ')}), ${f((N * 1000) / ms)} images/s, ${f(reqsOf[b]! / N)} requests/image`);
+    console.log(
+      `seal verify, ${seal}: ${f(ms)} ms median (${verifyRuns[b]!.map(f).join(', ')}), ${f((N * 1000) / ms)} images/s, ${f(reqsOf[b]! / N)} requests/image`,
+    );
     console.log(`  ratio ${seal} / reference throughput: ${f(refMs / ms)}`);
   }
   console.log(`  requests of the last verify: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
   console.log(`reference (3 bare reads/image, no crypto, no process start): ${f(refMs)} ms, ${f((N * 1000) / refMs)} images/s`);
   console.log(`ratio seal verify / reference throughput: ${f(refMs / verifyMs)}`);
-  console.log('per verify of both formats: resolve tag, .sig manifest, fallback tag, and the payload blob unless seal foresees it (the payload it would write has the layer digest) = 3-4 per image, plus the /v2/ ping and the referrers-API probe once per registry');
-  console.log('per legacy first signature: resolve tag, upload payload and config (POST+PUT each), read .sig, PUT .sig, confirming re-read = 8 (the peer does 7, without the re-read that keeps concurrent signatures)');
+  console.log(
+    'per verify of both formats: resolve tag, .sig manifest, fallback tag, and the payload blob unless seal foresees it (the payload it would write has the layer digest) = 3-4 per image, plus the /v2/ ping and the referrers-API probe once per registry',
+  );
+  console.log(
+    'per legacy first signature: resolve tag, upload payload and config (POST+PUT each), read .sig, PUT .sig, confirming re-read = 8 (the peer does 7, without the re-read that keeps concurrent signatures)',
+  );
 } finally {
   await proxy.stop();
   await reg.stop();

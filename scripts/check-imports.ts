@@ -63,7 +63,9 @@ const PROCESS_STATE = new Set(['argv', 'exit', 'exitCode', 'stdout', 'stderr', '
 const ENTRY_POINTS = new Set(['crypto/pkcs11/agent.ts']);
 
 export function importGraph(srcDir: string): { files: string[]; edges: Edge[]; processUses: string[] } {
-  const files = listTs(srcDir).map((f) => path.relative(srcDir, f)).sort();
+  const files = listTs(srcDir)
+    .map((f) => path.relative(srcDir, f))
+    .sort();
   const known = new Set(files);
   const edges: Edge[] = [];
   const processUses: string[] = [];
@@ -76,12 +78,7 @@ export function importGraph(srcDir: string): { files: string[]; edges: Edge[]; p
       if (known.has(to)) edges.push({ from: file, to, kind });
     };
     const visit = (node: ts.Node): void => {
-      if (
-        ts.isPropertyAccessExpression(node) &&
-        ts.isIdentifier(node.expression) &&
-        node.expression.text === 'process' &&
-        PROCESS_STATE.has(node.name.text)
-      ) {
+      if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'process' && PROCESS_STATE.has(node.name.text)) {
         const use = `${file}: process.${node.name.text}`;
         if (layerOf(file) < LAYERS.ops! && !ENTRY_POINTS.has(file) && !processUses.includes(use)) processUses.push(use);
       }

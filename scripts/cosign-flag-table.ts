@@ -54,7 +54,8 @@ for (const [command, list] of byCommand) {
     let what: string;
     if (!d) what = 'not declared (test/cli/cosign-flags.test.ts fails)';
     else if (d.refuse) what = `**refused** (exit 2): ${d.refuse}`;
-    else if (d.hidden || d.describe?.startsWith('cosign compatibility: ')) what = `accepted: ${(d.describe ?? '').replace(/^cosign compatibility: |^cosign: /, '')}`;
+    else if (d.hidden || d.describe?.startsWith('cosign compatibility: '))
+      what = `accepted: ${(d.describe ?? '').replace(/^cosign compatibility: |^cosign: /, '')}`;
     else what = `same: ${d.describe ?? ''}`;
     lines.push(`| \`${r[1]}\`${r[2] ? ` \`${r[2]}\`` : ''} | ${cell(what)} |`);
   }

@@ -16,7 +16,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2).filter((a) => !a.startsWith('--outdir=')));
-const outdir = process.argv.slice(2).find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length);
+const outdir = process.argv
+  .slice(2)
+  .find((a) => a.startsWith('--outdir='))
+  ?.slice('--outdir='.length);
 if (outdir && !args.has('--bundle-only')) throw new Error('--outdir goes with --bundle-only');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const log = (m) => process.stderr.write(`dist: ${m}\n`);
@@ -59,7 +62,10 @@ function __sealAssetUrl(name) { return require('node:url').pathToFileURL(__sealA
 /** Source rewrites for the bundle: each names the file, the text replaced, and why. */
 const rewrites = [
   // The version is fixed at build time (no package.json beside an executable).
-  { file: 'src/version.ts', whole: `export const version = ${JSON.stringify(pkg.version)};\nexport const userAgent = \`seal/\${version} (\${process.platform}; \${process.arch})\`;\n` },
+  {
+    file: 'src/version.ts',
+    whole: `export const version = ${JSON.stringify(pkg.version)};\nexport const userAgent = \`seal/\${version} (\${process.platform}; \${process.arch})\`;\n`,
+  },
   { file: 'src/sigstore/trusted-root.ts', from: "createRequire(import.meta.url).resolve('@sigstore/tuf/seeds.json')", to: "__sealAsset('seeds.json')" },
   { file: 'src/sigstore/tuf-cache.ts', from: "createRequire(import.meta.url).resolve('@sigstore/tuf/seeds.json')", to: "__sealAsset('seeds.json')" },
   {
@@ -148,12 +154,15 @@ if (process.platform === 'linux' && process.arch === 'x64') {
   execFileSync(seaNode, ['--experimental-sea-config', path.join(work, 'sea-config.json')], { stdio: ['ignore', 'ignore', 'inherit'] });
   copyFileSync(seaNode, exe);
   chmodSync(exe, 0o755);
-  execFileSync(process.execPath, [
-    req.resolve('postject/dist/cli.js'), exe, 'NODE_SEA_BLOB', blob,
-    '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
-  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    process.execPath,
+    [req.resolve('postject/dist/cli.js'), exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   rmSync(work, { recursive: true, force: true });
-  log(`${path.relative(root, exe)} (${Math.round(readFileSync(exe).length / 1024 / 1024)} MiB, Node ${execFileSync(seaNode, ['--version']).toString().trim()})`);
+  log(
+    `${path.relative(root, exe)} (${Math.round(readFileSync(exe).length / 1024 / 1024)} MiB, Node ${execFileSync(seaNode, ['--version']).toString().trim()})`,
+  );
 
   // The release tarball: the executable as `seal`, with the README and the docs.
   if (args.has('--no-tarball')) process.exit(0);

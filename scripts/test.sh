@@ -12,7 +12,7 @@ trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$logs"' EXIT
 # The type check and the lint run beside the tests (each is one single-threaded process; the tests
 # spend part of their time waiting on registries and the Sigstore stack, which these fill); their
 # output and verdict come after the tests' output, and either failing fails the run.
-echo "== typecheck (node $(node --version)) and lint (typescript-eslint: floating and misused promises), beside the tests" >&2
+echo "== typecheck (node $(node --version)), lint (typescript-eslint: floating and misused promises) and format (prettier), beside the tests" >&2
 step() {
   local name=$1
   shift
@@ -21,6 +21,8 @@ step() {
 }
 step typecheck node_modules/.bin/tsc --noEmit -p tsconfig.json
 step lint node_modules/.bin/eslint .
+# The formatter (prettier, .prettierrc.json): `npm run format` writes what this checks.
+step format node_modules/.bin/prettier --check --log-level warn '**/*.{ts,mjs,js,cjs}'
 
 # The import graph and the build before the tests, which run the dist/ it makes. The build skips
 # tsc's type check (--noCheck): the typecheck step does it, over src and test.

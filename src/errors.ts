@@ -37,12 +37,9 @@ export class SealError extends Error {
   }
 }
 
-export const usageError = (message: string, options?: SealErrorOptions): SealError =>
-  new SealError('usage', message, options);
-export const inputError = (message: string, options?: SealErrorOptions): SealError =>
-  new SealError('input', message, options);
-export const verificationError = (message: string, options?: SealErrorOptions): SealError =>
-  new SealError('verification', message, options);
+export const usageError = (message: string, options?: SealErrorOptions): SealError => new SealError('usage', message, options);
+export const inputError = (message: string, options?: SealErrorOptions): SealError => new SealError('input', message, options);
+export const verificationError = (message: string, options?: SealErrorOptions): SealError => new SealError('verification', message, options);
 
 export function isSealError(err: unknown, kind?: ErrorKind): err is SealError {
   return err instanceof SealError && (kind === undefined || err.kind === kind);

@@ -25,11 +25,7 @@ export function monotonic(onProgress: OnProgress, total?: number): OnProgress {
 }
 
 /** `source`, reporting `start` plus the bytes read so far after every chunk. */
-export async function* counting(
-  source: AsyncIterable<Uint8Array>,
-  onProgress: OnProgress,
-  start = 0,
-): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* counting(source: AsyncIterable<Uint8Array>, onProgress: OnProgress, start = 0): AsyncGenerator<Uint8Array, void, undefined> {
   let done = start;
   for await (const chunk of source) {
     done += chunk.length;

@@ -83,8 +83,7 @@ function malformed(message: string, cause?: unknown): SealError {
   return inputError(`invalid DSSE envelope: ${message}`, { code: 'DSSE_MALFORMED', cause });
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Parses envelope JSON. Accepts both key orders, keyid present, empty, null or absent, and std or
@@ -139,11 +138,7 @@ export interface VerifyEnvelopeOptions {
  * signature try every verifier whose keyid does not contradict the signature's keyid. Returns the
  * decoded payload that was verified; callers must not re-read `envelope.payload`.
  */
-export function verifyEnvelope(
-  envelope: Envelope,
-  verifiers: readonly DsseVerifier[],
-  opts: VerifyEnvelopeOptions = {},
-): VerifiedPayload {
+export function verifyEnvelope(envelope: Envelope, verifiers: readonly DsseVerifier[], opts: VerifyEnvelopeOptions = {}): VerifiedPayload {
   const threshold = opts.threshold ?? 1;
   if (verifiers.length === 0) throw inputError('no keys to verify the DSSE envelope with', { code: 'DSSE_NO_VERIFIERS' });
   if (envelope.signatures.length === 0) {
@@ -176,10 +171,7 @@ export function verifyEnvelope(
     });
   }
   if (recognized.size < threshold) {
-    throw verificationError(
-      `the DSSE envelope is signed by ${recognized.size} of the given keys; ${threshold} are required`,
-      { code: 'DSSE_THRESHOLD' },
-    );
+    throw verificationError(`the DSSE envelope is signed by ${recognized.size} of the given keys; ${threshold} are required`, { code: 'DSSE_THRESHOLD' });
   }
   return { payloadType: envelope.payloadType, payload, recognizedSigners: [...recognized] };
 }

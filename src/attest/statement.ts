@@ -107,11 +107,7 @@ export function validateStatement(value: unknown, kind: ErrorKind = 'input'): St
   }
   const s = value as Record<string, unknown>;
   if (s._type !== STATEMENT_V01 && s._type !== STATEMENT_V1) {
-    throw invalid(
-      kind,
-      'STATEMENT_TYPE',
-      `_type must be ${STATEMENT_V1} or ${STATEMENT_V01}, got ${JSON.stringify(s._type ?? null)}`,
-    );
+    throw invalid(kind, 'STATEMENT_TYPE', `_type must be ${STATEMENT_V1} or ${STATEMENT_V01}, got ${JSON.stringify(s._type ?? null)}`);
   }
   if (!Array.isArray(s.subject) || s.subject.length === 0) {
     throw invalid(kind, 'SUBJECT_REQUIRED', 'subject must be a non-empty array');

@@ -33,8 +33,7 @@ export type Flags<A, S extends string = string> = { [K in keyof A as K | (K exte
 } & { _: (string | number)[]; $0: string };
 
 /** What `run` gets from a builder written apart (to type the command's toOptions by it). */
-export type FlagsOf<B extends (y: Argv) => Argv<unknown>, S extends string = string> =
-  ReturnType<B> extends Argv<infer A> ? Flags<A, S> : never;
+export type FlagsOf<B extends (y: Argv) => Argv<unknown>, S extends string = string> = ReturnType<B> extends Argv<infer A> ? Flags<A, S> : never;
 
 /**
  * The flags an option group declares (its builder `(y) => y.option(…)…`), camelCase and each

@@ -64,7 +64,16 @@ function record(builder: ((y: Argv) => Argv) | undefined): Declared {
     // Declared again (a shared group and a command's own declaration): merged, as yargs does.
     const prev = d.options.get(name);
     const cfg: Record<string, unknown> = prev
-      ? { type: prev.type, array: prev.array, choices: prev.choices, default: prev.default, demandOption: prev.demand, alias: prev.aliases, refuse: prev.refuse, ...given }
+      ? {
+          type: prev.type,
+          array: prev.array,
+          choices: prev.choices,
+          default: prev.default,
+          demandOption: prev.demand,
+          alias: prev.aliases,
+          refuse: prev.refuse,
+          ...given,
+        }
       : given;
     const type = cfg.type ?? (cfg.boolean ? 'boolean' : cfg.number ? 'number' : 'string');
     if (type !== 'string' && type !== 'boolean' && type !== 'number') d.unsupported = true;
@@ -126,9 +135,7 @@ function setArg(argv: Args, name: string, value: unknown, aliases: readonly stri
 }
 
 /** The command a line names (its path, e.g. ['attach', 'sbom']) and the arguments after it. */
-export async function resolveCommand(
-  args: readonly string[],
-): Promise<{ command: SealCommand; path: string[]; rest: string[] } | undefined> {
+export async function resolveCommand(args: readonly string[]): Promise<{ command: SealCommand; path: string[]; rest: string[] } | undefined> {
   const load = args.length ? commandLoaders[args[0]!] : undefined;
   if (!load) return undefined;
   let command = (await load()).default;

@@ -25,7 +25,13 @@ export async function main(args: string[], overrides: ContextOverrides = {}): Pr
     }
     const y = await buildParser(args);
     const line = args;
-    for (const cmd of await loadAllCommands()) register(y, cmd, (c, argv) => runCommand(c, restoreStdinDashes(c, argv, line), ctx), (code) => (exitCode = code));
+    for (const cmd of await loadAllCommands())
+      register(
+        y,
+        cmd,
+        (c, argv) => runCommand(c, restoreStdinDashes(c, argv, line), ctx),
+        (code) => (exitCode = code),
+      );
     // With a callback yargs hands over what it would print (help, version, completions) instead of
     // printing it and exiting the process: it goes to ctx.stdout, and in-process runs survive --help.
     let printed = '';
@@ -43,7 +49,7 @@ export async function main(args: string[], overrides: ContextOverrides = {}): Pr
 /** yargs with seal's global options and failure handling; the commands are registered by the caller. */
 async function buildParser(args: string[]): Promise<Argv> {
   const { default: yargs } = await import('yargs');
-const y = yargs(args)
+  const y = yargs(args)
     .scriptName('seal')
     .usage('seal <command> [options]\n\nSign, attest and verify container images and files; compatible with cosign.')
     .option('verbose', { alias: 'd', type: 'boolean', global: true, describe: 'Debug output and stack traces on stderr' })
@@ -124,10 +130,15 @@ export async function parseCommandLine(args: string[]): Promise<{ path: string[]
   const y = await buildParser(args);
   const line = args;
   for (const cmd of await loadAllCommands()) {
-    register(y, cmd, async (c, argv) => {
-      await prepareArgs(c, restoreStdinDashes(c, argv, line));
-      parsed = { path: argv._.map(String), argv };
-    }, () => {});
+    register(
+      y,
+      cmd,
+      async (c, argv) => {
+        await prepareArgs(c, restoreStdinDashes(c, argv, line));
+        parsed = { path: argv._.map(String), argv };
+      },
+      () => {},
+    );
   }
   await y.parseAsync(args, {}, () => {});
   if (!parsed) throw new SealError('usage', 'no command ran', { code: 'NO_COMMAND' });
@@ -135,7 +146,13 @@ export async function parseCommandLine(args: string[]): Promise<{ path: string[]
 }
 
 /** The global options (main.ts declares them to yargs; fast-path.ts GLOBAL_OPTIONS), and whether they take a value. */
-const GLOBAL_FLAGS = new Map([['--timeout', 'timeout'], ['-t', 'timeout'], ['--output-file', 'output-file'], ['--verbose', ''], ['-d', '']]);
+const GLOBAL_FLAGS = new Map([
+  ['--timeout', 'timeout'],
+  ['-t', 'timeout'],
+  ['--output-file', 'output-file'],
+  ['--verbose', ''],
+  ['-d', ''],
+]);
 
 /**
  * Global flags before the command (`seal --timeout 5m verify …`, as cobra takes cosign's

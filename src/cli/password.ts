@@ -170,7 +170,8 @@ function readHidden(ctx: CliContext, prompt: string): Promise<string> {
         if (ch === '\u0003') return finish(new SealError('interrupted', 'interrupted'));
         if (ch === '\u0004' && buf === '') return finish(new SealError('input', 'no password entered'));
         if (ch === '\u007f' || ch === '\b') buf = [...buf].slice(0, -1).join('');
-        else if (ch === '\u0015') buf = ''; // Ctrl-U
+        else if (ch === '\u0015')
+          buf = ''; // Ctrl-U
         else if (ch >= ' ' || ch === '\t') buf += ch;
       }
     };

@@ -129,7 +129,7 @@ export class ProgressBar {
   render(now = this.#now()): string {
     const tasks = this.#tasks;
     const active = tasks.filter((t) => !t.finished);
-    const label = active.length <= 1 ? (active[0] ?? tasks[0])?.label ?? '' : `${active.length} transfers`;
+    const label = active.length <= 1 ? ((active[0] ?? tasks[0])?.label ?? '') : `${active.length} transfers`;
     const done = tasks.reduce((n, t) => n + t.done, 0);
     const total = tasks.every((t) => t.total !== undefined) ? tasks.reduce((n, t) => n + t.total!, 0) : undefined;
     const seconds = (now - this.#started) / 1000;

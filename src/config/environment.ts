@@ -35,7 +35,7 @@ export const ENVIRONMENT: readonly EnvVariable[] = [
   v('GOOGLE_SERVICE_ACCOUNT_NAME', 'cosign: a Google service account to impersonate (seal refuses it with the gcloud line to use)', 'string', false),
   v('SPIFFE_ENDPOINT_SOCKET', 'SPIFFE workload API socket (seal detects it and says how to get a JWT-SVID)', 'path', false),
   v('SEAL_NO_BROWSER', 'never open a browser for a keyless login (the URL is printed either way)', '1', false),
-  v('SEAL_REPOSITORY', 'store signatures, attestations and SBOMs in this repository instead of the image\'s', 'a repository reference', false),
+  v('SEAL_REPOSITORY', "store signatures, attestations and SBOMs in this repository instead of the image's", 'a repository reference', false),
   v('COSIGN_REPOSITORY', 'as SEAL_REPOSITORY when that is unset', 'a repository reference', false),
   v('SEAL_DOCKER_MEDIA_TYPES', 'write Docker media types, for registries that refuse OCI ones', '1 or true', false),
   v('COSIGN_DOCKER_MEDIA_TYPES', 'as SEAL_DOCKER_MEDIA_TYPES when that is unset', '1 or true', false),

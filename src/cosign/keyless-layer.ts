@@ -36,8 +36,7 @@ export interface LegacyKeylessLayer {
   envelope?: Uint8Array;
 }
 
-const pem = (derBase64: string): string =>
-  `-----BEGIN CERTIFICATE-----\n${derBase64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+const pem = (derBase64: string): string => `-----BEGIN CERTIFICATE-----\n${derBase64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
 
 /**
  * The legacy layer annotations for a keyless bundle. A message-signature bundle gives a `.sig`

@@ -68,7 +68,11 @@ export function legacyLayerToBundle(layer: Descriptor, bytes: Uint8Array, kind: 
   };
   if (kind === 'att') {
     const env = JSON.parse(Buffer.from(bytes).toString('utf8')) as { payload: string; payloadType: string; signatures: { sig: string; keyid?: string }[] };
-    return { mediaType: BUNDLE_V01, verificationMaterial, dsseEnvelope: { payload: env.payload, payloadType: env.payloadType, signatures: env.signatures.map((s) => ({ sig: s.sig, keyid: s.keyid ?? '' })) } };
+    return {
+      mediaType: BUNDLE_V01,
+      verificationMaterial,
+      dsseEnvelope: { payload: env.payload, payloadType: env.payloadType, signatures: env.signatures.map((s) => ({ sig: s.sig, keyid: s.keyid ?? '' })) },
+    };
   }
   return {
     mediaType: BUNDLE_V01,

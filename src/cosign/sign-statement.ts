@@ -5,7 +5,11 @@ import { COSIGN_SIGN_PREDICATE } from './layout.ts';
 import { digestHex } from '../oci/digest.ts';
 
 export function buildSignStatement(digest: string, annotations: Record<string, string>): Uint8Array {
-  const sorted = Object.fromEntries(Object.keys(annotations).sort().map((k) => [k, annotations[k]]));
+  const sorted = Object.fromEntries(
+    Object.keys(annotations)
+      .sort()
+      .map((k) => [k, annotations[k]]),
+  );
   return buildStatement({
     subject: [{ digest: { sha256: digestHex(digest) }, annotations: sorted }],
     predicateType: COSIGN_SIGN_PREDICATE,

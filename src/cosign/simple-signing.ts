@@ -17,14 +17,14 @@ export function goJSON(value: unknown): string {
 }
 
 function sortedObject(o: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]!]),
+  );
 }
 
-export function buildSimpleSigningPayload(
-  dockerReference: string,
-  digest: string,
-  annotations: Record<string, string> = {},
-): Uint8Array {
+export function buildSimpleSigningPayload(dockerReference: string, digest: string, annotations: Record<string, string> = {}): Uint8Array {
   const payload: SimpleSigningPayload = {
     critical: {
       identity: { 'docker-reference': dockerReference },
@@ -42,11 +42,7 @@ export type ClaimResult = { ok: true; payload: SimpleSigningPayload } | { ok: fa
  * cosign's SimpleClaimVerifier: the payload names this digest and carries every required
  * annotation. Runs on the exact bytes that were verified.
  */
-export function checkSimpleSigningClaims(
-  bytes: Uint8Array,
-  digest: string,
-  required: Record<string, string> = {},
-): ClaimResult {
+export function checkSimpleSigningClaims(bytes: Uint8Array, digest: string, required: Record<string, string> = {}): ClaimResult {
   let payload: SimpleSigningPayload;
   try {
     payload = JSON.parse(Buffer.from(bytes).toString('utf8')) as SimpleSigningPayload;

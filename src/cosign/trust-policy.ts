@@ -9,4 +9,3 @@ export interface TrustPolicy {
   /** What bundles (and legacy keyless signatures, converted to bundles) are verified against. */
   bundle: VerifyPolicy;
 }
-

@@ -39,22 +39,14 @@ export interface EncryptedKey {
 }
 
 /** Encrypts a PKCS#8 DER key as cosign does. `params` exists for tests of the legacy strengths. */
-export function encryptPrivateKey(
-  pkcs8Der: Uint8Array,
-  password: Uint8Array,
-  params: ScryptParams = DEFAULT_SCRYPT,
-): string {
+export function encryptPrivateKey(pkcs8Der: Uint8Array, password: Uint8Array, params: ScryptParams = DEFAULT_SCRYPT): string {
   const salt = randomBytes(SALT_BYTES);
   const key = scryptSync(password, salt, KEY_BYTES, scryptOptions(params));
   return seal(pkcs8Der, key, salt, params);
 }
 
 /** As encryptPrivateKey, with scrypt on the thread pool so signals are still handled. */
-export async function encryptPrivateKeyAsync(
-  pkcs8Der: Uint8Array,
-  password: Uint8Array,
-  params: ScryptParams = DEFAULT_SCRYPT,
-): Promise<string> {
+export async function encryptPrivateKeyAsync(pkcs8Der: Uint8Array, password: Uint8Array, params: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await scryptAsync(password, salt, params);
   return seal(pkcs8Der, key, salt, params);
@@ -80,11 +72,7 @@ export function decryptPrivateKey(pem: string, password: Uint8Array, source = 't
   return open(enc, key, source);
 }
 
-export async function decryptPrivateKeyAsync(
-  pem: string | EncryptedKey,
-  password: Uint8Array,
-  source = 'the private key',
-): Promise<Uint8Array> {
+export async function decryptPrivateKeyAsync(pem: string | EncryptedKey, password: Uint8Array, source = 'the private key'): Promise<Uint8Array> {
   const enc = typeof pem === 'string' ? parseEncryptedKey(pem, source) : pem;
   const key = await scryptAsync(password, enc.salt, enc.scrypt);
   return open(enc, key, source);
@@ -113,14 +101,11 @@ export function parseEncryptedKey(pem: string, source: string): EncryptedKey {
     const found = blocks[0]?.label;
     throw new SealError(
       'input',
-      found
-        ? `${source} is not a cosign encrypted key: unsupported PEM type "${found}"`
-        : `${source} is not a cosign encrypted key: no PEM block found`,
+      found ? `${source} is not a cosign encrypted key: unsupported PEM type "${found}"` : `${source} is not a cosign encrypted key: no PEM block found`,
       { code: 'BAD_KEY' },
     );
   }
-  const damaged = (what: string) =>
-    new SealError('input', `${source} is damaged: ${what}`, { code: 'BAD_KEY' });
+  const damaged = (what: string) => new SealError('input', `${source} is damaged: ${what}`, { code: 'BAD_KEY' });
   let doc: unknown;
   try {
     doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(block.der));
@@ -139,11 +124,10 @@ export function parseEncryptedKey(pem: string, source: string): EncryptedKey {
   }
   const { N, r, p } = o.kdf.params ?? {};
   if (typeof N !== 'number' || !ALLOWED_N.has(N) || r !== 8 || p !== 1) {
-    throw new SealError(
-      'input',
-      `${source} uses unsupported scrypt parameters N=${shown(N)} r=${shown(r)} p=${shown(p)}`,
-      { hint: 'cosign and seal read N=32768, 65536 or 131072 with r=8, p=1', code: 'BAD_KEY' },
-    );
+    throw new SealError('input', `${source} uses unsupported scrypt parameters N=${shown(N)} r=${shown(r)} p=${shown(p)}`, {
+      hint: 'cosign and seal read N=32768, 65536 or 131072 with r=8, p=1',
+      code: 'BAD_KEY',
+    });
   }
   const bytes = (v: unknown, what: string): Uint8Array => {
     const b = typeof v === 'string' ? decodeBase64Strict(v) : undefined;

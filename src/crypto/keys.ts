@@ -55,7 +55,10 @@ function unsupportedKeyRef(scheme: string, what: string): SealError {
   const [kind, hint] = KMS_SCHEMES.has(s)
     ? ['cloud KMS', `sign in two steps: ${TWO_STEP_SIGNING}`]
     : s === 'k8s'
-      ? ['Kubernetes secrets', `export the key and pass the file: kubectl get secret NAME -n NAMESPACE -o jsonpath='{.data.${file.replace('.', '\\.')}}' | base64 -d > ${file}, then --key ${file} (or --key env://VAR)`]
+      ? [
+          'Kubernetes secrets',
+          `export the key and pass the file: kubectl get secret NAME -n NAMESPACE -o jsonpath='{.data.${file.replace('.', '\\.')}}' | base64 -d > ${file}, then --key ${file} (or --key env://VAR)`,
+        ]
       : s === 'http' || s === 'https'
         ? ['URLs', `download the key and pass the file: curl -fsSLo ${file} URL, then --key ${file}`]
         : s === 'gitlab' || s === 'github'
@@ -101,11 +104,7 @@ function pemBlock(text: string, label: string, source: string): PemBlock {
  * token). `getPassword` is called only for an encrypted key. Wrong password:
  * SealError('input', 'wrong password for REF', code WRONG_PASSWORD).
  */
-export async function loadPrivateKey(
-  ref: string,
-  getPassword: () => Promise<Uint8Array>,
-  opts: KeyLoadOptions = {},
-): Promise<KeySigner | TokenSigner> {
+export async function loadPrivateKey(ref: string, getPassword: () => Promise<Uint8Array>, opts: KeyLoadOptions = {}): Promise<KeySigner | TokenSigner> {
   if (/^pkcs11:/i.test(ref)) {
     // Loaded only here: nothing else pays for the token code or the native binding.
     const { openTokenSigner } = await import('./pkcs11/token.ts');
@@ -129,11 +128,7 @@ export async function loadPublicKey(ref: string, opts: KeyLoadOptions = {}): Pro
 }
 
 /** The bytes behind a key reference, and the name to use for it in messages. */
-export async function readKeyRef(
-  ref: string,
-  opts: KeyLoadOptions,
-  what = 'key file',
-): Promise<{ bytes: Uint8Array; source: string }> {
+export async function readKeyRef(ref: string, opts: KeyLoadOptions, what = 'key file'): Promise<{ bytes: Uint8Array; source: string }> {
   if (ref.startsWith('env://')) {
     const name = ref.slice('env://'.length);
     const value = opts.env?.[name];
@@ -163,11 +158,7 @@ export async function readKeyRef(
 }
 
 /** Parses any private key seal accepts, asking for a password only when the key is encrypted. */
-export async function parsePrivateKey(
-  bytes: Uint8Array,
-  source: string,
-  getPassword: () => Promise<Uint8Array>,
-): Promise<ParsedPrivateKey> {
+export async function parsePrivateKey(bytes: Uint8Array, source: string, getPassword: () => Promise<Uint8Array>): Promise<ParsedPrivateKey> {
   const text = Buffer.from(bytes).toString('latin1');
   const labels = pemLabels(text);
   const label = labels.find((l) => Object.hasOwn(PRIVATE_LABELS, l));
@@ -227,11 +218,10 @@ function parseDecryptedCosignKey(plain: Uint8Array, source: string): KeyObject {
       /* neither */
     }
     if (sec1) {
-      throw new SealError(
-        'input',
-        `${source} decrypts to a SEC1 "EC PRIVATE KEY", not PKCS#8; cosign rejects it too (x509: failed to parse private key)`,
-        { hint: 'decrypt it to a PEM with the tool that made it, then run seal import-key-pair on that', code: 'BAD_KEY' },
-      );
+      throw new SealError('input', `${source} decrypts to a SEC1 "EC PRIVATE KEY", not PKCS#8; cosign rejects it too (x509: failed to parse private key)`, {
+        hint: 'decrypt it to a PEM with the tool that made it, then run seal import-key-pair on that',
+        code: 'BAD_KEY',
+      });
     }
     throw new SealError('input', `${source} decrypts, but what it holds is not a PKCS#8 private key`, { code: 'BAD_KEY' });
   }
@@ -290,8 +280,7 @@ export function parsePublicKey(bytes: Uint8Array, source: string): { key: KeyObj
     }
   } else {
     const der = Buffer.from(bytes);
-    const parsed = tryParse(() => createPublicKey({ key: der, format: 'der', type: 'spki' })) ??
-      tryParse(() => new X509Certificate(der).publicKey);
+    const parsed = tryParse(() => createPublicKey({ key: der, format: 'der', type: 'spki' })) ?? tryParse(() => new X509Certificate(der).publicKey);
     if (!parsed) {
       throw new SealError('input', `${source} is not a public key`, {
         hint: 'give a PEM "PUBLIC KEY" (cosign.pub), "RSA PUBLIC KEY" or "CERTIFICATE", or DER SubjectPublicKeyInfo',
@@ -310,4 +299,3 @@ function tryParse(f: () => KeyObject): KeyObject | undefined {
     return undefined;
   }
 }
-

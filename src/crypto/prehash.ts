@@ -5,7 +5,6 @@
 import { constants, privateEncrypt, publicDecrypt, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { HashAlgorithm, KeyAlgorithm } from './types.ts';
 
-
 // DER prefix of DigestInfo { AlgorithmIdentifier(hash, NULL), OCTET STRING(len) }.
 const DIGEST_INFO: Readonly<Record<string, Buffer>> = {
   sha256: Buffer.from('3031300d060960864801650304020105000420', 'hex'),
@@ -33,12 +32,7 @@ function jwkBytes(v: string | undefined, size: number): Uint8Array {
 }
 
 /** ASN.1 DER signature over `digest` (ECDSA) or a PKCS#1 v1.5 signature (RSA). */
-export async function signDigest(
-  key: KeyObject,
-  alg: KeyAlgorithm,
-  hash: HashAlgorithm,
-  digest: Uint8Array,
-): Promise<Uint8Array> {
+export async function signDigest(key: KeyObject, alg: KeyAlgorithm, hash: HashAlgorithm, digest: Uint8Array): Promise<Uint8Array> {
   checkLength(hash, digest);
   if (alg === 'rsa') {
     return new Uint8Array(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([DIGEST_INFO[hash], digest])));
@@ -55,13 +49,7 @@ export async function signDigest(
 }
 
 /** True when `signature` verifies over `digest`; false for any malformed or wrong signature. */
-export async function verifyDigest(
-  key: KeyObject,
-  alg: KeyAlgorithm,
-  hash: HashAlgorithm,
-  digest: Uint8Array,
-  signature: Uint8Array,
-): Promise<boolean> {
+export async function verifyDigest(key: KeyObject, alg: KeyAlgorithm, hash: HashAlgorithm, digest: Uint8Array, signature: Uint8Array): Promise<boolean> {
   if (digest.length !== DIGEST_BYTES[hash] || alg === 'ed25519') return false;
   const nist = alg === 'rsa' ? undefined : await import('@noble/curves/nist.js');
   return verifyDigestWith(nist, key, hash, digest, signature) ?? false;
@@ -80,13 +68,7 @@ const CURVE_OF: Readonly<Record<string, { name: 'p256' | 'p384' | 'p521'; size: 
  * `digest`; false for a wrong or malformed signature; undefined for a key type or curve that
  * cannot be checked from a digest (or ECDSA without `nist`).
  */
-export function verifyDigestWith(
-  nist: NistCurves | undefined,
-  key: KeyObject,
-  hash: string,
-  digest: Uint8Array,
-  signature: Uint8Array,
-): boolean | undefined {
+export function verifyDigestWith(nist: NistCurves | undefined, key: KeyObject, hash: string, digest: Uint8Array, signature: Uint8Array): boolean | undefined {
   if (key.asymmetricKeyType === 'rsa') {
     const prefix = DIGEST_INFO[hash];
     if (!prefix) return undefined;

@@ -2,15 +2,7 @@
 // and verify-blob use. A whole stream goes through node's own Sign/Verify (OpenSSL speed, no extra
 // module); when the digest itself is needed (a bundle's messageDigest, a sha256:HEX target) the
 // content is hashed and the digest signed or checked through prehash.ts.
-import {
-  createHash,
-  createPublicKey,
-  createSign,
-  createVerify,
-  sign as nodeSign,
-  verify as nodeVerify,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash, createPublicKey, createSign, createVerify, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { acceptedHashes, defaultHash } from './key-policy.ts';
 import { signDigest, verifyDigest } from './prehash.ts';
@@ -105,11 +97,8 @@ export class KeyVerifier implements Verifier {
 
   verify(data: Uint8Array, signature: Uint8Array): boolean {
     if (!this.hashAlgorithm) return safe(() => nodeVerify(null, data, this.#key, signature));
-    return acceptedHashes(this.algorithm).some((h) =>
-      safe(() => nodeVerify(h, data, { key: this.#key, dsaEncoding: dsa(this.algorithm) }, signature)),
-    );
+    return acceptedHashes(this.algorithm).some((h) => safe(() => nodeVerify(h, data, { key: this.#key, dsaEncoding: dsa(this.algorithm) }, signature)));
   }
-
 
   /** Node Verify objects for every hash this key's signatures may use (none for pure Ed25519). */
   streamVerifiers(): { sinks: ByteSink[]; check(signature: Uint8Array): boolean } {
@@ -133,13 +122,10 @@ function safe(f: () => boolean): boolean {
 
 /** Where the bytes come from: a file path or an already-open stream (stdin). */
 export type Input =
-  | { path: string; /** For messages; defaults to the path. */ name?: string }
-  | { stream: Readable | AsyncIterable<Uint8Array | string>; name?: string };
+  { path: string; /** For messages; defaults to the path. */ name?: string } | { stream: Readable | AsyncIterable<Uint8Array | string>; name?: string };
 
 function pump(input: Input, sinks: ByteSink[], signal?: AbortSignal, onProgress?: OnProgress): Promise<number> {
-  return 'path' in input
-    ? pumpFile(input.path, sinks, signal, input.name, onProgress)
-    : pumpStream(input.stream, sinks, signal, onProgress);
+  return 'path' in input ? pumpFile(input.path, sinks, signal, input.name, onProgress) : pumpStream(input.stream, sinks, signal, onProgress);
 }
 
 const inputName = (input: Input) => input.name ?? ('path' in input ? input.path : 'the input');
@@ -182,13 +168,7 @@ export async function signInput(
 }
 
 /** Verifies `signature` over everything `input` yields, in one pass (except pure Ed25519). */
-export async function verifyInput(
-  verifier: KeyVerifier,
-  input: Input,
-  signature: Uint8Array,
-  signal?: AbortSignal,
-  onProgress?: OnProgress,
-): Promise<boolean> {
+export async function verifyInput(verifier: KeyVerifier, input: Input, signature: Uint8Array, signal?: AbortSignal, onProgress?: OnProgress): Promise<boolean> {
   if (!verifier.hashAlgorithm) {
     const all = new Collector(ED25519_MAX_BYTES, inputName(input));
     await pump(input, [all], signal, onProgress);

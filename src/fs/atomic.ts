@@ -11,11 +11,7 @@ export interface AtomicWriteOptions {
   overwrite?: boolean;
 }
 
-export async function writeFileAtomic(
-  target: string,
-  data: string | Uint8Array,
-  opts: AtomicWriteOptions = {},
-): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   const mode = opts.mode ?? 0o644;

@@ -103,13 +103,7 @@ export function fileError(err: unknown, path: string, what = 'file'): SealError 
  * Reads `path` once, passing every chunk to every sink. Returns the byte count. `onProgress`
  * hears the running count and the file's size after every chunk.
  */
-export async function pumpFile(
-  path: string,
-  sinks: readonly ByteSink[],
-  signal?: AbortSignal,
-  shown = path,
-  onProgress?: OnProgress,
-): Promise<number> {
+export async function pumpFile(path: string, sinks: readonly ByteSink[], signal?: AbortSignal, shown = path, onProgress?: OnProgress): Promise<number> {
   const handle = openInput(path, 'file', shown);
   try {
     const size = handle.size;

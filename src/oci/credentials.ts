@@ -87,12 +87,7 @@ export const keysNaming = (map: Record<string, unknown>, registry: string): stri
   Object.keys(map).filter((key) => hostMatches(normalizeKey(key), registry));
 
 /** The key of `map` naming `registry` (docker: host only; podman: most specific namespace). */
-export function findKey(
-  map: Record<string, unknown> | undefined,
-  registry: string,
-  repository: string | undefined,
-  namespaced: boolean,
-): string | undefined {
+export function findKey(map: Record<string, unknown> | undefined, registry: string, repository: string | undefined, namespaced: boolean): string | undefined {
   if (!map) return undefined;
   let best: string | undefined;
   let bestLen = -1;

@@ -90,22 +90,16 @@ export async function* verifyingStream(
     yield chunk;
   }
   if (opts.size !== undefined && length !== opts.size) {
-    throw new SealError(
-      opts.kind ?? 'verification',
-      `${opts.what}: got ${length} bytes, expected ${opts.size}; the content was truncated and is refused`,
-      { code: 'SIZE_MISMATCH' },
-    );
+    throw new SealError(opts.kind ?? 'verification', `${opts.what}: got ${length} bytes, expected ${opts.size}; the content was truncated and is refused`, {
+      code: 'SIZE_MISMATCH',
+    });
   }
   const actual = `${parsed.algorithm}:` + hash.digest('hex');
   if (actual !== expected) throw mismatch(expected, actual, opts);
 }
 
 /** Reads a whole stream into memory, refusing more than `maxBytes`. */
-export async function readAll(
-  source: AsyncIterable<Uint8Array>,
-  maxBytes: number,
-  tooLarge: () => Error,
-): Promise<Uint8Array> {
+export async function readAll(source: AsyncIterable<Uint8Array>, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let length = 0;
   for await (const chunk of source) {

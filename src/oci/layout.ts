@@ -68,11 +68,9 @@ export class LayoutStore implements ImageStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         const stat = await fs.stat(this.dir).catch(() => null);
-        throw new SealError(
-          'not-found',
-          stat ? `${this.dir} is not an OCI image layout (no index.json)` : `OCI layout directory ${this.dir} does not exist`,
-          { hint: 'create one with `skopeo copy docker://IMAGE oci:DIR:TAG` or point oci: at a layout directory' },
-        );
+        throw new SealError('not-found', stat ? `${this.dir} is not an OCI image layout (no index.json)` : `OCI layout directory ${this.dir} does not exist`, {
+          hint: 'create one with `skopeo copy docker://IMAGE oci:DIR:TAG` or point oci: at a layout directory',
+        });
       }
       throw err;
     }
@@ -157,7 +155,15 @@ export class LayoutStore implements ImageStore {
     try {
       const stat = await handle.stat();
       if (!stat.isFile()) {
-        const kind = stat.isFIFO() ? 'a FIFO' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : stat.isDirectory() ? 'a directory' : stat.isSocket() ? 'a socket' : 'not a regular file';
+        const kind = stat.isFIFO()
+          ? 'a FIFO'
+          : stat.isCharacterDevice() || stat.isBlockDevice()
+            ? 'a device'
+            : stat.isDirectory()
+              ? 'a directory'
+              : stat.isSocket()
+                ? 'a socket'
+                : 'not a regular file';
         throw new SealError('input', `${what} in ${this.name} is ${kind}, not a regular file; refused`, {
           code: 'LAYOUT_NOT_A_FILE',
           hint: 'blobs of an OCI layout must be regular files inside it',
@@ -204,7 +210,15 @@ export class LayoutStore implements ImageStore {
     try {
       const stat = fstatSync(fd);
       if (!stat.isFile()) {
-        const kind = stat.isFIFO() ? 'a FIFO' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : stat.isDirectory() ? 'a directory' : stat.isSocket() ? 'a socket' : 'not a regular file';
+        const kind = stat.isFIFO()
+          ? 'a FIFO'
+          : stat.isCharacterDevice() || stat.isBlockDevice()
+            ? 'a device'
+            : stat.isDirectory()
+              ? 'a directory'
+              : stat.isSocket()
+                ? 'a socket'
+                : 'not a regular file';
         throw new SealError('input', `${what} in ${this.name} is ${kind}, not a regular file; refused`, {
           code: 'LAYOUT_NOT_A_FILE',
           hint: 'blobs of an OCI layout must be regular files inside it',
@@ -392,7 +406,12 @@ export class LayoutStore implements ImageStore {
       return known;
     }
     await this.init();
-    const total = onProgress ? await fs.stat(file).then((s) => s.size, () => undefined) : undefined;
+    const total = onProgress
+      ? await fs.stat(file).then(
+          (s) => s.size,
+          () => undefined,
+        )
+      : undefined;
     const tmp = path.join(this.dir, 'blobs', 'sha256', `.upload-${randomBytes(6).toString('hex')}.tmp`);
     const hash = createHash('sha256');
     let size = 0;

@@ -11,8 +11,7 @@ export const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
 export const MANIFEST_ACCEPT = [OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST];
 
 export const isIndexType = (mt: string | undefined): boolean => mt === OCI_INDEX || mt === DOCKER_MANIFEST_LIST;
-export const isManifestType = (mt: string | undefined): boolean =>
-  mt === OCI_MANIFEST || mt === DOCKER_MANIFEST;
+export const isManifestType = (mt: string | undefined): boolean => mt === OCI_MANIFEST || mt === DOCKER_MANIFEST;
 
 /** The empty JSON config `{}` used by artifacts and referrers. */
 export const EMPTY_CONFIG_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';

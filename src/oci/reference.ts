@@ -85,9 +85,7 @@ export function parseReference(input: string): ImageReference {
     path = path.slice(0, colon);
     if (!tag) throw usageError(`empty tag in image reference "${original}"`);
     if (!TAG_RE.test(tag)) {
-      throw usageError(
-        `invalid tag "${tag}" in image reference "${original}": use up to 128 letters, digits, _ . - (not starting with . or -)`,
-      );
+      throw usageError(`invalid tag "${tag}" in image reference "${original}": use up to 128 letters, digits, _ . - (not starting with . or -)`);
     }
   }
   if (!path) {

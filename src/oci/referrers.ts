@@ -56,11 +56,7 @@ function apiReferrers(store: ImageStore, digest: string, opts: { artifactType?: 
 }
 
 /** The manifests that name `digest` as their subject, from the API and the fallback tag (read in parallel). */
-export async function listReferrers(
-  store: ImageStore,
-  digest: string,
-  opts: { artifactType?: string } = {},
-): Promise<Descriptor[]> {
+export async function listReferrers(store: ImageStore, digest: string, opts: { artifactType?: string } = {}): Promise<Descriptor[]> {
   const [api, fallback] = await Promise.all([apiReferrers(store, digest, opts), store.getManifest(referrersFallbackTag(digest))]);
   const fromTag = fallback ? fallbackEntries(fallback) : [];
   const all = new Map<string, Descriptor>();
@@ -69,10 +65,14 @@ export async function listReferrers(
     if (!all.has(d.digest)) all.set(d.digest, d);
   }
   if (all.size > MAX_REFERRERS) {
-    throw new SealError('registry', `${store.name} lists ${all.size} referrers of ${digest}, more than the ${MAX_REFERRERS} seal reads (as the ${MAX_REFERRERS}-layer cap on .sig images)`, {
-      code: 'TOO_MANY_REFERRERS',
-      hint: 'remove old ones with seal clean, then sign again',
-    });
+    throw new SealError(
+      'registry',
+      `${store.name} lists ${all.size} referrers of ${digest}, more than the ${MAX_REFERRERS} seal reads (as the ${MAX_REFERRERS}-layer cap on .sig images)`,
+      {
+        code: 'TOO_MANY_REFERRERS',
+        hint: 'remove old ones with seal clean, then sign again',
+      },
+    );
   }
   return [...all.values()];
 }
@@ -90,12 +90,7 @@ export interface AttachOptions {
  * the registry indexes it itself when it has the referrers API; otherwise it is added to the
  * fallback index, safely against concurrent writers.
  */
-export async function attachReferrer(
-  store: ImageStore,
-  manifestBytes: Uint8Array,
-  manifest: ImageManifest,
-  opts: AttachOptions = {},
-): Promise<Descriptor> {
+export async function attachReferrer(store: ImageStore, manifestBytes: Uint8Array, manifest: ImageManifest, opts: AttachOptions = {}): Promise<Descriptor> {
   const mediaType = manifest.mediaType ?? 'application/vnd.oci.image.manifest.v1+json';
   const put = await store.putManifest(manifestBytes, mediaType);
   const desc: Descriptor = { mediaType, digest: put.digest, size: manifestBytes.length };

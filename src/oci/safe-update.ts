@@ -85,7 +85,11 @@ export const entryKey = (d: Descriptor): string => `${d.digest}|${canonicalAnnot
 
 function canonicalAnnotations(a: Record<string, string> | undefined): string {
   if (!a) return '';
-  return JSON.stringify(Object.keys(a).sort().map((k) => [k, a[k]]));
+  return JSON.stringify(
+    Object.keys(a)
+      .sort()
+      .map((k) => [k, a[k]]),
+  );
 }
 
 export const DEFAULT_SETTLE_MS = 1500;
@@ -123,11 +127,7 @@ export async function updateTaggedList(store: ImageStore, u: ListUpdate, opts: S
   return (await updateTaggedListWithStats(store, u, opts)).digest;
 }
 
-export async function updateTaggedListWithStats(
-  store: ImageStore,
-  u: ListUpdate,
-  opts: SafeUpdateOptions = {},
-): Promise<UpdateStats & { digest: string }> {
+export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate, opts: SafeUpdateOptions = {}): Promise<UpdateStats & { digest: string }> {
   const keyOf = u.keyOf ?? entryKey;
   const drop = u.drop ?? (() => false);
   const longSettle = opts.settleMs ?? (store.atomicTagUpdates ? 0 : DEFAULT_SETTLE_MS);
@@ -182,8 +182,7 @@ export async function updateTaggedListWithStats(
       const next = entries.filter((e) => !toDrop.includes(e));
       for (const k of missing) next.push(required.get(k)!);
       const doc = prebuilt ?? (await u.build(next, current));
-      const conditional =
-        store.atomicTagUpdates === true || (current?.etag !== undefined && (await honoursIfMatch(store, doc, opts.log)));
+      const conditional = store.atomicTagUpdates === true || (current?.etag !== undefined && (await honoursIfMatch(store, doc, opts.log)));
       // Building may have uploaded blobs (the config): check that the tag is still where we read
       // it, so that our own write is stale for at most one HEAD and one PUT.
       // Once, while no other writer is in sight: under contention the check would starve this
@@ -272,7 +271,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 // The registry's own trouble (5xx, resets): back off as the retry layer would, 250 ms doubling.
-const transientBackoff = (attempt: number, signal?: AbortSignal) => sleep(Math.min(8000, 250 * 2 ** Math.min(attempt - 1, 5)) * (0.8 + 0.4 * Math.random()), signal);
+const transientBackoff = (attempt: number, signal?: AbortSignal) =>
+  sleep(Math.min(8000, 250 * 2 ** Math.min(attempt - 1, 5)) * (0.8 + 0.4 * Math.random()), signal);
 const backoff = (attempt: number, signal?: AbortSignal) => sleep(Math.min(2000, 20 * 2 ** Math.min(attempt, 6)) * Math.random(), signal);
 
 /**
@@ -282,9 +282,7 @@ const backoff = (attempt: number, signal?: AbortSignal) => sleep(Math.min(2000, 
  * concurrency limit: the slot is freed for the settle, which is only a wait. When the update ends
  * without calling the hook, `written` is undefined and `settled` has already resolved.
  */
-export async function untilWritten<T, W>(
-  update: (onWritten: (what: W) => void) => Promise<T>,
-): Promise<{ settled: Promise<T>; written?: W }> {
+export async function untilWritten<T, W>(update: (onWritten: (what: W) => void) => Promise<T>): Promise<{ settled: Promise<T>; written?: W }> {
   let written: W | undefined;
   let hook!: () => void;
   const landed = new Promise<void>((resolve) => (hook = resolve));

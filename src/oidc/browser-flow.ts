@@ -156,12 +156,20 @@ async function listen(redirect: URL, state: string, signal: AbortSignal | undefi
   const host = redirect.hostname === 'localhost' ? '127.0.0.1' : redirect.hostname.replace(/^\[|\]$/g, '');
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
-      reject(new SealError('input', `cannot listen on ${redirect.host} for the login redirect: ${err.message}`, { hint: 'pick another port with --oidc-redirect-url', code: 'OIDC_LISTEN' })),
+      reject(
+        new SealError('input', `cannot listen on ${redirect.host} for the login redirect: ${err.message}`, {
+          hint: 'pick another port with --oidc-redirect-url',
+          code: 'OIDC_LISTEN',
+        }),
+      ),
     );
     server.listen(Number(redirect.port || 0), host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const timer = setTimeout(() => settle.reject(new SealError('input', `no login within ${Math.round(timeoutMs / 1000)} s`, { code: 'OIDC_TIMEOUT' })), timeoutMs);
+  const timer = setTimeout(
+    () => settle.reject(new SealError('input', `no login within ${Math.round(timeoutMs / 1000)} s`, { code: 'OIDC_TIMEOUT' })),
+    timeoutMs,
+  );
   const onAbort = () => settle.reject(new SealError('interrupted', 'the login was interrupted'));
   signal?.addEventListener('abort', onAbort, { once: true });
   const uri = new URL(redirect.toString());

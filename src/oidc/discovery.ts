@@ -21,7 +21,7 @@ export async function discover(fetch: Fetch, issuer: string, signal?: AbortSigna
   const meta = a.body as Partial<IssuerMetadata> | undefined;
   if (a.status !== 200 || typeof meta?.issuer !== 'string') {
     throw new SealError('input', `the OIDC issuer ${issuer} has no usable discovery document: ${describeAnswer(a)}`, {
-      hint: 'check --oidc-issuer (or the signing config\'s oidcUrls)',
+      hint: "check --oidc-issuer (or the signing config's oidcUrls)",
       code: 'OIDC_DISCOVERY',
     });
   }
@@ -63,7 +63,7 @@ export async function checkIdToken(
   const alg = typeof jwt.header.alg === 'string' ? jwt.header.alg : '';
   const spec = ALGORITHMS[alg];
   if (!spec) throw bad(`unsupported algorithm ${JSON.stringify(alg)}`);
-  const jwksAnswer = await requestJson(fetch, endpoint(meta, 'jwks_uri'), 'the OIDC issuer\'s JWKS', { timeoutMs: 15_000, signal: expect.signal });
+  const jwksAnswer = await requestJson(fetch, endpoint(meta, 'jwks_uri'), "the OIDC issuer's JWKS", { timeoutMs: 15_000, signal: expect.signal });
   const keys = ((jwksAnswer.body as { keys?: unknown } | undefined)?.keys ?? []) as (JsonWebKey & { kid?: string; use?: string })[];
   const kid = typeof jwt.header.kid === 'string' ? jwt.header.kid : undefined;
   const candidates = keys.filter((k) => (kid === undefined || k.kid === kid) && k.use !== 'enc');
@@ -80,7 +80,7 @@ export async function checkIdToken(
       return false;
     }
   });
-  if (!verified) throw bad('its signature does not verify with the issuer\'s keys');
+  if (!verified) throw bad("its signature does not verify with the issuer's keys");
   const c = jwt.claims;
   if (c.iss !== meta.issuer) throw bad(`issued by ${String(c.iss)}`);
   const aud = Array.isArray(c.aud) ? c.aud : [c.aud];

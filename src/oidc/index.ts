@@ -78,7 +78,10 @@ export async function resolveIdentityToken(opts: IdentityTokenOptions, deps: Ide
   }
 
   if (flow === 'token') {
-    throw new SealError('usage', '--fulcio-auth-flow token needs an identity token, and none was given', { hint: NOT_INTERACTIVE_HINT, code: 'NO_IDENTITY_TOKEN' });
+    throw new SealError('usage', '--fulcio-auth-flow token needs an identity token, and none was given', {
+      hint: NOT_INTERACTIVE_HINT,
+      code: 'NO_IDENTITY_TOKEN',
+    });
   }
   if (flow === 'client_credentials') {
     throw new SealError('usage', 'seal does not implement --fulcio-auth-flow client_credentials', {
@@ -144,7 +147,9 @@ export async function readClientSecret(file: string, cwd: string): Promise<strin
   try {
     bytes = await readFile(path.resolve(cwd, file));
   } catch (err) {
-    throw new SealError('input', `cannot read the OIDC client secret file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { code: 'OIDC_CLIENT_SECRET' });
+    throw new SealError('input', `cannot read the OIDC client secret file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
+      code: 'OIDC_CLIENT_SECRET',
+    });
   }
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes).trim();
   if (text === '') throw new SealError('input', `the OIDC client secret file ${file} is empty`, { code: 'OIDC_CLIENT_SECRET' });

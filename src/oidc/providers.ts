@@ -48,7 +48,13 @@ const defaultExists = async (p: string) => (await stat(p).catch(() => undefined)
 const defaultReadFile = (p: string) => readFile(p, 'utf8');
 const defaultResolves = async (host: string) => {
   const timeout = new Promise<boolean>((done) => setTimeout(() => done(false), 1000).unref());
-  return Promise.race([lookup(host).then(() => true, () => false), timeout]);
+  return Promise.race([
+    lookup(host).then(
+      () => true,
+      () => false,
+    ),
+    timeout,
+  ]);
 };
 
 /** The token in a provider's answer, checked to be a non-empty string. */
@@ -163,8 +169,13 @@ export const googleProvider: AmbientProvider = {
     const title = 'Google workload identity';
     const host = set(ctx.env.GCE_METADATA_HOST) ? ctx.env.GCE_METADATA_HOST : 'metadata.google.internal';
     const url = `http://${host}/computeMetadata/v1/instance/service-accounts/default/identity?audience=${encodeURIComponent(audience)}&format=full`;
-    const a = await requestJson(ctx.fetch, url, 'the Google metadata server', { headers: { 'metadata-flavor': 'Google' }, timeoutMs: 10_000, signal: ctx.signal });
-    if (a.status !== 200) throw fail(title, `the metadata server answered ${describeAnswer(a)}`, 'check that the workload has a service account with workload identity');
+    const a = await requestJson(ctx.fetch, url, 'the Google metadata server', {
+      headers: { 'metadata-flavor': 'Google' },
+      timeoutMs: 10_000,
+      signal: ctx.signal,
+    });
+    if (a.status !== 200)
+      throw fail(title, `the metadata server answered ${describeAnswer(a)}`, 'check that the workload has a service account with workload identity');
     return tokenIn(a.text, title, 'token');
   },
 };

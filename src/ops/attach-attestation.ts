@@ -43,9 +43,7 @@ export interface AttachedAttestation {
 }
 
 /** A DSSE envelope or a Sigstore bundle, parsed and checked for what can be checked offline. */
-type Parsed =
-  | { format: 'legacy'; statement: Statement; verify: (v: Verifier) => void }
-  | { format: 'bundle'; statement: Statement; bundle: unknown };
+type Parsed = { format: 'legacy'; statement: Statement; verify: (v: Verifier) => void } | { format: 'bundle'; statement: Statement; bundle: unknown };
 
 export function parseAttestationFile(bytes: Uint8Array, name: string): Parsed {
   let json: unknown;
@@ -80,7 +78,10 @@ function envelopeStatement(envelope: ReturnType<typeof toEnvelope>, name: string
 /** Refuses a statement that is not about the image (exit 3), with the digests it does name. */
 export function checkStatementForImage(statement: Statement, img: ResolvedImage, name: string): void {
   if (subjectMatches(statement, { sha256: img.digest })) return;
-  const named = statement.subject.map((s) => s.digest?.sha256).filter(Boolean).map((h) => `sha256:${h}`);
+  const named = statement.subject
+    .map((s) => s.digest?.sha256)
+    .filter(Boolean)
+    .map((h) => `sha256:${h}`);
   throw new SealError('verification', `${name} is not about ${img.ref.original} (${img.digest}); nothing was attached`, {
     code: 'SUBJECT_MISMATCH',
     hint: named.length ? `its subjects are ${named.join(', ')}` : 'its subjects carry no sha256 digest',

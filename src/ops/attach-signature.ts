@@ -118,7 +118,7 @@ export async function attachSignature(opts: AttachSignatureOptions, env: OpEnv):
   if (opts.verifier && !opts.verifier.verify(opts.payload, signature)) {
     throw new SealError('verification', 'the signature does not verify over the payload with the given key; nothing was attached', {
       code: 'SIGNATURE_INVALID',
-      hint: 'check that the payload file is the one that was signed, byte for byte, and that --key is the signer\'s public key',
+      hint: "check that the payload file is the one that was signed, byte for byte, and that --key is the signer's public key",
     });
   }
   if (certificate && !verifiesWithCertificate(certificate, opts.payload, signature)) {

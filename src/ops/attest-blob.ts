@@ -142,7 +142,12 @@ export async function verifyBlobAttestation(opts: VerifyBlobAttestationOptions, 
       });
     }
     artifact = d;
-  } else if (opts.digestAlg !== undefined && parseDigestArg('0'.repeat(64), opts.digestAlg) === undefined && parseDigestArg('0'.repeat(96), opts.digestAlg) === undefined && parseDigestArg('0'.repeat(128), opts.digestAlg) === undefined) {
+  } else if (
+    opts.digestAlg !== undefined &&
+    parseDigestArg('0'.repeat(64), opts.digestAlg) === undefined &&
+    parseDigestArg('0'.repeat(96), opts.digestAlg) === undefined &&
+    parseDigestArg('0'.repeat(128), opts.digestAlg) === undefined
+  ) {
     throw usageError(`--digestAlg ${opts.digestAlg} is not supported; use sha256, sha384 or sha512`);
   } else if (opts.file) {
     artifact = { path: opts.file };

@@ -113,7 +113,15 @@ export async function attestImage(opts: AttestOptions, env: OpEnv): Promise<Atte
       const signed = await signer.legacyAttestation(statement, IN_TOTO_PAYLOAD_TYPE);
       const envelope = signed.envelope;
       if (opts.upload === false) {
-        return { image: opts.image, digest: img.digest, predicateType, format: 'legacy', location: '', replaced: 0, document: Buffer.from(envelope).toString('utf8') };
+        return {
+          image: opts.image,
+          digest: img.digest,
+          predicateType,
+          format: 'legacy',
+          location: '',
+          replaced: 0,
+          document: Buffer.from(envelope).toString('utf8'),
+        };
       }
       const annotations = { ...signed.annotations, [ANNOTATION.signature]: '', [ANNOTATION.predicateType]: predicateType };
       const layer = { mediaType: DSSE_MEDIA_TYPE, size: envelope.length, digest: sha256Digest(envelope), annotations };
@@ -129,7 +137,15 @@ export async function attestImage(opts: AttestOptions, env: OpEnv): Promise<Atte
     const { bytes: statement } = buildStatement({ subject: [subject], predicateType, predicate: built.predicate, format: 'bundle' });
     const bundle = await signer.dsseBundle(statement, IN_TOTO_PAYLOAD_TYPE);
     if (opts.upload === false) {
-      return { image: opts.image, digest: img.digest, predicateType, format: 'bundle', location: '', replaced: 0, document: Buffer.from(bundle).toString('utf8') };
+      return {
+        image: opts.image,
+        digest: img.digest,
+        predicateType,
+        format: 'bundle',
+        location: '',
+        replaced: 0,
+        document: Buffer.from(bundle).toString('utf8'),
+      };
     }
     log.info(`Pushing attestation bundle (${predicateType}) for ${img.digest} to ${store.name} as a referrer`);
     const desc = await attachBundle(store, img.descriptor, bundle, { predicateType, now }, write);

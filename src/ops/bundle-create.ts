@@ -75,7 +75,9 @@ function certificateDer(text: string, what: string): Buffer {
   let pem = text;
   if (!pem.includes('-----BEGIN')) {
     const decoded = decodeBase64(text, what);
-    pem = decoded.toString('utf8').includes('-----BEGIN') ? decoded.toString('utf8') : `-----BEGIN CERTIFICATE-----\n${decoded.toString('base64')}\n-----END CERTIFICATE-----\n`;
+    pem = decoded.toString('utf8').includes('-----BEGIN')
+      ? decoded.toString('utf8')
+      : `-----BEGIN CERTIFICATE-----\n${decoded.toString('base64')}\n-----END CERTIFICATE-----\n`;
   }
   const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);
   if (!m) throw new SealError('input', `${what} holds no PEM certificate`);
@@ -142,7 +144,12 @@ export async function createBundle(o: BundleCreateOptions): Promise<object> {
   if (o.signature) signature = decodeBase64((await read(o.signature, 'the signature', 1024 * 1024)).toString('utf8'), `the signature in ${o.signature}`);
   if (o.attestation) {
     envelope = parseJson(await read(o.attestation, 'the attestation', 64 * 1024 * 1024), o.attestation);
-    if (typeof envelope!.payload !== 'string' || typeof envelope!.payloadType !== 'string' || !Array.isArray(envelope!.signatures) || envelope!.signatures.length === 0) {
+    if (
+      typeof envelope!.payload !== 'string' ||
+      typeof envelope!.payloadType !== 'string' ||
+      !Array.isArray(envelope!.signatures) ||
+      envelope!.signatures.length === 0
+    ) {
       throw new SealError('input', `${o.attestation} is not a DSSE envelope (payload, payloadType, signatures)`);
     }
   }
@@ -169,7 +176,14 @@ export async function createBundle(o: BundleCreateOptions): Promise<object> {
   }
 
   const timestamps = o.rfc3161Timestamp
-    ? [{ signedTimestamp: rfc3161(parseJson<{ SignedRFC3161Timestamp?: unknown }>(await read(o.rfc3161Timestamp, 'the timestamp', 1024 * 1024), o.rfc3161Timestamp), o.rfc3161Timestamp) }]
+    ? [
+        {
+          signedTimestamp: rfc3161(
+            parseJson<{ SignedRFC3161Timestamp?: unknown }>(await read(o.rfc3161Timestamp, 'the timestamp', 1024 * 1024), o.rfc3161Timestamp),
+            o.rfc3161Timestamp,
+          ),
+        },
+      ]
     : [];
 
   let content: object;

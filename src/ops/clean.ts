@@ -28,8 +28,7 @@ export async function cleanImage({ image, type, store }: CleanOptions, env: OpEn
   const s = img.attachStore;
   const protectedDigests = new Set([img.digest, ...childDescriptors(img.manifest).map((d) => d.digest)]);
   const removed: string[] = [];
-  const kinds: AttachmentKind[] =
-    type === 'all' ? ['sig', 'att', 'sbom'] : type === 'signature' ? ['sig'] : type === 'attestation' ? ['att'] : ['sbom'];
+  const kinds: AttachmentKind[] = type === 'all' ? ['sig', 'att', 'sbom'] : type === 'signature' ? ['sig'] : type === 'attestation' ? ['att'] : ['sbom'];
 
   for (const kind of kinds) {
     const tag = attachmentTag(s, img.digest, kind);

@@ -96,9 +96,7 @@ export async function copyImageWithAttachments(opts: CopyOptions, env: OpEnv): P
   }
   const where = formatReference(dstRef, { digest: img.digest });
   const sent = copied.blobsCopied + copied.blobsMounted;
-  log.info(
-    `Copied ${opts.src} to ${where} (${plural(copied.manifests, 'manifest')}, ${plural(sent, 'blob')} sent, ${copied.blobsSkipped} already there)`,
-  );
+  log.info(`Copied ${opts.src} to ${where} (${plural(copied.manifests, 'manifest')}, ${plural(sent, 'blob')} sent, ${copied.blobsSkipped} already there)`);
 
   const subjects = [img.digest];
   if (opts.recursive ?? true) subjects.push(...childDescriptors(img.manifest).map((d) => d.digest));
@@ -227,10 +225,15 @@ async function copyReferrers(ctx: Ctx, subject: string): Promise<CopiedAttachmen
     await copyManifests(src, dst, ref.digest, { putRoot: false, signal: ctx.signal });
     // attachReferrer reads the artifact type from the config of an image manifest; an index
     // referrer has none, so it falls back to an empty one.
-    const desc = await attachReferrer(dst, doc.bytes, { ...manifest, config: manifest.config ?? { mediaType: '', digest: '', size: 0 } }, {
-      log,
-      signal: ctx.signal,
-    });
+    const desc = await attachReferrer(
+      dst,
+      doc.bytes,
+      { ...manifest, config: manifest.config ?? { mediaType: '', digest: '', size: 0 } },
+      {
+        log,
+        signal: ctx.signal,
+      },
+    );
     if (desc.digest !== ref.digest) {
       throw new SealError('registry', `${dst.name} stored referrer ${ref.digest} as ${desc.digest}`, { code: 'DIGEST_CHANGED' });
     }
@@ -254,4 +257,3 @@ function parseReferrer(doc: FetchedManifest): ImageManifest | null {
     return null;
   }
 }
-

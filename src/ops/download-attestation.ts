@@ -37,9 +37,7 @@ export async function downloadAttestations(options: DownloadAttestationsOptions,
   const img = await openImage(image, store, log);
   const wanted = predicateType ? resolvePredicateType(predicateType) : undefined;
   const found = await findAttestations(img.attachStore, img.digest, log);
-  const lines = found
-    .filter((f) => !wanted || claimedType(f) === wanted)
-    .map((f) => Buffer.from(f.bytes).toString('utf8').trim());
+  const lines = found.filter((f) => !wanted || claimedType(f) === wanted).map((f) => Buffer.from(f.bytes).toString('utf8').trim());
   if (lines.length === 0) {
     throw new SealError('no-signatures', wanted ? `no attestations with predicate type ${wanted} found for ${image}` : `no attestations found for ${image}`);
   }

@@ -36,12 +36,7 @@ export async function generateKeyPairFiles(opts: GenerateKeyPairOptions, env: Op
 }
 
 /** Encrypts `pkcs8` with a password from `deps` and writes the pair; shared with import-key-pair. */
-export async function writeKeyPair(
-  opts: GenerateKeyPairOptions,
-  deps: KeyPairDeps,
-  pkcs8: Uint8Array,
-  publicKeyPem: string,
-): Promise<KeyPairFiles> {
+export async function writeKeyPair(opts: GenerateKeyPairOptions, deps: KeyPairDeps, pkcs8: Uint8Array, publicKeyPem: string): Promise<KeyPairFiles> {
   const files = keyPairPaths(opts.outputKeyPrefix);
   const abs = (p: string) => path.resolve(opts.cwd, p);
   if (!opts.force) {
@@ -92,10 +87,7 @@ export interface TokenKeyPairOptions extends GenerateKeyPairOptions {
  * generate-key-pair --kms: an ECDSA P-256 key pair made on a PKCS#11 token, and <prefix>.pub
  * written beside. The private key never leaves the token. Cloud KMS URIs are refused.
  */
-export async function generateTokenKeyPair(
-  opts: TokenKeyPairOptions,
-  env: OpEnv,
-): Promise<{ publicKeyPath: string }> {
+export async function generateTokenKeyPair(opts: TokenKeyPairOptions, env: OpEnv): Promise<{ publicKeyPath: string }> {
   if (!/^pkcs11:/i.test(opts.kms)) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(opts.kms)?.[1] ?? opts.kms.split(':')[0] ?? '';
     throw new SealError('usage', `--kms ${scheme.slice(0, 20)}: seal creates keys on PKCS#11 tokens (pkcs11:…) only, not in cloud KMS`, {

@@ -8,7 +8,10 @@ import type { OpEnv } from './op-env.ts';
 
 /** `ghcr.io`, `localhost:5000`, `https://index.docker.io/v1/`, `docker.io` → seal's host[:port]. */
 export function registryHost(input: string): string {
-  const bare = input.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '');
+  const bare = input
+    .trim()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+    .replace(/\/.*$/, '');
   if (!bare) throw usageError(`"${input}" is not a registry name`, { hint: 'give a host, e.g. ghcr.io or localhost:5000' });
   let ref;
   try {

@@ -31,10 +31,7 @@ export async function listTokensOp(opts: Pkcs11ToolOptions, env: OpEnv): Promise
   await env.writeStdout(out);
 }
 
-export async function listKeysUrisOp(
-  opts: Pkcs11ToolOptions & { slotId: number; pin?: string },
-  env: OpEnv,
-): Promise<void> {
+export async function listKeysUrisOp(opts: Pkcs11ToolOptions & { slotId: number; pin?: string }, env: OpEnv): Promise<void> {
   const mod = modulePath(opts);
   const [{ listKeys }, { formatPkcs11Uri }] = await Promise.all([import('../crypto/pkcs11/token.ts'), import('../crypto/pkcs11/uri.ts')]);
   const { token, keys } = await listKeys(mod, opts.slotId, opts.pin || undefined, {
@@ -48,7 +45,13 @@ export async function listKeysUrisOp(
   for (const k of keys) {
     // As cosign: an object with neither label nor id cannot be named by a URI and is left out.
     if (!k.label?.length && !k.id?.length) continue;
-    const uri = formatPkcs11Uri({ modulePath: mod, token: token.label, slotId: opts.slotId, ...(k.id ? { id: k.id } : {}), ...(k.label ? { object: k.label } : {}) });
+    const uri = formatPkcs11Uri({
+      modulePath: mod,
+      token: token.label,
+      slotId: opts.slotId,
+      ...(k.id ? { id: k.id } : {}),
+      ...(k.label ? { object: k.label } : {}),
+    });
     out += `Object ${i++}\n`;
     if (k.label?.length) out += `\tLabel: ${Buffer.from(k.label).toString('utf8')}\n`;
     if (k.id?.length) out += `\tID: ${Buffer.from(k.id).toString('hex')}\n`;

@@ -16,9 +16,7 @@ export async function platformReference({ image, platform, store }: { image: str
   const img = await openImage(image, store, log);
   const children = childDescriptors(img.manifest);
   if (children.length === 0) throw new SealError('usage', `--platform ${platform} given, but ${image} is not a multi-platform index`);
-  const match = children.find(
-    (c) => c.platform?.os === os && c.platform?.architecture === arch && (!variant || c.platform?.variant === variant),
-  );
+  const match = children.find((c) => c.platform?.os === os && c.platform?.architecture === arch && (!variant || c.platform?.variant === variant));
   if (!match) {
     const list = children.map((c) => [c.platform?.os, c.platform?.architecture, c.platform?.variant].filter(Boolean).join('/')).join(', ');
     throw new SealError('not-found', `${image} has no ${platform} image; it has ${list}`);

@@ -66,7 +66,10 @@ async function loadCosignLayout(o: LoadOptions, entries: IndexEntry[], digest: s
   const report = await copyImageWithAttachments({ ...o, src: `oci:${o.dir}@${digest}`, dst: o.image }, env);
   const dst = parseReference(o.image);
   const repo = formatReference(dst, {});
-  for (const [kind, suffix] of [[COSIGN_KIND.sigs, 'sig'], [COSIGN_KIND.atts, 'att']] as const) {
+  for (const [kind, suffix] of [
+    [COSIGN_KIND.sigs, 'sig'],
+    [COSIGN_KIND.atts, 'att'],
+  ] as const) {
     const entry = entries.find((e) => e.annotations?.kind === kind);
     if (!entry) continue;
     const tag = `${report.digest.replace(':', '-')}.${suffix}`;

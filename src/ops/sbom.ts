@@ -17,8 +17,7 @@ const SBOM_PREDICATES: Record<string, string> = {
 };
 const MAX_SBOM = 512 * 1024 * 1024;
 
-export const SBOM_ATTACH_WARNING =
-  'Attached SBOMs are not signed; to sign one, use: seal attest --predicate FILE --type spdxjson|cyclonedx --key KEY IMAGE';
+export const SBOM_ATTACH_WARNING = 'Attached SBOMs are not signed; to sign one, use: seal attest --predicate FILE --type spdxjson|cyclonedx --key KEY IMAGE';
 
 export interface AttachSbomOptions {
   image: string;
@@ -62,9 +61,7 @@ async function pickPlatform(img: ResolvedImage, platform: string | undefined, lo
   if (!platform) return img.digest;
   if (children.length === 0) throw new SealError('usage', `--platform ${platform} given, but ${img.ref.original} is not a multi-platform index`);
   const [os, arch, variant] = platform.split('/');
-  const match = children.find(
-    (c) => c.platform?.os === os && c.platform?.architecture === arch && (!variant || c.platform?.variant === variant),
-  );
+  const match = children.find((c) => c.platform?.os === os && c.platform?.architecture === arch && (!variant || c.platform?.variant === variant));
   if (!match) {
     const list = children.map((c) => [c.platform?.os, c.platform?.architecture, c.platform?.variant].filter(Boolean).join('/')).join(', ');
     throw new SealError('not-found', `${img.ref.original} has no ${platform} image; it has ${list}`);
@@ -93,7 +90,12 @@ export async function downloadSbom(options: DownloadSbomOptions, env: OpEnv): Pr
   if (doc) {
     const layer = layersOf(doc)[0];
     if (layer) {
-      return { bytes: await s.getBlob(layer.digest, { maxBytes: MAX_SBOM, onProgress }), mediaType: layer.mediaType, source: `${s.name}:${tag}`, signed: false };
+      return {
+        bytes: await s.getBlob(layer.digest, { maxBytes: MAX_SBOM, onProgress }),
+        mediaType: layer.mediaType,
+        source: `${s.name}:${tag}`,
+        signed: false,
+      };
     }
   }
   // No attached SBOM: look for one inside an attestation (unverified here; the message says so).

@@ -57,9 +57,15 @@ export async function signBlob(opts: SignBlobOptions, env: OpEnv): Promise<SignB
     }
     // Output files are replaced (as cosign does): one naming the input would destroy the artifact.
     if (opts.file !== '-') {
-      for (const [flag, out] of [['--bundle', opts.bundle], ['--output-signature', opts.outputSignature], ['--output-certificate', opts.outputCertificate]] as const) {
+      for (const [flag, out] of [
+        ['--bundle', opts.bundle],
+        ['--output-signature', opts.outputSignature],
+        ['--output-certificate', opts.outputCertificate],
+      ] as const) {
         if (out !== undefined && sameFile(resolve(out), resolve(opts.file))) {
-          throw new SealError('usage', `${flag} ${out} is the file being signed; it would be replaced`, { hint: `write the ${flag.slice(2).replace('output-', '')} to another file` });
+          throw new SealError('usage', `${flag} ${out} is the file being signed; it would be replaced`, {
+            hint: `write the ${flag.slice(2).replace('output-', '')} to another file`,
+          });
         }
       }
     }
@@ -98,4 +104,3 @@ export async function signBlob(opts: SignBlobOptions, env: OpEnv): Promise<SignB
     await signer.close();
   }
 }
-

@@ -112,7 +112,9 @@ export async function signImages(options: SignImagesOptions, env: OpEnv): Promis
   try {
     await signer.prepare();
     if (opts.upload === false && opts.format === 'legacy' && signer.logged) {
-      log.warn('--upload=false: the Rekor entry of this signature is not written to any file; for keyless two-step signing prefer --format bundle --bundle FILE');
+      log.warn(
+        '--upload=false: the Rekor entry of this signature is not written to any file; for keyless two-step signing prefer --format bundle --bundle FILE',
+      );
     }
     // An image holds its slot until its signature is written; the settle-and-confirm after the
     // write (safe-update.ts) is a wait, so it runs outside the limit and the settles of many
@@ -163,11 +165,15 @@ async function signOne(
       digest: sha256Digest(payload),
       annotations,
     };
-    const files = await writeOutputs(opts.outputs, {
-      signature: annotations[ANNOTATION.signature],
-      payload,
-      certificate: opts.outputs?.certificate === undefined ? undefined : certificateOf(annotations),
-    }, log);
+    const files = await writeOutputs(
+      opts.outputs,
+      {
+        signature: annotations[ANNOTATION.signature],
+        payload,
+        certificate: opts.outputs?.certificate === undefined ? undefined : certificateOf(annotations),
+      },
+      log,
+    );
     const result = { image: input, digest: target.digest, format: 'legacy' as const, ...(files.length ? { files } : {}) };
     if (opts.upload === false) return { result: { ...result, location: '', uploaded: false } };
     log.info(`Pushing signature for ${target.digest} to ${store.name}`);
@@ -184,9 +190,7 @@ async function signOne(
   if (opts.upload === false) return { result: { ...result, location: '', uploaded: false } };
   log.info(`Pushing signature bundle for ${target.digest} to ${store.name} as a referrer`);
   const info = { predicateType: COSIGN_SIGN_PREDICATE, now: opts.now };
-  const { settled, written } = await untilWritten((onWritten: (digest: string) => void) =>
-    attachBundle(store, target, bundle, info, { ...write, onWritten }),
-  );
+  const { settled, written } = await untilWritten((onWritten: (digest: string) => void) => attachBundle(store, target, bundle, info, { ...write, onWritten }));
   const digest = written ?? (await settled).digest;
   return { result: { ...result, location: `${store.name}@${digest}`, uploaded: true }, settled };
 }

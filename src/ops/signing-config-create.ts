@@ -36,7 +36,12 @@ function service(kind: Kind, spec: string): Json {
   const major = Number(s['api-version']);
   if (!Number.isInteger(major) || major < 1) throw new SealError('usage', `--${flag}: api-version=${s['api-version']} is not a version number (1, 2, …)`);
   const end = specTime(flag, 'end-time', s['end-time']);
-  return { url: s.url, majorApiVersion: major, validFor: { start: specTime(flag, 'start-time', s['start-time']), ...(end ? { end } : {}) }, operator: s.operator };
+  return {
+    url: s.url,
+    majorApiVersion: major,
+    validFor: { start: specTime(flag, 'start-time', s['start-time']), ...(end ? { end } : {}) },
+    operator: s.operator,
+  };
 }
 
 /** cosign's ANY | ALL | EXACT:N. */
@@ -76,7 +81,15 @@ async function cachedDefault(tufCacheDir: string | undefined): Promise<Json> {
 export async function createSigningConfig(o: SigningConfigCreateOptions): Promise<Json> {
   if (o.rekor.length && !o.rekorConfig) throw new SealError('usage', '--rekor-config must be given with --rekor', { hint: 'ANY (one log), ALL, or EXACT:N' });
   if (o.tsa.length && !o.tsaConfig) throw new SealError('usage', '--tsa-config must be given with --tsa', { hint: 'ANY (one TSA), ALL, or EXACT:N' });
-  const out: Json = { mediaType: SIGNING_CONFIG_MEDIA_TYPE, caUrls: [], oidcUrls: [], rekorTlogUrls: [], rekorTlogConfig: { selector: 'ANY' }, tsaUrls: [], tsaConfig: { selector: 'ANY' } };
+  const out: Json = {
+    mediaType: SIGNING_CONFIG_MEDIA_TYPE,
+    caUrls: [],
+    oidcUrls: [],
+    rekorTlogUrls: [],
+    rekorTlogConfig: { selector: 'ANY' },
+    tsaUrls: [],
+    tsaConfig: { selector: 'ANY' },
+  };
   const given: Record<Kind, string[]> = { fulcio: o.fulcio, rekor: o.rekor, tsa: o.tsa, oidc: o.oidcProvider };
   const inherit = (base: Json, onlyWhenNotGiven: boolean) => {
     for (const kind of Object.keys(SECTION) as Kind[]) {

@@ -22,10 +22,7 @@ export interface SigningConfigShowResult extends SigningServices {
 }
 
 export async function showSigningServices(opts: SigningConfigShowOptions): Promise<SigningConfigShowResult> {
-  const [{ chooseSigningServices }, { DEFAULT_OIDC_ISSUER }] = await Promise.all([
-    import('../sigstore/signing-services.ts'),
-    import('../oidc/index.ts'),
-  ]);
+  const [{ chooseSigningServices }, { DEFAULT_OIDC_ISSUER }] = await Promise.all([import('../sigstore/signing-services.ts'), import('../oidc/index.ts')]);
   const services = await chooseSigningServices({
     ...(opts.signingConfig ? { signingConfig: opts.signingConfig } : {}),
     ...(opts.useSigningConfig !== undefined ? { useSigningConfig: opts.useSigningConfig } : {}),

@@ -71,10 +71,7 @@ export function renderTree(t: Tree): string {
   const lines = [`Supply chain artifacts for ${t.image} (${t.digest})`];
   t.entries.forEach((e, i) => {
     const last = i === t.entries.length - 1;
-    const label =
-      e.kind === 'referrer'
-        ? `referrer ${e.predicateType ?? e.artifactType ?? 'artifact'}: ${e.location}`
-        : `${e.kind}: ${e.location}`;
+    const label = e.kind === 'referrer' ? `referrer ${e.predicateType ?? e.artifactType ?? 'artifact'}: ${e.location}` : `${e.kind}: ${e.location}`;
     lines.push(`${last ? '└──' : '├──'} ${label}`);
     e.layers.forEach((l, j) => {
       const pre = last ? '    ' : '│   ';

@@ -97,7 +97,9 @@ function logId(key: KeyObject, origin: string | undefined): Buffer {
   const der = key.export({ format: 'der', type: 'spki' });
   if (!origin) return createHash('sha256').update(der).digest();
   const typed = key.asymmetricKeyType === 'ed25519' ? Buffer.concat([Buffer.from([1]), der.subarray(-32)]) : Buffer.concat([Buffer.from([2]), der]);
-  return createHash('sha256').update(Buffer.concat([Buffer.from(`${origin}\n`), typed])).digest();
+  return createHash('sha256')
+    .update(Buffer.concat([Buffer.from(`${origin}\n`), typed]))
+    .digest();
 }
 
 async function transparencyLog(flag: 'rekor' | 'ctfe', spec: string): Promise<Json> {
@@ -131,7 +133,10 @@ export async function createTrustedRoot(o: TrustedRootCreateOptions): Promise<Js
   const doc = {
     mediaType: TRUSTED_ROOT_MEDIA_TYPE,
     tlogs: [...keep('tlogs', o.noDefault.rekor), ...(await Promise.all(o.rekor.map((s) => transparencyLog('rekor', s))))],
-    certificateAuthorities: [...keep('certificateAuthorities', o.noDefault.fulcio), ...(await Promise.all(o.fulcio.map((s) => certificateAuthority('fulcio', s))))],
+    certificateAuthorities: [
+      ...keep('certificateAuthorities', o.noDefault.fulcio),
+      ...(await Promise.all(o.fulcio.map((s) => certificateAuthority('fulcio', s)))),
+    ],
     ctlogs: [...keep('ctlogs', o.noDefault.ctfe), ...(await Promise.all(o.ctfe.map((s) => transparencyLog('ctfe', s))))],
     timestampAuthorities: [...keep('timestampAuthorities', o.noDefault.tsa), ...(await Promise.all(o.tsa.map((s) => certificateAuthority('tsa', s))))],
   };

@@ -17,10 +17,7 @@ export interface TrustedRootUpdateOptions {
 export async function updateTrustedRoot(opts: TrustedRootUpdateOptions, env: OpEnv): Promise<TufCacheSummary> {
   const { log } = env;
   const { updateTufCache, PRODUCTION_TUF_MIRROR } = await import('../sigstore/tuf-cache.ts');
-  return updateTufCache(
-    { mirror: opts.mirror ?? PRODUCTION_TUF_MIRROR, rootPath: opts.rootPath, cacheDir: opts.cacheDir, timeoutMs: opts.timeoutMs },
-    log,
-  );
+  return updateTufCache({ mirror: opts.mirror ?? PRODUCTION_TUF_MIRROR, rootPath: opts.rootPath, cacheDir: opts.cacheDir, timeoutMs: opts.timeoutMs }, log);
 }
 
 export interface TrustedRootShowResult {
@@ -33,10 +30,7 @@ export interface TrustedRootShowResult {
 }
 
 export async function showTrustedRoot(opts: { cacheDir: string; now?: Date }): Promise<TrustedRootShowResult> {
-  const [{ loadDefaultTrustedRoot }, { TrustedRoot }] = await Promise.all([
-    import('../sigstore/trusted-root.ts'),
-    import('@sigstore/protobuf-specs'),
-  ]);
+  const [{ loadDefaultTrustedRoot }, { TrustedRoot }] = await Promise.all([import('../sigstore/trusted-root.ts'), import('@sigstore/protobuf-specs')]);
   const now = opts.now ?? new Date();
   const loaded = await loadDefaultTrustedRoot({ tufCacheDir: opts.cacheDir, now });
   const document = TrustedRoot.toJSON(loaded.root as TrustedRoot);

@@ -51,8 +51,7 @@ export interface AttestationReport {
   failure?: { kind: 'no-signatures' | 'no-matching' | 'policy'; message: string };
 }
 
-const gateRequested = (o: VerifyAttestationOptions) =>
-  o.maxSeverity !== undefined || o.maxAgeMs !== undefined || o.ignoreUnfixed === true;
+const gateRequested = (o: VerifyAttestationOptions) => o.maxSeverity !== undefined || o.maxAgeMs !== undefined || o.ignoreUnfixed === true;
 
 export async function verifyAttestations(opts: VerifyAttestationOptions, env: OpEnv): Promise<AttestationReport[]> {
   const policy = opts.trust;
@@ -124,7 +123,10 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, env: Op
       }
     }
     if (opts.policy) {
-      report.policy = opts.policy.evaluate(verified.map((c) => c.statement!), now);
+      report.policy = opts.policy.evaluate(
+        verified.map((c) => c.statement!),
+        now,
+      );
       for (const r of report.policy.results) if (!r.ok) reasons.push(`policy ${r.rule}: ${r.message}`);
     }
     if (reasons.length) {

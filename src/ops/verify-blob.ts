@@ -90,7 +90,13 @@ export async function verifyBlob(opts: VerifyBlobOptions, env: OpEnv): Promise<V
     ...(onProgress ? { onProgress } : {}),
   };
   if (target.kind === 'file') openInput(target.path, 'file', target.shown).close(); // exit 1 early for a missing file
-  const keyless = [opts.certificateIdentity, opts.certificateIdentityRegexp, opts.certificateOidcIssuer, opts.certificateOidcIssuerRegexp, opts.certificateExtensions];
+  const keyless = [
+    opts.certificateIdentity,
+    opts.certificateIdentityRegexp,
+    opts.certificateOidcIssuer,
+    opts.certificateOidcIssuerRegexp,
+    opts.certificateExtensions,
+  ];
   if (opts.certificate !== undefined || opts.certificateChain !== undefined) {
     if (opts.certificate === undefined) throw new SealError('usage', '--certificate-chain goes with --certificate');
     if (opts.signature === undefined) throw new SealError('usage', '--certificate goes with --signature (a bundle carries its own certificate)');
@@ -118,8 +124,8 @@ export async function verifyBlob(opts: VerifyBlobOptions, env: OpEnv): Promise<V
     opts.certificate !== undefined
       ? await viaCertificate(opts, target, policy, resolve, deps)
       : opts.signature !== undefined
-      ? await viaSignature(opts.signature, target, verifier!, opts.key!, resolve, deps)
-      : await viaBundle(opts.bundle!, target, verifier, policy, resolve, deps);
+        ? await viaSignature(opts.signature, target, verifier!, opts.key!, resolve, deps)
+        : await viaBundle(opts.bundle!, target, verifier, policy, resolve, deps);
   deps.log.info('Verified OK');
   return result;
 }
@@ -267,29 +273,38 @@ async function viaBundle(
   preloaded?: unknown,
 ): Promise<VerifyBlobResult> {
   let text: Buffer = Buffer.alloc(0);
-  if (preloaded === undefined) try {
-    const handle = openInput(resolve(ref), 'bundle file', ref);
+  if (preloaded === undefined)
     try {
-      if (handle.size > MAX_BUNDLE_FILE) throw new SealError('input', `${ref} is ${handle.size} bytes, too large for a bundle`);
-      text = handle.readAll();
-    } finally {
-      handle.close();
+      const handle = openInput(resolve(ref), 'bundle file', ref);
+      try {
+        if (handle.size > MAX_BUNDLE_FILE) throw new SealError('input', `${ref} is ${handle.size} bytes, too large for a bundle`);
+        text = handle.readAll();
+      } finally {
+        handle.close();
+      }
+    } catch (err) {
+      throw err instanceof SealError ? err : fileError(err, ref, 'bundle file');
     }
-  } catch (err) {
-    throw err instanceof SealError ? err : fileError(err, ref, 'bundle file');
-  }
   let json: unknown = preloaded;
-  if (preloaded === undefined) try {
-    json = JSON.parse(text.toString('utf8'));
-  } catch (err) {
-    throw new SealError('input', `${ref} is not JSON, so not a Sigstore bundle: ${jsonErrorDetail(err)}`, { code: 'BAD_BUNDLE' });
-  }
+  if (preloaded === undefined)
+    try {
+      json = JSON.parse(text.toString('utf8'));
+    } catch (err) {
+      throw new SealError('input', `${ref} is not JSON, so not a Sigstore bundle: ${jsonErrorDetail(err)}`, { code: 'BAD_BUNDLE' });
+    }
   const artifact = target.kind === 'digest' ? { digest: { algorithm: target.algorithm, hex: target.hex } } : await bundleArtifact(json, target, verifier, deps);
   // A key-signed message signature with no log entry and no timestamp: checked with node:crypto
   // alone when it verifies (key-bundle-verify.ts), without loading the Sigstore libraries.
   // Anything else, and every failure, goes to verify-bundle.ts, whose verdict and message stand.
-  const keyOnly = verifier !== undefined && preloaded === undefined && !('path' in artifact) && policy.trustedRootPath === undefined && !policy.requireTlog &&
-    [policy.certificateIdentity, policy.certificateIdentityRegexp, policy.certificateOidcIssuer, policy.certificateOidcIssuerRegexp, policy.extensions].every((v) => v === undefined);
+  const keyOnly =
+    verifier !== undefined &&
+    preloaded === undefined &&
+    !('path' in artifact) &&
+    policy.trustedRootPath === undefined &&
+    !policy.requireTlog &&
+    [policy.certificateIdentity, policy.certificateIdentityRegexp, policy.certificateOidcIssuer, policy.certificateOidcIssuerRegexp, policy.extensions].every(
+      (v) => v === undefined,
+    );
   if (keyOnly) {
     const { verifyKeyOnlyMessageBundle } = await import('../sigstore/key-bundle-verify.ts');
     const fast = await verifyKeyOnlyMessageBundle(json, artifact, verifier.keyObject, { ignoreTlog: policy.ignoreTlog === true });
@@ -327,8 +342,7 @@ async function bundleArtifact(
   verifier: KeyVerifier | undefined,
   deps: Deps,
 ): Promise<{ path: string } | { bytes: Uint8Array } | { digest: { algorithm: 'sha256'; hex: string } }> {
-  const alg = (bundle as { messageSignature?: { messageDigest?: { algorithm?: string } } })?.messageSignature?.messageDigest
-    ?.algorithm;
+  const alg = (bundle as { messageSignature?: { messageDigest?: { algorithm?: string } } })?.messageSignature?.messageDigest?.algorithm;
   if (target.kind === 'file') {
     const handle = openInput(target.path, 'file', target.shown);
     try {

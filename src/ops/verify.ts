@@ -175,11 +175,7 @@ async function verifyImage(input: string, opts: VerifyImagesOptions, policy: Tru
       const bundle = JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
       bytes = undefined; // only the parsed bundle from here on
       const { verifyBundle, describeTimestamps } = await bundleVerifier();
-      const verified = await verifyBundle(
-        bundle,
-        { digest: { algorithm: 'sha256', hex: digestHex(img.digest) } },
-        policy.bundle,
-      );
+      const verified = await verifyBundle(bundle, { digest: { algorithm: 'sha256', hex: digestHex(img.digest) } }, policy.bundle);
       for (const line of describeTimestamps(verified.timestamps)) log.debug(`${input} ${stored.manifest.digest}: ${line}`);
       if (verified.signer.identity || verified.signer.issuer) r.signer = verified.signer;
       r.checks.signature = true;

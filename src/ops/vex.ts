@@ -142,7 +142,9 @@ export async function createVexDocument(opts: CreateVexOptions, env: OpEnv): Pro
     product = opts.product;
   } else if (/^pkg:/i.test(opts.product)) {
     // Not an image either: "pkg:broken" would otherwise be looked up as docker.io/library/pkg:broken.
-    throw usageError(`${JSON.stringify(opts.product)} is not a package URL`, { hint: 'give pkg:TYPE/NAME@VERSION, e.g. pkg:oci/app@sha256%3A…, or an image reference' });
+    throw usageError(`${JSON.stringify(opts.product)} is not a package URL`, {
+      hint: 'give pkg:TYPE/NAME@VERSION, e.g. pkg:oci/app@sha256%3A…, or an image reference',
+    });
   } else {
     const img = await openImage(opts.product, opts.store, log);
     digest = img.digest;

@@ -75,8 +75,7 @@ export interface ReportModel {
   totals: ReportTotals;
 }
 
-const zeroCounts = (): Record<Severity, number> =>
-  Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+const zeroCounts = (): Record<Severity, number> => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
 
 /** "3d", "5h", "12m", "40s"; whole units rounded down. Negative (future) ages read "future". */
 export function shortAge(ms: number): string {

@@ -12,14 +12,15 @@ interface Column {
   cell: (img: ReportImage) => string;
 }
 
-const num = (pick: (img: ReportImage) => number) => (img: ReportImage): string => (img.scanned ? String(pick(img)) : '-');
+const num =
+  (pick: (img: ReportImage) => number) =>
+  (img: ReportImage): string =>
+    img.scanned ? String(pick(img)) : '-';
 
 function columns(model: ReportModel): Column[] {
   const cols: Column[] = [{ header: 'IMAGE', align: 'left', cell: (i) => i.image }];
   for (const sev of SEVERITIES) cols.push({ header: sev.toUpperCase(), align: 'right', cell: num((i) => i.counts[sev]) });
-  cols.push(
-    { header: 'FIXED/NOT FIXED', align: 'right', cell: (i) => (i.scanned ? `${i.fixed}/${i.notFixed}` : '-') },
-  );
+  cols.push({ header: 'FIXED/NOT FIXED', align: 'right', cell: (i) => (i.scanned ? `${i.fixed}/${i.notFixed}` : '-') });
   // Only when some image had findings taken out by OpenVEX statements, so reports without VEX keep their shape.
   if (model.images.some((i) => i.suppressed > 0)) cols.push({ header: 'SUPPRESSED', align: 'right', cell: num((i) => i.suppressed) });
   cols.push(
@@ -100,7 +101,9 @@ export function renderMarkdown(model: ReportModel): string {
   const cols = columns(model);
   const header = `| ${cols.map((c) => c.header.charAt(0) + c.header.slice(1).toLowerCase()).join(' | ')} |`;
   const rule = `|${cols.map((c) => (c.align === 'right' ? '---:' : '---')).join('|')}|`;
-  const rows = model.images.map((img) => `| ${cols.map((c, i) => (i === 0 ? `\`${img.image.replace(/`/g, "'")}\`` : markdownCell(c.cell(img)))).join(' | ')} |`);
+  const rows = model.images.map(
+    (img) => `| ${cols.map((c, i) => (i === 0 ? `\`${img.image.replace(/`/g, "'")}\`` : markdownCell(c.cell(img)))).join(' | ')} |`,
+  );
   return [header, rule, ...rows].join('\n') + '\n';
 }
 

@@ -106,11 +106,7 @@ export function templateHelpers(now: Date): Record<string, HelperFn> {
  * Renders `source` against the model. Template errors (syntax, unknown helper) are input errors
  * naming the template.
  */
-export async function renderTemplate(
-  source: string,
-  model: ReportModel,
-  opts: { now: Date; name?: string },
-): Promise<string> {
+export async function renderTemplate(source: string, model: ReportModel, opts: { now: Date; name?: string }): Promise<string> {
   const { default: Handlebars } = await import('handlebars');
   const hb = Handlebars.create();
   for (const [name, fn] of Object.entries(templateHelpers(opts.now))) hb.registerHelper(name, fn);
@@ -118,7 +114,10 @@ export async function renderTemplate(
     const template = hb.compile(source, { noEscape: true, strict: false });
     return template(model);
   } catch (err) {
-    const first = String((err as Error).message ?? err).split('\n').filter(Boolean).join(' ');
+    const first = String((err as Error).message ?? err)
+      .split('\n')
+      .filter(Boolean)
+      .join(' ');
     throw inputError(`template ${opts.name ?? ''}: ${first}`.replace('template : ', 'template: '), {
       code: 'TEMPLATE_INVALID',
       cause: err,

@@ -87,7 +87,10 @@ const SNIFF_BYTES = 64 * 1024;
 
 /** Recognises an SBOM from its bytes; undefined when it is none of the known kinds. */
 export function sniffSbom(bytes: Uint8Array): { type: SbomType; format: SbomFormat } | undefined {
-  const head = new TextDecoder().decode(bytes.subarray(0, SNIFF_BYTES)).replace(/^\uFEFF/, '').trimStart();
+  const head = new TextDecoder()
+    .decode(bytes.subarray(0, SNIFF_BYTES))
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (head.startsWith('{')) {
     let doc: unknown;
     try {

@@ -116,12 +116,7 @@ export function dedupeFindings(findings: Finding[]): Finding[] {
 
 /** Most severe first, then by id, package and version, so output is stable. */
 export function compareFindings(a: Finding, b: Finding): number {
-  return (
-    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-    cmp(a.id, b.id) ||
-    cmp(a.package, b.package) ||
-    cmp(a.version, b.version)
-  );
+  return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || cmp(a.id, b.id) || cmp(a.package, b.package) || cmp(a.version, b.version);
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -134,7 +129,6 @@ export function describeFix(f: Finding): string {
   return 'fix status unknown';
 }
 
-export const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const str = (v: unknown): string => (typeof v === 'string' ? v : '');

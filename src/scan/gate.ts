@@ -92,9 +92,7 @@ export function evaluateVulnGate(summaries: readonly VulnSummary[], opts: GateOp
         findings = outcome.kept;
         vex = { suppressed: outcome.suppressed, vexNotes: outcome.notes };
       }
-      violations = findings.filter(
-        (f) => exceeds(f.severity, max) && (!opts.ignoreUnfixed || f.fixState === 'fixed'),
-      );
+      violations = findings.filter((f) => exceeds(f.severity, max) && (!opts.ignoreUnfixed || f.fixState === 'fixed'));
       for (const f of violations) {
         reasons.push(`${f.id} (${f.severity}, ${f.package} ${f.version}, ${describeFix(f)}) is above --max-severity ${max}`);
       }
@@ -123,7 +121,11 @@ export function parseDuration(text: string): number {
 
 /** The shortest exact spelling: 14d, 36h, 90m, 45s (2w is shown as 14d). */
 export function formatDurationShort(ms: number): string {
-  for (const [unit, size] of [['d', UNITS.d], ['h', UNITS.h], ['m', UNITS.m]] as const) {
+  for (const [unit, size] of [
+    ['d', UNITS.d],
+    ['h', UNITS.h],
+    ['m', UNITS.m],
+  ] as const) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${Math.round(ms / 1000)}s`;

@@ -307,7 +307,9 @@ function countFailures(rule: PolicyRule, summary: VulnSummary): string[] {
       const ids = [...new Set(hits.map((f) => f.id))];
       const listed = ids.length > 5 ? `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more` : ids.join(', ');
       const label = key === 'total' ? 'total' : key;
-      out.push(`${label}: ${hits.length} finding${hits.length === 1 ? '' : 's'}${rule.ignoreUnfixed ? ' with a fix' : ''} (${listed}), more than the allowed ${limit}`);
+      out.push(
+        `${label}: ${hits.length} finding${hits.length === 1 ? '' : 's'}${rule.ignoreUnfixed ? ' with a fix' : ''} (${listed}), more than the allowed ${limit}`,
+      );
     }
   }
   return out;
@@ -317,7 +319,10 @@ function ageFailure(rule: PolicyRule, statement: Statement, now: Date): string |
   if (rule.maxAgeMs === undefined) return undefined;
   const { at, field } = statementTime(statement);
   const limit = formatDurationShort(rule.maxAgeMs);
-  if (!at) return field ? `${field} is not an RFC 3339 time, so maxAge ${limit} cannot be checked` : `the attestation carries no time to check maxAge ${limit} against`;
+  if (!at)
+    return field
+      ? `${field} is not an RFC 3339 time, so maxAge ${limit} cannot be checked`
+      : `the attestation carries no time to check maxAge ${limit} against`;
   const age = now.getTime() - at.getTime();
   if (age > rule.maxAgeMs) return `${field!.replace(/^predicate\./, '')} is ${formatAge(age)} old, older than maxAge ${limit}`;
   if (age < -5 * 60_000) return `${field!.replace(/^predicate\./, '')} is ${formatAge(-age)} in the future`;
@@ -342,7 +347,9 @@ function describeVuln(summary: VulnSummary, rule: PolicyRule): string {
 export function evaluatePolicy(policy: Policy, given: readonly Statement[], opts: { now: Date }): PolicyResult {
   // Callers pass verified, validated statements; anything else (a null, a statement without a
   // predicate type) cannot satisfy a rule and must not crash the evaluation (fuzz: policies).
-  const statements = given.filter((s): s is Statement => typeof s === 'object' && s !== null && typeof (s as { predicateType?: unknown }).predicateType === 'string');
+  const statements = given.filter(
+    (s): s is Statement => typeof s === 'object' && s !== null && typeof (s as { predicateType?: unknown }).predicateType === 'string',
+  );
   const results = policy.rules.map((rule): RuleResult => {
     const matching = statements.filter((s) => rule.predicateTypes.includes(s.predicateType));
     if (matching.length === 0) {

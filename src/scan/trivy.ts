@@ -7,11 +7,7 @@ import type { ScanReportInfo } from './grype.ts';
 export const TRIVY_URI = 'https://github.com/aquasecurity/trivy';
 
 export function isTrivyReport(doc: unknown): doc is Record<string, unknown> {
-  return (
-    isObject(doc) &&
-    typeof doc.SchemaVersion === 'number' &&
-    (typeof doc.ArtifactName === 'string' || Array.isArray(doc.Results))
-  );
+  return isObject(doc) && typeof doc.SchemaVersion === 'number' && (typeof doc.ArtifactName === 'string' || Array.isArray(doc.Results));
 }
 
 const OS_TYPES: Record<string, string> = {

@@ -111,13 +111,10 @@ export function buildVulnPredicate(doc: unknown, opts: BuildVulnOptions): BuiltV
   const filename = opts.filename ?? 'predicate';
   const input = detectScanFormat(doc);
   if (!input) {
-    throw inputError(
-      `predicate file ${filename} is not a grype or trivy JSON report or a cosign vuln predicate`,
-      {
-        code: 'VULN_FORMAT',
-        hint: 'use `grype -o json`, `trivy image -f json`, or a predicate with invocation/scanner/metadata',
-      },
-    );
+    throw inputError(`predicate file ${filename} is not a grype or trivy JSON report or a cosign vuln predicate`, {
+      code: 'VULN_FORMAT',
+      hint: 'use `grype -o json`, `trivy image -f json`, or a predicate with invocation/scanner/metadata',
+    });
   }
   const flagStarted = flagTime(opts.scanStarted, 'scan start time');
   const flagFinished = flagTime(opts.scanFinished, 'scan finish time');
@@ -201,7 +198,10 @@ export function buildVulnPredicate(doc: unknown, opts: BuildVulnOptions): BuiltV
 }
 
 function scannerNameFromUri(uri: string): string {
-  const last = uri.replace(/[/#?]+$/, '').split(/[/#?]/).pop();
+  const last = uri
+    .replace(/[/#?]+$/, '')
+    .split(/[/#?]/)
+    .pop();
   return last || uri || 'unknown';
 }
 

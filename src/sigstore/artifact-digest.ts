@@ -31,8 +31,7 @@ export async function digestFileMulti(path: string, algorithms: readonly string[
   return hashes.map((h) => h.digest());
 }
 
-export const digestBytes = (bytes: Uint8Array, algorithm: string): Buffer =>
-  createHash(algorithm).update(bytes).digest();
+export const digestBytes = (bytes: Uint8Array, algorithm: string): Buffer => createHash(algorithm).update(bytes).digest();
 
 /** Hex length of each digest algorithm a `--digest` may name. */
 export const DIGEST_HEX_LENGTH = { sha256: 64, sha384: 96, sha512: 128 } as const;

@@ -9,18 +9,12 @@ export const BUNDLE_V03_LEGACY_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle
 /** What new v0.3 bundles carry, and the `artifactType` of a bundle stored as an OCI referrer. */
 export const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 
-export const bundleMediaTypes: readonly string[] = [
-  BUNDLE_V01_MEDIA_TYPE,
-  BUNDLE_V02_MEDIA_TYPE,
-  BUNDLE_V03_LEGACY_MEDIA_TYPE,
-  BUNDLE_V03_MEDIA_TYPE,
-];
+export const bundleMediaTypes: readonly string[] = [BUNDLE_V01_MEDIA_TYPE, BUNDLE_V02_MEDIA_TYPE, BUNDLE_V03_LEGACY_MEDIA_TYPE, BUNDLE_V03_MEDIA_TYPE];
 
 /** Any bundle media type, including versions seal does not know (for detection, not acceptance). */
 const BUNDLE_MEDIA_TYPE_PATTERN = /^application\/vnd\.dev\.sigstore\.bundle(\+json;version=[0-9.]+|\.v[0-9.]+\+json)$/;
 
-export const isKnownBundleMediaType = (mediaType: unknown): boolean =>
-  typeof mediaType === 'string' && bundleMediaTypes.includes(mediaType);
+export const isKnownBundleMediaType = (mediaType: unknown): boolean => typeof mediaType === 'string' && bundleMediaTypes.includes(mediaType);
 
 /**
  * True when `json` (parsed JSON) looks like a Sigstore bundle: an object whose `mediaType` is a

@@ -193,11 +193,9 @@ export function checkExtensions(reqs: readonly ExtensionRequirement[], ext: Exte
       });
     }
     if (found.value !== req.expected) {
-      throw new SealError(
-        'verification',
-        `certificate ${label} is ${JSON.stringify(found.value)}, expected ${JSON.stringify(req.expected)} (${req.flag})`,
-        { code: 'EXTENSION_MISMATCH' },
-      );
+      throw new SealError('verification', `certificate ${label} is ${JSON.stringify(found.value)}, expected ${JSON.stringify(req.expected)} (${req.flag})`, {
+        code: 'EXTENSION_MISMATCH',
+      });
     }
     checks.push({ name: req.name, oid: found.oid, expected: req.expected, found: found.value });
   }

@@ -44,7 +44,11 @@ export function certificatesOf(bytes: Uint8Array, what: string): Buffer[] {
   return ders;
 }
 
-const pemOf = (der: Buffer): string => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+const pemOf = (der: Buffer): string =>
+  `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`;
 
 /** The bundle (v0.3, or v0.2 when a chain is given) for a certificate and a message signature. */
 export function certSignatureBundle(input: CertSignatureInput, tlogEntries: unknown[]): Record<string, unknown> {

@@ -27,8 +27,7 @@ export interface VerifyPolicy {
 }
 
 export type SignerRequirement =
-  | { mode: 'key'; publicKeyPem?: string; publicKey?: KeyObject }
-  | { mode: 'identity'; identity: Matcher; issuer: Matcher; extensions: ExtensionRequirement[] };
+  { mode: 'key'; publicKeyPem?: string; publicKey?: KeyObject } | { mode: 'identity'; identity: Matcher; issuer: Matcher; extensions: ExtensionRequirement[] };
 
 export interface Matcher {
   /** How a message shows it: the exact string, or `/^(?:…)$/`. */
@@ -110,10 +109,7 @@ export function signerRequirement(policy: VerifyPolicy): SignerRequirement {
 }
 
 /** Throws a verification error unless the certificate's identity and issuer satisfy the policy. */
-export function checkSignerIdentity(
-  req: Extract<SignerRequirement, { mode: 'identity' }>,
-  signer: { identity?: string; issuer?: string },
-): void {
+export function checkSignerIdentity(req: Extract<SignerRequirement, { mode: 'identity' }>, signer: { identity?: string; issuer?: string }): void {
   if (signer.identity === undefined || !req.identity.test(signer.identity)) {
     throw new SealError(
       'verification',

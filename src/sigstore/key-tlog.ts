@@ -77,7 +77,12 @@ export async function keyMessageBundle(signer: Signer, data: Uint8Array, opts: T
   const digest = createHash('sha256').update(data).digest();
   const signature = await signer.sign(data);
   const entry = await logHashedRekord({ digest, signature, publicKeyPem: signer.publicKey.pem }, opts);
-  const bundle = messageSignatureBundle({ publicKeyDer: signer.publicKey.der, digest: { algorithm: 'sha256', bytes: digest }, signature, tlogEntries: [entry] });
+  const bundle = messageSignatureBundle({
+    publicKeyDer: signer.publicKey.der,
+    digest: { algorithm: 'sha256', bytes: digest },
+    signature,
+    tlogEntries: [entry],
+  });
   return Buffer.from(JSON.stringify(bundle));
 }
 

@@ -86,7 +86,6 @@ export const PUBLIC_LOG_NOTICE =
 // Two retries (5xx, 408, 429 and connection errors) after 0.5 s and 1 s.
 const RETRY = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000 };
 
-
 function fulcioSigner(opts: KeylessOptions): FulcioSigner {
   const token = opts.identityToken;
   return new FulcioSigner({
@@ -144,7 +143,9 @@ export function keylessError(err: unknown, opts: KeylessOptions): SealError {
   const e = (err ?? {}) as LibraryError;
   const scrub = (s: string) => (opts.identityToken ? s.split(opts.identityToken).join('<token>') : s);
   const status = e.cause?.statusCode;
-  const detail = scrub(e.cause?.message ?? e.message ?? String(err)).replace(/\s+/g, ' ').slice(0, 300);
+  const detail = scrub(e.cause?.message ?? e.message ?? String(err))
+    .replace(/\s+/g, ' ')
+    .slice(0, 300);
   const service = (name: string, url: string) => `${name} at ${url}`;
   const fulcio = service('Fulcio', opts.fulcioUrl ?? PUBLIC_FULCIO_URL);
   const rekor = service('Rekor', opts.rekorUrl ?? PUBLIC_REKOR_URL);
@@ -158,7 +159,11 @@ export function keylessError(err: unknown, opts: KeylessOptions): SealError {
     if (status === undefined) return fail('network', `could not reach ${what}: ${detail}`, 'check the URL and the network');
     if (status === 407) {
       // The forward proxy answered, not the service.
-      return fail('network', `the proxy refused the connection to ${what}: ${detail}`, 'check the user and password in HTTPS_PROXY/HTTP_PROXY (http://USER:PASSWORD@PROXY:PORT)');
+      return fail(
+        'network',
+        `the proxy refused the connection to ${what}: ${detail}`,
+        'check the user and password in HTTPS_PROXY/HTTP_PROXY (http://USER:PASSWORD@PROXY:PORT)',
+      );
     }
     if (status >= 400 && status < 500) return fail('input', `${what} refused the request: ${detail}`, hint);
     return fail('network', `${what} failed: ${detail}`, 'retry later');

@@ -32,7 +32,10 @@ export function verifyPrehashed(key: KeyObject, digest: Uint8Array, signature: U
   if (!nist) throw new Error('internal: loadPrehashCurves() was not awaited before a digest-only check');
   const ok = verifyDigestWith(nist, key, hashName, digest, signature);
   if (ok === undefined) {
-    const what = key.asymmetricKeyType === 'ec' ? `EC curve ${String(key.asymmetricKeyDetails?.namedCurve)}` : `key type ${key.asymmetricKeyType ?? '(unknown)'} with ${hashName}`;
+    const what =
+      key.asymmetricKeyType === 'ec'
+        ? `EC curve ${String(key.asymmetricKeyDetails?.namedCurve)}`
+        : `key type ${key.asymmetricKeyType ?? '(unknown)'} with ${hashName}`;
     throw new SealError('verification', `unsupported ${what} for a digest-only signature check`);
   }
   return ok;

@@ -28,8 +28,7 @@ class TlogError extends Error {
   }
 }
 
-const PAE = (type: string, payload: Buffer): Buffer =>
-  Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `), payload]);
+const PAE = (type: string, payload: Buffer): Buffer => Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `), payload]);
 
 /** Rekor's PublicKeyDetails name for a key, as its spec lists them. */
 export function keyDetails(key: KeyObject): string {
@@ -71,7 +70,9 @@ export function createEntryRequest(content: SignatureBundle, pem: string): unkno
     const env = content.dsseEnvelope;
     const sig = env.signatures[0];
     if (!sig) throw new Error('the envelope has no signature');
-    digest = createHash(prehash(keyOf(pem))).update(PAE(env.payloadType, env.payload)).digest();
+    digest = createHash(prehash(keyOf(pem)))
+      .update(PAE(env.payloadType, env.payload))
+      .digest();
     signature = sig.sig;
   }
   const isCert = pem.includes('BEGIN CERTIFICATE');

@@ -46,7 +46,11 @@ function forSigning(err: unknown): unknown {
 }
 
 export async function chooseSigningServices(opts: ServiceChoiceOptions): Promise<SigningServices> {
-  const explicit = { ...(opts.fulcioUrl ? { fulcioUrl: opts.fulcioUrl } : {}), ...(opts.rekorUrl ? { rekorUrl: opts.rekorUrl } : {}), ...(opts.tsaUrl ? { tsaUrl: opts.tsaUrl } : {}) };
+  const explicit = {
+    ...(opts.fulcioUrl ? { fulcioUrl: opts.fulcioUrl } : {}),
+    ...(opts.rekorUrl ? { rekorUrl: opts.rekorUrl } : {}),
+    ...(opts.tsaUrl ? { tsaUrl: opts.tsaUrl } : {}),
+  };
   const choose = { ...explicit, ...(opts.rekorV1Only ? { rekorV1Only: true } : {}), ...(opts.now ? { now: opts.now } : {}) };
   if (opts.signingConfig !== undefined && opts.signingConfig !== '') {
     if (opts.useSigningConfig === false) {

@@ -5,7 +5,6 @@
 import { IN_TOTO_PAYLOAD_TYPE } from '../attest/statement.ts';
 import { SealError } from '../errors.ts';
 
-
 /** The subject digest algorithms seal can compute an artifact's digest in. */
 export const SUBJECT_ALGORITHMS = ['sha256', 'sha384', 'sha512'] as const;
 export type SubjectAlgorithm = (typeof SUBJECT_ALGORITHMS)[number];

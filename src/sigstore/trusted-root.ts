@@ -21,8 +21,7 @@ export const EMBEDDED_ROOT_WARNING =
   'package release and may be out of date (run `seal trusted-root update` for current trust, or pass --trusted-root)';
 
 export const expiredCacheWarning = (roles: string[], dir: string): string =>
-  `the cached Sigstore trust in ${dir} has expired TUF metadata (${roles.join(', ')}.json); ` +
-  'run `seal trusted-root update` to refresh it';
+  `the cached Sigstore trust in ${dir} has expired TUF metadata (${roles.join(', ')}.json); ` + 'run `seal trusted-root update` to refresh it';
 
 export interface LoadedTrustedRoot {
   root: TrustedRoot;

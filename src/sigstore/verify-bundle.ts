@@ -252,9 +252,7 @@ async function statementArtifactDigests(
   if (artifact.digest) return { [artifact.digest.algorithm]: artifact.digest.hex.toLowerCase() };
   const algs = subjectAlgorithms(payload);
   if (algs.length === 0) algs.push('sha256');
-  const digests = artifact.bytes
-    ? algs.map((a) => digestBytes(artifact.bytes as Uint8Array, a))
-    : await digestFileMulti(artifact.path as string, algs, signal);
+  const digests = artifact.bytes ? algs.map((a) => digestBytes(artifact.bytes as Uint8Array, a)) : await digestFileMulti(artifact.path as string, algs, signal);
   return Object.fromEntries(algs.map((a, i) => [a, digests[i]!.toString('hex')]));
 }
 
@@ -347,23 +345,25 @@ const MAX_TIMESTAMPS = 32;
  * against a threshold; seal does the same: the timestamps that verify are handed on, the others
  * are reported (why, in `uses`) and ignored, and too few valid ones fail with the reasons.
  */
-export function selectTimestamps(
-  entity: SignedEntity,
-  trust: TrustMaterial,
-  threshold: number,
-): { entity: SignedEntity; uses: TimestampUse[] } {
+export function selectTimestamps(entity: SignedEntity, trust: TrustMaterial, threshold: number): { entity: SignedEntity; uses: TimestampUse[] } {
   const uses: TimestampUse[] = [];
   const kept: SignedEntity['timestamps'] = [];
   const rfc3161 = entity.timestamps.filter((t) => t.$case === 'timestamp-authority').length;
   // As sigstore-python: a bounded count, and timestamps with no authority to check them are an
   // error, not silently ignored.
   if (rfc3161 > MAX_TIMESTAMPS) {
-    throw new SealError('verification', `bundle verification failed: too many RFC 3161 timestamps (${rfc3161} > ${MAX_TIMESTAMPS}) (TIMESTAMP_ERROR)`, { code: 'TIMESTAMP_ERROR' });
-  }
-  if (rfc3161 > 0 && trust.timestampAuthorities.length === 0) {
-    throw new SealError('verification', 'bundle verification failed: the bundle has RFC 3161 timestamps but the trusted root has no timestamp authority to verify them (TIMESTAMP_ERROR)', {
+    throw new SealError('verification', `bundle verification failed: too many RFC 3161 timestamps (${rfc3161} > ${MAX_TIMESTAMPS}) (TIMESTAMP_ERROR)`, {
       code: 'TIMESTAMP_ERROR',
     });
+  }
+  if (rfc3161 > 0 && trust.timestampAuthorities.length === 0) {
+    throw new SealError(
+      'verification',
+      'bundle verification failed: the bundle has RFC 3161 timestamps but the trusted root has no timestamp authority to verify them (TIMESTAMP_ERROR)',
+      {
+        code: 'TIMESTAMP_ERROR',
+      },
+    );
   }
   let tsa = 0;
   let tlog = 0;
@@ -373,7 +373,13 @@ export function selectTimestamps(
       const seconds = Number(t.tlogEntry.integratedTime);
       // Counted only with an inclusion promise, whose signature covers the integrated time.
       const used = t.tlogEntry.inclusionPromise !== undefined;
-      uses.push({ source: 'tlog', index, ...(Number.isFinite(seconds) && seconds > 0 && { time: new Date(seconds * 1000).toISOString() }), used, ...(!used && { reason: 'no inclusion promise signs the integrated time' }) });
+      uses.push({
+        source: 'tlog',
+        index,
+        ...(Number.isFinite(seconds) && seconds > 0 && { time: new Date(seconds * 1000).toISOString() }),
+        used,
+        ...(!used && { reason: 'no inclusion promise signs the integrated time' }),
+      });
       kept.push(t);
       continue;
     }
@@ -452,7 +458,10 @@ function parseBundle(input: unknown): Bundle {
         code: 'INVALID_BUNDLE',
       });
     }
-    throw new SealError('verification', `invalid bundle: ${oneLine(messageOf(err))}${detail ? ` ${oneLine(detail)}` : ''}`, { cause: err, code: 'INVALID_BUNDLE' });
+    throw new SealError('verification', `invalid bundle: ${oneLine(messageOf(err))}${detail ? ` ${oneLine(detail)}` : ''}`, {
+      cause: err,
+      code: 'INVALID_BUNDLE',
+    });
   }
 }
 
@@ -550,7 +559,10 @@ function wrapLibrary<T>(fn: () => T, what: string): T {
     const code = err instanceof VerificationError || err instanceof PolicyError ? err.code : undefined;
     // A library TypeError (a field the library read without looking) says nothing to a user:
     // the bundle is malformed; the original stays in `cause` for --verbose.
-    const detail = code || !(err instanceof TypeError || err instanceof RangeError) ? oneLine(messageOf(err)) : 'the bundle is malformed (a field is missing or has the wrong type)';
+    const detail =
+      code || !(err instanceof TypeError || err instanceof RangeError)
+        ? oneLine(messageOf(err))
+        : 'the bundle is malformed (a field is missing or has the wrong type)';
     throw new SealError('verification', `${what}: ${detail}${code ? ` (${code})` : ''}`, { cause: err, code: code ?? 'VERIFICATION' });
   }
 }
@@ -566,8 +578,7 @@ const oneLine = (s: string): string =>
     .trim()
     .slice(0, 300);
 
-const kindName = (kind: BundleVerification['kind']): string =>
-  kind === 'dsseEnvelope' ? 'DSSE envelope (attestation)' : 'message signature';
+const kindName = (kind: BundleVerification['kind']): string => (kind === 'dsseEnvelope' ? 'DSSE envelope (attestation)' : 'message signature');
 
 function clean(signer: { identity?: string; issuer?: string }): { identity?: string; issuer?: string } {
   const out: { identity?: string; issuer?: string } = {};

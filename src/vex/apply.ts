@@ -73,7 +73,13 @@ export function applyVex(findings: readonly Finding[], sources: readonly VexSour
     }
   };
   // Statements indexed by every id they answer to, so each finding only meets its own statements.
-  interface Indexed { src: VexSource; stmt: VexStatement; index: number; time: number; order: number }
+  interface Indexed {
+    src: VexSource;
+    stmt: VexStatement;
+    index: number;
+    time: number;
+    order: number;
+  }
   const byId = new Map<string, Indexed[]>();
   let order = 0;
   for (const src of sources) {
@@ -96,12 +102,21 @@ export function applyVex(findings: readonly Finding[], sources: readonly VexSour
         seen.add(e);
         const a = productsApply(e.stmt, f, digest, e.src.aboutImage ? 'image' : 'none', pkg);
         if (a.applies && now && SUPPRESSING.has(e.stmt.status) && e.time > now.getTime() + FUTURE_SKEW_MS) {
-          note(`${e.src.origin}#${e.index}`, `${e.src.origin}: statement ${e.index} (${e.stmt.vulnerability.name}, ${e.stmt.status}) is dated in the future (${e.stmt.timestamp ?? e.src.doc.timestamp}); ignored`);
+          note(
+            `${e.src.origin}#${e.index}`,
+            `${e.src.origin}: statement ${e.index} (${e.stmt.vulnerability.name}, ${e.stmt.status}) is dated in the future (${e.stmt.timestamp ?? e.src.doc.timestamp}); ignored`,
+          );
         } else if (a.applies) candidates.push({ src: e.src, stmt: e.stmt, time: e.time, order: e.order });
         else if (a.otherImage) {
-          note(`${e.src.origin}#${e.index}`, `${e.src.origin}: statement ${e.index} (${e.stmt.vulnerability.name}) is about ${a.otherImage}, not ${digest}; ignored`);
+          note(
+            `${e.src.origin}#${e.index}`,
+            `${e.src.origin}: statement ${e.index} (${e.stmt.vulnerability.name}) is about ${a.otherImage}, not ${digest}; ignored`,
+          );
         } else if (!e.src.aboutImage && (e.stmt.products ?? []).length === 0) {
-          note(`${e.src.origin}#${e.index}`, `${e.src.origin}: statement ${e.index} (${e.stmt.vulnerability.name}) names no product; a bare document must name the image or package, so it is ignored`);
+          note(
+            `${e.src.origin}#${e.index}`,
+            `${e.src.origin}: statement ${e.index} (${e.stmt.vulnerability.name}) names no product; a bare document must name the image or package, so it is ignored`,
+          );
         }
       }
     }
@@ -110,12 +125,7 @@ export function applyVex(findings: readonly Finding[], sources: readonly VexSour
       continue;
     }
     // Latest wins; at equal times a keeping statement beats a suppressing one, then document order.
-    candidates.sort(
-      (a, b) =>
-        a.time - b.time ||
-        Number(!SUPPRESSING.has(a.stmt.status)) - Number(!SUPPRESSING.has(b.stmt.status)) ||
-        a.order - b.order,
-    );
+    candidates.sort((a, b) => a.time - b.time || Number(!SUPPRESSING.has(a.stmt.status)) - Number(!SUPPRESSING.has(b.stmt.status)) || a.order - b.order);
     const win = candidates[candidates.length - 1];
     const timestamp = win.stmt.timestamp ?? win.src.doc.timestamp;
     if (SUPPRESSING.has(win.stmt.status)) {
@@ -135,7 +145,9 @@ export function applyVex(findings: readonly Finding[], sources: readonly VexSour
     } else {
       out.kept.push(f);
       out.affirmed.push({ finding: f, status: win.stmt.status, author: win.src.doc.author, timestamp, source: win.src.origin });
-      out.notes.push(`${f.id} (${f.package} ${f.version}) stays: the latest statement says ${win.stmt.status}, by ${win.src.doc.author} at ${timestamp} [${win.src.origin}]`);
+      out.notes.push(
+        `${f.id} (${f.package} ${f.version}) stays: the latest statement says ${win.stmt.status}, by ${win.src.doc.author} at ${timestamp} [${win.src.origin}]`,
+      );
     }
   }
   return out;

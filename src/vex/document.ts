@@ -26,16 +26,37 @@ export const JUSTIFICATIONS = [
 export type VexJustification = (typeof JUSTIFICATIONS)[number];
 
 export const HASH_NAMES = [
-  'md5', 'sha1', 'sha-256', 'sha-384', 'sha-512', 'sha3-224', 'sha3-256', 'sha3-384', 'sha3-512',
-  'blake2s-256', 'blake2b-256', 'blake2b-512',
+  'md5',
+  'sha1',
+  'sha-256',
+  'sha-384',
+  'sha-512',
+  'sha3-224',
+  'sha3-256',
+  'sha3-384',
+  'sha3-512',
+  'blake2s-256',
+  'blake2b-256',
+  'blake2b-512',
 ] as const;
 export const IDENTIFIER_TYPES = ['purl', 'cpe22', 'cpe23'] as const;
 
 export const DOCUMENT_FIELDS = ['@context', '@id', 'author', 'role', 'timestamp', 'last_updated', 'version', 'tooling', 'statements'] as const;
 export const DOCUMENT_REQUIRED = ['@context', '@id', 'author', 'timestamp', 'version', 'statements'] as const;
 export const STATEMENT_FIELDS = [
-  '@id', 'version', 'vulnerability', 'timestamp', 'last_updated', 'products', 'status', 'supplier',
-  'status_notes', 'justification', 'impact_statement', 'action_statement', 'action_statement_timestamp',
+  '@id',
+  'version',
+  'vulnerability',
+  'timestamp',
+  'last_updated',
+  'products',
+  'status',
+  'supplier',
+  'status_notes',
+  'justification',
+  'impact_statement',
+  'action_statement',
+  'action_statement_timestamp',
 ] as const;
 export const VULNERABILITY_FIELDS = ['@id', 'name', 'description', 'aliases'] as const;
 export const COMPONENT_FIELDS = ['@id', 'identifiers', 'hashes', 'subcomponents'] as const;
@@ -132,7 +153,11 @@ class Checker {
 /** JSON with sorted keys, for the schema's uniqueItems (which compares values, not spellings). */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  if (isObject(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 

@@ -27,37 +27,68 @@ function oneLine(r: { code: number; stdout: string; stderr: string }, code: numb
 
 test('every scheme:// key seal does not take is a usage error (exit 2) naming the seal way', async () => {
   const cases: [string[], RegExp][] = [
-    [['sign-blob', '--key', 'awskms:///alias/release', blob], /awskms:\/\/ keys \(cloud KMS\) are not supported by seal; sign in two steps: seal generate IMAGE > payload\.json/],
+    [
+      ['sign-blob', '--key', 'awskms:///alias/release', blob],
+      /awskms:\/\/ keys \(cloud KMS\) are not supported by seal; sign in two steps: seal generate IMAGE > payload\.json/,
+    ],
     [['sign-blob', '--key', 'hashivault://release', blob], /hashivault:\/\/ keys \(cloud KMS\) .*seal attach signature/],
-    [['sign-blob', '--key', 'k8s://ns/secret', blob], /k8s:\/\/ keys \(Kubernetes secrets\) are not supported by seal; .*kubectl get secret .* > cosign\.key, then --key cosign\.key/],
+    [
+      ['sign-blob', '--key', 'k8s://ns/secret', blob],
+      /k8s:\/\/ keys \(Kubernetes secrets\) are not supported by seal; .*kubectl get secret .* > cosign\.key, then --key cosign\.key/,
+    ],
     [['verify-blob', '--key', 'k8s://ns/secret', '--signature', 'x', blob], /kubectl get secret .* > cosign\.pub, then --key cosign\.pub/],
-    [['verify-blob', '--key', 'https://example.com/cosign.pub', '--signature', 'x', blob], /https:\/\/ keys \(URLs\) are not supported by seal; download the key .*curl -fsSLo cosign\.pub URL/],
+    [
+      ['verify-blob', '--key', 'https://example.com/cosign.pub', '--signature', 'x', blob],
+      /https:\/\/ keys \(URLs\) are not supported by seal; download the key .*curl -fsSLo cosign\.pub URL/,
+    ],
     [['verify', '--key', 'https://example.com/cosign.pub', `oci:${work}/none`], /https:\/\/ keys \(URLs\)/],
     [['sign-blob', '--key', 'gitlab://group/project', blob], /gitlab:\/\/ keys \(GitLab variables\) .*env:\/\/VAR/],
     [['sign-blob', '--key', 'myplugin://key', blob], /myplugin:\/\/ keys \(KMS plugins\) .*pkcs11: URI/],
     [['generate-key-pair', '--kms', 'gcpkms://projects/p/key'], /--kms gcpkms: seal creates keys on PKCS#11 tokens/],
     // cosign's key pair targets: refused before any password is asked, nothing written.
-    [['generate-key-pair', 'k8s://ns/secret'], /^Error: generate-key-pair k8s:\/\/ targets are not supported by seal; run seal generate-key-pair, then kubectl create secret generic NAME .*--from-file=cosign\.key/],
+    [
+      ['generate-key-pair', 'k8s://ns/secret'],
+      /^Error: generate-key-pair k8s:\/\/ targets are not supported by seal; run seal generate-key-pair, then kubectl create secret generic NAME .*--from-file=cosign\.key/,
+    ],
     [['generate-key-pair', 'gitlab://group/project'], /gitlab:\/\/ targets are not supported by seal; .*CI secrets/],
   ];
   for (const [args, re] of cases) oneLine(await seal(args), 2, re, args.join(' '));
-  assert.deepEqual((await import('node:fs')).readdirSync(work).filter((f) => f.startsWith('cosign.')), []);
+  assert.deepEqual(
+    (await import('node:fs')).readdirSync(work).filter((f) => f.startsWith('cosign.')),
+    [],
+  );
 });
 
 test('sign-blob and verify-blob: `-` is stdin and "" is refused, on the fast path and through yargs (-fk, -dk)', async () => {
-  for (const keyFlags of [['--key', key], ['-fk', key]]) {
+  for (const keyFlags of [
+    ['--key', key],
+    ['-fk', key],
+  ]) {
     const signed = await seal(['sign-blob', ...keyFlags, '-'], 'from stdin');
     assert.equal(signed.code, 0, signed.stderr);
     const sig = path.join(work, 'stdin.sig');
     await writeFile(sig, signed.stdout.trim());
     // The signature is over the stdin bytes, not over an empty file or the working directory.
-    for (const verifyKey of [['--key', pub], ['-dk', pub]]) {
+    for (const verifyKey of [
+      ['--key', pub],
+      ['-dk', pub],
+    ]) {
       const ok = await seal(['verify-blob', ...verifyKey, '--signature', sig, '-'], 'from stdin');
       assert.equal(ok.code, 0, ok.stderr);
       assert.equal((await seal(['verify-blob', ...verifyKey, '--signature', sig, '-'], 'other')).code, 3);
-      oneLine(await seal(['verify-blob', ...verifyKey.slice(0, 2), '--signature', sig, ''], 'from stdin'), 2, /^Error: no file given \(the file argument is empty\); name the file to verify, - for stdin/, `verify-blob ${verifyKey[0]} ""`);
+      oneLine(
+        await seal(['verify-blob', ...verifyKey.slice(0, 2), '--signature', sig, ''], 'from stdin'),
+        2,
+        /^Error: no file given \(the file argument is empty\); name the file to verify, - for stdin/,
+        `verify-blob ${verifyKey[0]} ""`,
+      );
     }
-    oneLine(await seal(['sign-blob', ...keyFlags, ''], 'from stdin'), 2, /^Error: no file given \(the file argument is empty\); name the file to sign, or - for stdin\n$/, `sign-blob ${keyFlags[0]} ""`);
+    oneLine(
+      await seal(['sign-blob', ...keyFlags, ''], 'from stdin'),
+      2,
+      /^Error: no file given \(the file argument is empty\); name the file to sign, or - for stdin\n$/,
+      `sign-blob ${keyFlags[0]} ""`,
+    );
   }
   // Global flags before the command go through yargs' own path too.
   const dashed = await seal(['-d', 'sign-blob', '-fk', key, '-'], 'from stdin');
@@ -94,7 +125,10 @@ test('--timeout: a negative or unreadable duration is one line (exit 2) naming t
     assert.match(r.stderr, forms);
   }
   // A valid one before the command still works, as cobra takes cosign's persistent flags.
-  for (const args of [['--timeout', '5m', 'sign-blob', '--key', key, blob], ['-t', '90s', '-d', 'sign-blob', '--key', key, blob]]) {
+  for (const args of [
+    ['--timeout', '5m', 'sign-blob', '--key', key, blob],
+    ['-t', '90s', '-d', 'sign-blob', '--key', key, blob],
+  ]) {
     const r = await seal(args);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stdout, /^M[A-Za-z0-9+/=]+\n$/);
@@ -126,7 +160,12 @@ test('keyless signing with a cached TUF trust that does not verify: the hint nam
     cwd: work,
     env: { SEAL_TUF_CACHE: cache, HOME: '/nonexistent', SIGSTORE_ID_TOKEN: undefined },
   });
-  oneLine(r, 3, /^Error: the cached TUF trust in .* does not verify: .*; run `seal trusted-root update` \(or `seal initialize`\) to fetch it again, or sign without it: --signing-config FILE, or --fulcio-url and --rekor-url/, 'sign-blob keyless');
+  oneLine(
+    r,
+    3,
+    /^Error: the cached TUF trust in .* does not verify: .*; run `seal trusted-root update` \(or `seal initialize`\) to fetch it again, or sign without it: --signing-config FILE, or --fulcio-url and --rekor-url/,
+    'sign-blob keyless',
+  );
   assert.doesNotMatch(r.stderr, /--trusted-root/);
 });
 
@@ -134,7 +173,11 @@ test('--insecure-skip-verify: --help says it changes nothing and what seal check
   for (const cmd of ['sign', 'sign-blob', 'attest', 'attest-blob']) {
     const help = await seal([cmd, '--help']);
     assert.equal(help.code, 0, help.stderr);
-    assert.match(help.stdout.replace(/\s+/g, ' '), /--insecure-skip-verify cosign compatibility: changes nothing in seal\. cosign checks the SCT .* checked when the signature is verified/, cmd);
+    assert.match(
+      help.stdout.replace(/\s+/g, ' '),
+      /--insecure-skip-verify cosign compatibility: changes nothing in seal\. cosign checks the SCT .* checked when the signature is verified/,
+      cmd,
+    );
   }
   const r = await seal(['sign-blob', '--key', key, '--insecure-skip-verify', blob]);
   assert.equal(r.code, 0, r.stderr);

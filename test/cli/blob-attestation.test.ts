@@ -25,7 +25,11 @@ test('attest-blob then verify-blob-attestation round trip; another file or type 
   assert.equal((await runCli(['verify-blob-attestation', '--key', pub, '--bundle', bundle, other])).code, 3);
   assert.equal((await runCli(['verify-blob-attestation', '--key', pub, '--bundle', bundle, '--type', 'spdxjson', blob])).code, 3);
   // Re-running a release script works, as with cosign: the bundle is replaced.
-  assert.equal((await runCli(['attest-blob', '--key', key, '--predicate', `${fixtures}grype/alpine-one-high.json`, '--type', 'vuln', '--bundle', bundle, blob])).code, 0, 'replaced');
+  assert.equal(
+    (await runCli(['attest-blob', '--key', key, '--predicate', `${fixtures}grype/alpine-one-high.json`, '--type', 'vuln', '--bundle', bundle, blob])).code,
+    0,
+    'replaced',
+  );
   assert.equal((await runCli(['verify-blob-attestation', '--key', pub, '--bundle', bundle, '--type', 'vuln', blob])).code, 0);
 });
 
@@ -45,7 +49,14 @@ describe('cosign DSSE fixtures', () => {
   for (const [file, args, code] of cases) {
     test(`${file} ${args.join(' ')} → exit ${code}`, async () => {
       const full = args.map((a) => (a.endsWith('.txt') ? `${cosign}dsse/${a}` : a));
-      const r = await runCli(['verify-blob-attestation', '--key', `${cosign}keys/public/verify-blob-attestation-test.pub`, '--signature', `${cosign}dsse/${file}`, ...full]);
+      const r = await runCli([
+        'verify-blob-attestation',
+        '--key',
+        `${cosign}keys/public/verify-blob-attestation-test.pub`,
+        '--signature',
+        `${cosign}dsse/${file}`,
+        ...full,
+      ]);
       assert.equal(r.code, code, r.stderr);
     });
   }
@@ -53,7 +64,16 @@ describe('cosign DSSE fixtures', () => {
   test('cosign key bundle verifies; the bad-signature bundle does not', async () => {
     const k = `${cosign}keys/public/verify-blob-attestation-test.pub`;
     const blob = `${cosign}dsse/blob-some-payload.txt`;
-    const ok = await runCli(['verify-blob-attestation', '--key', k, '--bundle', `${cosign}bundles/blob-slsa-provenance.pubkey.sigstore.json`, '--type', 'slsaprovenance', blob]);
+    const ok = await runCli([
+      'verify-blob-attestation',
+      '--key',
+      k,
+      '--bundle',
+      `${cosign}bundles/blob-slsa-provenance.pubkey.sigstore.json`,
+      '--type',
+      'slsaprovenance',
+      blob,
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
     const bad = await runCli(['verify-blob-attestation', '--key', k, '--bundle', `${cosign}bundles/blob-slsa-provenance.badsig.sigstore.json`, blob]);
     assert.equal(bad.code, 3, bad.stderr);

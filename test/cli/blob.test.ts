@@ -87,11 +87,14 @@ describe('seal sign-blob / verify-blob with a seal key', () => {
   });
 
   test('a bundle with a number where base64 belongs: one line naming the problem, no Node TypeError text (qa)', async () => {
-    writeFileSync(p('typed.sigstore.json'), JSON.stringify({
-      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-      verificationMaterial: { publicKey: { hint: 5 } },
-      messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: 7 }, signature: null },
-    }));
+    writeFileSync(
+      p('typed.sigstore.json'),
+      JSON.stringify({
+        mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+        verificationMaterial: { publicKey: { hint: 5 } },
+        messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: 7 }, signature: null },
+      }),
+    );
     const r = await run(['verify-blob', '--key', 'cosign.pub', '--bundle', 'typed.sigstore.json', 'blob.bin']);
     expectFailure(r, 3, /^Error: invalid bundle: a field has the wrong JSON type/);
     assert.doesNotMatch(r.stderr, /first argument|Received type/);
@@ -136,7 +139,11 @@ describe('seal verify-blob failures: each says which, with its exit code', () =>
   test('a changed file: exit 3', async () => {
     writeFileSync(p('changed.bin'), Buffer.concat([content, Buffer.from('!')]));
     const r = await run(['verify-blob', '--key', 'cosign.pub', '--signature', 'blob.sig', 'changed.bin']);
-    expectFailure(r, 3, /^Error: the signature does not verify for changed\.bin with cosign\.pub: the content changed since it was signed, or another key signed it$/);
+    expectFailure(
+      r,
+      3,
+      /^Error: the signature does not verify for changed\.bin with cosign\.pub: the content changed since it was signed, or another key signed it$/,
+    );
   });
 
   test('another key: exit 3', async () => {
@@ -146,11 +153,19 @@ describe('seal verify-blob failures: each says which, with its exit code', () =>
 
   test('a malformed signature (not DER, not base64): exit 3, "malformed"', async () => {
     writeFileSync(p('junk.sig'), Buffer.from('bm90IGEgc2lnbmF0dXJlIGF0IGFsbA==')); // base64 of text
-    expectFailure(await run(['verify-blob', '--key', 'cosign.pub', '--signature', 'junk.sig', 'blob.bin']), 3, /malformed signature \(junk\.sig\): it is not an ASN\.1 DER ECDSA signature/);
+    expectFailure(
+      await run(['verify-blob', '--key', 'cosign.pub', '--signature', 'junk.sig', 'blob.bin']),
+      3,
+      /malformed signature \(junk\.sig\): it is not an ASN\.1 DER ECDSA signature/,
+    );
     writeFileSync(p('garbage.sig'), 'MEUCIQ#$%^&*garbage');
     expectFailure(await run(['verify-blob', '--key', 'cosign.pub', '--signature', 'garbage.sig', 'blob.bin']), 3, /malformed signature \(garbage\.sig\)/);
     writeFileSync(p('badb64.sig'), 'MEUCIQA');
-    expectFailure(await run(['verify-blob', '--key', 'cosign.pub', '--signature', 'badb64.sig', 'blob.bin']), 3, /malformed signature \(badb64\.sig\): it is not valid base64/);
+    expectFailure(
+      await run(['verify-blob', '--key', 'cosign.pub', '--signature', 'badb64.sig', 'blob.bin']),
+      3,
+      /malformed signature \(badb64\.sig\): it is not valid base64/,
+    );
   });
 
   test('an empty signature file: exit 1', async () => {
@@ -173,11 +188,19 @@ describe('seal verify-blob failures: each says which, with its exit code', () =>
   });
 
   test('a wrong password when signing: one line, exit 1', async () => {
-    expectFailure(await run(['sign-blob', '--key', 'cosign.key', 'blob.bin'], { env: { SEAL_PASSWORD: 'nope' } }), 1, /^Error: wrong password for cosign\.key$/);
+    expectFailure(
+      await run(['sign-blob', '--key', 'cosign.key', 'blob.bin'], { env: { SEAL_PASSWORD: 'nope' } }),
+      1,
+      /^Error: wrong password for cosign\.key$/,
+    );
   });
 
   test('--signature and --bundle together, or neither: usage, exit 2', async () => {
-    expectFailure(await run(['verify-blob', '--key', 'cosign.pub', '--signature', 'blob.sig', '--bundle', 'b.json', 'blob.bin']), 2, /mutually exclusive|exactly one/);
+    expectFailure(
+      await run(['verify-blob', '--key', 'cosign.pub', '--signature', 'blob.sig', '--bundle', 'b.json', 'blob.bin']),
+      2,
+      /mutually exclusive|exactly one/,
+    );
     expectFailure(await run(['verify-blob', '--key', 'cosign.pub', 'blob.bin']), 2, /exactly one of --signature and --bundle/);
     expectFailure(await run(['verify-blob', '--key', 'cosign.pub', '--signature', 'blob.sig', 'sha256:abc']), 2, /not a sha256 digest/);
   });
@@ -207,7 +230,13 @@ describe('seal sign-blob --bundle / verify-blob --bundle', () => {
     const other = await run(['verify-blob', '--key', 'other.pub', '--bundle', 'blob.sigstore.json', 'blob.bin']);
     assert.equal(other.code, 3, other.stderr);
     const b = JSON.parse(readFileSync(p('blob.sigstore.json'), 'utf8'));
-    writeFileSync(p('tampered-digest.json'), JSON.stringify({ ...b, messageSignature: { ...b.messageSignature, messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update('x').digest('base64') } } }));
+    writeFileSync(
+      p('tampered-digest.json'),
+      JSON.stringify({
+        ...b,
+        messageSignature: { ...b.messageSignature, messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update('x').digest('base64') } },
+      }),
+    );
     assert.equal((await run(['verify-blob', '--key', 'cosign.pub', '--bundle', 'tampered-digest.json', 'blob.bin'])).code, 3);
     const sig = Buffer.from(b.messageSignature.signature, 'base64');
     sig[sig.length - 1]! ^= 1;
@@ -243,7 +272,9 @@ describe('interoperability with openssl', () => {
       assert.equal(v.code, 0, `${k}: ${v.stderr}`);
       const d = await run(['verify-blob', '--key', `ossl-${k}.pub`, '--signature', `ossl-${k}.sig`, `sha256:${sha256(content)}`]);
       assert.equal(d.code, 0, `${k} digest: ${d.stderr}`);
-      const s = await run(['sign-blob', '--key', `ossl-${k}.pem`, '--no-b64', '--output-signature', `seal-${k}.der`, 'blob.bin'], { env: { SEAL_PASSWORD: undefined } });
+      const s = await run(['sign-blob', '--key', `ossl-${k}.pem`, '--no-b64', '--output-signature', `seal-${k}.der`, 'blob.bin'], {
+        env: { SEAL_PASSWORD: undefined },
+      });
       assert.equal(s.code, 0, `${k} sign: ${s.stderr}`);
       const out = ossl('dgst', '-sha256', '-verify', `ossl-${k}.pub`, '-signature', `seal-${k}.der`, 'blob.bin');
       assert.equal(out.toString().trim(), 'Verified OK');
@@ -255,10 +286,25 @@ describe('interoperability with openssl', () => {
     const key = `${FIX}import/ed25519key.pem`;
     const s = await run(['sign-blob', '--key', key, '--no-b64', '--output-signature', 'ed.sig', 'blob.bin'], { env: { SEAL_PASSWORD: undefined } });
     assert.equal(s.code, 0, s.stderr);
-    const out = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', `${FIX}import/ed25519key.expected.pub`, '-rawin', '-in', p('blob.bin'), '-sigfile', p('ed.sig')]);
+    const out = execFileSync('openssl', [
+      'pkeyutl',
+      '-verify',
+      '-pubin',
+      '-inkey',
+      `${FIX}import/ed25519key.expected.pub`,
+      '-rawin',
+      '-in',
+      p('blob.bin'),
+      '-sigfile',
+      p('ed.sig'),
+    ]);
     assert.match(out.toString(), /Signature Verified Successfully/);
     const v = await run(['verify-blob', '--key', `${FIX}import/ed25519key.expected.pub`, '--signature', 'ed.sig', 'blob.bin']);
     assert.equal(v.code, 0, v.stderr);
-    expectFailure(await run(['verify-blob', '--key', `${FIX}import/ed25519key.expected.pub`, '--signature', 'ed.sig', `sha256:${sha256(content)}`]), 2, /Ed25519 signature covers the whole file/);
+    expectFailure(
+      await run(['verify-blob', '--key', `${FIX}import/ed25519key.expected.pub`, '--signature', 'ed.sig', `sha256:${sha256(content)}`]),
+      2,
+      /Ed25519 signature covers the whole file/,
+    );
   });
 });

@@ -35,9 +35,30 @@ describe('seal bundle create', () => {
     const b = JSON.parse(readFileSync(out, 'utf8'));
     assert.equal(b.mediaType, 'application/vnd.dev.sigstore.bundle+json;version=0.1');
     assert.equal(b.verificationMaterial.tlogEntries[0].kindVersion.kind, 'dsse');
-    const v = await runInProcess(['verify-blob-attestation', '--bundle', out, ...IDENTITY, '--trusted-root', `${F}trust/trusted_root_pgi.json`, '--digest', SUBJECT]);
+    const v = await runInProcess([
+      'verify-blob-attestation',
+      '--bundle',
+      out,
+      ...IDENTITY,
+      '--trusted-root',
+      `${F}trust/trusted_root_pgi.json`,
+      '--digest',
+      SUBJECT,
+    ]);
     assert.equal(v.code, 0, v.stderr);
-    const wrong = await runInProcess(['verify-blob-attestation', '--bundle', out, '--certificate-identity', 'mallory@example.com', '--certificate-oidc-issuer', 'https://github.com/login/oauth', '--trusted-root', `${F}trust/trusted_root_pgi.json`, '--digest', SUBJECT]);
+    const wrong = await runInProcess([
+      'verify-blob-attestation',
+      '--bundle',
+      out,
+      '--certificate-identity',
+      'mallory@example.com',
+      '--certificate-oidc-issuer',
+      'https://github.com/login/oauth',
+      '--trusted-root',
+      `${F}trust/trusted_root_pgi.json`,
+      '--digest',
+      SUBJECT,
+    ]);
     assert.notEqual(wrong.code, 0);
   });
 
@@ -46,7 +67,16 @@ describe('seal bundle create', () => {
     rb.Payload.integratedTime += 1;
     const out = p('forged.sigstore.json');
     assert.equal((await runInProcess(['bundle', 'create', '--bundle', legacyBundle({ rekorBundle: rb }), '--out', out])).code, 0);
-    const v = await runInProcess(['verify-blob-attestation', '--bundle', out, ...IDENTITY, '--trusted-root', `${F}trust/trusted_root_pgi.json`, '--digest', SUBJECT]);
+    const v = await runInProcess([
+      'verify-blob-attestation',
+      '--bundle',
+      out,
+      ...IDENTITY,
+      '--trusted-root',
+      `${F}trust/trusted_root_pgi.json`,
+      '--digest',
+      SUBJECT,
+    ]);
     assert.equal(v.code, 3, v.stderr);
   });
 
@@ -66,8 +96,42 @@ describe('seal bundle create', () => {
     writeFileSync(p('other.tar'), 'other bytes\n');
     assert.equal((await runInProcess(['verify-blob', '--key', pub, '--bundle', p('app.sigstore.json'), p('other.tar')])).code, 3);
     // re-running overwrites the output, as cosign does
-    assert.equal((await runInProcess(['bundle', 'create', '--signature', p('app.sig'), '--key', pub, '--artifact', artifact, '--ignore-tlog', '--out', p('app.sigstore.json')])).code, 0);
-    assert.equal((await runInProcess(['bundle', 'create', '--signature', p('app.sig'), '--key', pub, '--artifact', artifact, '--ignore-tlog', '--out', p('app.sigstore.json')])).code, 0);
+    assert.equal(
+      (
+        await runInProcess([
+          'bundle',
+          'create',
+          '--signature',
+          p('app.sig'),
+          '--key',
+          pub,
+          '--artifact',
+          artifact,
+          '--ignore-tlog',
+          '--out',
+          p('app.sigstore.json'),
+        ])
+      ).code,
+      0,
+    );
+    assert.equal(
+      (
+        await runInProcess([
+          'bundle',
+          'create',
+          '--signature',
+          p('app.sig'),
+          '--key',
+          pub,
+          '--artifact',
+          artifact,
+          '--ignore-tlog',
+          '--out',
+          p('app.sigstore.json'),
+        ])
+      ).code,
+      0,
+    );
   });
 
   test('refusals: no log entry without --ignore-tlog, --ignore-tlog dropping one, --sk, no signer, a non-certificate', async () => {
@@ -75,7 +139,11 @@ describe('seal bundle create', () => {
     writeFileSync(p('a.txt'), 'a');
     writeFileSync(p('bad.pem'), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
     const cases: [string[], number, RegExp][] = [
-      [['--signature', p('s.sig'), '--certificate', `${F}certs/oci-attestation-fulcio-leaf.crt.pem`, '--artifact', p('a.txt')], 2, /no transparency-log entry.*--ignore-tlog/],
+      [
+        ['--signature', p('s.sig'), '--certificate', `${F}certs/oci-attestation-fulcio-leaf.crt.pem`, '--artifact', p('a.txt')],
+        2,
+        /no transparency-log entry.*--ignore-tlog/,
+      ],
       [['--bundle', legacyBundle(), '--ignore-tlog'], 2, /carries a transparency-log entry/],
       [['--bundle', legacyBundle(), '--sk'], 2, /PIV/],
       [['--signature', p('s.sig'), '--artifact', p('a.txt'), '--ignore-tlog'], 2, /needs the signer/],

@@ -96,7 +96,19 @@ before(async () => {
   vars.SIG_B64_LITERAL = (await readFile(vars.SIG!, 'utf8')).trim();
   ok(await seal(['sign-blob', '--key', vars.KEY!, '--bundle', vars.BUNDLE!, vars.FILE!]), 'sign-blob --bundle');
   ok(
-    await seal(['attest-blob', '--key', vars.KEY!, '--predicate', vars.GRYPE!, '--type', 'vuln', '--hash', app.digest.slice(7), '--output-signature', vars.ENVELOPE!]),
+    await seal([
+      'attest-blob',
+      '--key',
+      vars.KEY!,
+      '--predicate',
+      vars.GRYPE!,
+      '--type',
+      'vuln',
+      '--hash',
+      app.digest.slice(7),
+      '--output-signature',
+      vars.ENVELOPE!,
+    ]),
     'attest-blob envelope',
   );
   ok(await seal(['attach', 'sbom', '--sbom', `${FIXTURES}cosign/sbom/${sbomFixture()}`, app.ref]), 'attach sbom');

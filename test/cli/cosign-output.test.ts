@@ -63,7 +63,10 @@ describe('seal verify stdout', () => {
     assert.equal(sigs.length, 2);
     assert.equal(sigs[0]!.id, sigs[1]!.id, 'the same payload layer');
     assert.notEqual(sigs[0]!.signatureDigest, sigs[1]!.signatureDigest);
-    assert.deepEqual(sigs.map((s) => s.layer), [0, 1]);
+    assert.deepEqual(
+      sigs.map((s) => s.layer),
+      [0, 1],
+    );
     const t = await runInProcess(['tree', img.ref]);
     const lines = t.stdout.split('\n').filter((l) => l.includes('signature sha256:'));
     assert.equal(lines.length, 2);
@@ -123,7 +126,11 @@ describe('global flags', () => {
   });
 
   test('completion bash|zsh|fish print a script for that shell; completion --help prints help', async () => {
-    for (const [shell, marker] of [['bash', /complete -o bashdefault .* seal/], ['zsh', /^#compdef seal/], ['fish', /complete -c seal/]] as const) {
+    for (const [shell, marker] of [
+      ['bash', /complete -o bashdefault .* seal/],
+      ['zsh', /^#compdef seal/],
+      ['fish', /complete -c seal/],
+    ] as const) {
       const r = await runInProcess(['completion', shell]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, marker);

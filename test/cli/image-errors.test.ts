@@ -13,7 +13,10 @@ const { dir: work, pub } = await workspace('seal-errs-');
 const ref = `oci:${(await makeImageLayout(path.join(work, 'img'))).dir}:latest`;
 
 function oneLine(stderr: string): string {
-  const lines = stderr.trim().split('\n').filter((l) => l.startsWith('Error:'));
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('Error:'));
   assert.equal(lines.length, 1, stderr);
   assert.equal(stderr.trim().split('\n').at(-1), lines[0], 'the error is the last line');
   assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace without --verbose');
@@ -23,7 +26,10 @@ function oneLine(stderr: string): string {
 test('missing --key: usage error on one line', async () => {
   const r = await runCli(['sign', ref], { env: { SIGSTORE_ID_TOKEN: undefined } });
   assert.equal(r.code, 2);
-  assert.match(oneLine(r.stderr), /sign needs --key, or an identity token for keyless signing .*pass --identity-token TOKEN\|FILE or set SIGSTORE_ID_TOKEN.*or sign with --key/);
+  assert.match(
+    oneLine(r.stderr),
+    /sign needs --key, or an identity token for keyless signing .*pass --identity-token TOKEN\|FILE or set SIGSTORE_ID_TOKEN.*or sign with --key/,
+  );
 });
 
 test('an invalid --format value: usage error on one line', async () => {

@@ -27,7 +27,11 @@ test('no password at all (no env, no terminal, empty stdin): "no password given"
   const empty = await runInProcess(['sign-blob', '--key', path.join(work, 'cosign.key'), path.join(work, 'blob')], { cwd: work, env: NO_PW, input: '\n' });
   assert.equal(empty.code, 1);
   assert.match(empty.stderr, /wrong password/);
-  const piped = await runInProcess(['sign-blob', '--key', path.join(work, 'cosign.key'), path.join(work, 'blob')], { cwd: work, env: NO_PW, input: 'secret\n' });
+  const piped = await runInProcess(['sign-blob', '--key', path.join(work, 'cosign.key'), path.join(work, 'blob')], {
+    cwd: work,
+    env: NO_PW,
+    input: 'secret\n',
+  });
   assert.equal(piped.code, 0, piped.stderr);
 });
 
@@ -90,7 +94,10 @@ test('error lines carry no terminal control characters and no binary excerpts of
   assert.equal(esc.stderr.split('\n').length, 2, esc.stderr);
   const garbage = path.join(work, 'garbage.bundle');
   await writeFile(garbage, Buffer.from([0xff, 0xfe, 0x00, 0x1b, 0x47, 0x8a, 0x90]));
-  await writeFile(path.join(work, 'key.pub'), (await runInProcess(['public-key', '--key', path.join(work, 'cosign.key')], { env: { COSIGN_PASSWORD: 'secret' } })).stdout);
+  await writeFile(
+    path.join(work, 'key.pub'),
+    (await runInProcess(['public-key', '--key', path.join(work, 'cosign.key')], { env: { COSIGN_PASSWORD: 'secret' } })).stdout,
+  );
   const r = await runInProcess(['verify-blob', '--key', path.join(work, 'key.pub'), '--bundle', garbage, path.join(work, 'blob')], { cwd: work });
   assert.equal(r.code, 1);
   assert.equal(r.stderr, `Error: ${garbage} is not JSON, so not a Sigstore bundle: Unexpected non-text byte\n`);
@@ -116,7 +123,10 @@ test('an empty path for a key or signature file is a usage error, not "  is a di
 
 test('an empty file flag (--bundle "$OUT" with OUT unset) is not given, as in cosign; it resolved to the working directory (qa)', async () => {
   const env = { COSIGN_PASSWORD: 'secret' };
-  const s = await runInProcess(['sign-blob', '--key', path.join(work, 'cosign.key'), '--bundle', '', '--output-signature', '', path.join(work, 'blob')], { cwd: work, env });
+  const s = await runInProcess(['sign-blob', '--key', path.join(work, 'cosign.key'), '--bundle', '', '--output-signature', '', path.join(work, 'blob')], {
+    cwd: work,
+    env,
+  });
   assert.equal(s.code, 0, s.stderr);
   assert.match(s.stdout, /^[A-Za-z0-9+/]+=*\n$/, 'the signature goes to stdout');
   const o = await runInProcess(['--output-file', '', 'env'], { cwd: work });

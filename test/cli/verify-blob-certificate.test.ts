@@ -58,7 +58,17 @@ function publish(bundle: { verificationMaterial: { tlogEntries: Record<string, a
       logIndex: Number(e.logIndex),
       verification: {
         signedEntryTimestamp: e.inclusionPromise?.signedEntryTimestamp,
-        ...(p ? { inclusionProof: { logIndex: Number(p.logIndex ?? 0), rootHash: hex(p.rootHash), treeSize: Number(p.treeSize), hashes: (p.hashes ?? []).map(hex), checkpoint: p.checkpoint?.envelope } } : {}),
+        ...(p
+          ? {
+              inclusionProof: {
+                logIndex: Number(p.logIndex ?? 0),
+                rootHash: hex(p.rootHash),
+                treeSize: Number(p.treeSize),
+                hashes: (p.hashes ?? []).map(hex),
+                checkpoint: p.checkpoint?.envelope,
+              },
+            }
+          : {}),
       },
     },
   });
@@ -69,15 +79,33 @@ test('verify-blob --certificate --signature (goreleaser): the Rekor entry is fou
   const file = path.join(stack.dir, 'checksums.txt');
   await writeFile(file, 'abc  release.tar.gz\n');
   const [bundle, cert, sig] = ['checksums.txt.sigstore.json', 'checksums.txt.pem', 'checksums.txt.sig'].map((f) => path.join(stack.dir, f));
-  const s = await runInProcess(
-    ['sign-blob', '--identity-token', stack.mintToken(EMAIL), '--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl, '--yes',
-      '--bundle', bundle, '--output-certificate', cert, '--output-signature', sig, file],
-  );
+  const s = await runInProcess([
+    'sign-blob',
+    '--identity-token',
+    stack.mintToken(EMAIL),
+    '--fulcio-url',
+    stack.fulcioUrl,
+    '--rekor-url',
+    stack.rekorUrl,
+    '--yes',
+    '--bundle',
+    bundle,
+    '--output-certificate',
+    cert,
+    '--output-signature',
+    sig,
+    file,
+  ]);
   assert.equal(s.code, 0, s.stderr);
   assert.match(await readFile(cert, 'utf8'), /^-----BEGIN CERTIFICATE-----\n/);
-  const json = JSON.parse(await readFile(bundle, "utf8"));
+  const json = JSON.parse(await readFile(bundle, 'utf8'));
   const { createHash } = await import('node:crypto');
-  publish(json, createHash('sha256').update(await readFile(file)).digest('hex'));
+  publish(
+    json,
+    createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex'),
+  );
   // goreleaser writes the certificate base64-encoded; cosign and seal read both.
   const b64cert = path.join(stack.dir, 'checksums.txt.pem.b64');
   await writeFile(b64cert, Buffer.from(await readFile(cert)).toString('base64'));
@@ -87,15 +115,49 @@ test('verify-blob --certificate --signature (goreleaser): the Rekor entry is fou
     assert.equal(v.code, 0, v.stderr);
     assert.match(v.stderr, /Verified OK/);
   }
-  const wrongId = await runInProcess(['verify-blob', '--certificate', cert, '--signature', sig, '--certificate-identity', 'mallory@example.com', ...trust, file]);
+  const wrongId = await runInProcess([
+    'verify-blob',
+    '--certificate',
+    cert,
+    '--signature',
+    sig,
+    '--certificate-identity',
+    'mallory@example.com',
+    ...trust,
+    file,
+  ]);
   assert.notEqual(wrongId.code, 0);
   await writeFile(path.join(stack.dir, 'other.txt'), 'other');
-  const other = await runInProcess(['verify-blob', '--certificate', cert, '--signature', sig, '--certificate-identity', EMAIL, ...trust, path.join(stack.dir, 'other.txt')]);
+  const other = await runInProcess([
+    'verify-blob',
+    '--certificate',
+    cert,
+    '--signature',
+    sig,
+    '--certificate-identity',
+    EMAIL,
+    ...trust,
+    path.join(stack.dir, 'other.txt'),
+  ]);
   assert.equal(other.code, 3, other.stderr);
   assert.match(other.stderr, /no entry for this signature and certificate/);
   // No network: one line saying so, exit 4 (cosign also fails there).
-  const offline = await runInProcess(['verify-blob', '--certificate', cert, '--signature', sig, '--certificate-identity', EMAIL,
-    '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath, '--rekor-url', 'http://127.0.0.1:1', file]);
+  const offline = await runInProcess([
+    'verify-blob',
+    '--certificate',
+    cert,
+    '--signature',
+    sig,
+    '--certificate-identity',
+    EMAIL,
+    '--certificate-oidc-issuer',
+    stack.issuer,
+    '--trusted-root',
+    stack.trustedRootPath,
+    '--rekor-url',
+    'http://127.0.0.1:1',
+    file,
+  ]);
   assert.equal(offline.code, 4, offline.stderr);
   assert.match(offline.stderr, /cannot reach Rekor/);
 });

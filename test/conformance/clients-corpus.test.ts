@@ -70,7 +70,12 @@ describe('corpus: real bundles from other Sigstore clients, upstream outcomes', 
     const cases = manifest.cases;
     assert.ok(cases.length >= 60, `${cases.length} cases`);
     assert.ok(cases.some((c) => c.expect === 'pass') && cases.some((c) => c.expect === 'fail'));
-    assert.deepEqual([...new Set(cases.map((c) => c.source))].sort(), ['sigstore/cosign', 'sigstore/sigstore-go', 'sigstore/sigstore-js', 'sigstore/sigstore-python']);
+    assert.deepEqual([...new Set(cases.map((c) => c.source))].sort(), [
+      'sigstore/cosign',
+      'sigstore/sigstore-go',
+      'sigstore/sigstore-js',
+      'sigstore/sigstore-python',
+    ]);
     assert.equal(new Set(cases.map((c) => c.id)).size, cases.length, 'case ids are unique');
     for (const c of cases) assert.ok(c.upstream, `${c.id} names the upstream test`);
   });
@@ -87,7 +92,14 @@ describe('corpus: real bundles from other Sigstore clients, upstream outcomes', 
         assert.doesNotMatch(r.stderr, /Verified OK/, why);
         // A refusal is one line naming the problem, never a library crash.
         assert.doesNotMatch(r.stderr, /TypeError|Cannot read properties|\n\s+at /, why);
-        assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('WARNING')).length, 1, why);
+        assert.equal(
+          r.stderr
+            .trim()
+            .split('\n')
+            .filter((l) => !l.startsWith('WARNING')).length,
+          1,
+          why,
+        );
         assert.ok(c.reason, `${c.id}: a fail case names its reason`);
         assert.ok(r.stderr.includes(c.reason), `${c.id}: expected the error to say "${c.reason}"\n${why}`);
       }

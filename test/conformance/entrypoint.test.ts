@@ -53,9 +53,7 @@ const CASES: [string, 'PATH' | 'DIGEST'][] = [
 async function verifyBlobSupportsProtocol(): Promise<string | undefined> {
   const help = await runInProcess(['verify-blob', '--help']);
   if (help.code !== 0) return 'seal has no verify-blob command yet';
-  const missing = ['--bundle', '--key', '--certificate-identity', '--certificate-oidc-issuer', '--trusted-root'].filter(
-    (f) => !help.stdout.includes(f),
-  );
+  const missing = ['--bundle', '--key', '--certificate-identity', '--certificate-oidc-issuer', '--trusted-root'].filter((f) => !help.stdout.includes(f));
   return missing.length ? `seal verify-blob lacks ${missing.join(', ')} yet` : undefined;
 }
 
@@ -136,32 +134,75 @@ describe('conformance entrypoint: sign-bundle on the local Sigstore stack', () =
       const digest = createHash('sha256').update(readFileSync(artifact)).digest('hex');
       await writeFile(
         statement,
-        JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'a.txt', digest: { sha256: digest } }], predicateType: 'https://example.com/test', predicate: {} }),
+        JSON.stringify({
+          _type: 'https://in-toto.io/Statement/v1',
+          subject: [{ name: 'a.txt', digest: { sha256: digest } }],
+          predicateType: 'https://example.com/test',
+          predicate: {},
+        }),
       );
       const token = stack.mintToken('conformance@example.com');
       for (const [log, sc] of Object.entries(configs)) {
         for (const inToto of [false, true]) {
           const bundle = path.join(dir, `${log}-${inToto ? 'dsse' : 'message'}.sigstore.json`);
           const input = inToto ? statement : artifact;
-          const sign = await runCommand('bash', [ENTRYPOINT, 'sign-bundle', ...(inToto ? ['--in-toto'] : []), '--identity-token', token, '--bundle', bundle, '--trusted-root', stack.trustedRootPath, '--signing-config', sc, input], {
-            env: { SIGSTORE_ID_TOKEN: undefined },
-          });
+          const sign = await runCommand(
+            'bash',
+            [
+              ENTRYPOINT,
+              'sign-bundle',
+              ...(inToto ? ['--in-toto'] : []),
+              '--identity-token',
+              token,
+              '--bundle',
+              bundle,
+              '--trusted-root',
+              stack.trustedRootPath,
+              '--signing-config',
+              sc,
+              input,
+            ],
+            {
+              env: { SIGSTORE_ID_TOKEN: undefined },
+            },
+          );
           assert.equal(sign.code, 0, `sign-bundle ${log} ${inToto ? 'in-toto' : 'file'}: ${sign.stderr}`);
           assert.ok(!sign.stderr.includes(token), 'the token was printed');
           const entry = JSON.parse(readFileSync(bundle, 'utf8')).verificationMaterial.tlogEntries[0].kindVersion;
-          assert.deepEqual(entry, log === 'v2' ? { kind: 'hashedrekord', version: '0.0.2' } : { kind: inToto ? 'dsse' : 'hashedrekord', version: inToto ? '0.0.1' : '0.0.1' });
+          assert.deepEqual(
+            entry,
+            log === 'v2' ? { kind: 'hashedrekord', version: '0.0.2' } : { kind: inToto ? 'dsse' : 'hashedrekord', version: inToto ? '0.0.1' : '0.0.1' },
+          );
           // The digest form once per log, the path form for every bundle.
           for (const target of inToto ? [artifact] : [artifact, `sha256:${digest}`]) {
             const verify = await runCommand('bash', [
-              ENTRYPOINT, 'verify-bundle', '--bundle', bundle, '--certificate-identity', 'conformance@example.com',
-              '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath, target,
+              ENTRYPOINT,
+              'verify-bundle',
+              '--bundle',
+              bundle,
+              '--certificate-identity',
+              'conformance@example.com',
+              '--certificate-oidc-issuer',
+              stack.issuer,
+              '--trusted-root',
+              stack.trustedRootPath,
+              target,
             ]);
             assert.equal(verify.code, 0, `verify-bundle ${log} ${inToto ? 'in-toto' : 'file'} ${target}: ${verify.stderr}`);
           }
           if (log !== 'v2' || !inToto) continue;
           const wrong = await runCommand('bash', [
-            ENTRYPOINT, 'verify-bundle', '--bundle', bundle, '--certificate-identity', 'someone@example.com',
-            '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath, artifact,
+            ENTRYPOINT,
+            'verify-bundle',
+            '--bundle',
+            bundle,
+            '--certificate-identity',
+            'someone@example.com',
+            '--certificate-oidc-issuer',
+            stack.issuer,
+            '--trusted-root',
+            stack.trustedRootPath,
+            artifact,
           ]);
           assert.notEqual(wrong.code, 0, 'another identity verified');
         }

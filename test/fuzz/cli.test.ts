@@ -24,7 +24,11 @@ function assertCleanFailure(r: CliResult, what: string): void {
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.filter((l) => l.startsWith('Error:')).length, 1, `not one Error: line: ${context}`);
   assert.ok(lines.at(-1)!.startsWith('Error:'), `the error is not the last line: ${context}`);
-  assert.doesNotMatch(r.stderr, /\n\s+at |TypeError|ReferenceError|SyntaxError|Cannot read properties|is not a function|is not iterable|\[object Object\]|\bundefined\b/, `a crash: ${context}`);
+  assert.doesNotMatch(
+    r.stderr,
+    /\n\s+at |TypeError|ReferenceError|SyntaxError|Cannot read properties|is not a function|is not iterable|\[object Object\]|\bundefined\b/,
+    `a crash: ${context}`,
+  );
 }
 
 const { dir: work, key, pub } = await workspace('seal-fuzz-cli-', ['k']);
@@ -70,7 +74,11 @@ describe('fuzz: the CLI on garbage files', () => {
 
   it('verify-blob-attestation: a mutated bundle', async () => {
     const r = rng('verify-blob-attestation');
-    const bundleLike = JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', dsseEnvelope: { payloadType: 'application/vnd.in-toto+json', payload: 'e30=', signatures: [{ sig: 'MEUCIQ==' }] }, verificationMaterial: { publicKey: { hint: 'x' } } });
+    const bundleLike = JSON.stringify({
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      dsseEnvelope: { payloadType: 'application/vnd.in-toto+json', payload: 'e30=', signatures: [{ sig: 'MEUCIQ==' }] },
+      verificationMaterial: { publicKey: { hint: 'x' } },
+    });
     const b = await file('b.json', mutateDocument(r, bundleLike, []));
     assertCleanFailure(await runCli(['verify-blob-attestation', '--key', pub, '--bundle', b, blob]), 'verify-blob-attestation');
   });
@@ -111,15 +119,21 @@ describe('fuzz: verify on a corrupted OCI layout', () => {
     Object.assign(entry, await putBlob(dir, text));
     await writeFile(path.join(dir, 'index.json'), JSON.stringify(index));
   };
-  const sigManifest = async (dir: string, index: Index) =>
-    blobOf(dir, index.manifests.find((m) => m.annotations?.[REF_NAME] === signedTag)!.digest);
+  const sigManifest = async (dir: string, index: Index) => blobOf(dir, index.manifests.find((m) => m.annotations?.[REF_NAME] === signedTag)!.digest);
 
   it('index.json: garbage bytes, and entries of the wrong types', async () => {
     const r = rng('index.json');
     const results = await Promise.all([
       verifyCorrupted('index-bytes', async (dir, index) => writeFile(path.join(dir, 'index.json'), mutateBytes(r, Buffer.from(JSON.stringify(index))))),
       verifyCorrupted('index-types', async (dir, index) => {
-        const manifests = [null, 5, 'x', { digest: {} }, { annotations: null }, ...index.manifests.map((m) => (m.annotations?.[REF_NAME] === signedTag ? { ...m, digest: ['sha256:x'] } : m))];
+        const manifests = [
+          null,
+          5,
+          'x',
+          { digest: {} },
+          { annotations: null },
+          ...index.manifests.map((m) => (m.annotations?.[REF_NAME] === signedTag ? { ...m, digest: ['sha256:x'] } : m)),
+        ];
         await writeFile(path.join(dir, 'index.json'), JSON.stringify({ ...index, manifests }));
       }),
     ]);

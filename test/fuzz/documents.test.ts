@@ -99,13 +99,21 @@ describe('fuzz: predicates and scans', () => {
 
 describe('fuzz: policies', () => {
   const seeds = orDefault(policies, ['rules:\n  - name: r\n    predicateType: vuln\n']);
-  const docs = statements.map((s) => {
-    try {
-      return JSON.parse(s) as Statement;
-    } catch {
-      return undefined;
-    }
-  }).filter((s): s is Statement => { try { return !!validateStatement(s); } catch { return false; } });
+  const docs = statements
+    .map((s) => {
+      try {
+        return JSON.parse(s) as Statement;
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((s): s is Statement => {
+      try {
+        return !!validateStatement(s);
+      } catch {
+        return false;
+      }
+    });
   it('loadPolicy (YAML and JSON) and evaluatePolicy on fuzzed statements', async () => {
     const failures = await fuzz('policy', {
       iterations: 500,

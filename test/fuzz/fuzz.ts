@@ -240,7 +240,7 @@ function slots(root: Json): { parent: Json[] | Record<string, Json>; key: string
   const walk = (v: Json, depth: number) => {
     if (depth > 64 || v === null || typeof v !== 'object') return;
     if (Array.isArray(v)) v.forEach((c, i) => (out.push({ parent: v, key: i }), walk(c, depth + 1)));
-    else for (const k of Object.keys(v)) out.push({ parent: v, key: k }), walk(v[k]!, depth + 1);
+    else for (const k of Object.keys(v)) (out.push({ parent: v, key: k }), walk(v[k]!, depth + 1));
   };
   walk(root, 0);
   return out;
@@ -286,7 +286,9 @@ export function mutateJson(rng: Rng, input: unknown, seeds: readonly unknown[] =
         // graft a subtree of another seed
         const other = seeds.length ? (structuredClone(rng.pick(seeds)) as Json) : cur;
         const candidates = slots(other);
-        p[key] = candidates.length ? (candidates[rng.int(candidates.length)]!.parent as Record<string | number, Json>)[candidates[rng.int(candidates.length)]!.key] ?? other : other;
+        p[key] = candidates.length
+          ? ((candidates[rng.int(candidates.length)]!.parent as Record<string | number, Json>)[candidates[rng.int(candidates.length)]!.key] ?? other)
+          : other;
         break;
       }
       default: // duplicate an array element / empty a container
@@ -310,7 +312,13 @@ export function mutateDocument(rng: Rng, text: string, seeds: readonly string[])
       /* not JSON (or a seed that is not): fall through to bytes */
     }
   }
-  return Buffer.from(mutateBytes(rng, Buffer.from(text), seeds.map((s) => Buffer.from(s)))).toString('utf8');
+  return Buffer.from(
+    mutateBytes(
+      rng,
+      Buffer.from(text),
+      seeds.map((s) => Buffer.from(s)),
+    ),
+  ).toString('utf8');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,7 +331,10 @@ export function badError(err: unknown): string | undefined {
     return `threw ${e?.constructor?.name ?? typeof err} (not a SealError): ${String(e?.message ?? err).slice(0, 300)}`;
   }
   const problems: string[] = [];
-  for (const [what, text] of [['message', err.message], ['hint', err.hint]] as const) {
+  for (const [what, text] of [
+    ['message', err.message],
+    ['hint', err.hint],
+  ] as const) {
     if (text === undefined) continue;
     if (what === 'message' && !text.trim()) problems.push('empty message');
     if (/[\r\n]/.test(text)) problems.push(`${what} has a line break`);
@@ -382,7 +393,11 @@ export async function fuzz<T>(target: string, opts: FuzzOptions<T>): Promise<Fuz
     const ms = performance.now() - started;
     if (!problem && ms > SLOW_MS) problem = `took ${Math.round(ms)} ms`;
     if (problem) {
-      const where = stack?.split('\n').find((l) => /\/src\//.test(l))?.trim() ?? '';
+      const where =
+        stack
+          ?.split('\n')
+          .find((l) => /\/src\//.test(l))
+          ?.trim() ?? '';
       const key = `${problem.split(':')[0]}|${where}`;
       const known = STRICT ? undefined : opts.known?.find((k) => k.pattern.test(problem!))?.note;
       if (!failures.has(key)) failures.set(key, { caseNo: i, problem, input: show(input), stack, known });

@@ -36,7 +36,10 @@ describe('fuzz: image references', () => {
   });
   it('only usage errors', () => {
     for (const s of ['a@', '@', 'oci:', 'oci:@sha256:', '[::1', 'a:b:c', 'A/B', 'x'.repeat(300)]) {
-      assert.throws(() => parseReference(s), (e) => e instanceof SealError && e.kind === 'usage');
+      assert.throws(
+        () => parseReference(s),
+        (e) => e instanceof SealError && e.kind === 'usage',
+      );
     }
   });
 });
@@ -100,7 +103,11 @@ describe('fuzz: registry answers', () => {
     assert.ok(failures.length === 0, report('nextLink', failures));
   });
 
-  const tokens = ['{"token":"abc","expires_in":300,"issued_at":"2024-01-01T00:00:00Z"}', '{"access_token":"xyz","expires_in":60,"refresh_token":"r"}', '{"token":"t"}'];
+  const tokens = [
+    '{"token":"abc","expires_in":300,"issued_at":"2024-01-01T00:00:00Z"}',
+    '{"access_token":"xyz","expires_in":60,"refresh_token":"r"}',
+    '{"token":"t"}',
+  ];
   it('fetchToken: any answer gives a token with a string value or a one-line SealError', async () => {
     const failures = await fuzz('tokenResponse', {
       iterations: 1000,
@@ -150,7 +157,11 @@ describe('fuzz: keys', () => {
     const data = Buffer.from('fuzz me\n');
     const keys = (['p256', 'p384', 'rsa', 'ed25519'] as const).map((kind) => {
       const { privateKey, publicKey } =
-        kind === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: kind === 'p256' ? 'P-256' : 'P-384' });
+        kind === 'rsa'
+          ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+          : kind === 'ed25519'
+            ? generateKeyPairSync('ed25519')
+            : generateKeyPairSync('ec', { namedCurve: kind === 'p256' ? 'P-256' : 'P-384' });
       const verifier = new KeyVerifier(publicKey, keyAlgorithm(publicKey, kind));
       const sig = new Uint8Array(cryptoSign(kind === 'ed25519' ? null : 'sha256', data, privateKey));
       return { verifier, sig };
@@ -187,7 +198,9 @@ describe('fuzz: keys', () => {
       generate: (rng) => {
         const json = mutateDocument(rng, pick(rng, inner), inner);
         const label = rng.bool(0.9) ? 'ENCRYPTED SIGSTORE PRIVATE KEY' : 'ENCRYPTED COSIGN PRIVATE KEY';
-        const b64 = Buffer.from(json).toString('base64').replace(/(.{64})/g, '$1\n');
+        const b64 = Buffer.from(json)
+          .toString('base64')
+          .replace(/(.{64})/g, '$1\n');
         return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
       },
       run: (pem) => parseEncryptedKey(pem, 'cosign.key'),

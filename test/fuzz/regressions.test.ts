@@ -49,7 +49,12 @@ describe('fuzz regressions: references and registry answers', () => {
   });
   it('token answers: null, a non-string token, an endless lifetime, a CR in a refusal', async () => {
     const req = { realm: 'https://auth.test/token', scopes: ['repository:a:pull'], registry: 'r.test' };
-    const answer = (status: number, body: string) => fetchToken(fakeTransport(() => ({ status, body })), req, () => 0);
+    const answer = (status: number, body: string) =>
+      fetchToken(
+        fakeTransport(() => ({ status, body })),
+        req,
+        () => 0,
+      );
     await clean(() => answer(200, 'null'), /answered with JSON that is not an object/);
     await clean(() => answer(200, '{"token":{},"access_token":["x"]}'), /answered without a token/);
     const t = await answer(200, '{"access_token":"xyz","expires_in":1e308}');
@@ -88,7 +93,10 @@ describe('fuzz regressions: keys', () => {
     const base = { kdf: { name: 'scrypt', salt: 'AAAA' }, cipher: { name: 'nacl/secretbox', nonce: 'AAAA' }, ciphertext: 'AAAA' };
     await clean(() => parseEncryptedKey(wrap({ ...base, kdf: { ...base.kdf, params: { N: { kdf: 1 }, r: 8 } } }), 'k'), /N=\{"kdf":1\} r=8 p=null$/);
     await clean(() => parseEncryptedKey(wrap({ ...base, kdf: { ...base.kdf, params: [] } }), 'k'), /N=null r=null p=null$/);
-    await clean(() => parseEncryptedKey(wrap({ ...base, kdf: { ...base.kdf, params: { N: 32768, r: '\n', p: 2 ** 31 } } }), 'k'), /N=32768 r="\\n" p=2147483648$/);
+    await clean(
+      () => parseEncryptedKey(wrap({ ...base, kdf: { ...base.kdf, params: { N: 32768, r: '\n', p: 2 ** 31 } } }), 'k'),
+      /N=32768 r="\\n" p=2147483648$/,
+    );
     await clean(() => parseEncryptedKey(wrap({ ...base, kdf: { ...base.kdf, name: 'x'.repeat(100) } }), 'k'), /unknown kdf name "x{39}…$/);
   });
 });
@@ -143,7 +151,10 @@ describe('fuzz regressions: stored manifests and layouts', () => {
       await clean(() => s.listTags(), /is not a valid OCI index: Unexpected token .e., "\{"": encontaine" is not valid JSON$/);
       const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 5, layers: [] }));
       const { digest } = await s.putBlob(bytes);
-      writeFileSync(join(dir, 'index.json'), JSON.stringify({ manifests: [{ mediaType: good.mediaType, digest, size: bytes.length, annotations: { 'org.opencontainers.image.ref.name': 't' } }] }));
+      writeFileSync(
+        join(dir, 'index.json'),
+        JSON.stringify({ manifests: [{ mediaType: good.mediaType, digest, size: bytes.length, annotations: { 'org.opencontainers.image.ref.name': 't' } }] }),
+      );
       assert.equal((await s.getManifest('t'))?.mediaType, good.mediaType);
       await clean(() => s.getManifest('sha256:' + 'b'.repeat(63) + '\n'), /unsupported digest "sha256:b{63}\\n"/);
     });
@@ -167,7 +178,12 @@ describe('fuzz: policies, seed 1587671074 case 8 (issue 9 item 5)', () => {
     assert.match(cmd, /^SEAL_FUZZ_SEED=\d+ SEAL_FUZZ_TARGET=policy SEAL_FUZZ_CASE=8 node --test --test-concurrency=1 test\/fuzz\/documents\.test\.ts$/);
     const [assignments, command] = [cmd.split(' node ')[0]!, cmd.slice(cmd.indexOf(' node ') + 6)];
     const env = Object.fromEntries(assignments.split(' ').map((a) => a.split('=') as [string, string]));
-    const r = spawnSync(process.execPath, command.split(' '), { cwd: REPO, env: { ...process.env, NODE_TEST_CONTEXT: undefined, ...env, SEAL_FUZZ_SEED: '1587671074' }, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, command.split(' '), {
+      cwd: REPO,
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined, ...env, SEAL_FUZZ_SEED: '1587671074' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /# pass [1-9]/);
     assert.match(r.stdout, /# fail 0/);

@@ -13,7 +13,10 @@ import { FIXTURES, orDefault, texts } from './seeds.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const pick = <T>(rng: Rng, xs: readonly T[]): T => rng.pick(xs);
-const docs = orDefault(texts(`${FIXTURES}openvex`, /\.json$/).filter((t) => t.includes('"statements"')), ['{}']);
+const docs = orDefault(
+  texts(`${FIXTURES}openvex`, /\.json$/).filter((t) => t.includes('"statements"')),
+  ['{}'],
+);
 const scans = ['grype/alpine-3.17-vex-cases.json', 'grype/python-debian.json'].map((p) => summarizeVulns(JSON.parse(readFileSync(FIXTURES + p, 'utf8'))));
 const DIGESTS = ['sha256:124c7d2707904eea7431fffe91522a01e5a861a624ee31d03372cc1d138a3126', 'sha256:' + 'f'.repeat(64)];
 

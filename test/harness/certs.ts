@@ -18,10 +18,23 @@ export async function makeSelfSignedCert(
   const certFile = join(dir, `${opts.name}-cert.pem`);
   const keyFile = join(dir, `${opts.name}-key.pem`);
   const args = [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-days', String(opts.days ?? 30), '-keyout', keyFile, '-out', certFile,
-    '-subj', `/CN=${opts.commonName}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    String(opts.days ?? 30),
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-subj',
+    `/CN=${opts.commonName}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
   ];
   if (opts.subjectAltName) args.push('-addext', `subjectAltName=${opts.subjectAltName}`);
   await run(openssl, args);

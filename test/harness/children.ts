@@ -61,11 +61,7 @@ export interface SpawnedChild {
 }
 
 /** Starts `command` detached with stdout and stderr appended to `logFile`. */
-export function spawnDetached(
-  command: string,
-  args: string[],
-  opts: { logFile: string; cwd?: string; env?: NodeJS.ProcessEnv },
-): SpawnedChild {
+export function spawnDetached(command: string, args: string[], opts: { logFile: string; cwd?: string; env?: NodeJS.ProcessEnv }): SpawnedChild {
   installHooks();
   const fd = openSync(opts.logFile, 'a');
   let child: ChildProcess;

@@ -10,11 +10,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type FaultAction =
-  | { status: number; retryAfter?: string; body?: string }
-  | { drop: true }
-  | { truncateAt: number }
-  | { corrupt: true }
-  | { delayMs: number };
+  { status: number; retryAfter?: string; body?: string } | { drop: true } | { truncateAt: number } | { corrupt: true } | { delayMs: number };
 
 export interface FaultRule {
   /** Match this method only (case-insensitive). */
@@ -46,9 +42,7 @@ export interface ProxiedRequest {
   ms: number;
 }
 
-export type RequestFilter =
-  | ((r: ProxiedRequest) => boolean)
-  | { method?: string; path?: RegExp; status?: number };
+export type RequestFilter = ((r: ProxiedRequest) => boolean) | { method?: string; path?: RegExp; status?: number };
 
 export interface FaultProxy {
   host: string;
@@ -74,7 +68,13 @@ interface ActiveRule {
 }
 
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
   // Node's server already answered 100 Continue to the client.
   'expect',
 ]);
@@ -102,9 +102,7 @@ export async function startFaultProxy(targetUrl: string, opts: FaultProxyOptions
   const target = new URL(targetUrl);
   const secure = target.protocol === 'https:';
   const targetOrigin = target.origin;
-  const agent = secure
-    ? new https.Agent({ keepAlive: true, ca: opts.ca, rejectUnauthorized: opts.ca !== undefined })
-    : new http.Agent({ keepAlive: true });
+  const agent = secure ? new https.Agent({ keepAlive: true, ca: opts.ca, rejectUnauthorized: opts.ca !== undefined }) : new http.Agent({ keepAlive: true });
   let rules: ActiveRule[] = [];
   const requests: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -176,12 +174,7 @@ export async function startFaultProxy(targetUrl: string, opts: FaultProxyOptions
     forward();
   });
 
-  function forwardRequest(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    entry: ProxiedRequest,
-    action: FaultAction | undefined,
-  ): void {
+  function forwardRequest(req: http.IncomingMessage, res: http.ServerResponse, entry: ProxiedRequest, action: FaultAction | undefined): void {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;

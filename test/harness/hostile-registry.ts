@@ -260,7 +260,13 @@ export class HostileRegistry {
         seen.add(stored.digest);
         const doc = JSON.parse(stored.bytes.toString('utf8')) as { subject?: { digest?: string }; artifactType?: string; annotations?: object };
         if (doc.subject?.digest !== subject) continue;
-        manifests.push({ mediaType: stored.mediaType, digest: stored.digest, size: stored.bytes.length, artifactType: doc.artifactType, annotations: doc.annotations });
+        manifests.push({
+          mediaType: stored.mediaType,
+          digest: stored.digest,
+          size: stored.bytes.length,
+          artifactType: doc.artifactType,
+          annotations: doc.annotations,
+        });
       }
       res.writeHead(200, { 'content-type': OCI_INDEX });
       return void res.end(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));

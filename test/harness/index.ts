@@ -6,13 +6,7 @@ export { startFaultProxy } from './fault-proxy.ts';
 export type { FaultAction, FaultProxy, FaultProxyOptions, FaultRule, ProxiedRequest, RequestFilter } from './fault-proxy.ts';
 export { makeImageLayout, makeIndexLayout, blobPath } from './oci-layout.ts';
 export type { ImageLayout, ImageLayoutOptions, IndexLayout, LayoutBlob, LayoutPlatform } from './oci-layout.ts';
-export {
-  pushWithSkopeo,
-  pullWithSkopeo,
-  inspectWithSkopeo,
-  rawManifestWithSkopeo,
-  inspectLayoutWithSkopeo,
-} from './skopeo.ts';
+export { pushWithSkopeo, pullWithSkopeo, inspectWithSkopeo, rawManifestWithSkopeo, inspectLayoutWithSkopeo } from './skopeo.ts';
 export type { SkopeoInspect, SkopeoTarget } from './skopeo.ts';
 export { startTokenServer } from './token-server.ts';
 export type { TokenServer, TokenServerOptions } from './token-server.ts';

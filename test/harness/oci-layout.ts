@@ -120,11 +120,7 @@ async function writeImage(
     `created: ${created}`,
     '',
   ].join('\n');
-  const entries: TarEntry[] = [
-    { name: 'etc/' },
-    { name: 'etc/hostname', data: Buffer.from('seal-test\n') },
-    { name: 'hello.txt', data: Buffer.from(hello) },
-  ];
+  const entries: TarEntry[] = [{ name: 'etc/' }, { name: 'etc/hostname', data: Buffer.from('seal-test\n') }, { name: 'hello.txt', data: Buffer.from(hello) }];
   if (extraBytes > 0) entries.push({ name: 'payload.bin', stream: { size: extraBytes, chunks: () => randomChunks(extraBytes) } });
   // Random data does not compress: a big payload is stored (level 0) rather than burning CPU.
   const layer = await putLayer(dir, entries, extraBytes > 16 << 20 ? 0 : 6);
@@ -188,10 +184,7 @@ export async function makeImageLayout(dir: string, opts: ImageLayoutOptions = {}
 }
 
 /** An OCI index over linux/amd64 and linux/arm64/v8 images, tagged in `dir`. */
-export async function makeIndexLayout(
-  dir: string,
-  opts: { tag?: string; extraBytes?: number } = {},
-): Promise<IndexLayout> {
+export async function makeIndexLayout(dir: string, opts: { tag?: string; extraBytes?: number } = {}): Promise<IndexLayout> {
   const tag = opts.tag ?? 'latest';
   await initLayout(dir);
   const platforms: LayoutPlatform[] = [
@@ -203,11 +196,7 @@ export async function makeIndexLayout(
     const { manifest } = await writeImage(dir, platform, opts.extraBytes ?? 0);
     children.push({ ...manifest, platform });
   }
-  const index = await putBlob(
-    dir,
-    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: children })),
-    OCI_INDEX,
-  );
+  const index = await putBlob(dir, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: children })), OCI_INDEX);
   await tagLayout(dir, index, tag);
   return { dir, tag, digest: index.digest, size: index.size, mediaType: OCI_INDEX, children };
 }

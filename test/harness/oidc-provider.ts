@@ -103,10 +103,20 @@ function firstForm(html: string, base: string): Form | undefined {
     if (name) fields[name] = decodeEntities(attr(input, 'value') ?? '');
   }
   const buttons = (m[2]!.match(/<button\b[^>]*>/gi) ?? []).map((b) => attr(b, 'name') ?? '');
-  return { action: new URL(decodeEntities(attr(m[1]!, 'action') ?? ''), base).toString(), method: (attr(m[1]!, 'method') ?? 'get').toLowerCase(), fields, buttons };
+  return {
+    action: new URL(decodeEntities(attr(m[1]!, 'action') ?? ''), base).toString(),
+    method: (attr(m[1]!, 'method') ?? 'get').toLowerCase(),
+    fields,
+    buttons,
+  };
 }
 
-const decodeEntities = (s: string) => s.replace(/&amp;/g, '&').replace(/&#x2F;/gi, '/').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+const decodeEntities = (s: string) =>
+  s
+    .replace(/&amp;/g, '&')
+    .replace(/&#x2F;/gi, '/')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'");
 
 async function browse(issuer: string, start: string, login: string, deny: boolean): Promise<string> {
   const jar = new Map<string, string>();

@@ -180,8 +180,20 @@ export async function startRegistry(kind: RegistryKind, opts: StartRegistryOptio
           })());
         const pid = child.child.pid!;
         return {
-          kind, host, url: `${scheme}://${host}`, pid, username, password, caFile, certsDir,
-          clientCertFile: client?.certFile, clientKeyFile: client?.keyFile, tokenServer, dir, logFile, stop,
+          kind,
+          host,
+          url: `${scheme}://${host}`,
+          pid,
+          username,
+          password,
+          caFile,
+          certsDir,
+          clientCertFile: client?.certFile,
+          clientKeyFile: client?.keyFile,
+          tokenServer,
+          dir,
+          logFile,
+          stop,
         };
       }
       await stopChild(child);
@@ -234,5 +246,4 @@ async function waitReady(
 }
 
 /** True when the Debian registry binary is installed (tests may skip without it, as non-root). */
-export const registryInstalled = (): boolean =>
-  Boolean(process.env.SEAL_REGISTRY_BIN) || existsSync('/usr/bin/docker-registry');
+export const registryInstalled = (): boolean => Boolean(process.env.SEAL_REGISTRY_BIN) || existsSync('/usr/bin/docker-registry');

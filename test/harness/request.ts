@@ -53,5 +53,4 @@ export function httpRequest(url: string, opts: HttpRequestOptions = {}): Promise
   });
 }
 
-export const basicAuth = (username: string, password: string): string =>
-  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+export const basicAuth = (username: string, password: string): string => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;

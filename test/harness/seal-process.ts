@@ -40,15 +40,11 @@ export function startSeal(
   const rssFile = join(dir, 'rss');
   const started = performance.now();
   let signalledAt: number | undefined;
-  const child = spawn(
-    process.execPath,
-    [`--max-old-space-size=${opts.maxOldSpaceMiB ?? 512}`, '--import', PEAK_RSS, SEAL_BIN, ...args],
-    {
-      cwd: opts.cwd,
-      env: { ...process.env, ...SEAL_RUN_ENV, NO_COLOR: '1', SEAL_TEST_RSS_FILE: rssFile, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [`--max-old-space-size=${opts.maxOldSpaceMiB ?? 512}`, '--import', PEAK_RSS, SEAL_BIN, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, ...SEAL_RUN_ENV, NO_COLOR: '1', SEAL_TEST_RSS_FILE: rssFile, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const killer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 60_000);
   const out: Buffer[] = [];
   const err: Buffer[] = [];

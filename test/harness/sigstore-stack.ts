@@ -48,8 +48,7 @@ export interface SigstoreStack {
   stop(): Promise<void>;
 }
 
-const b64 = (b: Uint8Array | ArrayBufferView): string =>
-  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+const b64 = (b: Uint8Array | ArrayBufferView): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 const b64url = (b: Uint8Array | string): string => Buffer.from(b).toString('base64url');
 const spkiDer = (k: KeyObject): Buffer => k.export({ format: 'der', type: 'spki' });
 const ecKeyPair = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -162,9 +161,7 @@ export async function startSigstoreStack(): Promise<SigstoreStack> {
   const mintToken = (email: string, claims: Record<string, unknown> = {}): string => {
     const now = Math.floor(Date.now() / 1000);
     const header = b64url(JSON.stringify({ alg: 'ES256', typ: 'JWT' }));
-    const body = b64url(
-      JSON.stringify({ iss: issuer, sub: email, email, email_verified: true, aud: 'sigstore', iat: now, exp: now + 600, ...claims }),
-    );
+    const body = b64url(JSON.stringify({ iss: issuer, sub: email, email, email_verified: true, aud: 'sigstore', iat: now, exp: now + 600, ...claims }));
     const sig = cryptoSign('sha256', Buffer.from(`${header}.${body}`), { key: oidcKeys.privateKey, dsaEncoding: 'ieee-p1363' });
     return `${header}.${body}.${b64url(sig)}`;
   };
@@ -179,7 +176,11 @@ export async function startSigstoreStack(): Promise<SigstoreStack> {
     trustedRootPath,
     dir,
     mintToken,
-    trustIssuer: (iss, keys) => issuers.set(iss, keys.map((key) => createPublicKey({ key, format: 'jwk' }))),
+    trustIssuer: (iss, keys) =>
+      issuers.set(
+        iss,
+        keys.map((key) => createPublicKey({ key, format: 'jwk' })),
+      ),
     requests,
     stop: async () => {
       server.closeAllConnections();
@@ -263,7 +264,8 @@ async function logV2(tlog: TLog, body: string): Promise<Reply> {
     return bad('malformed request');
   }
   const hr = request.hashedRekordRequestV002;
-  if (!hr?.digest || !hr.signature?.content || !hr.signature.verifier) return bad('only hashedRekordRequestV002 requests with digest, signature and verifier are accepted');
+  if (!hr?.digest || !hr.signature?.content || !hr.signature.verifier)
+    return bad('only hashedRekordRequestV002 requests with digest, signature and verifier are accepted');
   const entryJson = Entry.toJSON(
     Entry.fromJSON({
       kind: 'hashedrekord',
@@ -286,7 +288,12 @@ async function logV2(tlog: TLog, body: string): Promise<Reply> {
       logIndex: '0',
       // The root of a one-leaf tree is the leaf hash (RFC 6962); the mock hex-encodes it and then
       // decodes that as base64, so it is computed here.
-      rootHash: b64(createHash('sha256').update(Buffer.from([0])).update(logged.canonicalizedBody).digest()),
+      rootHash: b64(
+        createHash('sha256')
+          .update(Buffer.from([0]))
+          .update(logged.canonicalizedBody)
+          .digest(),
+      ),
       treeSize: logged.inclusionProof.treeSize,
       hashes: [],
       checkpoint: { envelope: logged.inclusionProof.checkpoint.envelope },

@@ -28,8 +28,7 @@ export interface SkopeoInspect {
 const skopeo = (): Promise<string> => requireTool('skopeo', 'skopeo');
 
 /** `repo:tag` or `repo@digest` on the target; a reference already naming the host is kept. */
-const dockerRef = (target: SkopeoTarget, ref: string): string =>
-  `docker://${ref.startsWith(`${target.host}/`) ? ref : `${target.host}/${ref}`}`;
+const dockerRef = (target: SkopeoTarget, ref: string): string => `docker://${ref.startsWith(`${target.host}/`) ? ref : `${target.host}/${ref}`}`;
 
 function destArgs(target: SkopeoTarget): string[] {
   const args = ['--dest-tls-verify=false'];
@@ -49,17 +48,20 @@ function srcArgs(target: SkopeoTarget, prefix: '' | 'src-'): string[] {
  * `skopeo copy --all --preserve-digests oci:DIR:TAG docker://HOST/REPO:TAG`; returns the pushed
  * manifest digest (which equals the layout's, since digests are preserved).
  */
-export async function pushWithSkopeo(
-  layoutDir: string,
-  tag: string,
-  registry: SkopeoTarget,
-  repoAndTag: string,
-): Promise<string> {
+export async function pushWithSkopeo(layoutDir: string, tag: string, registry: SkopeoTarget, repoAndTag: string): Promise<string> {
   const digestFile = join(tmpdir(), `seal-skopeo-${randomUUID()}.digest`);
   try {
     await run(await skopeo(), [
-      '--insecure-policy', 'copy', '-q', '--all', '--preserve-digests', '--digestfile', digestFile,
-      ...destArgs(registry), `oci:${layoutDir}:${tag}`, dockerRef(registry, repoAndTag),
+      '--insecure-policy',
+      'copy',
+      '-q',
+      '--all',
+      '--preserve-digests',
+      '--digestfile',
+      digestFile,
+      ...destArgs(registry),
+      `oci:${layoutDir}:${tag}`,
+      dockerRef(registry, repoAndTag),
     ]);
     return (await readFile(digestFile, 'utf8')).trim();
   } finally {
@@ -70,8 +72,14 @@ export async function pushWithSkopeo(
 /** `skopeo copy --all docker://HOST/REF oci:DIR:TAG` (pull into a layout). */
 export async function pullWithSkopeo(registry: SkopeoTarget, ref: string, layoutDir: string, tag = 'latest'): Promise<void> {
   await run(await skopeo(), [
-    '--insecure-policy', 'copy', '-q', '--all', '--preserve-digests',
-    ...srcArgs(registry, 'src-'), dockerRef(registry, ref), `oci:${layoutDir}:${tag}`,
+    '--insecure-policy',
+    'copy',
+    '-q',
+    '--all',
+    '--preserve-digests',
+    ...srcArgs(registry, 'src-'),
+    dockerRef(registry, ref),
+    `oci:${layoutDir}:${tag}`,
   ]);
 }
 

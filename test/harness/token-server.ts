@@ -110,7 +110,10 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
         return;
       }
       const params = req.method === 'POST' ? new URLSearchParams(Buffer.concat(body).toString()) : url.searchParams;
-      record.scopes = params.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+      record.scopes = params
+        .getAll('scope')
+        .flatMap((s) => s.split(' '))
+        .filter(Boolean);
       let user: string | undefined;
       let pass: string | undefined;
       const authz = req.headers.authorization ?? '';
@@ -128,9 +131,13 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
         pass = params.get('password') ?? '';
       }
       if (user !== undefined && (user !== opts.username || pass !== opts.password)) {
-        reply(401, { errors: [{ code: 'UNAUTHORIZED', message: 'invalid username or password' }] }, {
-          'www-authenticate': 'Basic realm="seal-test-token"',
-        });
+        reply(
+          401,
+          { errors: [{ code: 'UNAUTHORIZED', message: 'invalid username or password' }] },
+          {
+            'www-authenticate': 'Basic realm="seal-test-token"',
+          },
+        );
         return;
       }
       record.subject = user ?? '';

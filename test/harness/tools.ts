@@ -61,11 +61,7 @@ const installing = new Map<string, Promise<void>>();
  * The path of a required program. Missing and root: `apt-get install -y <debianPackage>`.
  * Missing and not root: an error with the exact command to run.
  */
-export async function requireTool(
-  name: string,
-  debianPackage: string,
-  opts: { isRoot?: boolean } = {},
-): Promise<string> {
+export async function requireTool(name: string, debianPackage: string, opts: { isRoot?: boolean } = {}): Promise<string> {
   const found = await which(name);
   if (found) return found;
   const install = `apt-get install -y ${debianPackage}`;

@@ -112,7 +112,10 @@ export async function startTufRepo(initial: PublishOptions): Promise<TufRepo> {
     }
     const common = { spec_version: '1.0.31', version };
     files.set(`/${version}.targets.json`, signed({ _type: 'targets', ...common, expires: isoSeconds(inDays(30)), targets }, keys.targets));
-    files.set(`/${version}.snapshot.json`, signed({ _type: 'snapshot', ...common, expires: isoSeconds(inDays(14)), meta: { 'targets.json': { version } } }, keys.snapshot));
+    files.set(
+      `/${version}.snapshot.json`,
+      signed({ _type: 'snapshot', ...common, expires: isoSeconds(inDays(14)), meta: { 'targets.json': { version } } }, keys.snapshot),
+    );
     const timestampExpires = isoSeconds(opts.timestampExpires ?? inDays(7));
     const timestamp = signed({ _type: 'timestamp', ...common, expires: timestampExpires, meta: { 'snapshot.json': { version } } }, keys.timestamp);
     timestamps[version] = timestamp;

@@ -89,7 +89,12 @@ export class MemoryStore implements ImageStore {
     if (opts.tag !== undefined && opts.ifMatch !== undefined && this.atomicTagUpdates && (this.tags.get(opts.tag) ?? '') !== opts.ifMatch) {
       throw new SealError('conflict', `tag ${opts.tag} in ${this.name} changed while it was being updated`, { code: 'PRECONDITION_FAILED' });
     }
-    const doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as { layers?: Descriptor[]; manifests?: Descriptor[]; config?: Descriptor; subject?: Descriptor };
+    const doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as {
+      layers?: Descriptor[];
+      manifests?: Descriptor[];
+      config?: Descriptor;
+      subject?: Descriptor;
+    };
     // A registry refuses a manifest whose blobs it does not hold (an index's manifests likewise).
     for (const d of [...(doc.layers ?? []), ...(doc.config ? [doc.config] : [])]) {
       if (!this.blobs.has(d.digest)) throw new SealError('registry', `${this.name}: blob ${d.digest} unknown (MANIFEST_BLOB_UNKNOWN)`);
@@ -126,7 +131,8 @@ export class MemoryStore implements ImageStore {
     if (!b) throw new SealError('not-found', `blob ${digest} is missing from ${this.name}`);
     // As every store: what comes back matches its digest (a test that changes `blobs` sees the refusal).
     if (sha256(b) !== digest) throw new SealError('verification', `blob ${digest} in ${this.name} does not match its digest`);
-    if (b.length > (opts.maxBytes ?? 128 * 1024 * 1024)) throw new SealError('registry', `blob ${digest} is larger than ${opts.maxBytes} bytes`, { code: 'BLOB_TOO_LARGE' });
+    if (b.length > (opts.maxBytes ?? 128 * 1024 * 1024))
+      throw new SealError('registry', `blob ${digest} is larger than ${opts.maxBytes} bytes`, { code: 'BLOB_TOO_LARGE' });
     opts.onProgress?.(b.length, b.length);
     return Uint8Array.from(b);
   }
@@ -163,11 +169,22 @@ export class MemoryStore implements ImageStore {
     if (!this.#referrersApi) return null;
     const out: Descriptor[] = [];
     for (const [d, m] of this.manifests) {
-      const doc = JSON.parse(Buffer.from(m.bytes).toString('utf8')) as { subject?: Descriptor; artifactType?: string; config?: Descriptor; annotations?: Record<string, string> };
+      const doc = JSON.parse(Buffer.from(m.bytes).toString('utf8')) as {
+        subject?: Descriptor;
+        artifactType?: string;
+        config?: Descriptor;
+        annotations?: Record<string, string>;
+      };
       if (doc.subject?.digest !== digest) continue;
       const artifactType = doc.artifactType ?? doc.config?.mediaType;
       if (opts.artifactType && artifactType !== opts.artifactType) continue;
-      out.push({ mediaType: m.mediaType, digest: d, size: m.bytes.length, ...(artifactType ? { artifactType } : {}), ...(doc.annotations ? { annotations: doc.annotations } : {}) });
+      out.push({
+        mediaType: m.mediaType,
+        digest: d,
+        size: m.bytes.length,
+        ...(artifactType ? { artifactType } : {}),
+        ...(doc.annotations ? { annotations: doc.annotations } : {}),
+      });
     }
     return out;
   }
@@ -198,7 +215,12 @@ export class MemoryStore implements ImageStore {
       JSON.stringify({
         schemaVersion: 2,
         mediaType: OCI_INDEX,
-        manifests: children.map((d, i) => ({ mediaType: OCI_MANIFEST, digest: d, size: this.manifests.get(d)!.bytes.length, platform: { os: 'linux', architecture: ['amd64', 'arm64', 's390x'][i % 3] } })),
+        manifests: children.map((d, i) => ({
+          mediaType: OCI_MANIFEST,
+          digest: d,
+          size: this.manifests.get(d)!.bytes.length,
+          platform: { os: 'linux', architecture: ['amd64', 'arm64', 's390x'][i % 3] },
+        })),
       }),
     );
     const digest = sha256(index);

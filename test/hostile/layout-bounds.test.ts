@@ -14,7 +14,6 @@ import { workspace } from '../helpers/workspace.ts';
 const { dir, key, pub } = await workspace('seal-hostile-layout-', ['k']);
 let n = 0;
 
-
 async function layout(): Promise<ImageLayout> {
   return makeImageLayout(join(dir, `l${++n}`));
 }
@@ -24,7 +23,14 @@ async function verify(l: ImageLayout, what: string) {
   console.log(`${what}: exit ${r.code} in ${r.ms.toFixed(0)} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB; ${r.stderr.trim().split('\n').pop()}`);
   assert.ok(r.ms < 10_000, `${r.ms} ms`);
   assert.ok(r.peakRssMiB < 300, `${r.peakRssMiB} MiB`);
-  assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('Error:')).length, 1, r.stderr);
+  assert.equal(
+    r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('Error:')).length,
+    1,
+    r.stderr,
+  );
   return r;
 }
 
@@ -85,7 +91,10 @@ describe('hostile OCI layouts (item 6)', () => {
     const ok = await runSeal(['verify', '--key', pub, ref], { env: { HOME: dir } });
     assert.equal(ok.code, 0, ok.stderr);
     // The signature layer's blob: the one blob besides the image's own that holds simple-signing JSON.
-    const out = execFileSync('grep', ['-l', 'cosign container image signature', '-r', join(l.dir, 'blobs', 'sha256')]).toString().trim().split('\n');
+    const out = execFileSync('grep', ['-l', 'cosign container image signature', '-r', join(l.dir, 'blobs', 'sha256')])
+      .toString()
+      .trim()
+      .split('\n');
     assert.equal(out.length, 1);
     unlinkSync(out[0]!);
     symlinkSync('/dev/zero', out[0]!);

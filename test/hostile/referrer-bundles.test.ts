@@ -38,7 +38,10 @@ function attach(repo: string, img: StoredManifest, layer: { digest: string; size
       artifactType: BUNDLE,
       config: { mediaType: 'application/vnd.oci.empty.v1+json', ...config },
       layers: [{ mediaType: BUNDLE, ...layer }],
-      annotations: { 'dev.sigstore.bundle.predicateType': predicateType, 'org.opencontainers.image.created': `2026-01-01T00:00:${String(i).padStart(4, '0')}Z` },
+      annotations: {
+        'dev.sigstore.bundle.predicateType': predicateType,
+        'org.opencontainers.image.created': `2026-01-01T00:00:${String(i).padStart(4, '0')}Z`,
+      },
       subject: { mediaType: img.mediaType, digest: img.digest, size: img.bytes.length },
     });
   }
@@ -52,7 +55,9 @@ describe('bundle referrers (item 8)', () => {
     attach('app/many-refs', img, layer, 400, SIGN);
     const r = await runSeal(['verify', '--key', pub, `${reg.host}/app/many-refs@${img.digest}`], { env: { HOME: dir } });
     const downloads = reg.count({ method: 'GET', path: new RegExp(`/blobs/${layer.digest}$`) });
-    console.log(`verify, 400 x 16 MiB: exit ${r.code} in ${r.ms.toFixed(0)} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB, ${downloads} layer download(s), ${reg.count({ path: /\/manifests\// })} manifest requests`);
+    console.log(
+      `verify, 400 x 16 MiB: exit ${r.code} in ${r.ms.toFixed(0)} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB, ${downloads} layer download(s), ${reg.count({ path: /\/manifests\// })} manifest requests`,
+    );
     assert.equal(r.code, 12, r.stderr); // 400 signatures, none verifies
     assert.ok(r.peakRssMiB < 400, `${r.peakRssMiB} MiB`);
     assert.equal(downloads, 1);
@@ -65,7 +70,9 @@ describe('bundle referrers (item 8)', () => {
     attach('app/many-atts', img, layer, 400, 'https://example.com/predicate/v1');
     const r = await runSeal(['verify-attestation', '--key', pub, `${reg.host}/app/many-atts@${img.digest}`], { env: { HOME: dir } });
     const downloads = reg.count({ method: 'GET', path: new RegExp(`/blobs/${layer.digest}$`) });
-    console.log(`verify-attestation, 400 x 16 MiB: exit ${r.code} in ${r.ms.toFixed(0)} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB, ${downloads} layer download(s)`);
+    console.log(
+      `verify-attestation, 400 x 16 MiB: exit ${r.code} in ${r.ms.toFixed(0)} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB, ${downloads} layer download(s)`,
+    );
     assert.equal(r.code, 12, r.stderr);
     assert.ok(r.peakRssMiB < 400, `${r.peakRssMiB} MiB`);
     assert.equal(downloads, 1);

@@ -63,8 +63,18 @@ describe('endless pages (item 7)', () => {
       path: /\/referrers\//,
       handle: (_req, res, ctx) => {
         const d = `sha256:${(++n).toString(16).padStart(64, '0')}`;
-        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json', link: `<${new URL(ctx.path, 'http://x').pathname}?page=${n}>; rel="next"` });
-        res.end(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: d, size: 10, artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json' }] }));
+        res.writeHead(200, {
+          'content-type': 'application/vnd.oci.image.index.v1+json',
+          link: `<${new URL(ctx.path, 'http://x').pathname}?page=${n}>; rel="next"`,
+        });
+        res.end(
+          JSON.stringify({
+            schemaVersion: 2,
+            manifests: [
+              { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: d, size: 10, artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json' },
+            ],
+          }),
+        );
       },
     });
     const r = await runSeal(['verify', '--key', pub, `${reg.host}/app/full-pages@${img.digest}`], { env: env() });
@@ -129,7 +139,9 @@ describe('slow loris (item 9)', () => {
         void res;
       },
     });
-    const r = await runSeal(['verify', '--key', pub, '--registry-timeout', '1s', '--registry-retries', '1', `${reg.host}/app/loris-headers@${img.digest}`], { env: env() });
+    const r = await runSeal(['verify', '--key', pub, '--registry-timeout', '1s', '--registry-retries', '1', `${reg.host}/app/loris-headers@${img.digest}`], {
+      env: env(),
+    });
     const attempts = reg.count({ path: /\/manifests\// });
     console.log(`slow headers: exit ${r.code} in ${r.ms.toFixed(0)} ms, ${attempts} attempts`);
     assert.equal(r.code, 4, r.stderr);
@@ -144,7 +156,11 @@ describe('huge bodies and wrong digests', () => {
   it('a manifest answer of 1 GiB (chunked, no length) is cut at 4 MiB', async () => {
     reg.reset();
     const img = reg.addImage('app/huge');
-    reg.rule({ method: 'GET', path: /\/manifests\/sha256:/, handle: hugeBody(1024 * 1024 * 1024, { contentType: 'application/vnd.oci.image.manifest.v1+json' }) });
+    reg.rule({
+      method: 'GET',
+      path: /\/manifests\/sha256:/,
+      handle: hugeBody(1024 * 1024 * 1024, { contentType: 'application/vnd.oci.image.manifest.v1+json' }),
+    });
     const r = await runSeal(['verify', '--key', pub, `${reg.host}/app/huge@${img.digest}`], { env: env() });
     console.log(`1 GiB manifest: exit ${r.code} in ${r.ms.toFixed(0)} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`);
     assert.equal(r.code, 5, r.stderr);
@@ -155,7 +171,11 @@ describe('huge bodies and wrong digests', () => {
   it('a 1 GiB layer declared as such is refused before it is read', async () => {
     reg.reset();
     const img = reg.addImage('app/huge-declared');
-    reg.rule({ method: 'GET', path: /\/manifests\/sha256:/, handle: hugeBody(1024 * 1024 * 1024, { declare: true, contentType: 'application/vnd.oci.image.manifest.v1+json' }) });
+    reg.rule({
+      method: 'GET',
+      path: /\/manifests\/sha256:/,
+      handle: hugeBody(1024 * 1024 * 1024, { declare: true, contentType: 'application/vnd.oci.image.manifest.v1+json' }),
+    });
     const r = await runSeal(['verify', '--key', pub, `${reg.host}/app/huge-declared@${img.digest}`], { env: env() });
     assert.equal(r.code, 5, r.stderr);
     assert.ok(r.peakRssMiB < 200, `${r.peakRssMiB} MiB`);
@@ -185,7 +205,12 @@ describe('redirects', () => {
       const config = reg.putBlob('{}');
       reg.putManifest(
         'app/redir',
-        { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers: [{ mediaType: 'text/spdx+json', ...layer }] },
+        {
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+          layers: [{ mediaType: 'text/spdx+json', ...layer }],
+        },
         { tag: `${img.digest.replace(':', '-')}.sbom` },
       );
       // Blobs live on another host (a storage service): every blob GET is redirected there.
@@ -196,9 +221,15 @@ describe('redirects', () => {
       });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, sbom.toString());
-      assert.ok(reg.requests.some((q) => q.headers.authorization), 'the registry got the credentials');
+      assert.ok(
+        reg.requests.some((q) => q.headers.authorization),
+        'the registry got the credentials',
+      );
       assert.ok(other.count({ path: /\/blobs\// }) >= 1, 'the blob came from the other host');
-      assert.ok(other.requests.every((q) => !q.headers.authorization), 'the other host got no credentials');
+      assert.ok(
+        other.requests.every((q) => !q.headers.authorization),
+        'the other host got no credentials',
+      );
     } finally {
       reg.basicAuth = undefined;
       await other.stop();

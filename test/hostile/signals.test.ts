@@ -73,7 +73,11 @@ describe('SIGTERM (item 11)', () => {
       path: /\/manifests\/sha256-[a-f0-9]{64}\.sig$/,
       times: 1,
       handle: (_req, res) => {
-        res.writeHead(200, { 'docker-content-digest': `sha256:${'e'.repeat(64)}`, 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': 100 });
+        res.writeHead(200, {
+          'docker-content-digest': `sha256:${'e'.repeat(64)}`,
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'content-length': 100,
+        });
         res.end();
       },
     });
@@ -103,7 +107,9 @@ describe('SIGTERM (item 11)', () => {
     reg.rule({ method: 'GET', path: new RegExp(`/blobs/${layer}$`), handle: trickle({ everyMs: 100, length: 256, contentType: 'application/octet-stream' }) });
     const dst = await startHostileRegistry();
     try {
-      stoppedCleanly(await interruptAt(['copy', `${reg.host}/app/copy-src@${img.digest}`, `${dst.host}/app/copy-dst:v1`], { method: 'GET', path: /\/blobs\// }));
+      stoppedCleanly(
+        await interruptAt(['copy', `${reg.host}/app/copy-src@${img.digest}`, `${dst.host}/app/copy-dst:v1`], { method: 'GET', path: /\/blobs\// }),
+      );
       assert.equal(dst.manifests.get('app/copy-dst')?.get('v1'), undefined);
       assert.ok(!dst.blobs.has(layer), 'no partial layer stored');
     } finally {

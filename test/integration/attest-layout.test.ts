@@ -57,14 +57,35 @@ for (const format of ['legacy', 'bundle'] as const) {
       assert.match(old.stderr, /older than|days old/);
       const fresh = await image(`fresh-${format}`);
       const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      assert.equal((await runCli(['attest', '--key', key, '--format', format, '--type', 'vuln', '--scan-finished', now, '--predicate', `${fixtures}grype/alpine-one-high.json`, fresh])).code, 0);
+      assert.equal(
+        (
+          await runCli([
+            'attest',
+            '--key',
+            key,
+            '--format',
+            format,
+            '--type',
+            'vuln',
+            '--scan-finished',
+            now,
+            '--predicate',
+            `${fixtures}grype/alpine-one-high.json`,
+            fresh,
+          ])
+        ).code,
+        0,
+      );
       const ok = await runCli(['verify-attestation', '--key', pub, '--max-age', '14d', '--max-severity', 'high', fresh]);
       assert.equal(ok.code, 0, ok.stderr);
     });
 
     test('attestations by another key are ignored with a message', async () => {
       const other = await image(`other-${format}`);
-      assert.equal((await runCli(['attest', '--key', otherKey, '--format', format, '--type', 'vuln', '--predicate', `${fixtures}grype/alpine-one-high.json`, other])).code, 0);
+      assert.equal(
+        (await runCli(['attest', '--key', otherKey, '--format', format, '--type', 'vuln', '--predicate', `${fixtures}grype/alpine-one-high.json`, other])).code,
+        0,
+      );
       const r = await runCli(['verify-attestation', '--key', pub, other]);
       assert.equal(r.code, 12, r.stderr);
       assert.match(r.stderr, /ignored 1 attestation/);
@@ -73,14 +94,39 @@ for (const format of ['legacy', 'bundle'] as const) {
     test('--replace keeps one attestation per predicate type', async () => {
       const img = await image(`replace-${format}`);
       for (let i = 0; i < 2; i++) {
-        assert.equal((await runCli(['attest', '--key', key, '--format', format, '--type', 'vuln', '--predicate', `${fixtures}grype/alpine-one-high.json`, img])).code, 0);
+        assert.equal(
+          (await runCli(['attest', '--key', key, '--format', format, '--type', 'vuln', '--predicate', `${fixtures}grype/alpine-one-high.json`, img])).code,
+          0,
+        );
       }
-      assert.equal((await runCli(['attest', '--key', key, '--format', format, '--predicate', `${fixtures}grype/alpine-one-high.json`, '--type', 'https://example.com/custom/v1', img])).code, 0);
+      assert.equal(
+        (
+          await runCli([
+            'attest',
+            '--key',
+            key,
+            '--format',
+            format,
+            '--predicate',
+            `${fixtures}grype/alpine-one-high.json`,
+            '--type',
+            'https://example.com/custom/v1',
+            img,
+          ])
+        ).code,
+        0,
+      );
       const r1 = await runCli(['verify-attestation', '--key', pub, '-o', 'json', img]);
       assert.equal(JSON.parse(r1.stdout)[0].statements.length, 3);
-      assert.equal((await runCli(['attest', '--key', key, '--format', format, '--replace', '--type', 'vuln', '--predicate', `${fixtures}grype/alpine-one-high.json`, img])).code, 0);
+      assert.equal(
+        (await runCli(['attest', '--key', key, '--format', format, '--replace', '--type', 'vuln', '--predicate', `${fixtures}grype/alpine-one-high.json`, img]))
+          .code,
+        0,
+      );
       const r2 = await runCli(['verify-attestation', '--key', pub, '-o', 'json', img]);
-      const types = JSON.parse(r2.stdout)[0].statements.map((s: { predicateType: string }) => s.predicateType).sort();
+      const types = JSON.parse(r2.stdout)[0]
+        .statements.map((s: { predicateType: string }) => s.predicateType)
+        .sort();
       assert.deepEqual(types, ['https://cosign.sigstore.dev/attestation/vuln/v1', 'https://example.com/custom/v1']);
     });
 

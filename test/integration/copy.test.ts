@@ -54,7 +54,14 @@ async function signatures(ref: string, pubKey: string): Promise<{ format: string
 /** The destination serves everything: both signatures, the attestation and the SBOM bytes. */
 async function assertAllVerify(ref: string): Promise<void> {
   const sigs = await signatures(ref, pub);
-  assert.deepEqual(sigs.filter((s) => s.verified).map((s) => s.format).sort(), ['bundle', 'legacy'], ref);
+  assert.deepEqual(
+    sigs
+      .filter((s) => s.verified)
+      .map((s) => s.format)
+      .sort(),
+    ['bundle', 'legacy'],
+    ref,
+  );
   ok(await runCli(['verify-attestation', '--key', pub, '--type', 'vuln', '--max-severity', 'high', ref]), `verify-attestation ${ref}`);
   const d = await runCli(['download', 'sbom', ref]);
   ok(d, `download sbom ${ref}`);
@@ -94,10 +101,12 @@ describe('seal copy', () => {
     assert.match(again.stderr, /1 signature layer \(0 new\)/);
     for (const c of Object.values((JSON.parse(again.stdout) as Report).counts)) assert.equal(c.added, 0);
     const tree = JSON.parse((await runCli(['tree', '-o', 'json', dst])).stdout) as { entries: { kind: string; layers: unknown[] }[] };
-    assert.deepEqual(
-      tree.entries.map((e) => [e.kind, e.layers.length]).sort(),
-      [['attestations', 1], ['referrer', 1], ['sboms', 1], ['signatures', 1]],
-    );
+    assert.deepEqual(tree.entries.map((e) => [e.kind, e.layers.length]).sort(), [
+      ['attestations', 1],
+      ['referrer', 1],
+      ['sboms', 1],
+      ['signatures', 1],
+    ]);
   });
 
   test('registry to layout to registry (save and load) keeps everything verifiable', async () => {
@@ -148,7 +157,10 @@ describe('seal copy', () => {
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /does not match its digest/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
-    assert.deepEqual((await signatures(dst, otherPub)).map((s) => s.verified), [true]);
+    assert.deepEqual(
+      (await signatures(dst, otherPub)).map((s) => s.verified),
+      [true],
+    );
   });
 
   test('--only copies the kinds named and no others', async () => {
@@ -156,7 +168,10 @@ describe('seal copy', () => {
     const dst = `${reg.host}/only/dst:v1`;
     const r = await copy(['--only', 'referrers,sbom', src.ref, dst]);
     assert.deepEqual([...new Set(r.attachments.map((a) => a.kind))].sort(), ['referrers', 'sbom']);
-    assert.deepEqual((await signatures(dst, pub)).filter((s) => s.verified).map((s) => s.format), ['bundle']);
+    assert.deepEqual(
+      (await signatures(dst, pub)).filter((s) => s.verified).map((s) => s.format),
+      ['bundle'],
+    );
     assert.equal((await runCli(['verify-attestation', '--key', pub, '--type', 'vuln', dst])).code, 10);
   });
 
@@ -170,12 +185,18 @@ describe('seal copy', () => {
 
     const r = await copy([src, `${reg.host}/multi/dst`]);
     assert.equal(r.digest, digest);
-    assert.deepEqual(r.attachments.map((a) => [a.kind, a.subject]).sort(), [['referrers', child], ['sig', digest]]);
+    assert.deepEqual(r.attachments.map((a) => [a.kind, a.subject]).sort(), [
+      ['referrers', child],
+      ['sig', digest],
+    ]);
     ok(await runCli(['verify', '--key', pub, `${reg.host}/multi/dst:v1`]), 'verify index');
     ok(await runCli(['verify', '--key', pub, `${reg.host}/multi/dst@${child}`]), 'verify child');
 
     const flat = await copy(['--no-recursive', src, `${reg.host}/multi/flat`]);
-    assert.deepEqual(flat.attachments.map((a) => a.kind), ['sig']);
+    assert.deepEqual(
+      flat.attachments.map((a) => a.kind),
+      ['sig'],
+    );
     assert.equal((await runCli(['verify', '--key', pub, `${reg.host}/multi/flat@${child}`])).code, 10);
   });
 

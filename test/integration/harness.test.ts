@@ -77,8 +77,7 @@ function rawGet(url: string): Promise<{ status: number; headers: http.IncomingHt
     const req = http.get(url, { agent: false }, (res) => {
       const chunks: Buffer[] = [];
       let broken = false;
-      const done = () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), broken });
+      const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), broken });
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('aborted', () => (broken = true));
       res.on('error', () => {
@@ -143,10 +142,9 @@ describe('harness cleanup', { skip }, () => {
   }
 
   it('names the exact install command for a missing tool when not root', async () => {
-    await assert.rejects(
-      requireTool('seal-no-such-tool', 'seal-no-such-package', { isRoot: false }),
-      { message: 'seal-no-such-tool is not installed; install it with: sudo apt-get install -y seal-no-such-package' },
-    );
+    await assert.rejects(requireTool('seal-no-such-tool', 'seal-no-such-package', { isRoot: false }), {
+      message: 'seal-no-such-tool is not installed; install it with: sudo apt-get install -y seal-no-such-package',
+    });
   });
 });
 
@@ -371,7 +369,10 @@ describe('startFaultProxy', { skip }, () => {
     assert.equal(proxy.count(), 2);
     assert.equal(proxy.count({ method: 'head' }), 1);
     assert.equal(proxy.count({ path: /blobs/, status: 200 }), 2);
-    assert.equal(proxy.count((r) => r.bytes > 0), 1);
+    assert.equal(
+      proxy.count((r) => r.bytes > 0),
+      1,
+    );
   });
 
   it('keeps uploads on the proxy (Location) and streams request bodies', async () => {
@@ -383,7 +384,10 @@ describe('startFaultProxy', { skip }, () => {
     assert.deepEqual(direct.body, data);
     assert.deepEqual(
       proxy.requests.map((r) => [r.method, r.status]),
-      [['POST', 202], ['PUT', 201]],
+      [
+        ['POST', 202],
+        ['PUT', 201],
+      ],
     );
     assert.equal(proxy.requests[1]!.requestBytes, data.length);
   });
@@ -512,7 +516,7 @@ describe('startFaultProxy', { skip }, () => {
 /** Names of the entries in an uncompressed tar. */
 function tarNames(tar: Buffer): string[] {
   const names: string[] = [];
-  for (let off = 0; off + 512 <= tar.length; ) {
+  for (let off = 0; off + 512 <= tar.length;) {
     const header = tar.subarray(off, off + 512);
     if (header.every((b) => b === 0)) break;
     names.push(header.subarray(0, 100).toString().replace(/\0.*$/s, ''));
@@ -569,10 +573,14 @@ describe('OCI layouts', { skip }, () => {
     assert.notEqual(a.layers[0]!.digest, b.layers[0]!.digest);
     assert.deepEqual(a.platform, { architecture: 'arm64', os: 'linux', variant: 'v8' });
     const a2 = await makeImageLayout(dir, { tag: 'a' });
-    const refs = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')).manifests.map(
-      (m: { digest: string; annotations: Record<string, string> }) => [m.annotations['org.opencontainers.image.ref.name'], m.digest],
-    );
-    assert.deepEqual(refs, [['b', b.digest], ['a', a2.digest]]);
+    const refs = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')).manifests.map((m: { digest: string; annotations: Record<string, string> }) => [
+      m.annotations['org.opencontainers.image.ref.name'],
+      m.digest,
+    ]);
+    assert.deepEqual(refs, [
+      ['b', b.digest],
+      ['a', a2.digest],
+    ]);
     assert.equal((await inspectLayoutWithSkopeo(dir, 'b')).Digest, b.digest);
   });
 
@@ -597,7 +605,10 @@ describe('OCI layouts', { skip }, () => {
     assert.equal(idx.mediaType, 'application/vnd.oci.image.index.v1+json');
     assert.deepEqual(
       idx.children.map((c) => c.platform),
-      [{ architecture: 'amd64', os: 'linux' }, { architecture: 'arm64', os: 'linux', variant: 'v8' }],
+      [
+        { architecture: 'amd64', os: 'linux' },
+        { architecture: 'arm64', os: 'linux', variant: 'v8' },
+      ],
     );
     const index = JSON.parse(await readFile(blobPath(dir, idx.digest), 'utf8'));
     assert.deepEqual(index.manifests, idx.children);

@@ -36,7 +36,10 @@ describe('seal initialize', () => {
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /Trusted root from .* cached in/);
     const files = await readdir(cache, { recursive: true });
-    assert.ok(files.some((f) => f.endsWith('trusted_root.json')), files.join(','));
+    assert.ok(
+      files.some((f) => f.endsWith('trusted_root.json')),
+      files.join(','),
+    );
   });
 
   test('--root URL with a matching sha256 or sha512 --root-checksum is used; no warning', async () => {
@@ -56,7 +59,17 @@ describe('seal initialize', () => {
 
   test('a checksum that does not match: exit 3, one line, no cache written', async () => {
     const cache = path.join(work, 'c-bad');
-    const r = await runInProcess(['initialize', '--mirror', repo.url, '--root', `${repo.url}/1.root.json`, '--root-checksum', 'a'.repeat(64), '--cache-dir', cache]);
+    const r = await runInProcess([
+      'initialize',
+      '--mirror',
+      repo.url,
+      '--root',
+      `${repo.url}/1.root.json`,
+      '--root-checksum',
+      'a'.repeat(64),
+      '--cache-dir',
+      cache,
+    ]);
     assert.equal(r.code, 3);
     assert.match(r.stderr, /has sha256 [0-9a-f]{64}, not the --root-checksum a{64}/);
     assert.equal(r.stderr.trim().split('\n').length <= 2, true, r.stderr);
@@ -80,11 +93,17 @@ describe('seal initialize', () => {
     await writeFile(garbage, Buffer.from([0xff, 0xfe, 0x00, 0x47, 0x8a]));
     const notRoot = path.join(work, 'scan.json');
     await writeFile(notRoot, '{"matches":[],"descriptor":{"name":"grype"}}');
-    for (const [file, want] of [[garbage, 'is not JSON'], [notRoot, 'is not a TUF root']] as const) {
+    for (const [file, want] of [
+      [garbage, 'is not JSON'],
+      [notRoot, 'is not a TUF root'],
+    ] as const) {
       const cache = path.join(work, 'c-notroot');
       const r = await runInProcess(['initialize', '--mirror', repo.url, '--root', file, '--cache-dir', cache]);
       assert.equal(r.code, 1, r.stderr);
-      assert.equal(r.stderr, `Error: the initial TUF root ${file} ${want}${want === 'is not JSON' ? '' : ' (no signed._type "root")'}; give a TUF root.json (the mirror's N.root.json)\n`);
+      assert.equal(
+        r.stderr,
+        `Error: the initial TUF root ${file} ${want}${want === 'is not JSON' ? '' : ' (no signed._type "root")'}; give a TUF root.json (the mirror's N.root.json)\n`,
+      );
       assert.equal(existsSync(cache), false);
     }
   });

@@ -23,8 +23,7 @@ const assets = `${testDir}fixtures/sigstore-conformance/test/assets/bundle-verif
 const BUNDLE = `${assets}happy-path-v0.3/bundle.sigstore.json`;
 const ARTIFACT = `${assets}a.txt`;
 const GH_ISSUER = 'https://token.actions.githubusercontent.com';
-const WORKFLOW =
-  'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml';
+const WORKFLOW = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml';
 const REAL: Record<string, string> = {
   trigger: 'workflow_dispatch',
   sha: 'c7b3dfb335f051e1c86bda4c716fac97df62ad81',
@@ -42,7 +41,17 @@ const WRONG: Record<string, string> = {
 
 describe('verify-blob on a real GitHub Actions bundle', () => {
   const verifyBlob = (...extra: string[]) =>
-    seal(['verify-blob', '--bundle', BUNDLE, '--certificate-identity-regexp', `${WORKFLOW.replace(/[.]/g, '\\.')}@refs/heads/main`, '--certificate-oidc-issuer', GH_ISSUER, ...extra, ARTIFACT]);
+    seal([
+      'verify-blob',
+      '--bundle',
+      BUNDLE,
+      '--certificate-identity-regexp',
+      `${WORKFLOW.replace(/[.]/g, '\\.')}@refs/heads/main`,
+      '--certificate-oidc-issuer',
+      GH_ISSUER,
+      ...extra,
+      ARTIFACT,
+    ]);
 
   test('all five GitHub workflow flags with the real values: exit 0', async () => {
     const r = await verifyBlob(...Object.entries(REAL).flatMap(([k, v]) => [`--certificate-github-workflow-${k}`, v]));
@@ -64,7 +73,12 @@ describe('verify-blob on a real GitHub Actions bundle', () => {
   }
 
   test('--certificate-extension: 1.8+ DER values (runner environment, build trigger), repeatable; a wrong one exits 3', async () => {
-    const ok = await verifyBlob('--certificate-extension', '1.3.6.1.4.1.57264.1.11=github-hosted', '--certificate-extension', '1.3.6.1.4.1.57264.1.20=workflow_dispatch');
+    const ok = await verifyBlob(
+      '--certificate-extension',
+      '1.3.6.1.4.1.57264.1.11=github-hosted',
+      '--certificate-extension',
+      '1.3.6.1.4.1.57264.1.20=workflow_dispatch',
+    );
     assert.equal(ok.code, 0, ok.stderr);
     const bad = await verifyBlob('--certificate-extension', '1.3.6.1.4.1.57264.1.11=self-hosted');
     assert.equal(bad.code, 3, bad.stderr);
@@ -79,12 +93,39 @@ describe('verify-blob on a real GitHub Actions bundle', () => {
 
   test('the identity regexp is anchored: a prefix of the workflow path without the ref does not match', async () => {
     // Unanchored (cosign, @sigstore/verify) this would pass: the SAN contains the pattern.
-    const r = await seal(['verify-blob', '--bundle', BUNDLE, '--certificate-identity-regexp', 'https://github\\.com/sigstore-conformance/', '--certificate-oidc-issuer', GH_ISSUER, ARTIFACT]);
+    const r = await seal([
+      'verify-blob',
+      '--bundle',
+      BUNDLE,
+      '--certificate-identity-regexp',
+      'https://github\\.com/sigstore-conformance/',
+      '--certificate-oidc-issuer',
+      GH_ISSUER,
+      ARTIFACT,
+    ]);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /certificate identity ".*" does not match \/\^\(\?:/);
-    const suffix = await seal(['verify-blob', '--bundle', BUNDLE, '--certificate-identity-regexp', 'extremely-dangerous-oidc-beacon\\.yml@refs/heads/main', '--certificate-oidc-issuer', GH_ISSUER, ARTIFACT]);
+    const suffix = await seal([
+      'verify-blob',
+      '--bundle',
+      BUNDLE,
+      '--certificate-identity-regexp',
+      'extremely-dangerous-oidc-beacon\\.yml@refs/heads/main',
+      '--certificate-oidc-issuer',
+      GH_ISSUER,
+      ARTIFACT,
+    ]);
     assert.equal(suffix.code, 3, 'a suffix alone does not satisfy the regexp');
-    const full = await seal(['verify-blob', '--bundle', BUNDLE, '--certificate-identity-regexp', 'https://github\\.com/sigstore-conformance/.*', '--certificate-oidc-issuer', GH_ISSUER, ARTIFACT]);
+    const full = await seal([
+      'verify-blob',
+      '--bundle',
+      BUNDLE,
+      '--certificate-identity-regexp',
+      'https://github\\.com/sigstore-conformance/.*',
+      '--certificate-oidc-issuer',
+      GH_ISSUER,
+      ARTIFACT,
+    ]);
     assert.equal(full.code, 0, full.stderr);
   });
 
@@ -118,7 +159,14 @@ describe('keyless images signed from a (simulated) GitHub Actions token on the l
     token = stack.mintToken(IDENTITY, CLAIMS);
     const img = await makeImageLayout(path.join(stack.dir, 'img'));
     ref = `oci:${img.dir}:latest`;
-    trust = ['--certificate-identity-regexp', 'https://github\\.com/acme/app/\\.github/workflows/release\\.yml@refs/tags/v.*', '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath];
+    trust = [
+      '--certificate-identity-regexp',
+      'https://github\\.com/acme/app/\\.github/workflows/release\\.yml@refs/tags/v.*',
+      '--certificate-oidc-issuer',
+      stack.issuer,
+      '--trusted-root',
+      stack.trustedRootPath,
+    ];
     const services = ['--identity-token', token, '--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl];
     for (const format of ['bundle', 'legacy']) {
       const s = await seal(['sign', ...services, '--format', format, ref]);
@@ -133,7 +181,21 @@ describe('keyless images signed from a (simulated) GitHub Actions token on the l
   });
 
   test('verify -o json: both signatures pass and the report lists each extension check with its values', async () => {
-    const r = await seal(['verify', ...trust, '--certificate-github-workflow-repository', 'acme/app', '--certificate-github-workflow-ref', 'refs/tags/v1.4.2', '--certificate-github-workflow-trigger', 'push', '--certificate-extension', '1.3.6.1.4.1.57264.1.11=github-hosted', '-o', 'json', ref]);
+    const r = await seal([
+      'verify',
+      ...trust,
+      '--certificate-github-workflow-repository',
+      'acme/app',
+      '--certificate-github-workflow-ref',
+      'refs/tags/v1.4.2',
+      '--certificate-github-workflow-trigger',
+      'push',
+      '--certificate-extension',
+      '1.3.6.1.4.1.57264.1.11=github-hosted',
+      '-o',
+      'json',
+      ref,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const [report] = JSON.parse(r.stdout);
     assert.equal(report.signatures.length, 2);
@@ -157,7 +219,10 @@ describe('keyless images signed from a (simulated) GitHub Actions token on the l
     for (const s of report.signatures) {
       assert.equal(s.verified, false);
       assert.equal(s.extensions, undefined);
-      assert.match(s.error, /GitHub Workflow Ref \(1\.3\.6\.1\.4\.1\.57264\.1\.6 or 1\.3\.6\.1\.4\.1\.57264\.1\.14\) is "refs\/tags\/v1\.4\.2", expected "refs\/heads\/main"/);
+      assert.match(
+        s.error,
+        /GitHub Workflow Ref \(1\.3\.6\.1\.4\.1\.57264\.1\.6 or 1\.3\.6\.1\.4\.1\.57264\.1\.14\) is "refs\/tags\/v1\.4\.2", expected "refs\/heads\/main"/,
+      );
     }
     assert.match(r.stderr, /expected "refs\/heads\/main"/);
   });
@@ -183,21 +248,53 @@ describe('keyless images signed from a (simulated) GitHub Actions token on the l
     const bundle = path.join(stack.dir, 'app.att.json');
     await writeFile(file, 'release bytes\n');
     const scan = fileURLToPath(new URL('../fixtures/grype/alpine-one-high.json', import.meta.url));
-    const a = await seal(['attest-blob', '--identity-token', token, '--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl, '--type', 'vuln', '--predicate', scan, '--bundle', bundle, file]);
+    const a = await seal([
+      'attest-blob',
+      '--identity-token',
+      token,
+      '--fulcio-url',
+      stack.fulcioUrl,
+      '--rekor-url',
+      stack.rekorUrl,
+      '--type',
+      'vuln',
+      '--predicate',
+      scan,
+      '--bundle',
+      bundle,
+      file,
+    ]);
     assert.equal(a.code, 0, a.stderr);
     const ok = await seal(['verify-blob-attestation', ...trust, '--certificate-github-workflow-sha', CLAIMS.sha, '--bundle', bundle, file]);
     assert.equal(ok.code, 0, ok.stderr);
     const bad = await seal(['verify-blob-attestation', ...trust, '--certificate-github-workflow-sha', 'f'.repeat(40), '--bundle', bundle, file]);
     assert.equal(bad.code, 3, bad.stderr);
     noStack(bad.stderr);
-    assert.ok(bad.stderr.includes(`GitHub Workflow SHA (1.3.6.1.4.1.57264.1.3 or 1.3.6.1.4.1.57264.1.13) is "${CLAIMS.sha}", expected "${'f'.repeat(40)}"`), bad.stderr);
+    assert.ok(
+      bad.stderr.includes(`GitHub Workflow SHA (1.3.6.1.4.1.57264.1.3 or 1.3.6.1.4.1.57264.1.13) is "${CLAIMS.sha}", expected "${'f'.repeat(40)}"`),
+      bad.stderr,
+    );
   });
 
   test('the identity regexp is anchored on the workflow path: another workflow of the repository does not match', async () => {
-    const other = ['--certificate-identity-regexp', 'https://github\\.com/acme/app/\\.github/workflows/deploy\\.yml@.*', '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath];
+    const other = [
+      '--certificate-identity-regexp',
+      'https://github\\.com/acme/app/\\.github/workflows/deploy\\.yml@.*',
+      '--certificate-oidc-issuer',
+      stack.issuer,
+      '--trusted-root',
+      stack.trustedRootPath,
+    ];
     const r = await seal(['verify', ...other, ref]);
     assert.equal(r.code, 12, r.stderr);
-    const prefix = ['--certificate-identity-regexp', 'https://github\\.com/acme/app', '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath];
+    const prefix = [
+      '--certificate-identity-regexp',
+      'https://github\\.com/acme/app',
+      '--certificate-oidc-issuer',
+      stack.issuer,
+      '--trusted-root',
+      stack.trustedRootPath,
+    ];
     assert.equal((await seal(['verify', ...prefix, ref])).code, 12, 'a prefix of the identity does not satisfy the regexp');
   });
 

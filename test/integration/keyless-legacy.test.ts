@@ -28,15 +28,27 @@ const seal = (args: string[], env: Record<string, string | undefined> = {}) =>
   runCli(args, { env: { SIGSTORE_ID_TOKEN: undefined, SEAL_PASSWORD: undefined, ...env }, timeoutMs: 60_000 });
 const services = () => ['--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl];
 const trust = (identity = EMAIL, issuer = stack.issuer) => [
-  '--certificate-identity', identity, '--certificate-oidc-issuer', issuer, '--trusted-root', stack.trustedRootPath,
+  '--certificate-identity',
+  identity,
+  '--certificate-oidc-issuer',
+  issuer,
+  '--trusted-root',
+  stack.trustedRootPath,
 ];
-const noLeak = (r: { stdout: string; stderr: string }) =>
-  assert.ok(!r.stdout.includes(token) && !r.stderr.includes(token), 'the identity token was printed');
+const noLeak = (r: { stdout: string; stderr: string }) => assert.ok(!r.stdout.includes(token) && !r.stderr.includes(token), 'the identity token was printed');
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
 // --- reading and rewriting a `.sig`/`.att` image inside an OCI layout ---------------------------
-interface Layer { mediaType: string; size: number; digest: string; annotations: Record<string, string> }
-interface Manifest { layers: Layer[]; [k: string]: unknown }
+interface Layer {
+  mediaType: string;
+  size: number;
+  digest: string;
+  annotations: Record<string, string>;
+}
+interface Manifest {
+  layers: Layer[];
+  [k: string]: unknown;
+}
 const blob = (dir: string, digest: string) => path.join(dir, 'blobs', ...digest.split(':'));
 
 async function attached(dir: string, digest: string, kind: 'sig' | 'att'): Promise<Manifest> {
@@ -198,7 +210,7 @@ describe('tampering with a legacy keyless signature', () => {
     assert.match(v.stderr, /inclusion promise could not be verified/);
   });
 
-  test("the certificate of another signing exits 12", async () => {
+  test('the certificate of another signing exits 12', async () => {
     const t = await fresh('tamper-cert');
     const mallory = await fresh('tamper-cert-mallory');
     const malloryCert = (await attached(mallory.dir, mallory.digest, 'sig')).layers[0]!.annotations[CERT]!;
@@ -224,7 +236,19 @@ describe('seal attest (legacy format), keyless, on an OCI layout', () => {
     const img = await makeImageLayout(path.join(stack.dir, 'legacy-att'));
     ({ dir, digest } = img);
     ref = `oci:${dir}:latest`;
-    const a = await seal(['attest', '--identity-token', token, ...services(), '--timestamp-server-url', stack.tsaUrl, '--type', 'vuln', '--predicate', scan, ref]);
+    const a = await seal([
+      'attest',
+      '--identity-token',
+      token,
+      ...services(),
+      '--timestamp-server-url',
+      stack.tsaUrl,
+      '--type',
+      'vuln',
+      '--predicate',
+      scan,
+      ref,
+    ]);
     assert.equal(a.code, 0, a.stderr);
     noLeak(a);
   });
@@ -397,7 +421,17 @@ describe('keyless legacy errors', () => {
   });
 
   test('attest-blob with a token that is neither JWT nor file: exit 1', async () => {
-    const r = await seal(['attest-blob', '--identity-token', 'nope Zq9x', ...services(), '--predicate', '-', '--bundle', path.join(stack.dir, 'x.json'), path.join(stack.dir, 'release.tar.gz')]);
+    const r = await seal([
+      'attest-blob',
+      '--identity-token',
+      'nope Zq9x',
+      ...services(),
+      '--predicate',
+      '-',
+      '--bundle',
+      path.join(stack.dir, 'x.json'),
+      path.join(stack.dir, 'release.tar.gz'),
+    ]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /neither a JWT nor a readable file/);
     assert.ok(!r.stderr.includes('Zq9x'));

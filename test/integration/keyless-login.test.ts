@@ -43,7 +43,14 @@ const CLEAN_ENV = {
   WAYLAND_DISPLAY: undefined,
 };
 const services = () => ['--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl, '--timestamp-server-url', stack.tsaUrl];
-const trust = (identity: string, issuer: string) => ['--certificate-identity', identity, '--certificate-oidc-issuer', issuer, '--trusted-root', stack.trustedRootPath];
+const trust = (identity: string, issuer: string) => [
+  '--certificate-identity',
+  identity,
+  '--certificate-oidc-issuer',
+  issuer,
+  '--trusted-root',
+  stack.trustedRootPath,
+];
 // Verification runs in this process (no Node start-up each time); signing runs as real processes.
 const verifyCli = (args: string[]) => runInProcess(args, { env: { SEAL_TUF_CACHE: '/nonexistent/tuf' } });
 const ok = (r: CliResult, what: string) => assert.equal(r.code, 0, `${what}: ${r.stdout}${r.stderr}`);
@@ -131,7 +138,7 @@ before(async () => {
   await writeFile(predicate, JSON.stringify({ builder: 'ci', result: 'pass' }));
 });
 after(async () => {
-  for (const s of servers) s.closeAllConnections(), s.close();
+  for (const s of servers) (s.closeAllConnections(), s.close());
   await Promise.all([stack?.stop(), op?.stop()]);
 });
 
@@ -147,7 +154,9 @@ for (const [i, flow] of FLOWS.entries()) {
     test('sign-blob, then verify-blob by identity and issuer; another identity or issuer is refused', async (t) => {
       const started = process.hrtime.bigint();
       ok(await sign(['sign-blob', ...services(), '--yes', '--bundle', bundle, blob]), 'sign-blob');
-      t.diagnostic(`keyless sign-blob with the ${flow.name}: ${Number(process.hrtime.bigint() - started) / 1e6} ms (bench/keyless-flows.ts times whole processes)`);
+      t.diagnostic(
+        `keyless sign-blob with the ${flow.name}: ${Number(process.hrtime.bigint() - started) / 1e6} ms (bench/keyless-flows.ts times whole processes)`,
+      );
       ok(await verifyCli(['verify-blob', '--bundle', bundle, ...trust(flow.identity, flow.issuer()), blob]), 'verify-blob');
       const wrongIdentity = await verifyCli(['verify-blob', '--bundle', bundle, ...trust('mallory@example.com', flow.issuer()), blob]);
       assert.equal(wrongIdentity.code, 3, wrongIdentity.stderr);
@@ -176,7 +185,9 @@ for (const [i, flow] of FLOWS.entries()) {
 
 describe('no token and no terminal', () => {
   test('seal does not start a login: it fails with what to set (exit 2)', async () => {
-    const r = await runInProcess(['sign-blob', ...services(), '--oidc-issuer', op.issuer, '--bundle', path.join(stack.dir, 'never.json'), blob], { env: CLEAN_ENV });
+    const r = await runInProcess(['sign-blob', ...services(), '--oidc-issuer', op.issuer, '--bundle', path.join(stack.dir, 'never.json'), blob], {
+      env: CLEAN_ENV,
+    });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /sign-blob needs --key, or an identity token for keyless signing \(seal starts a browser login only on a terminal\)/);
     assert.match(r.stderr, /SIGSTORE_ID_TOKEN/);
@@ -184,12 +195,14 @@ describe('no token and no terminal', () => {
   });
 
   test('--fulcio-auth-flow token without a token says so', async () => {
-    const r = await runCliOnTerminal(['sign-blob', ...services(), '--fulcio-auth-flow', 'token', '--bundle', path.join(stack.dir, 'never.json'), blob], { env: CLEAN_ENV });
+    const r = await runCliOnTerminal(['sign-blob', ...services(), '--fulcio-auth-flow', 'token', '--bundle', path.join(stack.dir, 'never.json'), blob], {
+      env: CLEAN_ENV,
+    });
     assert.equal(r.code, 2, r.stdout);
     assert.match(r.stdout, /--fulcio-auth-flow token needs an identity token/);
   });
 
-  test('a login denied in the browser fails with the provider\'s error, nothing written', async () => {
+  test("a login denied in the browser fails with the provider's error, nothing written", async () => {
     let browsing: Promise<string> | undefined;
     const out = path.join(stack.dir, 'denied.json');
     const r = await runCliOnTerminal(['sign-blob', ...services(), '--oidc-issuer', op.issuer, '--bundle', out, blob], {

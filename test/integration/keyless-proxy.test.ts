@@ -32,14 +32,22 @@ after(async () => {
 
 const env = (extra: Record<string, string | undefined>) => ({
   SIGSTORE_ID_TOKEN: stack.mintToken(EMAIL),
-  HTTP_PROXY: undefined, HTTPS_PROXY: undefined, http_proxy: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined,
+  HTTP_PROXY: undefined,
+  HTTPS_PROXY: undefined,
+  http_proxy: undefined,
+  https_proxy: undefined,
+  NO_PROXY: undefined,
+  no_proxy: undefined,
   ...extra,
 });
 const sign = (bundle: string, extra: Record<string, string | undefined>) =>
-  runCli(['sign-blob', '--yes', '--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl, '--timestamp-server-url', stack.tsaUrl, '--bundle', bundle, file], {
-    env: env(extra),
-    timeoutMs: 90_000,
-  });
+  runCli(
+    ['sign-blob', '--yes', '--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl, '--timestamp-server-url', stack.tsaUrl, '--bundle', bundle, file],
+    {
+      env: env(extra),
+      timeoutMs: 90_000,
+    },
+  );
 
 describe('keyless signing through a proxy', () => {
   test('Fulcio, Rekor and the TSA are reached through HTTP_PROXY; the bundle verifies', async () => {
@@ -49,9 +57,23 @@ describe('keyless signing through a proxy', () => {
     assert.equal(r.code, 0, r.stderr);
     const targets = proxy.records.map((x) => `${x.method} ${x.target}`);
     for (const p of ['/api/v2/signingCert', '/api/v1/log/entries', '/api/v1/timestamp']) {
-      assert.ok(targets.some((t) => t.startsWith('POST ') && t.includes(p)), `${p} not proxied: ${targets.join(', ')}`);
+      assert.ok(
+        targets.some((t) => t.startsWith('POST ') && t.includes(p)),
+        `${p} not proxied: ${targets.join(', ')}`,
+      );
     }
-    const v = await runCli(['verify-blob', '--bundle', bundle, '--certificate-identity', EMAIL, '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath, file]);
+    const v = await runCli([
+      'verify-blob',
+      '--bundle',
+      bundle,
+      '--certificate-identity',
+      EMAIL,
+      '--certificate-oidc-issuer',
+      stack.issuer,
+      '--trusted-root',
+      stack.trustedRootPath,
+      file,
+    ]);
     assert.equal(v.code, 0, v.stderr);
   });
 
@@ -65,10 +87,20 @@ describe('keyless signing through a proxy', () => {
   test('a proxy that refuses: one error line naming the proxy, exit 4, no bundle written, no token printed', async () => {
     const bundle = path.join(stack.dir, 'refused.json');
     const e = env({ HTTP_PROXY: closed.url });
-    const r = await runCli(['sign-blob', '--yes', '--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl, '--bundle', bundle, file], { env: e, timeoutMs: 90_000 });
+    const r = await runCli(['sign-blob', '--yes', '--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl, '--bundle', bundle, file], {
+      env: e,
+      timeoutMs: 90_000,
+    });
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /^Error: the proxy refused the connection to Fulcio at .*407.*check the user and password in HTTPS_PROXY/m);
-    assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('Error:')).length, 1, r.stderr);
+    assert.equal(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('Error:')).length,
+      1,
+      r.stderr,
+    );
     assert.doesNotMatch(r.stderr, /\n\s+at /);
     assert.ok(!r.stderr.includes(e.SIGSTORE_ID_TOKEN!));
     await assert.rejects(stat(bundle), /ENOENT/);

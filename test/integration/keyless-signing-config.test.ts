@@ -39,7 +39,12 @@ interface Svc {
   start?: string;
   end?: string;
 }
-const svc = ({ url, v = 1, start = '2020-01-01T00:00:00Z', end }: Svc) => ({ url, majorApiVersion: v, validFor: end ? { start, end } : { start }, operator: 'seal-test' });
+const svc = ({ url, v = 1, start = '2020-01-01T00:00:00Z', end }: Svc) => ({
+  url,
+  majorApiVersion: v,
+  validFor: end ? { start, end } : { start },
+  operator: 'seal-test',
+});
 const PAST = '2021-01-01T00:00:00Z';
 const FUTURE = '2099-01-01T00:00:00Z';
 
@@ -117,13 +122,27 @@ describe('Rekor v2 only, with a TSA', () => {
     assert.deepEqual(kinds(b.tlog), ['hashedrekord 0.0.2']);
     assert.equal(b.timestamps, 1);
     ok(await verify(['verify-blob', '--bundle', bundle, ...trust(), blob]), 'verify-blob');
-    const other = await verify(['verify-blob', '--bundle', bundle, '--certificate-identity', 'x@example.com', '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath, blob]);
+    const other = await verify([
+      'verify-blob',
+      '--bundle',
+      bundle,
+      '--certificate-identity',
+      'x@example.com',
+      '--certificate-oidc-issuer',
+      stack.issuer,
+      '--trusted-root',
+      stack.trustedRootPath,
+      blob,
+    ]);
     assert.equal(other.code, 3, other.stderr);
   });
 
   test('attest-blob: the DSSE envelope is logged as a hashedrekord 0.0.2 over its PAE and verifies', async () => {
     const bundle = path.join(stack.dir, 'v2-attest-blob.json');
-    ok(await seal(['attest-blob', '--identity-token', token, '--signing-config', sc, '--predicate', predicate, '--type', 'custom', '--bundle', bundle, blob]), 'attest-blob');
+    ok(
+      await seal(['attest-blob', '--identity-token', token, '--signing-config', sc, '--predicate', predicate, '--type', 'custom', '--bundle', bundle, blob]),
+      'attest-blob',
+    );
     assert.deepEqual(kinds((await bundleOf(bundle)).tlog), ['hashedrekord 0.0.2']);
     ok(await verify(['verify-blob-attestation', '--bundle', bundle, '--type', 'custom', ...trust(), blob]), 'verify-blob-attestation');
   });
@@ -132,7 +151,10 @@ describe('Rekor v2 only, with a TSA', () => {
     const img = await makeImageLayout(path.join(stack.dir, 'v2-image'));
     const ref = `oci:${img.dir}:latest`;
     ok(await seal(['sign', '--identity-token', token, '--signing-config', sc, '--format', 'bundle', ref]), 'sign --format bundle');
-    ok(await seal(['attest', '--identity-token', token, '--signing-config', sc, '--format', 'bundle', '--type', 'custom', '--predicate', predicate, ref]), 'attest');
+    ok(
+      await seal(['attest', '--identity-token', token, '--signing-config', sc, '--format', 'bundle', '--type', 'custom', '--predicate', predicate, ref]),
+      'attest',
+    );
     ok(await verify(['verify', ...trust(), ref]), 'verify');
     ok(await verify(['verify-attestation', ...trust(), '--type', 'custom', ref]), 'verify-attestation');
     const legacy = await seal(['sign', '--identity-token', token, '--signing-config', sc, '--format', 'legacy', ref]);
@@ -145,7 +167,10 @@ describe('Rekor v2 only, with a TSA', () => {
 describe('validity windows', () => {
   test('an expired v2 log and one not yet started leave the v1 log; an expired Fulcio is passed over', async () => {
     const sc = await config('windows', {
-      ca: [{ url: 'http://127.0.0.1:9/expired-fulcio', start: PAST, end: '2022-01-01T00:00:00Z' }, { url: stack.fulcioUrl, start: '2022-01-01T00:00:00Z' }],
+      ca: [
+        { url: 'http://127.0.0.1:9/expired-fulcio', start: PAST, end: '2022-01-01T00:00:00Z' },
+        { url: stack.fulcioUrl, start: '2022-01-01T00:00:00Z' },
+      ],
       tlog: [
         { url: 'http://127.0.0.1:9/old-v2', v: 2, start: PAST, end: '2022-01-01T00:00:00Z' },
         { url: 'http://127.0.0.1:9/next-v2', v: 2, start: FUTURE },
@@ -162,7 +187,10 @@ describe('validity windows', () => {
 
   test('a v2 log valid now wins over the v1 log', async () => {
     const sc = await config('mixed', {
-      tlog: [{ url: stack.rekorUrl, v: 1 }, { url: stack.rekorV2Url, v: 2, start: PAST }],
+      tlog: [
+        { url: stack.rekorUrl, v: 1 },
+        { url: stack.rekorV2Url, v: 2, start: PAST },
+      ],
       tsa: [{ url: stack.tsaUrl }],
     });
     const { r, bundle } = await signBlob(['--signing-config', sc]);
@@ -177,7 +205,10 @@ describe('refusals and overrides', () => {
     const fulcioBefore = stack.requests['/api/v2/signingCert'] ?? 0;
     const { r, bundle } = await signBlob(['--signing-config', sc]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /Rekor v2 \(http:\/\/127\.0\.0\.1:\d+\/rekor-v2\) gives no signed timestamp, and .*v2-no-tsa\.signing_config\.json names no timestamp authority valid now/);
+    assert.match(
+      r.stderr,
+      /Rekor v2 \(http:\/\/127\.0\.0\.1:\d+\/rekor-v2\) gives no signed timestamp, and .*v2-no-tsa\.signing_config\.json names no timestamp authority valid now/,
+    );
     assert.match(r.stderr, /--timestamp-server-url/);
     assert.equal(existsSync(bundle), false);
     assert.equal(stack.requests['/api/v2/signingCert'] ?? 0, fulcioBefore, 'Fulcio was asked before the refusal');
@@ -193,7 +224,7 @@ describe('refusals and overrides', () => {
     assert.deepEqual(kinds((await bundleOf(withRekor.bundle)).tlog), ['hashedrekord 0.0.1']);
   });
 
-  test('--fulcio-url replaces the config\'s Fulcio', async () => {
+  test("--fulcio-url replaces the config's Fulcio", async () => {
     const sc = await config('dead-fulcio', { ca: [{ url: 'http://127.0.0.1:9' }], tlog: [{ url: stack.rekorUrl }] });
     const dead = await signBlob(['--signing-config', sc]);
     assert.equal(dead.r.code, 4, dead.r.stderr);

@@ -23,7 +23,18 @@ const seal = (args: string[], env: Record<string, string | undefined> = {}) =>
 
 const services = () => ['--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl];
 const verifyBlob = (bundle: string, artifact: string, identity = EMAIL, issuer = stack.issuer) =>
-  seal(['verify-blob', '--bundle', bundle, '--certificate-identity', identity, '--certificate-oidc-issuer', issuer, '--trusted-root', stack.trustedRootPath, artifact]);
+  seal([
+    'verify-blob',
+    '--bundle',
+    bundle,
+    '--certificate-identity',
+    identity,
+    '--certificate-oidc-issuer',
+    issuer,
+    '--trusted-root',
+    stack.trustedRootPath,
+    artifact,
+  ]);
 const noLeak = (r: { stdout: string; stderr: string }, secret: string) => {
   assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'the identity token was printed');
 };
@@ -201,7 +212,21 @@ describe('seal attest, keyless, on an OCI layout', () => {
     const img = await makeImageLayout(path.join(stack.dir, 'attest-image-tsa'));
     const ref = `oci:${img.dir}:latest`;
     const scan = new URL('../fixtures/grype/alpine-one-high.json', import.meta.url).pathname;
-    const a = await seal(['attest', '--identity-token', token, ...services(), '--timestamp-server-url', stack.tsaUrl, '--format', 'bundle', '--type', 'vuln', '--predicate', scan, ref]);
+    const a = await seal([
+      'attest',
+      '--identity-token',
+      token,
+      ...services(),
+      '--timestamp-server-url',
+      stack.tsaUrl,
+      '--format',
+      'bundle',
+      '--type',
+      'vuln',
+      '--predicate',
+      scan,
+      ref,
+    ]);
     assert.equal(a.code, 0, a.stderr);
     const trust = ['--certificate-identity', EMAIL, '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath];
     const v = await seal(['verify-attestation', '--verbose', ...trust, '--type', 'vuln', ref]);
@@ -290,8 +315,16 @@ describe('keyless errors', () => {
 
   test('an unreachable Fulcio: exit 4', async () => {
     const r = await seal([
-      'sign-blob', '--identity-token', token, '--fulcio-url', 'http://127.0.0.1:9', '--rekor-url', stack.rekorUrl,
-      '--bundle', path.join(stack.dir, 'u.json'), file,
+      'sign-blob',
+      '--identity-token',
+      token,
+      '--fulcio-url',
+      'http://127.0.0.1:9',
+      '--rekor-url',
+      stack.rekorUrl,
+      '--bundle',
+      path.join(stack.dir, 'u.json'),
+      file,
     ]);
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /could not reach Fulcio at http:\/\/127\.0\.0\.1:9/);

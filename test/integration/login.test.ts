@@ -49,7 +49,10 @@ describe('TLS + basic auth registry', { skip }, () => {
   before(async () => {
     reg = await startRegistry('tls-basic');
     const dst = await RegistryStore.open(parseReference(`${reg.host}/team/app`) as RegistryReference, {
-      env: { SSL_CERT_FILE: reg.caFile! }, log, username: reg.username, password: reg.password,
+      env: { SSL_CERT_FILE: reg.caFile! },
+      log,
+      username: reg.username,
+      password: reg.password,
     });
     await copyImage(await openStore(parseReference(`oci:${layout.dir}`), { env: {}, log }), dst, layout.tag);
     image = `${reg.host}/team/app:${layout.tag}`;

@@ -85,7 +85,10 @@ describe('seal with a key on a SoftHSM token', () => {
   test('pkcs11-tool list-tokens prints what cosign prints', async () => {
     const r = await seal(['pkcs11-tool', 'list-tokens', '--module-path', hsm.module]);
     assert.equal(r.code, 0, r.stderr);
-    const m = /^\nListing tokens of PKCS11 module '(.+)'\nToken in slot (\d+)\n\tLabel: seal test\n\tManufacturer: SoftHSM project\n\tModel: SoftHSM v2\n\tS\/N: [0-9a-f]+\n\n/.exec(r.stdout);
+    const m =
+      /^\nListing tokens of PKCS11 module '(.+)'\nToken in slot (\d+)\n\tLabel: seal test\n\tManufacturer: SoftHSM project\n\tModel: SoftHSM v2\n\tS\/N: [0-9a-f]+\n\n/.exec(
+        r.stdout,
+      );
     assert.ok(m, r.stdout);
     assert.equal(m[1], hsm.module);
     slot = Number(m[2]);
@@ -114,7 +117,9 @@ describe('seal with a key on a SoftHSM token', () => {
   test('pkcs11-tool list-keys-uris lists the key with a URI that signs, and no PIN', async () => {
     const r = await seal(['pkcs11-tool', 'list-keys-uris', '--module-path', hsm.module, '--slot-id', String(slot), '--pin', PIN]);
     assert.equal(r.code, 0, r.stderr);
-    const m = new RegExp(`^\\nListing URIs of keys in slot '${slot}' of PKCS11 module '${hsm.module}'\\nObject 0\\n\\tLabel: release\\n\\tID: ([0-9a-f]{32})\\n\\tURI: (\\S+)\\n$`).exec(r.stdout);
+    const m = new RegExp(
+      `^\\nListing URIs of keys in slot '${slot}' of PKCS11 module '${hsm.module}'\\nObject 0\\n\\tLabel: release\\n\\tID: ([0-9a-f]{32})\\n\\tURI: (\\S+)\\n$`,
+    ).exec(r.stdout);
     assert.ok(m, r.stdout);
     assert.equal(m[2], `pkcs11:token=seal%20test;slot-id=${slot};id=${m[1]!.replace(/../g, '%$&')};object=release?module-path=${hsm.module}`);
     const blob = path.join(fresh(), 'b.txt');
@@ -179,10 +184,26 @@ describe('seal with a key on a SoftHSM token', () => {
     assert.equal(v.code, 0, v.stderr);
   });
 
-  for (const [name, keyType] of [['ECDSA P-384', 'EC:secp384r1'], ['RSA 2048', 'rsa:2048']] as const) {
+  for (const [name, keyType] of [
+    ['ECDSA P-384', 'EC:secp384r1'],
+    ['RSA 2048', 'rsa:2048'],
+  ] as const) {
     test(`a ${name} key made by OpenSC pkcs11-tool signs; openssl verifies (SHA-256, as cosign)`, async () => {
       const label = name.replace(/\W/g, '');
-      hsm.tool(['--token-label', 'seal test', '--login', '--pin', PIN, '--keypairgen', '--key-type', keyType, '--label', label, '--id', label === 'ECDSAP384' ? '3840' : '2048']);
+      hsm.tool([
+        '--token-label',
+        'seal test',
+        '--login',
+        '--pin',
+        PIN,
+        '--keypairgen',
+        '--key-type',
+        keyType,
+        '--label',
+        label,
+        '--id',
+        label === 'ECDSAP384' ? '3840' : '2048',
+      ]);
       const d = fresh();
       const k = uri(`object=${label}`);
       const p = await seal(['public-key', '--key', k, '--outfile', path.join(d, 'k.pub')]);
@@ -192,7 +213,9 @@ describe('seal with a key on a SoftHSM token', () => {
       const s = await seal(['sign-blob', '--key', k, '--output-signature', path.join(d, 'sig'), blob]);
       assert.equal(s.code, 0, s.stderr);
       writeFileSync(path.join(d, 'sig.der'), Buffer.from(readFileSync(path.join(d, 'sig'), 'utf8'), 'base64'));
-      const ok = execFileSync('openssl', ['dgst', '-sha256', '-verify', path.join(d, 'k.pub'), '-signature', path.join(d, 'sig.der'), blob], { encoding: 'utf8' });
+      const ok = execFileSync('openssl', ['dgst', '-sha256', '-verify', path.join(d, 'k.pub'), '-signature', path.join(d, 'sig.der'), blob], {
+        encoding: 'utf8',
+      });
       assert.match(ok, /Verified OK/);
       const v = await seal(['verify-blob', '--key', path.join(d, 'k.pub'), '--signature', path.join(d, 'sig'), blob]);
       assert.equal(v.code, 0, v.stderr);
@@ -223,32 +246,56 @@ describe('seal with a key on a SoftHSM token', () => {
 
 describe('bad input with a token: one line, exit 1, no PIN', () => {
   test('a wrong PIN', async () => {
-    oneLineError(await seal(['sign-blob', '--key', key, '/etc/hostname'], { COSIGN_PKCS11_PIN: 'wrong-1234' }), /^Error: wrong PIN for PKCS#11 token 'seal test'$/);
+    oneLineError(
+      await seal(['sign-blob', '--key', key, '/etc/hostname'], { COSIGN_PKCS11_PIN: 'wrong-1234' }),
+      /^Error: wrong PIN for PKCS#11 token 'seal test'$/,
+    );
   });
 
   test('no PIN and no terminal to ask on', async () => {
-    oneLineError(await seal(['sign-blob', '--key', key, '/etc/hostname'], { COSIGN_PKCS11_PIN: undefined }), /token 'seal test' needs a PIN and there is no terminal to ask for it; set COSIGN_PKCS11_PIN/);
+    oneLineError(
+      await seal(['sign-blob', '--key', key, '/etc/hostname'], { COSIGN_PKCS11_PIN: undefined }),
+      /token 'seal test' needs a PIN and there is no terminal to ask for it; set COSIGN_PKCS11_PIN/,
+    );
   });
 
   test('a module path that does not exist, or is not a PKCS#11 module', async () => {
-    oneLineError(await seal(['sign-blob', '--key', 'pkcs11:token=t;object=k?module-path=/nonexistent/lib.so', '/etc/hostname']), /PKCS#11 module \/nonexistent\/lib.so does not exist/);
-    oneLineError(await seal(['sign-blob', '--key', 'pkcs11:token=t;object=k?module-path=/etc/hostname', '/etc/hostname']), /cannot load PKCS#11 module \/etc\/hostname/);
+    oneLineError(
+      await seal(['sign-blob', '--key', 'pkcs11:token=t;object=k?module-path=/nonexistent/lib.so', '/etc/hostname']),
+      /PKCS#11 module \/nonexistent\/lib.so does not exist/,
+    );
+    oneLineError(
+      await seal(['sign-blob', '--key', 'pkcs11:token=t;object=k?module-path=/etc/hostname', '/etc/hostname']),
+      /cannot load PKCS#11 module \/etc\/hostname/,
+    );
     oneLineError(await seal(['sign-blob', '--key', 'pkcs11:token=t;object=k', '/etc/hostname']), /module-path or COSIGN_PKCS11_MODULE_PATH must be set/);
   });
 
   test('a token that is not there names the ones that are', async () => {
-    oneLineError(await seal(['sign-blob', '--key', uri('object=release').replace('seal%20test', 'nosuch'), '/etc/hostname']), /no PKCS#11 token 'nosuch' in module .*; tokens present: 'seal test' \(slot \d+\)/);
+    oneLineError(
+      await seal(['sign-blob', '--key', uri('object=release').replace('seal%20test', 'nosuch'), '/etc/hostname']),
+      /no PKCS#11 token 'nosuch' in module .*; tokens present: 'seal test' \(slot \d+\)/,
+    );
   });
 
   test('a URI naming no key', async () => {
-    oneLineError(await seal(['sign-blob', '--key', uri('object=missing'), '/etc/hostname']), /token 'seal test' has no private key 'missing'; list its keys with: seal pkcs11-tool list-keys-uris/);
-    oneLineError(await seal(['verify-blob', '--key', uri('object=missing'), '--signature', '/etc/hostname', '/etc/hostname']), /token 'seal test' shows no public key or certificate 'missing'/);
+    oneLineError(
+      await seal(['sign-blob', '--key', uri('object=missing'), '/etc/hostname']),
+      /token 'seal test' has no private key 'missing'; list its keys with: seal pkcs11-tool list-keys-uris/,
+    );
+    oneLineError(
+      await seal(['verify-blob', '--key', uri('object=missing'), '--signature', '/etc/hostname', '/etc/hostname']),
+      /token 'seal test' shows no public key or certificate 'missing'/,
+    );
   });
 
   test('a URI naming several keys', async () => {
     hsm.tool(['--token-label', 'seal test', '--login', '--pin', PIN, '--keypairgen', '--key-type', 'EC:prime256v1', '--label', 'twin', '--id', '0a01']);
     hsm.tool(['--token-label', 'seal test', '--login', '--pin', PIN, '--keypairgen', '--key-type', 'EC:prime256v1', '--label', 'twin', '--id', '0a02']);
-    oneLineError(await seal(['sign-blob', '--key', uri('object=twin'), '/etc/hostname']), /URI names 2 private keys on token 'seal test': object=twin id=0a0[12]; object=twin id=0a0[12]; add id=/);
+    oneLineError(
+      await seal(['sign-blob', '--key', uri('object=twin'), '/etc/hostname']),
+      /URI names 2 private keys on token 'seal test': object=twin id=0a0[12]; object=twin id=0a0[12]; add id=/,
+    );
     // id= picks one.
     const r = await seal(['sign-blob', '--key', uri('object=twin;id=%0a%02'), '/etc/hostname']);
     assert.equal(r.code, 0, r.stderr);
@@ -256,7 +303,10 @@ describe('bad input with a token: one line, exit 1, no PIN', () => {
 
   test('a key of a type seal does not sign with (secp256k1)', async () => {
     hsm.tool(['--token-label', 'seal test', '--login', '--pin', PIN, '--keypairgen', '--key-type', 'EC:secp256k1', '--label', 'k1', '--id', '0b01']);
-    oneLineError(await seal(['sign-blob', '--key', uri('object=k1'), '/etc/hostname']), /'k1' on token 'seal test' is on an elliptic curve seal does not sign with/);
+    oneLineError(
+      await seal(['sign-blob', '--key', uri('object=k1'), '/etc/hostname']),
+      /'k1' on token 'seal test' is on an elliptic curve seal does not sign with/,
+    );
   });
 
   test('a token without the mechanisms: no EC key generation, no ECDSA signing', async () => {
@@ -281,7 +331,10 @@ describe('bad input with a token: one line, exit 1, no PIN', () => {
 
   test('a module that crashes costs only the agent', async () => {
     const mod = faulty('CRASH');
-    oneLineError(await seal(['sign-blob', '--key', `pkcs11:token=t;object=k?module-path=${mod}`, '/etc/hostname']), /PKCS#11 module .*faulty-crash.so crashed \(SIGSEGV\) in C_Initialize/);
+    oneLineError(
+      await seal(['sign-blob', '--key', `pkcs11:token=t;object=k?module-path=${mod}`, '/etc/hostname']),
+      /PKCS#11 module .*faulty-crash.so crashed \(SIGSEGV\) in C_Initialize/,
+    );
     oneLineError(await seal(['pkcs11-tool', 'list-tokens', '--module-path', mod]), /crashed \(SIGSEGV\)/);
   });
 
@@ -301,7 +354,11 @@ describe('bad input with a token: one line, exit 1, no PIN', () => {
       .filter((d) => /^\d+$/.test(d))
       .filter((d) => {
         try {
-          return readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(pid);
+          return (
+            readFileSync(`/proc/${d}/stat`, 'utf8')
+              .replace(/^.*\) /, '')
+              .split(' ')[1] === String(pid)
+          );
         } catch {
           return false;
         }
@@ -339,11 +396,20 @@ describe('bad input with a token: one line, exit 1, no PIN', () => {
   });
 
   test('cloud KMS keys are refused naming the two-step flow', async () => {
-    for (const k of ['awskms:///alias/release', 'gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k', 'azurekms://vault.example/key', 'hashivault://release']) {
+    for (const k of [
+      'awskms:///alias/release',
+      'gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k',
+      'azurekms://vault.example/key',
+      'hashivault://release',
+    ]) {
       const r = await seal(['sign-blob', '--key', k, '/etc/hostname']);
       oneLineError(r, /keys \(cloud KMS\) are not supported by seal; sign in two steps: seal generate IMAGE > payload.json, .*seal attach signature/, 2);
     }
-    oneLineError(await seal(['generate-key-pair', '--kms', 'awskms:///alias/release']), /--kms awskms: seal creates keys on PKCS#11 tokens .*seal generate IMAGE.*seal attach signature/, 2);
+    oneLineError(
+      await seal(['generate-key-pair', '--kms', 'awskms:///alias/release']),
+      /--kms awskms: seal creates keys on PKCS#11 tokens .*seal generate IMAGE.*seal attach signature/,
+      2,
+    );
   });
 
   test('the PIN never appears in any output, --verbose included, from a real process', async () => {
@@ -357,7 +423,11 @@ describe('bad input with a token: one line, exit 1, no PIN', () => {
       await runCli(['pkcs11-tool', 'list-keys-uris', '-d', '--module-path', hsm.module, '--slot-id', String(slot), '--pin', PIN], { env }),
       await runCli(['sign-blob', '-d', '--key', uri('object=release', `&pin-valu=${PIN}`), path.join(d, 'f')], { env: { ...env, COSIGN_PKCS11_PIN: PIN } }),
     ];
-    assert.deepEqual(runs.map((r) => r.code), [0, 1, 1, 0, 0], runs.map((r) => r.stderr).join('\n'));
+    assert.deepEqual(
+      runs.map((r) => r.code),
+      [0, 1, 1, 0, 0],
+      runs.map((r) => r.stderr).join('\n'),
+    );
     assert.match(runs[0]!.stderr, /debug: pkcs11: using ecdsa-p256 key 'release'/);
     for (const out of [...runs.flatMap((r) => [r.stdout, r.stderr]), ...allOutput]) {
       assert.ok(!out.includes(PIN), `the PIN was printed:\n${out}`);
@@ -401,7 +471,11 @@ sys.exit(os.WEXITSTATUS(status))
     assert.match(r.stdout, /-----BEGIN PUBLIC KEY-----/);
     assert.ok(!r.stdout.includes(PIN), `the PIN was echoed:\n${r.stdout}`);
     // A wrong PIN typed at the prompt: one line, and still not echoed.
-    const w = spawnSync('python3', ['-c', DRIVER, process.execPath, SEAL_BIN, 'public-key', '--key', key, 'typed-wrong'], { env, encoding: 'utf8', timeout: 90_000 });
+    const w = spawnSync('python3', ['-c', DRIVER, process.execPath, SEAL_BIN, 'public-key', '--key', key, 'typed-wrong'], {
+      env,
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
     assert.equal(w.status, 1, w.stdout);
     assert.match(w.stdout, /Error: wrong PIN for PKCS#11 token 'seal test'/);
     assert.ok(!w.stdout.includes('typed-wrong'));
@@ -422,6 +496,9 @@ sys.exit(os.WEXITSTATUS(status))
       encoding: 'utf8',
       timeout: 60_000,
     });
-    oneLineError({ code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }, /PKCS#11 keys need the optional npm package pkcs11js, which is not installed or did not build; install a C\+\+ toolchain .* npm rebuild pkcs11js/);
+    oneLineError(
+      { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr },
+      /PKCS#11 keys need the optional npm package pkcs11js, which is not installed or did not build; install a C\+\+ toolchain .* npm rebuild pkcs11js/,
+    );
   });
 });

@@ -11,15 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { silentLog } from '../../src/log.ts';
 import { copyImage } from '../../src/oci/copy.ts';
 import { sha256Digest } from '../../src/oci/digest.ts';
-import {
-  DOCKER_CONFIG,
-  DOCKER_MANIFEST,
-  DOCKER_MANIFEST_LIST,
-  EMPTY_CONFIG_DIGEST,
-  OCI_EMPTY,
-  OCI_INDEX,
-  OCI_MANIFEST,
-} from '../../src/oci/media-types.ts';
+import { DOCKER_CONFIG, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, EMPTY_CONFIG_DIGEST, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST } from '../../src/oci/media-types.ts';
 import { parseReference, type LayoutReference, type RegistryReference } from '../../src/oci/reference.ts';
 import { RegistryStore } from '../../src/oci/registry/store.ts';
 import { openStore } from '../../src/oci/open-store.ts';
@@ -61,7 +53,12 @@ describe('registry API round trips', { skip }, () => {
   }
 
   const cases = [
-    { name: 'OCI image manifest', type: OCI_MANIFEST, configType: 'application/vnd.oci.image.config.v1+json', layerType: 'application/vnd.oci.image.layer.v1.tar' },
+    {
+      name: 'OCI image manifest',
+      type: OCI_MANIFEST,
+      configType: 'application/vnd.oci.image.config.v1+json',
+      layerType: 'application/vnd.oci.image.layer.v1.tar',
+    },
     { name: 'Docker v2 schema 2 manifest', type: DOCKER_MANIFEST, configType: DOCKER_CONFIG, layerType: 'application/vnd.docker.image.rootfs.diff.tar.gzip' },
   ];
   for (const c of cases) {
@@ -161,7 +158,10 @@ describe('registry API round trips', { skip }, () => {
       });
       assert.deepEqual(await paged.listTags({ pageSize: 2 }), tags);
       const pages = lines.filter((l) => /^--> GET .*\/tags\/list/.test(l));
-      assert.deepEqual(pages.map((l) => /\?(.*)$/.exec(l)![1]), ['n=2', 'n=2&last=b2', 'n=2&last=d4']);
+      assert.deepEqual(
+        pages.map((l) => /\?(.*)$/.exec(l)![1]),
+        ['n=2', 'n=2&last=b2', 'n=2&last=d4'],
+      );
     } finally {
       front.close();
     }
@@ -171,8 +171,20 @@ describe('registry API round trips', { skip }, () => {
   it('deletes a tag (by digest on distribution) and a manifest', async () => {
     const s = await open('deletes');
     await s.putBlob(enc('{}'));
-    const one = json({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: OCI_EMPTY, digest: EMPTY_CONFIG_DIGEST, size: 2 }, layers: [], annotations: { n: '1' } });
-    const two = json({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: OCI_EMPTY, digest: EMPTY_CONFIG_DIGEST, size: 2 }, layers: [], annotations: { n: '2' } });
+    const one = json({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: OCI_EMPTY, digest: EMPTY_CONFIG_DIGEST, size: 2 },
+      layers: [],
+      annotations: { n: '1' },
+    });
+    const two = json({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: OCI_EMPTY, digest: EMPTY_CONFIG_DIGEST, size: 2 },
+      layers: [],
+      annotations: { n: '2' },
+    });
     await s.putManifest(one, OCI_MANIFEST, { tag: 'one' });
     const d2 = (await s.putManifest(two, OCI_MANIFEST, { tag: 'two' })).digest;
     await s.deleteTag('one');

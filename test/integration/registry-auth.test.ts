@@ -161,7 +161,10 @@ describe('TLS + basic auth registry', { skip }, () => {
     const env = { ...(await cleanEnv()), SEAL_REGISTRY_PASSWORD: reg.password!, SSL_CERT_FILE: '', NODE_EXTRA_CA_CERTS: '' };
     const bad = await runCli(['tree', image, ...creds], { env });
     assert.equal(bad.code, 4, bad.stderr);
-    assert.match(bad.stderr, new RegExp(`TLS certificate for ${reg.host.replace(/\./g, '\\.')} is not trusted.*; pass --allow-insecure-registry or add the CA with SSL_CERT_FILE`));
+    assert.match(
+      bad.stderr,
+      new RegExp(`TLS certificate for ${reg.host.replace(/\./g, '\\.')} is not trusted.*; pass --allow-insecure-registry or add the CA with SSL_CERT_FILE`),
+    );
     const good = await runCli(['tree', image, ...creds], { env: { ...env, SSL_CERT_FILE: reg.caFile! } });
     assert.equal(good.code, 0, good.stderr);
     const insecure = await runCli(['tree', image, ...creds, '--allow-insecure-registry'], { env });
@@ -170,9 +173,12 @@ describe('TLS + basic auth registry', { skip }, () => {
   });
 
   it('CLI: exit 5 for a wrong password, and --verbose shows requests with Authorization redacted', async () => {
-    const res = await runCli(['tree', `${reg.host}/team/app:${layout.tag}`, '--verbose', '--registry-username', reg.username!, '--registry-password', 'Wr0ng-Secret'], {
-      env: { ...(await cleanEnv()), SSL_CERT_FILE: reg.caFile! },
-    });
+    const res = await runCli(
+      ['tree', `${reg.host}/team/app:${layout.tag}`, '--verbose', '--registry-username', reg.username!, '--registry-password', 'Wr0ng-Secret'],
+      {
+        env: { ...(await cleanEnv()), SSL_CERT_FILE: reg.caFile! },
+      },
+    );
     assert.equal(res.code, 5, res.stderr);
     assert.match(res.stderr, /--> GET https:\/\/127\.0\.0\.1:\d+\/v2\/team\/app\/manifests\/latest \[authorization: Basic <redacted>\]/);
     assert.match(res.stderr, /<-- 401 GET/);
@@ -204,7 +210,10 @@ describe('token registry (Bearer)', { skip }, () => {
     assert.match(err.message, /401/);
     assert.match(err.hint ?? '', /docker login/);
     assert.ok(reg.tokenServer!.requests.length >= 1);
-    assert.ok(reg.tokenServer!.requests.every((r) => r.subject === ''), 'anonymous token requests');
+    assert.ok(
+      reg.tokenServer!.requests.every((r) => r.subject === ''),
+      'anonymous token requests',
+    );
   });
 
   it('re-authenticates for a wider scope: a pull token does not stop a later push', async () => {

@@ -88,7 +88,10 @@ describe('faults through the proxy', { skip }, () => {
     proxy.setFaults([{ method: 'GET', path: manifestPath(), action: { status: 503 } }]);
     const err = (await (await open({ retries: 3 })).getManifest(layout.tag).catch((e: unknown) => e)) as SealError;
     assert.ok(isSealError(err, 'registry'), String(err));
-    assert.match(err.message, /reading manifest latest in 127\.0\.0\.1:\d+\/team\/app failed: 503 Service Unavailable \(gave up after 4 attempts\): UNAVAILABLE: fault injected/);
+    assert.match(
+      err.message,
+      /reading manifest latest in 127\.0\.0\.1:\d+\/team\/app failed: 503 Service Unavailable \(gave up after 4 attempts\): UNAVAILABLE: fault injected/,
+    );
     assert.equal(proxy.count({ path: manifestPath() }), 4);
   });
 
@@ -154,7 +157,10 @@ describe('faults through the proxy', { skip }, () => {
     // Broken off every time: re-read up to the retry limit, then a network error.
     proxy.reset();
     proxy.setFaults([{ method: 'GET', path: new RegExp(`/blobs/${blob.digest}$`), action: { truncateAt: 10 } }]);
-    await assert.rejects((await open({ retries: 2 })).getBlob(blob.digest), (e: unknown) => isSealError(e, 'network') && /while reading the response \(gave up after 3 attempts\)$/.test(e.message));
+    await assert.rejects(
+      (await open({ retries: 2 })).getBlob(blob.digest),
+      (e: unknown) => isSealError(e, 'network') && /while reading the response \(gave up after 3 attempts\)$/.test(e.message),
+    );
     assert.equal(proxy.count({ method: 'GET', path: new RegExp(`/blobs/${blob.digest}$`) }), 3);
   });
 
@@ -228,7 +234,10 @@ describe('redirects to another host', { skip }, () => {
       allowHttp: true,
     });
     assert.deepEqual(Buffer.from(await s.getBlob(digest)), Buffer.from(blob));
-    assert.ok(registrySeen.some((r) => r.url.includes('/blobs/') && r.authorization === AUTH), 'the registry got the credentials');
+    assert.ok(
+      registrySeen.some((r) => r.url.includes('/blobs/') && r.authorization === AUTH),
+      'the registry got the credentials',
+    );
     assert.equal(storageSeen.length, 1);
     assert.equal(storageSeen[0]!.authorization, undefined);
     assert.equal(storageSeen[0]!.host, `localhost:${(storage.address() as AddressInfo).port}`);

@@ -110,11 +110,21 @@ describe('TLS + basic auth registry behind an authenticating proxy', { skip }, (
 
   it('a proxy that refuses the credentials is one line naming the proxy, exit 4, with no password in it', async () => {
     const env = envWith({ SSL_CERT_FILE: reg.caFile!, HTTPS_PROXY: `http://${proxyUser}:wrong-proxy-pass@127.0.0.1:${proxy.port}` });
-    const r = await runCli(['tree', '--registry-username', reg.username!, '--registry-password', reg.password!, '--registry-retries', '0', `${reg.host}/team/app:${layout.tag}`], { env });
+    const r = await runCli(
+      ['tree', '--registry-username', reg.username!, '--registry-password', reg.password!, '--registry-retries', '0', `${reg.host}/team/app:${layout.tag}`],
+      { env },
+    );
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /proxy/i);
     assert.ok(!r.stderr.includes('wrong-proxy-pass'), r.stderr);
-    assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('Error')).length, 1, r.stderr);
+    assert.equal(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('Error')).length,
+      1,
+      r.stderr,
+    );
   });
 
   it('seal sign and verify work end to end through the proxy', async () => {
@@ -147,6 +157,9 @@ describe('plain http registry behind HTTP_PROXY', { skip }, () => {
   it('sends absolute-URI requests to the proxy', async () => {
     await push(reg.host, envWith({ HTTP_PROXY: proxy.url }));
     assert.ok(proxy.records.length > 0);
-    assert.ok(proxy.records.some((r) => r.method === 'PUT' && r.target.startsWith(`http://${reg.host}/v2/team/app/manifests/`)), JSON.stringify(proxy.records.map((r) => `${r.method} ${r.target}`)));
+    assert.ok(
+      proxy.records.some((r) => r.method === 'PUT' && r.target.startsWith(`http://${reg.host}/v2/team/app/manifests/`)),
+      JSON.stringify(proxy.records.map((r) => `${r.method} ${r.target}`)),
+    );
   });
 });

@@ -36,8 +36,13 @@ describe('mutual TLS registry with a private CA', { skip }, () => {
   before(async () => {
     reg = await startRegistry('tls-basic', { clientAuth: true });
     const dst = await RegistryStore.open(parseReference(`${reg.host}/team/app`) as RegistryReference, {
-      env: env(), log, username: reg.username, password: reg.password,
-      caFiles: [reg.caFile!], clientCertFile: reg.clientCertFile, clientKeyFile: reg.clientKeyFile,
+      env: env(),
+      log,
+      username: reg.username,
+      password: reg.password,
+      caFiles: [reg.caFile!],
+      clientCertFile: reg.clientCertFile,
+      clientKeyFile: reg.clientKeyFile,
     });
     await copyImage(await openStore(parseReference(`oci:${layout.dir}`), { env: {}, log }), dst, layout.tag);
     ref = `${reg.host}/team/app:${layout.tag}`;
@@ -57,7 +62,10 @@ describe('mutual TLS registry with a private CA', { skip }, () => {
   it('without a client certificate: one line asking for one, exit 4', async () => {
     const r = await runCli(['tree', ...flags, '--registry-cacert', reg.caFile!, ref], { env: env() });
     assert.equal(r.code, 4, r.stderr);
-    assert.match(r.stderr, /^Error: 127\.0\.0\.1:\d+ refused the TLS connection: it wants a client certificate it trusts .*pass --registry-client-cert and --registry-client-key/m);
+    assert.match(
+      r.stderr,
+      /^Error: 127\.0\.0\.1:\d+ refused the TLS connection: it wants a client certificate it trusts .*pass --registry-client-cert and --registry-client-key/m,
+    );
   });
 
   it('without the CA the certificate is untrusted, exit 4', async () => {
@@ -80,7 +88,10 @@ describe('mutual TLS registry with a private CA', { skip }, () => {
     assert.equal(half.code, 2, half.stderr);
     assert.match(half.stderr, /--registry-client-cert and --registry-client-key go together/);
     const other = makeOpensslKeyPair(work, 'other');
-    const wrong = await runCli(['tree', ...flags, '--registry-cacert', reg.caFile!, '--registry-client-cert', reg.clientCertFile!, '--registry-client-key', other.key, ref], { env: env() });
+    const wrong = await runCli(
+      ['tree', ...flags, '--registry-cacert', reg.caFile!, '--registry-client-cert', reg.clientCertFile!, '--registry-client-key', other.key, ref],
+      { env: env() },
+    );
     assert.equal(wrong.code, 1, wrong.stderr);
     assert.match(wrong.stderr, /is not the key of --registry-client-cert/);
     for (const r of [missing, bad, half, wrong]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
@@ -92,7 +103,12 @@ describe('--registry-token on a bearer-token registry', { skip }, () => {
   let token: string;
   before(async () => {
     reg = await startRegistry('token');
-    const dst = await RegistryStore.open(parseReference(`${reg.host}/team/app`) as RegistryReference, { env: env(), log, username: reg.username, password: reg.password });
+    const dst = await RegistryStore.open(parseReference(`${reg.host}/team/app`) as RegistryReference, {
+      env: env(),
+      log,
+      username: reg.username,
+      password: reg.password,
+    });
     await copyImage(await openStore(parseReference(`oci:${layout.dir}`), { env: {}, log }), dst, layout.tag);
     // A token as a CI system would hand one out: fetched beforehand for exactly this repository.
     const ts = reg.tokenServer!;
@@ -116,7 +132,9 @@ describe('--registry-token on a bearer-token registry', { skip }, () => {
     const { key } = makeOpensslKeyPair(work, 'k2');
     const t = await runCli(['tree', `${reg.host}/team/app:${layout.tag}`], { env: { ...env(), SEAL_REGISTRY_TOKEN: token } });
     assert.equal(t.code, 0, t.stderr);
-    const s = await runCli(['sign', '--key', key, '--registry-retries', '0', `${reg.host}/team/app:${layout.tag}`], { env: { ...env(), SEAL_REGISTRY_TOKEN: token } });
+    const s = await runCli(['sign', '--key', key, '--registry-retries', '0', `${reg.host}/team/app:${layout.tag}`], {
+      env: { ...env(), SEAL_REGISTRY_TOKEN: token },
+    });
     assert.equal(s.code, 5, s.stderr);
     assert.ok(!s.stderr.includes(token));
   });

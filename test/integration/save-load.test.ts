@@ -40,7 +40,10 @@ describe('seal save / seal load', () => {
     const dir = path.join(work, 'saved');
     ok(await runInProcess(['save', '--dir', dir, src]), 'save');
     const report = await verifyJson(`oci:${dir}:1.0`);
-    assert.deepEqual(report.signatures.map((s) => [s.format, s.verified]).sort(), [['bundle', true], ['legacy', true]]);
+    assert.deepEqual(report.signatures.map((s) => [s.format, s.verified]).sort(), [
+      ['bundle', true],
+      ['legacy', true],
+    ]);
     ok(await runInProcess(['verify-attestation', '--key', pub, '--type', 'vuln', `oci:${dir}:1.0`]), 'verify-attestation from the layout');
   });
 
@@ -65,14 +68,19 @@ describe('seal save / seal load', () => {
       .filter((m: { annotations?: Record<string, string> }) => ['1.0', sigTag].includes(m.annotations?.['org.opencontainers.image.ref.name'] ?? ''))
       .map((m: { annotations: Record<string, string> }) => ({
         ...m,
-        annotations: { kind: m.annotations['org.opencontainers.image.ref.name'] === '1.0' ? 'dev.cosignproject.cosign/image' : 'dev.cosignproject.cosign/sigs' },
+        annotations: {
+          kind: m.annotations['org.opencontainers.image.ref.name'] === '1.0' ? 'dev.cosignproject.cosign/image' : 'dev.cosignproject.cosign/sigs',
+        },
       }));
     assert.equal(index.manifests.length, 2);
     await writeFile(indexPath, JSON.stringify(index));
     ok(await runInProcess(['load', '--dir', dir, `${reg.host}/from-cosign/app:1.0`]), 'load');
     const there = await verifyJson(`${reg.host}/from-cosign/app:1.0`);
     assert.equal(there.digest, digest);
-    assert.deepEqual(there.signatures.map((s) => [s.format, s.verified]), [['legacy', true]]);
+    assert.deepEqual(
+      there.signatures.map((s) => [s.format, s.verified]),
+      [['legacy', true]],
+    );
   });
 
   test('load of a layout with several images, or of a directory that is no layout: one line, no stack', async () => {

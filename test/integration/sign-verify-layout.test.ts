@@ -10,7 +10,6 @@ import { runCliInProcess as seal } from '../helpers/in-process.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { workspace } from '../helpers/workspace.ts';
 
-
 const { dir: work, key, pub, keys } = await workspace('seal-e2e-', ['key', 'other']);
 const otherPub = keys.other!.pub;
 
@@ -65,7 +64,10 @@ for (const format of ['legacy', 'bundle'] as const) {
       const otherIndex = JSON.parse(await readFile(path.join(other.dir, 'index.json'), 'utf8'));
       const entry = otherIndex.manifests.find((m: { annotations?: Record<string, string> }) => m.annotations?.['org.opencontainers.image.ref.name'] === src);
       assert.ok(entry, 'signature entry present in the other layout');
-      victimIndex.manifests.push({ ...entry, annotations: { 'org.opencontainers.image.ref.name': `sha256-${img2.digest.slice(7)}${format === 'legacy' ? '.sig' : ''}` } });
+      victimIndex.manifests.push({
+        ...entry,
+        annotations: { 'org.opencontainers.image.ref.name': `sha256-${img2.digest.slice(7)}${format === 'legacy' ? '.sig' : ''}` },
+      });
       await writeFile(path.join(img2.dir, 'index.json'), JSON.stringify(victimIndex));
       execFileSync('cp', ['-rn', path.join(other.dir, 'blobs', 'sha256') + '/.', path.join(img2.dir, 'blobs', 'sha256')]);
       const r = await seal(['verify', '--key', pub, `oci:${img2.dir}:latest`]);
@@ -88,7 +90,12 @@ describe('both formats together', () => {
     assert.equal(d.code, 0, d.stderr);
     assert.equal(d.stdout.trim().split('\n').length, 2);
     const t = await seal(['tree', '-o', 'json', ref]);
-    assert.deepEqual(JSON.parse(t.stdout).entries.map((e: { kind: string }) => e.kind).sort(), ['referrer', 'signatures']);
+    assert.deepEqual(
+      JSON.parse(t.stdout)
+        .entries.map((e: { kind: string }) => e.kind)
+        .sort(),
+      ['referrer', 'signatures'],
+    );
     const tri = await seal(['triangulate', ref]);
     assert.equal(tri.stdout.trim(), `oci:${img.dir}:sha256-${img.digest.slice(7)}.sig`);
     const c = await seal(['clean', '--type', 'signature', '--yes', ref]);
@@ -122,7 +129,10 @@ describe('both formats together', () => {
 
   // Concurrent signers meet at the layout's index.json lock (a file, so threads of one process and
   // separate processes contend alike): 16 in this process, and 4 real processes as a smoke test.
-  for (const [how, n] of [['in-process', 16], ['processes', 4]] as const) {
+  for (const [how, n] of [
+    ['in-process', 16],
+    ['processes', 4],
+  ] as const) {
     test(`${n} concurrent seal sign runs (${how}) leave ${n} verifiable signatures, in both formats`, async () => {
       const run = how === 'processes' ? runCli : seal;
       for (const format of ['legacy', 'bundle']) {

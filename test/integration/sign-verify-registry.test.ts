@@ -50,8 +50,14 @@ describe('plain registry', () => {
     await writeFile(path.join(regd, 'seal.yaml'), `docker:\n  ${reg.host}:\n    use-sigstore-attachments: true\n`);
     const dst = `${reg.host}/skopeo-dst:v1`;
     const cp = await runCommand('skopeo', [
-      '--insecure-policy', '--registries.d', regd, 'copy', '--src-tls-verify=false', '--dest-tls-verify=false',
-      `docker://${ref}`, `docker://${dst}`,
+      '--insecure-policy',
+      '--registries.d',
+      regd,
+      'copy',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      `docker://${ref}`,
+      `docker://${dst}`,
     ]);
     assert.equal(cp.code, 0, cp.stderr);
     const v = await runCli(['verify', '--key', pub, dst]);

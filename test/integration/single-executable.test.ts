@@ -32,8 +32,8 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
 before(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'seal-sea-'));
   // Built here (about a minute on the shared machine) unless `npm run dist` just made it.
-  const fresh = existsSync(exe) && existsSync(bundle) && statSync(exe).mtimeMs >= statSync(bundle).mtimeMs &&
-    statSync(bundle).mtimeMs > Date.now() - 10 * 60_000;
+  const fresh =
+    existsSync(exe) && existsSync(bundle) && statSync(exe).mtimeMs >= statSync(bundle).mtimeMs && statSync(bundle).mtimeMs > Date.now() - 10 * 60_000;
   if (!fresh) {
     const r = await new Promise<number>((resolve) => {
       const c = spawn(process.execPath, [path.join(root, 'scripts/dist.mjs'), '--no-tarball'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -95,7 +95,10 @@ test('a key on a SoftHSM token: the bundle signs with it, the lone executable sa
     copyFileSync(exe, lone);
     const e = await run(lone, ['sign-blob', '--key', key, file], env);
     assert.equal(e.code, 1, e.stderr);
-    assert.match(e.stderr, /^Error: PKCS#11 keys need the optional npm package pkcs11js, .*; install it beside this executable: npm install --prefix \S+ pkcs11js/);
+    assert.match(
+      e.stderr,
+      /^Error: PKCS#11 keys need the optional npm package pkcs11js, .*; install it beside this executable: npm install --prefix \S+ pkcs11js/,
+    );
     assert.equal(e.stderr.trimEnd().split('\n').length, 1, e.stderr);
   } finally {
     hsm.cleanup();

@@ -30,9 +30,19 @@ const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest
 const entries = () => stack.requests[ENTRIES] ?? 0;
 
 // --- reading and rewriting a `.sig`/`.att` image inside an OCI layout ---------------------------
-interface Layer { mediaType: string; size: number; digest: string; annotations: Record<string, string> }
-interface Manifest { layers: Layer[]; [k: string]: unknown }
-interface Index { manifests: { digest: string; size: number; annotations?: Record<string, string> }[] }
+interface Layer {
+  mediaType: string;
+  size: number;
+  digest: string;
+  annotations: Record<string, string>;
+}
+interface Manifest {
+  layers: Layer[];
+  [k: string]: unknown;
+}
+interface Index {
+  manifests: { digest: string; size: number; annotations?: Record<string, string> }[];
+}
 const blob = (dir: string, digest: string) => path.join(dir, 'blobs', ...digest.split(':'));
 const attachedTag = (digest: string, kind: 'sig' | 'att') => `${digest.replace(':', '-')}.${kind}`;
 
@@ -150,7 +160,16 @@ describe('seal sign --key --tlog-upload (legacy format) on an OCI layout', () =>
 
   test('a trusted root that does not know this Rekor fails the signature (exit 12)', async () => {
     const empty = path.join(stack.dir, 'empty-root.json');
-    await writeFile(empty, JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] }));
+    await writeFile(
+      empty,
+      JSON.stringify({
+        mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+        tlogs: [],
+        certificateAuthorities: [],
+        ctlogs: [],
+        timestampAuthorities: [],
+      }),
+    );
     const v = await seal(['verify', '--key', pub, '--trusted-root', empty, '-o', 'json', ref]);
     assert.equal(v.code, 12, v.stderr);
     assert.equal(JSON.parse(v.stdout)[0].signatures[0].checks.tlog, false);

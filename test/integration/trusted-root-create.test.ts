@@ -22,7 +22,8 @@ let stackRoot: {
 let specs: string[];
 
 const pemCerts = (certs: { rawBytes: string }[]) => certs.map((c) => new X509Certificate(Buffer.from(c.rawBytes, 'base64')).toString()).join('');
-const pemKey = (raw: string) => createPublicKey({ key: Buffer.from(raw, 'base64'), format: 'der', type: 'spki' }).export({ format: 'pem', type: 'spki' }) as string;
+const pemKey = (raw: string) =>
+  createPublicKey({ key: Buffer.from(raw, 'base64'), format: 'der', type: 'spki' }).export({ format: 'pem', type: 'spki' }) as string;
 
 before(async () => {
   stack = await startSigstoreStack();
@@ -35,16 +36,34 @@ before(async () => {
   await writeFile(f('ctfe.pub'), pemKey(stackRoot.ctlogs[0]!.publicKey.rawBytes));
   const start = '2020-01-01T00:00:00Z';
   specs = [
-    '--fulcio', `url=${stack.fulcioUrl},certificate-chain=${f('fulcio.pem')}`,
-    '--rekor', `url=${stack.rekorUrl},public-key=${f('rekor.pub')},start-time=${start}`,
-    '--ctfe', `url=${stack.url},public-key=${f('ctfe.pub')},start-time=${start}`,
-    '--tsa', `url=${stack.tsaUrl},certificate-chain=${f('tsa.pem')}`,
+    '--fulcio',
+    `url=${stack.fulcioUrl},certificate-chain=${f('fulcio.pem')}`,
+    '--rekor',
+    `url=${stack.rekorUrl},public-key=${f('rekor.pub')},start-time=${start}`,
+    '--ctfe',
+    `url=${stack.url},public-key=${f('ctfe.pub')},start-time=${start}`,
+    '--tsa',
+    `url=${stack.tsaUrl},certificate-chain=${f('tsa.pem')}`,
   ];
   const token = stack.mintToken(EMAIL);
   await writeFile(f('artifact.txt'), 'release bytes\n');
-  const r = await runInProcess(['sign-blob', '--identity-token', token, '--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl, '--bundle', f('artifact.sigstore.json'), f('artifact.txt')], {
-    env: { SIGSTORE_ID_TOKEN: undefined },
-  });
+  const r = await runInProcess(
+    [
+      'sign-blob',
+      '--identity-token',
+      token,
+      '--fulcio-url',
+      stack.fulcioUrl,
+      '--rekor-url',
+      stack.rekorUrl,
+      '--bundle',
+      f('artifact.sigstore.json'),
+      f('artifact.txt'),
+    ],
+    {
+      env: { SIGSTORE_ID_TOKEN: undefined },
+    },
+  );
   assert.equal(r.code, 0, r.stderr);
 });
 after(async () => {
@@ -53,7 +72,7 @@ after(async () => {
 });
 
 describe('seal trusted-root create', () => {
-  test('from the stack\'s PEM files: same log ids as the stack\'s root, and a keyless bundle verifies with it', async () => {
+  test("from the stack's PEM files: same log ids as the stack's root, and a keyless bundle verifies with it", async () => {
     const out = path.join(work, 'created.json');
     const r = await runInProcess(['trusted-root', 'create', ...specs, '--out', out]);
     assert.equal(r.code, 0, r.stderr);
@@ -62,7 +81,18 @@ describe('seal trusted-root create', () => {
     assert.equal(created.tlogs[0].logId.keyId, stackRoot.tlogs[0]!.logId.keyId);
     assert.equal(created.ctlogs[0].logId.keyId, stackRoot.ctlogs[0]!.logId.keyId);
     assert.equal(created.certificateAuthorities[0].uri, stack.fulcioUrl);
-    const v = await runInProcess(['verify-blob', '--bundle', path.join(work, 'artifact.sigstore.json'), '--certificate-identity', EMAIL, '--certificate-oidc-issuer', stack.issuer, '--trusted-root', out, path.join(work, 'artifact.txt')]);
+    const v = await runInProcess([
+      'verify-blob',
+      '--bundle',
+      path.join(work, 'artifact.sigstore.json'),
+      '--certificate-identity',
+      EMAIL,
+      '--certificate-oidc-issuer',
+      stack.issuer,
+      '--trusted-root',
+      out,
+      path.join(work, 'artifact.txt'),
+    ]);
     assert.equal(v.code, 0, v.stderr);
   });
 
@@ -70,16 +100,34 @@ describe('seal trusted-root create', () => {
     const out = path.join(work, 'no-rekor.json');
     const noRekor = specs.filter((_s, i) => i !== 2 && i !== 3);
     assert.equal((await runInProcess(['trusted-root', 'create', ...noRekor, '--out', out])).code, 0);
-    const v = await runInProcess(['verify-blob', '--bundle', path.join(work, 'artifact.sigstore.json'), '--certificate-identity', EMAIL, '--certificate-oidc-issuer', stack.issuer, '--trusted-root', out, path.join(work, 'artifact.txt')]);
+    const v = await runInProcess([
+      'verify-blob',
+      '--bundle',
+      path.join(work, 'artifact.sigstore.json'),
+      '--certificate-identity',
+      EMAIL,
+      '--certificate-oidc-issuer',
+      stack.issuer,
+      '--trusted-root',
+      out,
+      path.join(work, 'artifact.txt'),
+    ]);
     assert.equal(v.code, 3, v.stderr);
   });
 
-  test('a Rekor v2 log given its origin gets the checkpoint key id the conformance suite\'s root has', async () => {
-    const tr = JSON.parse(await readFile(new URL('../fixtures/sigstore-conformance/test/assets/bundle-verify/rekor2-happy-path/trusted_root.json', import.meta.url), 'utf8'));
+  test("a Rekor v2 log given its origin gets the checkpoint key id the conformance suite's root has", async () => {
+    const tr = JSON.parse(
+      await readFile(new URL('../fixtures/sigstore-conformance/test/assets/bundle-verify/rekor2-happy-path/trusted_root.json', import.meta.url), 'utf8'),
+    );
     const log = tr.tlogs.find((t: { baseUrl: string }) => t.baseUrl.includes('log2025-alpha1'));
     const pub = path.join(work, 'rekor2.pub');
     await writeFile(pub, pemKey(log.publicKey.rawBytes));
-    const r = await runInProcess(['trusted-root', 'create', '--rekor', `url=${log.baseUrl},public-key=${pub},start-time=${log.publicKey.validFor.start},origin=log2025-alpha1.rekor.sigstage.dev`]);
+    const r = await runInProcess([
+      'trusted-root',
+      'create',
+      '--rekor',
+      `url=${log.baseUrl},public-key=${pub},start-time=${log.publicKey.validFor.start},origin=log2025-alpha1.rekor.sigstage.dev`,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const created = JSON.parse(r.stdout);
     assert.equal(created.tlogs[0].logId.keyId, log.logId.keyId);
@@ -87,11 +135,16 @@ describe('seal trusted-root create', () => {
   });
 
   test('--with-default-services keeps the public-good services; --no-default-tsa drops theirs', async () => {
-    const r = await runInProcess(['trusted-root', 'create', '--with-default-services', '--no-default-tsa', ...specs.slice(6)], { env: { SEAL_TUF_CACHE: path.join(work, 'no-cache') } });
+    const r = await runInProcess(['trusted-root', 'create', '--with-default-services', '--no-default-tsa', ...specs.slice(6)], {
+      env: { SEAL_TUF_CACHE: path.join(work, 'no-cache') },
+    });
     assert.equal(r.code, 0, r.stderr);
     const created = JSON.parse(r.stdout);
     assert.ok(created.tlogs.some((t: { baseUrl: string }) => t.baseUrl === 'https://rekor.sigstore.dev'));
-    assert.deepEqual(created.timestampAuthorities.map((t: { uri: string }) => t.uri), [stack.tsaUrl]);
+    assert.deepEqual(
+      created.timestampAuthorities.map((t: { uri: string }) => t.uri),
+      [stack.tsaUrl],
+    );
   });
 
   test('bad specifications are usage errors (exit 2); unreadable or wrong files are input errors (exit 1)', async () => {

@@ -57,10 +57,13 @@ before(async () => {
   await writeFile(artifact, 'release bytes\n');
   trustedRoot = await readFile(stack.trustedRootPath);
   const token = stack.mintToken(EMAIL);
-  const r = await runCli(['sign-blob', '--identity-token', token, '--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl, '--bundle', bundle, artifact], {
-    env: { SIGSTORE_ID_TOKEN: undefined },
-    timeoutMs: 60_000,
-  });
+  const r = await runCli(
+    ['sign-blob', '--identity-token', token, '--fulcio-url', stack.fulcioUrl, '--rekor-url', stack.rekorUrl, '--bundle', bundle, artifact],
+    {
+      env: { SIGSTORE_ID_TOKEN: undefined },
+      timeoutMs: 60_000,
+    },
+  );
   assert.equal(r.code, 0, r.stderr);
 });
 after(async () => {
@@ -84,7 +87,10 @@ describe('seal trusted-root update', () => {
     );
     const { createHash } = await import('node:crypto');
     assert.equal(summary.files[0].sha256, createHash('sha256').update(trustedRoot).digest('hex'));
-    assert.ok(mirror.requests.some((p) => /^\/targets\/[0-9a-f]{64}\.trusted_root\.json$/.test(p)), 'the target came by its hash-prefixed name');
+    assert.ok(
+      mirror.requests.some((p) => /^\/targets\/[0-9a-f]{64}\.trusted_root\.json$/.test(p)),
+      'the target came by its hash-prefixed name',
+    );
 
     await mirror.stop(); // from here on, any network use would fail
     const v = await verifyBlob(cache);
@@ -103,7 +109,10 @@ describe('seal trusted-root update', () => {
     // --trusted-root still wins over the cache.
     const other = path.join(work, 'other-root.json');
     await writeFile(other, await readFile(path.join(import.meta.dirname, '../fixtures/sigstore-conformance/production_trusted_root.json')));
-    const w = await seal(['verify-blob', '--bundle', bundle, '--certificate-identity', EMAIL, '--certificate-oidc-issuer', stack.issuer, '--trusted-root', other, artifact], cache);
+    const w = await seal(
+      ['verify-blob', '--bundle', bundle, '--certificate-identity', EMAIL, '--certificate-oidc-issuer', stack.issuer, '--trusted-root', other, artifact],
+      cache,
+    );
     assert.equal(w.code, 3, w.stderr);
   });
 
@@ -195,8 +204,16 @@ describe('verification with the default trust', () => {
     // A real public-good bundle verifies against the snapshot, with the warning.
     const assets = path.join(import.meta.dirname, '../fixtures/sigstore-conformance/test/assets/bundle-verify/');
     const gh = await seal(
-      ['verify-blob', '--bundle', path.join(assets, 'happy-path-v0.3/bundle.sigstore.json'), '--certificate-identity-regexp', 'https://github\\.com/sigstore-conformance/.*',
-        '--certificate-oidc-issuer', 'https://token.actions.githubusercontent.com', path.join(assets, 'a.txt')],
+      [
+        'verify-blob',
+        '--bundle',
+        path.join(assets, 'happy-path-v0.3/bundle.sigstore.json'),
+        '--certificate-identity-regexp',
+        'https://github\\.com/sigstore-conformance/.*',
+        '--certificate-oidc-issuer',
+        'https://token.actions.githubusercontent.com',
+        path.join(assets, 'a.txt'),
+      ],
       cache,
     );
     assert.equal(gh.code, 0, gh.stderr);
@@ -242,6 +259,9 @@ describe('verification with the default trust', () => {
     assert.equal(later.embedded, false);
     assert.match(later.source, /targets\/trusted_root\.json$/);
     assert.equal(later.warnings.length, 1);
-    assert.match(`WARNING: ${later.warnings[0]}`, /WARNING: the cached Sigstore trust in .* has expired TUF metadata \(timestamp\.json\); run `seal trusted-root update`/);
+    assert.match(
+      `WARNING: ${later.warnings[0]}`,
+      /WARNING: the cached Sigstore trust in .* has expired TUF metadata \(timestamp\.json\); run `seal trusted-root update`/,
+    );
   });
 });

@@ -22,7 +22,6 @@ const {
 } = await workspace('seal-two-step-', ['key', 'other']);
 let n = 0;
 
-
 const file = (name: string): string => path.join(work, `${n}-${name}`);
 
 async function newImage(): Promise<{ dir: string; ref: string; digest: string }> {
@@ -37,7 +36,9 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const p = path.join(entry.parentPath, entry.name);
-    out[path.relative(dir, p)] = createHash('sha256').update(await readFile(p)).digest('hex');
+    out[path.relative(dir, p)] = createHash('sha256')
+      .update(await readFile(p))
+      .digest('hex');
   }
   return out;
 }
@@ -220,7 +221,10 @@ describe('seal sign --upload=false', () => {
     assert.deepEqual(await snapshot(img.dir), before);
     const a = await seal(['attach', 'signature', '--payload', bundle, '--key', pub, img.ref]);
     assert.equal(a.code, 0, a.stderr);
-    assert.deepEqual((await verifiedSignatures(img.ref)).map((s) => [s.format, s.verified]), [['bundle', true]]);
+    assert.deepEqual(
+      (await verifiedSignatures(img.ref)).map((s) => [s.format, s.verified]),
+      [['bundle', true]],
+    );
   });
 
   test('the output flags also work while uploading and are replaced on a re-run (as cosign); bad combinations are refused first', async () => {
@@ -261,7 +265,10 @@ describe('seal attach attestation', () => {
     const v = await seal(['verify-attestation', '--key', pub, '-o', 'json', img.ref]);
     assert.equal(v.code, 0, v.stderr);
     const [report] = JSON.parse(v.stdout);
-    assert.deepEqual(report.attestations.map((x: { predicateType: string; verified: boolean }) => [x.predicateType, x.verified]), [[predicateType, true]]);
+    assert.deepEqual(
+      report.attestations.map((x: { predicateType: string; verified: boolean }) => [x.predicateType, x.verified]),
+      [[predicateType, true]],
+    );
     assert.equal((await seal(['verify-attestation', '--key', otherPub, img.ref])).code, 12);
   });
 
@@ -286,7 +293,19 @@ describe('seal attach attestation', () => {
     const predicate = file('predicate.json');
     await writeFile(predicate, '{"ticket":"REL-42"}');
     const bundle = file('att.sigstore.json');
-    const b = await seal(['attest-blob', '--key', key, '--hash', img.digest.slice(7), '--type', 'https://example.com/ticket/v1', '--predicate', predicate, '--bundle', bundle]);
+    const b = await seal([
+      'attest-blob',
+      '--key',
+      key,
+      '--hash',
+      img.digest.slice(7),
+      '--type',
+      'https://example.com/ticket/v1',
+      '--predicate',
+      predicate,
+      '--bundle',
+      bundle,
+    ]);
     assert.equal(b.code, 0, b.stderr);
     const other = await newImage();
     const before = await snapshot(other.dir);
@@ -342,7 +361,18 @@ describe('keyless, on the local Sigstore stack', () => {
     const img = await newImage();
     const before = await snapshot(img.dir);
     const [sig, payload, cert] = [file('sig.b64'), file('payload.json'), file('cert.pem')];
-    const s = await seal(['sign', ...keyless(), '--upload=false', '--output-signature', sig, '--output-payload', payload, '--output-certificate', cert, img.ref]);
+    const s = await seal([
+      'sign',
+      ...keyless(),
+      '--upload=false',
+      '--output-signature',
+      sig,
+      '--output-payload',
+      payload,
+      '--output-certificate',
+      cert,
+      img.ref,
+    ]);
     assert.equal(s.code, 0, s.stderr);
     assert.match(s.stderr, /Rekor entry .* not written/);
     assert.deepEqual(await snapshot(img.dir), before);
@@ -364,7 +394,16 @@ describe('keyless, on the local Sigstore stack', () => {
     const s = await seal(['sign', ...keyless(), '--format', 'bundle', '--upload=false', '--bundle', bundle, img.ref]);
     assert.equal(s.code, 0, s.stderr);
     assert.equal((await seal(['attach', 'signature', '--payload', bundle, img.ref])).code, 0);
-    const v = await seal(['verify', '--certificate-identity', EMAIL, '--certificate-oidc-issuer', stack.issuer, '--trusted-root', stack.trustedRootPath, img.ref]);
+    const v = await seal([
+      'verify',
+      '--certificate-identity',
+      EMAIL,
+      '--certificate-oidc-issuer',
+      stack.issuer,
+      '--trusted-root',
+      stack.trustedRootPath,
+      img.ref,
+    ]);
     assert.equal(v.code, 0, v.stderr);
     assert.ok(![s.stdout, s.stderr, v.stdout, v.stderr].some((out) => out.includes(token)), 'the identity token was printed');
   });

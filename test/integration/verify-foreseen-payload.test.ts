@@ -82,6 +82,9 @@ describe('legacy payload reads on a plain registry (counted at the proxy)', () =
     const v = await verify(ref);
     assert.equal(v.code, 12, v.stderr);
     assert.equal(v.blobReads, 0);
-    assert.deepEqual(v.reports[0]!.signatures.map((s) => [s.format, s.verified]), [['legacy', false]]);
+    assert.deepEqual(
+      v.reports[0]!.signatures.map((s) => [s.format, s.verified]),
+      [['legacy', false]],
+    );
   });
 });

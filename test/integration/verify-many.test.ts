@@ -9,7 +9,6 @@ import { runCli as runProcess } from '../helpers/run-cli.ts';
 import { pushImage } from '../helpers/images.ts';
 import { workspace } from '../helpers/workspace.ts';
 
-
 const { dir: work, key, pub, keys } = await workspace('seal-verify-many-', ['key', 'other']);
 const otherKey = keys.other!.key;
 
@@ -19,8 +18,11 @@ interface Report {
   signatures: { format: string; verified: boolean }[];
 }
 
-
-const formats = (r: Report) => r.signatures.filter((s) => s.verified).map((s) => s.format).sort();
+const formats = (r: Report) =>
+  r.signatures
+    .filter((s) => s.verified)
+    .map((s) => s.format)
+    .sort();
 
 describe('plain registry behind the counting proxy', () => {
   let reg: RunningRegistry;
@@ -68,7 +70,10 @@ describe('plain registry behind the counting proxy', () => {
     proxy.reset();
     const v = await runProcess(['verify', '--key', pub, '--concurrency', '8', '-o', 'json', ...refs, ...refs]);
     assert.equal(v.code, 0, v.stderr);
-    assert.deepEqual((JSON.parse(v.stdout) as Report[]).map(formats), [...refs, ...refs].map((_, i) => [['legacy'], ['bundle'], ['bundle', 'legacy']][i % 3]));
+    assert.deepEqual(
+      (JSON.parse(v.stdout) as Report[]).map(formats),
+      [...refs, ...refs].map((_, i) => [['legacy'], ['bundle'], ['bundle', 'legacy']][i % 3]),
+    );
     const paths = proxy.requests.map((r) => r.path);
     assert.equal(paths.filter((p) => p.includes('/referrers/')).length, 1, paths.join('\n'));
     assert.equal(paths.filter((p) => p === '/v2/').length, 1, paths.join('\n'));
@@ -82,8 +87,14 @@ describe('plain registry behind the counting proxy', () => {
     assert.equal(v.code, 12, v.stderr);
     assert.match(v.stderr, /many-foreign/);
     const reports = JSON.parse(v.stdout) as Report[];
-    assert.deepEqual(reports.map((r) => r.verified), [true, true, true, false]);
-    assert.deepEqual(reports[3]!.signatures.map((x) => [x.format, x.verified]), [['bundle', false]]);
+    assert.deepEqual(
+      reports.map((r) => r.verified),
+      [true, true, true, false],
+    );
+    assert.deepEqual(
+      reports[3]!.signatures.map((x) => [x.format, x.verified]),
+      [['bundle', false]],
+    );
   });
 
   test('the registry failing the fallback-tag read of one image is an error, not "no bundle signatures"', async () => {

@@ -17,7 +17,6 @@ const {
   keys: { ci, security: sec },
 } = await workspace('seal-vex-', ['ci', 'security']);
 
-
 async function scannedImage(name: string, format = 'legacy'): Promise<{ ref: string; digest: string }> {
   const img = await makeImageLayout(path.join(work, name));
   const ref = `oci:${img.dir}:latest`;
@@ -40,14 +39,12 @@ const attestVex = async (ref: string, file: string, key = sec.key, format = 'leg
   return r;
 };
 
-const gate = (ref: string, ...extra: string[]) =>
-  runCli(['verify-attestation', '--key', ci.pub, '--type', 'vuln', '--max-severity', 'high', ...extra, ref]);
+const gate = (ref: string, ...extra: string[]) => runCli(['verify-attestation', '--key', ci.pub, '--type', 'vuln', '--max-severity', 'high', ...extra, ref]);
 const gateJson = async (ref: string, ...extra: string[]) => {
   const r = await gate(ref, '-o', 'json', ...extra);
   return { r, report: JSON.parse(r.stdout)[0] };
 };
-const violationIds = (report: { gate: { violations: { id: string; package: string }[] } }) =>
-  report.gate.violations.map((v) => `${v.id} ${v.package}`).sort();
+const violationIds = (report: { gate: { violations: { id: string; package: string }[] } }) => report.gate.violations.map((v) => `${v.id} ${v.package}`).sort();
 
 const CRITICALS = ['CVE-2023-38545 libcurl4', 'CVE-2023-45853 zlib1g'];
 
@@ -67,13 +64,24 @@ for (const format of ['legacy', 'bundle'] as const) {
 
     test('a not_affected statement signed by the security team suppresses exactly that CVE and package', async () => {
       const file = await vexFile(`zlib-${format}.json`, ref, [
-        '--vuln', 'CVE-2023-45853', '--status', 'not_affected', '--justification', 'vulnerable_code_not_in_execute_path',
-        '--subcomponent', 'pkg:deb/debian/zlib1g', '--timestamp', '2024-05-21T10:00:00Z',
+        '--vuln',
+        'CVE-2023-45853',
+        '--status',
+        'not_affected',
+        '--justification',
+        'vulnerable_code_not_in_execute_path',
+        '--subcomponent',
+        'pkg:deb/debian/zlib1g',
+        '--timestamp',
+        '2024-05-21T10:00:00Z',
       ]);
       const doc = JSON.parse(await readFile(file, 'utf8'));
       assert.equal(doc.statements[0].products[0]['@id'], `pkg:oci/flow-${format}@${digest.replace(':', '%3A')}`);
       const a = await attestVex(ref, file, sec.key, format);
-      assert.match(a.stderr, /OpenVEX document by Security Team <security@example.com>, 1 statement\(s\): CVE-2023-45853 not_affected \(vulnerable_code_not_in_execute_path\)/);
+      assert.match(
+        a.stderr,
+        /OpenVEX document by Security Team <security@example.com>, 1 statement\(s\): CVE-2023-45853 not_affected \(vulnerable_code_not_in_execute_path\)/,
+      );
 
       // Trusted only through --vex-key: the scan key does not make the security team's VEX count.
       const untrusted = await gateJson(ref);
@@ -88,11 +96,21 @@ for (const format of ['legacy', 'bundle'] as const) {
       const s = report.gate.suppressed[0];
       assert.deepEqual(
         { id: s.finding.id, pkg: s.finding.package, status: s.status, justification: s.justification, author: s.author, timestamp: s.timestamp },
-        { id: 'CVE-2023-45853', pkg: 'zlib1g', status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path', author: 'Security Team <security@example.com>', timestamp: '2024-05-21T10:00:00Z' },
+        {
+          id: 'CVE-2023-45853',
+          pkg: 'zlib1g',
+          status: 'not_affected',
+          justification: 'vulnerable_code_not_in_execute_path',
+          author: 'Security Team <security@example.com>',
+          timestamp: '2024-05-21T10:00:00Z',
+        },
       );
       assert.match(s.source, /^attestation sha256:[0-9a-f]{64}$/);
       // The refusal names what was suppressed and by whom.
-      assert.match(r.stderr, /CVE-2023-45853 \(critical, zlib1g 1:1.2.13.dfsg-1\) suppressed: not_affected \(vulnerable_code_not_in_execute_path\), by Security Team <security@example.com> at 2024-05-21T10:00:00Z/);
+      assert.match(
+        r.stderr,
+        /CVE-2023-45853 \(critical, zlib1g 1:1.2.13.dfsg-1\) suppressed: not_affected \(vulnerable_code_not_in_execute_path\), by Security Team <security@example.com> at 2024-05-21T10:00:00Z/,
+      );
       assert.match(r.stderr, /CVE-2023-38545 \(critical, libcurl4/);
       assert.doesNotMatch(r.stderr, /ignored 1 attestation/);
 
@@ -107,7 +125,14 @@ for (const format of ['legacy', 'bundle'] as const) {
 
     test('a fixed statement for the other CVE lets the gate pass, saying why; --no-vex refuses again', async () => {
       const file = await vexFile(`curl-${format}.json`, ref, [
-        '--vuln', 'CVE-2023-38545', '--status', 'fixed', '--subcomponent', 'pkg:deb/debian/libcurl4', '--timestamp', '2024-05-21T11:00:00Z',
+        '--vuln',
+        'CVE-2023-38545',
+        '--status',
+        'fixed',
+        '--subcomponent',
+        'pkg:deb/debian/libcurl4',
+        '--timestamp',
+        '2024-05-21T11:00:00Z',
       ]);
       await attestVex(ref, file, sec.key, format);
       const r = await gate(ref, '--vex-key', sec.pub);
@@ -123,16 +148,30 @@ for (const format of ['legacy', 'bundle'] as const) {
 
     test('a newer affected statement supersedes the older not_affected', async () => {
       const file = await vexFile(`zlib-affected-${format}.json`, ref, [
-        '--vuln', 'CVE-2023-45853', '--status', 'affected', '--action-statement', 'rebuild on a zlib with the fix',
-        '--subcomponent', 'pkg:deb/debian/zlib1g', '--timestamp', '2024-05-22T09:00:00Z',
+        '--vuln',
+        'CVE-2023-45853',
+        '--status',
+        'affected',
+        '--action-statement',
+        'rebuild on a zlib with the fix',
+        '--subcomponent',
+        'pkg:deb/debian/zlib1g',
+        '--timestamp',
+        '2024-05-22T09:00:00Z',
       ]);
       await attestVex(ref, file, sec.key, format);
       const { r, report } = await gateJson(ref, '--vex-key', sec.pub);
       assert.equal(r.code, 14, r.stderr);
       assert.deepEqual(violationIds(report), ['CVE-2023-45853 zlib1g']);
-      assert.deepEqual(report.gate.suppressed.map((s: { finding: { id: string } }) => s.finding.id), ['CVE-2023-38545']);
+      assert.deepEqual(
+        report.gate.suppressed.map((s: { finding: { id: string } }) => s.finding.id),
+        ['CVE-2023-38545'],
+      );
       const v = await gate(ref, '--vex-key', sec.pub, '--verbose');
-      assert.match(v.stderr, /CVE-2023-45853 \(zlib1g 1:1.2.13.dfsg-1\) stays: the latest statement says affected, by Security Team <security@example.com> at 2024-05-22T09:00:00Z/);
+      assert.match(
+        v.stderr,
+        /CVE-2023-45853 \(zlib1g 1:1.2.13.dfsg-1\) stays: the latest statement says affected, by Security Team <security@example.com> at 2024-05-22T09:00:00Z/,
+      );
     });
 
     test('seal report shows the suppressed findings', async () => {
@@ -145,7 +184,10 @@ for (const format of ['legacy', 'bundle'] as const) {
       const table = await runCli(['report', '--key', ci.pub, '--vex-key', sec.pub, ref]);
       assert.match(table.stdout.split('\n')[0], /SUPPRESSED/);
       const md = await runCli(['report', '--key', ci.pub, '--vex-key', sec.pub, '--template', 'findings.md', ref]);
-      assert.match(md.stdout, /Left out by OpenVEX statements:\n\n- CRITICAL CVE-2023-38545: libcurl4 7.88.1-10\+deb12u3: fixed, by Security Team <security@example.com> at 2024-05-21T11:00:00Z/);
+      assert.match(
+        md.stdout,
+        /Left out by OpenVEX statements:\n\n- CRITICAL CVE-2023-38545: libcurl4 7.88.1-10\+deb12u3: fixed, by Security Team <security@example.com> at 2024-05-21T11:00:00Z/,
+      );
       const summary = await runCli(['report', '--key', ci.pub, '--vex-key', sec.pub, '--template', 'summary.md', ref]);
       assert.match(summary.stdout, /1 finding left out by signed OpenVEX statements/);
     });
@@ -155,7 +197,14 @@ for (const format of ['legacy', 'bundle'] as const) {
 describe('VEX trusted by the scan signer, and local files', () => {
   test('VEX signed with the same key as the scan is honoured without --vex-key; one by an untrusted key changes nothing', async () => {
     const { ref } = await scannedImage('same-key');
-    const file = await vexFile('same-key.json', ref, ['--vuln', 'CVE-2023-45853', '--status', 'not_affected', '--impact-statement', 'zlib is only used at build time']);
+    const file = await vexFile('same-key.json', ref, [
+      '--vuln',
+      'CVE-2023-45853',
+      '--status',
+      'not_affected',
+      '--impact-statement',
+      'zlib is only used at build time',
+    ]);
     await attestVex(ref, file, ci.key);
     const { report } = await gateJson(ref);
     assert.deepEqual(violationIds(report), ['CVE-2023-38545 libcurl4']);
@@ -176,7 +225,14 @@ describe('VEX trusted by the scan signer, and local files', () => {
   test('--vex FILE applies a local document; one about another image is ignored and --verbose says so', async () => {
     const { ref } = await scannedImage('local');
     const { ref: elsewhere } = await scannedImage('elsewhere');
-    const mine = await vexFile('local.json', ref, ['--vuln', 'CVE-2023-45853', '--status', 'not_affected', '--justification', 'inline_mitigations_already_exist']);
+    const mine = await vexFile('local.json', ref, [
+      '--vuln',
+      'CVE-2023-45853',
+      '--status',
+      'not_affected',
+      '--justification',
+      'inline_mitigations_already_exist',
+    ]);
     const theirs = await vexFile('elsewhere.json', elsewhere, ['--vuln', 'CVE-2023-38545', '--status', 'fixed']);
     const { report } = await gateJson(ref, '--vex', mine, '--vex', theirs);
     assert.deepEqual(violationIds(report), ['CVE-2023-38545 libcurl4']);
@@ -192,7 +248,10 @@ describe('VEX trusted by the scan signer, and local files', () => {
     const file = await vexFile('alias.json', ref, ['--vuln', 'CVE-2023-46136', '--status', 'not_affected', '--justification', 'vulnerable_code_not_present']);
     const r = await runCli(['verify-attestation', '--key', ci.pub, '--max-severity', 'medium', '--vex', file, '-o', 'json', ref]);
     const rep = JSON.parse(r.stdout)[0];
-    assert.deepEqual(rep.gate.suppressed.map((s: { finding: { id: string; package: string } }) => `${s.finding.id} ${s.finding.package}`), ['GHSA-hrfv-mqp8-q5rw werkzeug']);
+    assert.deepEqual(
+      rep.gate.suppressed.map((s: { finding: { id: string; package: string } }) => `${s.finding.id} ${s.finding.package}`),
+      ['GHSA-hrfv-mqp8-q5rw werkzeug'],
+    );
     assert.ok(!rep.gate.violations.some((v: { id: string }) => v.id === 'GHSA-hrfv-mqp8-q5rw'));
     assert.ok(rep.gate.violations.some((v: { id: string }) => v.id === 'GHSA-qppj-fm5r-hxr3'));
   });

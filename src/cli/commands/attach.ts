@@ -52,32 +52,29 @@ const publicKeyOptions = <T>(y: Argv<T>) =>
 const signatureUsage = 'signature <image>';
 
 const signatureFlags = (y: Argv) =>
-    publicKeyOptions(registryOptions(y))
-      .positional('image', { type: 'string', describe: 'Image reference' })
-      .option('payload', {
-        alias: 'bundle', // cosign: --bundle is another name of --payload
-        type: 'string',
-        demandOption: 'pass --payload FILE: the exact payload that was signed (seal generate IMAGE > FILE)',
-        describe: 'The signed simple-signing payload (or - for stdin); a Sigstore bundle from sign --format bundle --upload=false is attached as a referrer',
-      })
-      .option('signature', { type: 'string', describe: 'The signature: base64 text or raw DER (or - for stdin)' })
-      .option('certificate', { type: 'string', describe: 'PEM signing certificate, stored with the signature (cosign annotation)' })
-      .option('certificate-chain', { type: 'string', describe: 'PEM certificate chain of --certificate' })
-      .option('rekor-response', {
-        type: 'string',
-        hidden: true,
-        refuse: 'seal attaches the Rekor entry inside a Sigstore bundle; sign with --format bundle --upload=false --bundle FILE and attach FILE with --payload',
-      } as Options)
-      .option('tsr', {
-        type: 'string',
-        hidden: true,
-        refuse: 'seal attaches RFC 3161 timestamps inside a Sigstore bundle; attach the bundle with --payload',
-      } as Options);
+  publicKeyOptions(registryOptions(y))
+    .positional('image', { type: 'string', describe: 'Image reference' })
+    .option('payload', {
+      alias: 'bundle', // cosign: --bundle is another name of --payload
+      type: 'string',
+      demandOption: 'pass --payload FILE: the exact payload that was signed (seal generate IMAGE > FILE)',
+      describe: 'The signed simple-signing payload (or - for stdin); a Sigstore bundle from sign --format bundle --upload=false is attached as a referrer',
+    })
+    .option('signature', { type: 'string', describe: 'The signature: base64 text or raw DER (or - for stdin)' })
+    .option('certificate', { type: 'string', describe: 'PEM signing certificate, stored with the signature (cosign annotation)' })
+    .option('certificate-chain', { type: 'string', describe: 'PEM certificate chain of --certificate' })
+    .option('rekor-response', {
+      type: 'string',
+      hidden: true,
+      refuse: 'seal attaches the Rekor entry inside a Sigstore bundle; sign with --format bundle --upload=false --bundle FILE and attach FILE with --payload',
+    } as Options)
+    .option('tsr', {
+      type: 'string',
+      hidden: true,
+      refuse: 'seal attaches RFC 3161 timestamps inside a Sigstore bundle; attach the bundle with --payload',
+    } as Options);
 
-export async function toAttachSignatureOptions(
-  argv: FlagsOf<typeof signatureFlags, typeof signatureUsage>,
-  ctx: CliContext,
-): Promise<AttachSignatureOptions> {
+export async function toAttachSignatureOptions(argv: FlagsOf<typeof signatureFlags, typeof signatureUsage>, ctx: CliContext): Promise<AttachSignatureOptions> {
   if (argv.payload === '-' && argv.signature === '-') throw usageError('--payload and --signature cannot both be stdin');
   const payload = await readInput(argv.payload, ctx, 'payload file');
   const sig = argv.signature === undefined ? undefined : await readInput(argv.signature, ctx, 'signature file');
@@ -116,13 +113,11 @@ const signature = defineCommand({
 const attestationUsage = 'attestation <image>';
 
 const attestationFlags = (y: Argv) =>
-  publicKeyOptions(registryOptions(y))
-    .positional('image', { type: 'string', describe: 'Image reference' })
-    .option('attestation', {
-      type: 'string',
-      demandOption: 'pass --attestation FILE: a DSSE envelope or a Sigstore bundle',
-      describe: 'DSSE envelope JSON (one) or Sigstore bundle, or - for stdin',
-    });
+  publicKeyOptions(registryOptions(y)).positional('image', { type: 'string', describe: 'Image reference' }).option('attestation', {
+    type: 'string',
+    demandOption: 'pass --attestation FILE: a DSSE envelope or a Sigstore bundle',
+    describe: 'DSSE envelope JSON (one) or Sigstore bundle, or - for stdin',
+  });
 
 export async function toAttachAttestationOptions(
   argv: FlagsOf<typeof attestationFlags, typeof attestationUsage>,

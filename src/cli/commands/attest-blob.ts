@@ -14,7 +14,12 @@ const attestBlobCosignFlags = <T>(y: Argv<T>) => {
     .option('rekor-entry-type', { type: 'string', hidden: true, describe: 'cosign: dsse (seal logs dsse entries; intoto is refused)' });
   const withKey = 'seal does not attach a certificate you supply to a key signature; sign keylessly for a certificate';
   for (const f of ['certificate', 'certificate-chain']) b = refused(b, f, 'string', withKey);
-  b = refused(b, 'rfc3161-timestamp-bundle', 'string', 'seal keeps the RFC 3161 timestamp in the Sigstore bundle; pass --timestamp-server-url with --bundle FILE');
+  b = refused(
+    b,
+    'rfc3161-timestamp-bundle',
+    'string',
+    'seal keeps the RFC 3161 timestamp in the Sigstore bundle; pass --timestamp-server-url with --bundle FILE',
+  );
   return b;
 };
 
@@ -32,7 +37,10 @@ const flags = (y: Argv) =>
     .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Keyless: do not print the public transparency log notice' });
 
 export function toOptions(argv: FlagsOf<typeof flags, typeof usage>): AttestBlobOptions {
-  for (const [flag, value] of [['--predicate', argv.predicate], ['--statement', argv.statement]] as const) {
+  for (const [flag, value] of [
+    ['--predicate', argv.predicate],
+    ['--statement', argv.statement],
+  ] as const) {
     if (value === '') throw usageError(`${flag} is empty; give the ${flag.slice(2)} file, or - for stdin`);
   }
   if (argv.file === '') throw usageError('no file given (the file argument is empty); name the file to attest, or give --hash');
@@ -56,7 +64,10 @@ const command = defineCommand({
   builder: flags,
   examples: [
     ['seal attest-blob --key cosign.key --predicate scan.json --type vuln --bundle app.att.json app.tar.gz', 'Attest a scan of a release file'],
-    ['SIGSTORE_ID_TOKEN=$(cat token) seal attest-blob --predicate scan.json --type vuln --bundle app.att.json app.tar.gz', 'Keyless: Fulcio certificate + Rekor dsse entry'],
+    [
+      'SIGSTORE_ID_TOKEN=$(cat token) seal attest-blob --predicate scan.json --type vuln --bundle app.att.json app.tar.gz',
+      'Keyless: Fulcio certificate + Rekor dsse entry',
+    ],
   ],
   run: async (argv, ctx) => {
     const [{ attestBlob }, { opEnv }] = await Promise.all([import('../../ops/attest-blob.ts'), import('../op-env.ts')]);

@@ -10,12 +10,24 @@ import { write, writeJSON } from '../output.ts';
 import { accepted, cosignKeylessFlags, newBundleFormatFlag, refused } from '../options/cosign.ts';
 
 const attestCosignFlags = <T>(y: Argv<T>) => {
-  let b = accepted(newBundleFormatFlag(cosignKeylessFlags(y)), 'record-creation-timestamp', 'boolean', 'seal writes reproducible attestation manifests without a creation time')
-    .option('rekor-entry-type', { type: 'string', hidden: true, describe: 'cosign: dsse (seal logs dsse entries; intoto is refused)' });
+  let b = accepted(
+    newBundleFormatFlag(cosignKeylessFlags(y)),
+    'record-creation-timestamp',
+    'boolean',
+    'seal writes reproducible attestation manifests without a creation time',
+  ).option('rekor-entry-type', { type: 'string', hidden: true, describe: 'cosign: dsse (seal logs dsse entries; intoto is refused)' });
   const withKey = 'seal does not attach a certificate you supply to a key signature; sign keylessly for a certificate';
   for (const f of ['certificate', 'certificate-chain']) b = refused(b, f, 'string', withKey);
-  b = refused(b, 'statement', 'string', 'seal attest builds the statement from --predicate and --type; for a complete statement use seal attest-blob --statement and seal attach attestation');
-  const withNoUpload = b.option('no-upload', { type: 'boolean', describe: 'Sign but do not attach: print the attestation (DSSE envelope, or the bundle with --format bundle) on stdout, as cosign' });
+  b = refused(
+    b,
+    'statement',
+    'string',
+    'seal attest builds the statement from --predicate and --type; for a complete statement use seal attest-blob --statement and seal attach attestation',
+  );
+  const withNoUpload = b.option('no-upload', {
+    type: 'boolean',
+    describe: 'Sign but do not attach: print the attestation (DSSE envelope, or the bundle with --format bundle) on stdout, as cosign',
+  });
   return refused(withNoUpload, 'bundle', 'string', 'the attestation is stored with the image; seal download attestation IMAGE prints it');
 };
 
@@ -33,7 +45,12 @@ const flags = (y: Argv) =>
     .option('replace', { type: 'boolean', default: false, describe: 'Replace earlier attestations of the same predicate type' })
     .option('scan-started', { type: 'string', describe: 'vuln: when the scan started (RFC 3339); default from the report' })
     .option('scan-finished', { type: 'string', describe: 'vuln: when the scan finished (RFC 3339); default from the report' })
-    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Skip confirmations; keyless and --tlog-upload: do not print the public transparency log notice' })
+    .option('yes', {
+      alias: 'y',
+      type: 'boolean',
+      default: false,
+      describe: 'Skip confirmations; keyless and --tlog-upload: do not print the public transparency log notice',
+    })
     .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' });
 
 export function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: CliContext): AttestOptions {

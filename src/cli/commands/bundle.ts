@@ -6,19 +6,19 @@ import type { CliContext } from '../context.ts';
 import { writeDocument } from '../output.ts';
 
 const createFlags = (y: Argv) =>
-    y
-      .option('artifact', { type: 'string', describe: 'The signed file (its sha256 goes into a message-signature bundle)' })
-      .option('signature', { type: 'string', describe: 'File with the base64 signature' })
-      .option('attestation', { type: 'string', describe: 'File with a DSSE envelope (an attestation)' })
-      .option('bundle', { type: 'string', describe: 'A cosign v2 bundle file (sign-blob --bundle before v3): signature, certificate and Rekor bundle' })
-      .option('certificate', { type: 'string', describe: 'The signing certificate (PEM, or base64 of PEM as cosign writes it)' })
-      .option('key', { type: 'string', describe: 'The public key that verifies the signature' })
-      .option('rfc3161-timestamp', { type: 'string', describe: "File with cosign's RFC 3161 timestamp JSON" })
-      .option('ignore-tlog', { type: 'boolean', default: false, describe: 'Write a bundle without a transparency-log entry' })
-      .option('rekor-url', { type: 'string', describe: 'Accepted for cosign scripts; seal takes the entry from --bundle and does not search Rekor' })
-      .option('out', { type: 'string', describe: 'Write the bundle to this file (default: stdout)' })
-      .option('sk', { type: 'boolean', default: false, hidden: true })
-      .option('slot', { type: 'string', hidden: true });
+  y
+    .option('artifact', { type: 'string', describe: 'The signed file (its sha256 goes into a message-signature bundle)' })
+    .option('signature', { type: 'string', describe: 'File with the base64 signature' })
+    .option('attestation', { type: 'string', describe: 'File with a DSSE envelope (an attestation)' })
+    .option('bundle', { type: 'string', describe: 'A cosign v2 bundle file (sign-blob --bundle before v3): signature, certificate and Rekor bundle' })
+    .option('certificate', { type: 'string', describe: 'The signing certificate (PEM, or base64 of PEM as cosign writes it)' })
+    .option('key', { type: 'string', describe: 'The public key that verifies the signature' })
+    .option('rfc3161-timestamp', { type: 'string', describe: "File with cosign's RFC 3161 timestamp JSON" })
+    .option('ignore-tlog', { type: 'boolean', default: false, describe: 'Write a bundle without a transparency-log entry' })
+    .option('rekor-url', { type: 'string', describe: 'Accepted for cosign scripts; seal takes the entry from --bundle and does not search Rekor' })
+    .option('out', { type: 'string', describe: 'Write the bundle to this file (default: stdout)' })
+    .option('sk', { type: 'boolean', default: false, hidden: true })
+    .option('slot', { type: 'string', hidden: true });
 
 export async function toCreateOptions(argv: FlagsOf<typeof createFlags>, ctx: CliContext): Promise<BundleCreateOptions> {
   if (argv.sk || argv.slot !== undefined) {

@@ -11,11 +11,11 @@ import { opEnv } from '../op-env.ts';
 const usage = 'clean <image>';
 
 const flags = (y: Argv) =>
-    registryOptions(y)
-      .positional('image', { type: 'string', describe: 'Image reference' })
-      .option('type', { choices: ['signature', 'attestation', 'sbom', 'all'] as const, default: 'all' as const, describe: 'What to remove' })
-      .option('yes', { alias: ['y', 'force', 'f'], type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
-      .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' });
+  registryOptions(y)
+    .positional('image', { type: 'string', describe: 'Image reference' })
+    .option('type', { choices: ['signature', 'attestation', 'sbom', 'all'] as const, default: 'all' as const, describe: 'What to remove' })
+    .option('yes', { alias: ['y', 'force', 'f'], type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
+    .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' });
 
 type CleanFlags = FlagsOf<typeof flags, typeof usage>;
 

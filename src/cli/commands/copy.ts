@@ -26,16 +26,21 @@ function parseOnly(values: unknown): Kind[] {
 const usage = 'copy <source> <destination>';
 
 const flags = (y: Argv) =>
-    registryOptions(y)
-      .positional('source', { type: 'string', describe: 'Image to copy (registry reference or oci:DIR[:TAG])' })
-      .positional('destination', { type: 'string', describe: 'Repository, optionally with a tag (default: the source tag), or oci:DIR[:TAG]' })
-      .option('only', { type: 'string', describe: 'Copy only these attachments: sig, att, sbom, referrers (comma-separated)' })
-      .option('attachments', { type: 'boolean', default: true, describe: 'Copy attachments (--no-attachments: the image alone)' })
-      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Replace the destination .sig/.att/.sbom images instead of merging' })
-      .option('recursive', { alias: 'r', type: 'boolean', default: true, describe: "Copy the attachments of an index's children too (--no-recursive: the index's own)" })
-      .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' })
-      .option('sig-only', { type: 'boolean', describe: 'cosign: copy only the signatures (the same as --only sig)' })
-      .option('platform', { type: 'string', describe: 'os/arch[/variant]: copy only this platform image of an index, with its attachments' });
+  registryOptions(y)
+    .positional('source', { type: 'string', describe: 'Image to copy (registry reference or oci:DIR[:TAG])' })
+    .positional('destination', { type: 'string', describe: 'Repository, optionally with a tag (default: the source tag), or oci:DIR[:TAG]' })
+    .option('only', { type: 'string', describe: 'Copy only these attachments: sig, att, sbom, referrers (comma-separated)' })
+    .option('attachments', { type: 'boolean', default: true, describe: 'Copy attachments (--no-attachments: the image alone)' })
+    .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Replace the destination .sig/.att/.sbom images instead of merging' })
+    .option('recursive', {
+      alias: 'r',
+      type: 'boolean',
+      default: true,
+      describe: "Copy the attachments of an index's children too (--no-recursive: the index's own)",
+    })
+    .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' })
+    .option('sig-only', { type: 'boolean', describe: 'cosign: copy only the signatures (the same as --only sig)' })
+    .option('platform', { type: 'string', describe: 'os/arch[/variant]: copy only this platform image of an index, with its attachments' });
 
 export function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: CliContext): CopyOptions {
   if (argv.only !== undefined && argv.attachments === false) throw usageError('--only and --no-attachments cannot be combined');

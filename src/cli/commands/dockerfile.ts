@@ -5,11 +5,13 @@ import { readListFile, verifyImagesFrom } from './manifest.ts';
 
 const verify = defineCommand({
   command: 'verify <file>',
-  describe: "Verify the signatures of the images a Dockerfile builds from (FROM, COPY --from; flags as seal verify)",
+  describe: 'Verify the signatures of the images a Dockerfile builds from (FROM, COPY --from; flags as seal verify)',
   builder: (y: Argv) =>
-    verifyFlags(y)
-      .positional('file', { type: 'string', describe: 'The Dockerfile' })
-      .option('base-image-only', { type: 'boolean', default: false, describe: "Only the image of the last FROM line that names an image (the final stage's base)" }),
+    verifyFlags(y).positional('file', { type: 'string', describe: 'The Dockerfile' }).option('base-image-only', {
+      type: 'boolean',
+      default: false,
+      describe: "Only the image of the last FROM line that names an image (the final stage's base)",
+    }),
   examples: [
     ['seal dockerfile verify --key cosign.pub Dockerfile', 'Every base image, build stage and COPY --from image must verify'],
     ['IMAGE=reg.example/app:1 seal dockerfile verify --key k.pub Dockerfile', 'Build args come from ARG/ENV defaults and the environment'],

@@ -15,10 +15,7 @@ const command = defineCommand({
   ],
   run: async (argv, ctx) => {
     const { renderEnvironment } = await import('../../ops/env.ts');
-    await write(
-      ctx.stdout,
-      renderEnvironment({ env: ctx.env, showDescriptions: argv.showDescriptions, showSensitiveValues: argv.showSensitiveValues }),
-    );
+    await write(ctx.stdout, renderEnvironment({ env: ctx.env, showDescriptions: argv.showDescriptions, showSensitiveValues: argv.showSensitiveValues }));
   },
 });
 

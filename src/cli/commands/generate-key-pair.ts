@@ -7,11 +7,14 @@ import type { GenerateKeyPairOptions, TokenKeyPairOptions } from '../../ops/gene
 const usage = 'generate-key-pair [target]';
 
 const flags = (y: Argv) =>
-    y
-      .positional('target', { type: 'string', describe: 'cosign: k8s://NS/NAME, github://OWNER/REPO, gitlab://PROJECT: refused; seal writes the files (store them yourself)' })
-      .option('output-key-prefix', { type: 'string', default: 'cosign', describe: 'Write <prefix>.key (mode 0600) and <prefix>.pub (0644)' })
-      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing key pair' })
-      .option('kms', { type: 'string', describe: 'Create the key on a PKCS#11 token (pkcs11:token=…;object=…) and write only <prefix>.pub' });
+  y
+    .positional('target', {
+      type: 'string',
+      describe: 'cosign: k8s://NS/NAME, github://OWNER/REPO, gitlab://PROJECT: refused; seal writes the files (store them yourself)',
+    })
+    .option('output-key-prefix', { type: 'string', default: 'cosign', describe: 'Write <prefix>.key (mode 0600) and <prefix>.pub (0644)' })
+    .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing key pair' })
+    .option('kms', { type: 'string', describe: 'Create the key on a PKCS#11 token (pkcs11:token=…;object=…) and write only <prefix>.pub' });
 
 /** The key pair to write; with --kms (a TokenKeyPairOptions) the key is made on a token and only the .pub is written. */
 export function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: CliContext): GenerateKeyPairOptions | TokenKeyPairOptions {
@@ -43,7 +46,10 @@ const command = defineCommand({
     ['SEAL_PASSWORD=… seal generate-key-pair', 'cosign.key and cosign.pub, password from the environment'],
     ['seal generate-key-pair --output-key-prefix keys/release', 'keys/release.key and keys/release.pub; asks for the password twice'],
     ['printf %s "$PW" | seal generate-key-pair', 'Password piped on stdin (one trailing newline is dropped)'],
-    ["seal generate-key-pair --kms 'pkcs11:token=release;object=signing?module-path=/usr/lib/softhsm/libsofthsm2.so'", 'A P-256 key on a token (PIN: COSIGN_PKCS11_PIN or asked); cosign.pub'],
+    [
+      "seal generate-key-pair --kms 'pkcs11:token=release;object=signing?module-path=/usr/lib/softhsm/libsofthsm2.so'",
+      'A P-256 key on a token (PIN: COSIGN_PKCS11_PIN or asked); cosign.pub',
+    ],
   ],
   run: async (argv, ctx) => {
     const [{ generateKeyPairFiles, generateTokenKeyPair }, { opEnv }] = await Promise.all([import('../../ops/generate-key-pair.ts'), import('../op-env.ts')]);

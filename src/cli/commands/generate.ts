@@ -19,10 +19,7 @@ const command = defineCommand({
     ],
   ],
   run: async (argv, ctx) => {
-    const [{ parseAnnotations }, { generatePayload }] = await Promise.all([
-      import('../../cosign/annotations.ts'),
-      import('../../ops/generate.ts'),
-    ]);
+    const [{ parseAnnotations }, { generatePayload }] = await Promise.all([import('../../cosign/annotations.ts'), import('../../ops/generate.ts')]);
     const generated = await generatePayload(
       { image: argv.image, annotations: parseAnnotations(argv.annotations), store: toStoreOptions(argv, ctx) },
       opEnv(ctx),

@@ -4,16 +4,16 @@ import { defineCommand, type FlagsOf } from '../command.ts';
 import type { CliContext } from '../context.ts';
 
 const flags = (y: Argv) =>
-    y
-      .option('key', {
-        alias: 'k',
-        type: 'string',
-        demandOption: 'pass --key with the PEM private key to import',
-        describe: 'The private key PEM to import (encrypted PKCS#8: its password from SEAL_IMPORT_PASSWORD or a prompt)',
-      })
-      .option('output-key-prefix', { alias: 'o', type: 'string', default: 'import-cosign', describe: 'Write <prefix>.key (0600) and <prefix>.pub (0644)' })
-      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing key pair' })
-      .option('yes', { alias: 'y', type: 'boolean', describe: 'cosign: skip the overwrite confirmation (the same as --force)' });
+  y
+    .option('key', {
+      alias: 'k',
+      type: 'string',
+      demandOption: 'pass --key with the PEM private key to import',
+      describe: 'The private key PEM to import (encrypted PKCS#8: its password from SEAL_IMPORT_PASSWORD or a prompt)',
+    })
+    .option('output-key-prefix', { alias: 'o', type: 'string', default: 'import-cosign', describe: 'Write <prefix>.key (0600) and <prefix>.pub (0644)' })
+    .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Overwrite an existing key pair' })
+    .option('yes', { alias: 'y', type: 'boolean', describe: 'cosign: skip the overwrite confirmation (the same as --force)' });
 
 export function toOptions(argv: FlagsOf<typeof flags>, ctx: CliContext): ImportKeyPairOptions {
   return { key: argv.key, outputKeyPrefix: argv.outputKeyPrefix, force: argv.force, cwd: ctx.cwd };

@@ -10,16 +10,16 @@ import { opEnv } from '../op-env.ts';
 const usage = 'login <registry>';
 
 const flags = (y: Argv) =>
-    registryOptions(y)
-      // login checks and stores the credentials given here, not other ones.
-      .hide('registry-username')
-      .hide('registry-password')
-      .hide('registry-token')
-      .positional('registry', { type: 'string', describe: 'Registry host: ghcr.io, localhost:5000, docker.io' })
-      .option('username', { alias: 'u', type: 'string', describe: 'User name (or SEAL_REGISTRY_USERNAME)' })
-      .option('password', { alias: 'p', type: 'string', describe: 'Password or token; prefer --password-stdin (a flag shows in ps)' })
-      .option('password-stdin', { type: 'boolean', describe: 'Read the password from stdin (one trailing newline removed)' })
-      .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' });
+  registryOptions(y)
+    // login checks and stores the credentials given here, not other ones.
+    .hide('registry-username')
+    .hide('registry-password')
+    .hide('registry-token')
+    .positional('registry', { type: 'string', describe: 'Registry host: ghcr.io, localhost:5000, docker.io' })
+    .option('username', { alias: 'u', type: 'string', describe: 'User name (or SEAL_REGISTRY_USERNAME)' })
+    .option('password', { alias: 'p', type: 'string', describe: 'Password or token; prefer --password-stdin (a flag shows in ps)' })
+    .option('password-stdin', { type: 'boolean', describe: 'Read the password from stdin (one trailing newline removed)' })
+    .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' });
 
 /** The credentials to check and store: -u (or SEAL_REGISTRY_USERNAME), and the password from -p, stdin, the environment or a prompt. */
 export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: CliContext): Promise<LoginOptions> {
@@ -35,7 +35,10 @@ export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: 
     password = Buffer.from(await registryPasswordProvider(ctx, argv.registry, Boolean(argv.passwordStdin))()).toString('utf8');
   }
   // The flags' own credentials would be the ones checked otherwise: login checks the new ones.
-  const store = { ...toStoreOptions({ ...argv, registryUsername: undefined, registryPassword: undefined, registryToken: undefined }, ctx), registryToken: undefined };
+  const store = {
+    ...toStoreOptions({ ...argv, registryUsername: undefined, registryPassword: undefined, registryToken: undefined }, ctx),
+    registryToken: undefined,
+  };
   return { registry: argv.registry, username, password, store };
 }
 

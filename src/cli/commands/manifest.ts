@@ -24,9 +24,7 @@ const verify = defineCommand({
   command: 'verify <file>',
   describe: 'Verify the signatures of every image a Kubernetes manifest runs (flags as seal verify)',
   builder: (y: Argv) => verifyFlags(y).positional('file', { type: 'string', describe: 'A YAML or JSON manifest (several documents allowed)' }),
-  examples: [
-    ['seal manifest verify --key cosign.pub deploy.yaml', 'Exit 0 only when every container and init container image verifies'],
-  ],
+  examples: [['seal manifest verify --key cosign.pub deploy.yaml', 'Exit 0 only when every container and init container image verifies']],
   run: async (argv, ctx) => {
     const { imagesInKubernetesManifest } = await import('../../discover/kubernetes.ts');
     const images = imagesInKubernetesManifest(await readListFile(argv.file, ctx, 'the manifest'), argv.file);

@@ -6,9 +6,12 @@ import type { CliContext } from '../context.ts';
 import { opEnv } from '../op-env.ts';
 
 const moduleOption = <T>(y: Argv<T>) =>
-  y
-    .option('module-path', { type: 'string', describe: 'Absolute path to the PKCS11 module (default: COSIGN_PKCS11_MODULE_PATH)' })
-    .option('no-input', { alias: 'f', type: 'boolean', default: false, describe: 'Skip warnings and confirmations (accepted for cosign; seal asks none here)' });
+  y.option('module-path', { type: 'string', describe: 'Absolute path to the PKCS11 module (default: COSIGN_PKCS11_MODULE_PATH)' }).option('no-input', {
+    alias: 'f',
+    type: 'boolean',
+    default: false,
+    describe: 'Skip warnings and confirmations (accepted for cosign; seal asks none here)',
+  });
 
 const listTokens = defineCommand({
   command: 'list-tokens',
@@ -17,10 +20,7 @@ const listTokens = defineCommand({
   examples: [['seal pkcs11-tool list-tokens --module-path /usr/lib/softhsm/libsofthsm2.so', 'Every token of the SoftHSM module']],
   run: async (argv, ctx) => {
     const { listTokensOp } = await import('../../ops/pkcs11-tool.ts');
-    await listTokensOp(
-      { modulePath: argv.modulePath, env: ctx.env },
-      opEnv(ctx),
-    );
+    await listTokensOp({ modulePath: argv.modulePath, env: ctx.env }, opEnv(ctx));
   },
 });
 
@@ -39,7 +39,9 @@ const listKeysUris = defineCommand({
   command: 'list-keys-uris',
   describe: 'List URIs of all keys in a PKCS11 token',
   builder: listKeysUrisFlags,
-  examples: [['COSIGN_PKCS11_PIN=… seal pkcs11-tool list-keys-uris --module-path /usr/lib/softhsm/libsofthsm2.so --slot-id 1', 'The URI of each key, for --key']],
+  examples: [
+    ['COSIGN_PKCS11_PIN=… seal pkcs11-tool list-keys-uris --module-path /usr/lib/softhsm/libsofthsm2.so --slot-id 1', 'The URI of each key, for --key'],
+  ],
   run: async (argv, ctx) => {
     const options = toListKeysUrisOptions(argv, ctx);
     const { listKeysUrisOp } = await import('../../ops/pkcs11-tool.ts');

@@ -17,7 +17,12 @@ const command = defineCommand({
         describe: 'Private key: cosign/seal encrypted key, PKCS#8/SEC1/PKCS#1 PEM, or env://VAR',
       })
       .option('outfile', { type: 'string', describe: 'Write the PEM to this file instead of stdout' })
-      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Accepted for older scripts: --outfile is replaced when it exists, as cosign does' })
+      .option('force', {
+        alias: 'f',
+        type: 'boolean',
+        default: false,
+        describe: 'Accepted for older scripts: --outfile is replaced when it exists, as cosign does',
+      })
       .option('sk', { type: 'boolean', hidden: true, refuse: SK } as Options)
       .option('slot', { type: 'string', hidden: true, refuse: SK } as Options),
   examples: [

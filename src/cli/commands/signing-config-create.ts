@@ -8,21 +8,21 @@ const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v)
 const SPEC = 'url=URL,api-version=N,start-time=T,operator=NAME[,end-time=T] (repeatable)';
 
 const flags = (y: Argv) =>
-    y
-      .option('fulcio', { type: 'string', array: true, describe: SPEC })
-      .option('rekor', { type: 'string', array: true, describe: `${SPEC}; api-version=2 for a Rekor v2 log` })
-      .option('tsa', { type: 'string', array: true, describe: SPEC })
-      .option('oidc-provider', { type: 'string', array: true, describe: SPEC })
-      .option('rekor-config', { type: 'string', describe: 'How many logs to write to: ANY, ALL or EXACT:N (required with --rekor)' })
-      .option('tsa-config', { type: 'string', describe: 'How many TSAs to ask: ANY, ALL or EXACT:N (required with --tsa)' })
-      .option('base-config', { type: 'string', describe: 'Start from this signing config; a service flag replaces that kind of service' })
-      .option('with-default-services', { type: 'boolean', default: false, describe: 'Start from the signing config cached by seal trusted-root update' })
-      .option('with-default-rekor-v2', { type: 'boolean', default: false, describe: 'As --with-default-services, keeping only Rekor v2 logs' })
-      .option('no-default-fulcio', { type: 'boolean', default: false })
-      .option('no-default-rekor', { type: 'boolean', default: false })
-      .option('no-default-tsa', { type: 'boolean', default: false })
-      .option('no-default-oidc', { type: 'boolean', default: false })
-      .option('out', { type: 'string', describe: 'Write to this file (default: stdout)' });
+  y
+    .option('fulcio', { type: 'string', array: true, describe: SPEC })
+    .option('rekor', { type: 'string', array: true, describe: `${SPEC}; api-version=2 for a Rekor v2 log` })
+    .option('tsa', { type: 'string', array: true, describe: SPEC })
+    .option('oidc-provider', { type: 'string', array: true, describe: SPEC })
+    .option('rekor-config', { type: 'string', describe: 'How many logs to write to: ANY, ALL or EXACT:N (required with --rekor)' })
+    .option('tsa-config', { type: 'string', describe: 'How many TSAs to ask: ANY, ALL or EXACT:N (required with --tsa)' })
+    .option('base-config', { type: 'string', describe: 'Start from this signing config; a service flag replaces that kind of service' })
+    .option('with-default-services', { type: 'boolean', default: false, describe: 'Start from the signing config cached by seal trusted-root update' })
+    .option('with-default-rekor-v2', { type: 'boolean', default: false, describe: 'As --with-default-services, keeping only Rekor v2 logs' })
+    .option('no-default-fulcio', { type: 'boolean', default: false })
+    .option('no-default-rekor', { type: 'boolean', default: false })
+    .option('no-default-tsa', { type: 'boolean', default: false })
+    .option('no-default-oidc', { type: 'boolean', default: false })
+    .option('out', { type: 'string', describe: 'Write to this file (default: stdout)' });
 
 export async function toOptions(argv: FlagsOf<typeof flags>, ctx: CliContext): Promise<SigningConfigCreateOptions> {
   // yargs reads --no-default-X as "default-X: false", a flag no builder declares; both spellings land here.

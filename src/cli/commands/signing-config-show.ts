@@ -14,7 +14,11 @@ const show = defineCommand({
       .option('rekor-url', { type: 'string', describe: 'As on sign: a Rekor v1 log replacing the chosen logs' })
       .option('timestamp-server-url', { type: 'string', describe: 'As on sign: replaces the chosen TSAs' })
       .option('oidc-issuer', { type: 'string', describe: 'As on sign: the issuer of an interactive login' })
-      .option('format', { choices: ['bundle', 'legacy'] as const, default: 'bundle', describe: 'The image signature format: legacy can only use Rekor v1 logs' })
+      .option('format', {
+        choices: ['bundle', 'legacy'] as const,
+        default: 'bundle',
+        describe: 'The image signature format: legacy can only use Rekor v1 logs',
+      })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' }),
   examples: [
     ['seal signing-config show', 'The services from the cached (TUF) signing config, or the defaults'],

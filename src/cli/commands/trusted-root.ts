@@ -26,7 +26,10 @@ const update = defineCommand({
   builder: (y: Argv) =>
     cacheDirOption(y)
       .option('mirror', { type: 'string', describe: 'TUF repository URL (default https://tuf-repo-cdn.sigstore.dev)' })
-      .option('root', { type: 'string', describe: "Initial trusted TUF root.json (needed for a private mirror; default: the cached one, else the one built in for the public-good mirror)" })
+      .option('root', {
+        type: 'string',
+        describe: 'Initial trusted TUF root.json (needed for a private mirror; default: the cached one, else the one built in for the public-good mirror)',
+      })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' }),
   examples: [
     ['seal trusted-root update', 'Refresh the public-good (sigstore.dev) trust'],

@@ -34,22 +34,23 @@ function parseMaxAge(value: string, parse: (text: string) => number): number {
 const usage = 'verify-attestation <images..>';
 
 const flags = (y: Argv) =>
-    verifyAttestationCosignFlags(vexOptions(registryOptions(cosignVerifyFlags(trustOptions(y)))))
-      .positional('images', { type: 'string', array: true, describe: 'Image references' })
-      .option('type', { type: 'string', describe: 'Only this predicate type (alias or URI); default: every type' })
-      .option('max-severity', {
-        choices: ['none', 'negligible', 'low', 'medium', 'high', 'critical'] as const,
-        describe: 'Fail when the newest verified scan has a finding above this severity',
-      })
-      .option('max-age', { type: 'string', describe: 'Fail when the newest verified scan is older than this (14d, 36h, 2w)' })
-      .option('ignore-unfixed', { type: 'boolean', default: false, describe: 'Gate only on findings that have a fix' })
-      .option('policy', { type: 'string', describe: 'Policy file (JSON or YAML; see docs/policy.md)' })
-      .option('output', {
-        alias: 'o',
-        choices: ['cosign', 'statements', 'json'] as const,
-        default: 'cosign',
-        describe: "cosign: each verified DSSE envelope on a line, as cosign prints them; statements: the decoded statements as JSON lines; json: seal's report with the gate verdict",
-      });
+  verifyAttestationCosignFlags(vexOptions(registryOptions(cosignVerifyFlags(trustOptions(y)))))
+    .positional('images', { type: 'string', array: true, describe: 'Image references' })
+    .option('type', { type: 'string', describe: 'Only this predicate type (alias or URI); default: every type' })
+    .option('max-severity', {
+      choices: ['none', 'negligible', 'low', 'medium', 'high', 'critical'] as const,
+      describe: 'Fail when the newest verified scan has a finding above this severity',
+    })
+    .option('max-age', { type: 'string', describe: 'Fail when the newest verified scan is older than this (14d, 36h, 2w)' })
+    .option('ignore-unfixed', { type: 'boolean', default: false, describe: 'Gate only on findings that have a fix' })
+    .option('policy', { type: 'string', describe: 'Policy file (JSON or YAML; see docs/policy.md)' })
+    .option('output', {
+      alias: 'o',
+      choices: ['cosign', 'statements', 'json'] as const,
+      default: 'cosign',
+      describe:
+        "cosign: each verified DSSE envelope on a line, as cosign prints them; statements: the decoded statements as JSON lines; json: seal's report with the gate verdict",
+    });
 
 export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: CliContext): Promise<VerifyAttestationOptions> {
   const { parseDuration } = await import('../../scan/gate.ts');
@@ -80,10 +81,19 @@ const command = defineCommand({
   describe: 'Verify image attestations and gate on scan results or a policy',
   builder: flags,
   examples: [
-    ['seal verify-attestation --key cosign.pub --type vuln --max-severity high --max-age 14d IMAGE', 'The deploy gate: no critical CVE, scanned within 14 days'],
-    ['seal verify-attestation --key cosign.pub --vex-key security.pub --type vuln --max-severity high IMAGE', 'The gate, honouring OpenVEX statements the security team signed (docs/vex.md)'],
+    [
+      'seal verify-attestation --key cosign.pub --type vuln --max-severity high --max-age 14d IMAGE',
+      'The deploy gate: no critical CVE, scanned within 14 days',
+    ],
+    [
+      'seal verify-attestation --key cosign.pub --vex-key security.pub --type vuln --max-severity high IMAGE',
+      'The gate, honouring OpenVEX statements the security team signed (docs/vex.md)',
+    ],
     ['seal verify-attestation --key cosign.pub --policy policy.yaml IMAGE', 'Apply a declarative policy'],
-    ['seal verify-attestation --key cosign.pub --type slsaprovenance1 IMAGE | jq -r .payload | base64 -d | jq .predicate', 'Read verified provenance from the envelopes, as with cosign'],
+    [
+      'seal verify-attestation --key cosign.pub --type slsaprovenance1 IMAGE | jq -r .payload | base64 -d | jq .predicate',
+      'Read verified provenance from the envelopes, as with cosign',
+    ],
     ['seal verify-attestation --key cosign.pub --type vuln -o statements IMAGE | jq .predicate.scanner', 'The decoded statements instead'],
   ],
   run: async (argv, ctx) => {
@@ -93,7 +103,9 @@ const command = defineCommand({
     for (const r of reports) {
       if (r.gate) {
         const g = r.gate;
-        ctx.log.info(`${r.image}: vulnerability gate ${g.ok ? 'passed' : 'FAILED'} (scan by ${g.scanner ?? 'unknown'}, finished ${g.scanTime?.toISOString() ?? 'unknown'})`);
+        ctx.log.info(
+          `${r.image}: vulnerability gate ${g.ok ? 'passed' : 'FAILED'} (scan by ${g.scanner ?? 'unknown'}, finished ${g.scanTime?.toISOString() ?? 'unknown'})`,
+        );
         for (const reason of g.reasons) ctx.log.info(`  - ${reason}`);
         if (g.suppressed?.length) {
           const { describeSuppression } = await import('../../vex/apply.ts');

@@ -19,14 +19,18 @@ const vbaCosignFlags = <T>(y: Argv<T>) => {
 const usage = 'verify-blob-attestation [file]';
 
 const flags = (y: Argv) =>
-    vbaCosignFlags(cosignVerifyFlags(trustOptions(y)))
-      .positional('file', { type: 'string', describe: 'The file the attestation should be about' })
-      .option('bundle', { type: 'string', describe: 'Sigstore bundle file' })
-      .option('signature', { type: 'string', describe: 'DSSE envelope file (cosign attest-blob legacy output)' })
-      .option('type', { type: 'string', describe: 'Required predicate type (alias or URI); default: any' })
-      .option('digest', { type: 'string', describe: 'Digest of the file instead of the file: HEX (in --digestAlg) or sha256:/sha384:/sha512:HEX' })
-      .option('digestAlg', { type: 'string', describe: 'Algorithm of a bare --digest: sha256 (default), sha384 or sha512' })
-      .option('check-claims', { type: 'boolean', default: true, describe: 'Require a subject with the file digest; false: verify the bundle whole but not what it is about' });
+  vbaCosignFlags(cosignVerifyFlags(trustOptions(y)))
+    .positional('file', { type: 'string', describe: 'The file the attestation should be about' })
+    .option('bundle', { type: 'string', describe: 'Sigstore bundle file' })
+    .option('signature', { type: 'string', describe: 'DSSE envelope file (cosign attest-blob legacy output)' })
+    .option('type', { type: 'string', describe: 'Required predicate type (alias or URI); default: any' })
+    .option('digest', { type: 'string', describe: 'Digest of the file instead of the file: HEX (in --digestAlg) or sha256:/sha384:/sha512:HEX' })
+    .option('digestAlg', { type: 'string', describe: 'Algorithm of a bare --digest: sha256 (default), sha384 or sha512' })
+    .option('check-claims', {
+      type: 'boolean',
+      default: true,
+      describe: 'Require a subject with the file digest; false: verify the bundle whole but not what it is about',
+    });
 
 export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: CliContext): Promise<VerifyBlobAttestationOptions> {
   if (argv.file === '') throw usageError('no file given (the file argument is empty); name the file the attestation is about, or give --digest');

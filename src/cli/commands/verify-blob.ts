@@ -11,22 +11,22 @@ const verifyBlobCosignFlags = <T>(y: Argv<T>) =>
 const usage = 'verify-blob <file>';
 
 const flags = (y: Argv) =>
-    // Keyless bundles: identity and issuer match the WHOLE value (anchored; docs/trusted-root.md).
-    verifyBlobCosignFlags(cosignVerifyFlags(identityOptions(y)))
-      .positional('file', { type: 'string', describe: 'The file, - for stdin, or sha256:<hex> to verify a digest without the file' })
-      .option('key', {
-        alias: 'k',
-        type: 'string',
-        describe: 'Public key: PKIX PEM (cosign.pub), PKCS#1 RSA PEM, certificate PEM, DER, or env://VAR (keyless bundles: the --certificate-* flags instead)',
-      })
-      .option('signature', { type: 'string', describe: 'Signature file (base64 or raw DER), or the base64 signature itself' })
-      .option('bundle', { type: 'string', describe: 'Sigstore bundle file (as written by sign-blob --bundle or cosign)' })
-      .option('certificate', {
-        type: 'string',
-        describe: 'Keyless with --signature: the signing certificate (PEM file, or base64 PEM as goreleaser writes it), checked against the trusted root',
-      })
-      .option('certificate-chain', { type: 'string', describe: 'PEM chain of --certificate up to a root of the trusted root (default: the trusted root has it)' })
-      .conflicts('signature', 'bundle');
+  // Keyless bundles: identity and issuer match the WHOLE value (anchored; docs/trusted-root.md).
+  verifyBlobCosignFlags(cosignVerifyFlags(identityOptions(y)))
+    .positional('file', { type: 'string', describe: 'The file, - for stdin, or sha256:<hex> to verify a digest without the file' })
+    .option('key', {
+      alias: 'k',
+      type: 'string',
+      describe: 'Public key: PKIX PEM (cosign.pub), PKCS#1 RSA PEM, certificate PEM, DER, or env://VAR (keyless bundles: the --certificate-* flags instead)',
+    })
+    .option('signature', { type: 'string', describe: 'Signature file (base64 or raw DER), or the base64 signature itself' })
+    .option('bundle', { type: 'string', describe: 'Sigstore bundle file (as written by sign-blob --bundle or cosign)' })
+    .option('certificate', {
+      type: 'string',
+      describe: 'Keyless with --signature: the signing certificate (PEM file, or base64 PEM as goreleaser writes it), checked against the trusted root',
+    })
+    .option('certificate-chain', { type: 'string', describe: 'PEM chain of --certificate up to a root of the trusted root (default: the trusted root has it)' })
+    .conflicts('signature', 'bundle');
 
 export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>): Promise<VerifyBlobOptions> {
   // An empty argument (`"$FILE"` unset) is no file, not stdin: only a real `-` is (main.ts keeps it).

@@ -84,9 +84,15 @@ const command = defineCommand({
   describe: 'Verify image signatures in both storage formats',
   builder: verifyFlags,
   examples: [
-    ['seal verify --key cosign.pub registry.example.com/app:1.2 | jq -r ".[].critical.image"', 'Exit 0 when at least one signature verifies; stdout is what cosign prints'],
+    [
+      'seal verify --key cosign.pub registry.example.com/app:1.2 | jq -r ".[].critical.image"',
+      'Exit 0 when at least one signature verifies; stdout is what cosign prints',
+    ],
     ['seal verify --key cosign.pub -a env=prod -o json IMAGE | jq .', "Require an annotation; seal's JSON report of every check"],
-    ['seal verify --key cosign.pub --require-tlog --trusted-root trusted_root.json IMAGE', 'Also demand a Rekor entry, checked offline, as cosign verify --key does'],
+    [
+      'seal verify --key cosign.pub --require-tlog --trusted-root trusted_root.json IMAGE',
+      'Also demand a Rekor entry, checked offline, as cosign verify --key does',
+    ],
   ],
   run: (argv, ctx) => verifyImagesAndReport(argv, argv.images, ctx),
 });

@@ -9,35 +9,39 @@ import { opEnv } from '../op-env.ts';
 const createUsage = 'create <product>';
 
 const createFlags = (y: Argv) =>
-    registryOptions(y)
-      .positional('product', { type: 'string', describe: 'Image reference (resolved to its digest) or a package URL' })
-      .option('vuln', { alias: 'vulnerability', type: 'string', demandOption: 'pass --vuln CVE-…', describe: 'The vulnerability id (CVE-…, GHSA-…)' })
-      .option('alias', { type: 'string', array: true, describe: 'Other ids of the same vulnerability (repeatable), e.g. the GHSA of a CVE' })
-      .option('status', {
-        choices: ['not_affected', 'affected', 'fixed', 'under_investigation'] as const,
-        demandOption: 'pass --status not_affected|affected|fixed|under_investigation',
-        describe: 'Impact on the product',
-      })
-      .option('justification', {
-        choices: [
-          'component_not_present',
-          'vulnerable_code_not_present',
-          'vulnerable_code_not_in_execute_path',
-          'vulnerable_code_cannot_be_controlled_by_adversary',
-          'inline_mitigations_already_exist',
-        ] as const,
-        describe: 'not_affected: why (required unless --impact-statement)',
-      })
-      .option('impact-statement', { type: 'string', describe: 'not_affected: free text on why' })
-      .option('action-statement', { type: 'string', describe: 'affected: what users should do (required for affected)' })
-      .option('status-notes', { type: 'string', describe: 'How the status was determined' })
-      .option('subcomponent', { type: 'string', array: true, describe: 'Package URL inside the image the statement is about (repeatable); default: the whole image' })
-      .option('author', { type: 'string', demandOption: 'pass --author "Security Team <security@example.com>"', describe: 'Who makes the statement' })
-      .option('role', { type: 'string', describe: 'The author’s role' })
-      .option('id', { type: 'string', describe: 'Document @id (IRI); default https://openvex.dev/docs/public/vex-<uuid>' })
-      .option('timestamp', { type: 'string', describe: 'Document time (RFC 3339); default now' })
-      .option('output-file', { type: 'string', describe: 'Write the document to this file instead of stdout' })
-      .option('force', { type: 'boolean', default: false, describe: 'Overwrite --output-file' });
+  registryOptions(y)
+    .positional('product', { type: 'string', describe: 'Image reference (resolved to its digest) or a package URL' })
+    .option('vuln', { alias: 'vulnerability', type: 'string', demandOption: 'pass --vuln CVE-…', describe: 'The vulnerability id (CVE-…, GHSA-…)' })
+    .option('alias', { type: 'string', array: true, describe: 'Other ids of the same vulnerability (repeatable), e.g. the GHSA of a CVE' })
+    .option('status', {
+      choices: ['not_affected', 'affected', 'fixed', 'under_investigation'] as const,
+      demandOption: 'pass --status not_affected|affected|fixed|under_investigation',
+      describe: 'Impact on the product',
+    })
+    .option('justification', {
+      choices: [
+        'component_not_present',
+        'vulnerable_code_not_present',
+        'vulnerable_code_not_in_execute_path',
+        'vulnerable_code_cannot_be_controlled_by_adversary',
+        'inline_mitigations_already_exist',
+      ] as const,
+      describe: 'not_affected: why (required unless --impact-statement)',
+    })
+    .option('impact-statement', { type: 'string', describe: 'not_affected: free text on why' })
+    .option('action-statement', { type: 'string', describe: 'affected: what users should do (required for affected)' })
+    .option('status-notes', { type: 'string', describe: 'How the status was determined' })
+    .option('subcomponent', {
+      type: 'string',
+      array: true,
+      describe: 'Package URL inside the image the statement is about (repeatable); default: the whole image',
+    })
+    .option('author', { type: 'string', demandOption: 'pass --author "Security Team <security@example.com>"', describe: 'Who makes the statement' })
+    .option('role', { type: 'string', describe: 'The author’s role' })
+    .option('id', { type: 'string', describe: 'Document @id (IRI); default https://openvex.dev/docs/public/vex-<uuid>' })
+    .option('timestamp', { type: 'string', describe: 'Document time (RFC 3339); default now' })
+    .option('output-file', { type: 'string', describe: 'Write the document to this file instead of stdout' })
+    .option('force', { type: 'boolean', default: false, describe: 'Overwrite --output-file' });
 
 export async function toCreateOptions(argv: FlagsOf<typeof createFlags, typeof createUsage>, ctx: CliContext): Promise<CreateVexOptions> {
   const [{ parseRfc3339 }, { usageError }] = await Promise.all([import('../../scan/findings.ts'), import('../../errors.ts')]);

@@ -52,11 +52,17 @@ const CA_FILES = 'seal verifies certificates against a trusted root; put your CA
  */
 export const cosignKeylessFlags = <T>(y: Argv<T>) => {
   const declared = y
-    .option('oidc-issuer', { type: 'string', describe: 'Keyless: OIDC provider that issues the identity token (cosign default https://oauth2.sigstore.dev/auth)' })
+    .option('oidc-issuer', {
+      type: 'string',
+      describe: 'Keyless: OIDC provider that issues the identity token (cosign default https://oauth2.sigstore.dev/auth)',
+    })
     .option('oidc-client-id', { type: 'string', describe: 'Keyless: OIDC client ID (default sigstore)' })
     .option('oidc-client-secret-file', { type: 'string', describe: 'Keyless: file holding the OIDC client secret' })
     .option('oidc-redirect-url', { type: 'string', describe: 'Keyless: OIDC redirect URL for the browser flow' })
-    .option('oidc-provider', { type: 'string', describe: 'Keyless: the ambient token provider to use (github-actions, spiffe, google, buildkite-agent, envvar, filesystem)' })
+    .option('oidc-provider', {
+      type: 'string',
+      describe: 'Keyless: the ambient token provider to use (github-actions, spiffe, google, buildkite-agent, envvar, filesystem)',
+    })
     .option('oidc-disable-ambient-providers', { type: 'boolean', describe: 'Keyless: never read ambient CI credentials' })
     .option('fulcio-auth-flow', { type: 'string', describe: 'Keyless: normal, device, token or client_credentials' })
     // Visible, so --help says what it does (nothing) rather than a script trusting it does something.
@@ -67,7 +73,12 @@ export const cosignKeylessFlags = <T>(y: Argv<T>) => {
     })
     .option('signing-config', { type: 'string', describe: 'A signing_config.json naming the Fulcio, Rekor and TSA to use' })
     .option('use-signing-config', { type: 'boolean', describe: 'Take service URLs from the TUF signing config (cosign v3 default true)' });
-  let b = accepted(declared, 'trusted-root', 'string', 'the trusted root a fresh signature could be checked against; seal checks what it signs with the signing key itself');
+  let b = accepted(
+    declared,
+    'trusted-root',
+    'string',
+    'the trusted root a fresh signature could be checked against; seal checks what it signs with the signing key itself',
+  );
   b = refused(b, 'issue-certificate', 'boolean', 'seal cannot get a Fulcio certificate for an existing key; sign keylessly (no --key) for a certificate');
   b = refused(b, 'sk', 'boolean', SK);
   b = refused(b, 'slot', 'string', SK);
@@ -199,7 +210,11 @@ export function cosignArgs(path: readonly string[], argv: Args): void {
   if (argv['local-image'] === true) {
     // cosign --local-image: the argument is a directory written by `cosign save`, an OCI layout.
     const toLayout = (ref: string) => (ref.startsWith('oci:') ? ref : `oci:${ref}`);
-    if (Array.isArray(argv.images)) set('images', argv.images.map((i: unknown) => toLayout(String(i))));
+    if (Array.isArray(argv.images))
+      set(
+        'images',
+        argv.images.map((i: unknown) => toLayout(String(i))),
+      );
     if (typeof argv.image === 'string') set('image', toLayout(argv.image));
   }
   if (argv['sig-only'] === true) {

@@ -28,17 +28,30 @@ export const keylessOptions = <T>(y: Argv<T>) =>
       describe: 'OIDC identity token for keyless signing: the JWT or a file holding it (default: SIGSTORE_ID_TOKEN, CI providers, else a login on a terminal)',
     })
     .option('fulcio-url', { type: 'string', describe: 'Fulcio for keyless signing (default: the signing config, else https://fulcio.sigstore.dev)' })
-    .option('rekor-url', { type: 'string', describe: 'Rekor (v1 API) for keyless signing and --tlog-upload (default: the signing config, else https://rekor.sigstore.dev)' })
+    .option('rekor-url', {
+      type: 'string',
+      describe: 'Rekor (v1 API) for keyless signing and --tlog-upload (default: the signing config, else https://rekor.sigstore.dev)',
+    })
     .option('timestamp-server-url', { type: 'string', describe: 'RFC 3161 timestamp authority for keyless signing (default: the signing config, else none)' })
     .option('oidc-issuer', { type: 'string', describe: 'Keyless login: the OIDC issuer (default: the signing config, else https://oauth2.sigstore.dev/auth)' })
     .option('oidc-client-id', { type: 'string', describe: 'Keyless login: the OIDC client id (default sigstore)' })
     .option('oidc-client-secret-file', { type: 'string', describe: 'Keyless login: a file holding the OIDC client secret' })
-    .option('oidc-redirect-url', { type: 'string', describe: 'Keyless browser login: the loopback redirect URL (default http://127.0.0.1:0/auth/callback, any free port)' })
-    .option('oidc-provider', { type: 'string', describe: 'Keyless: take the token only from this ambient provider (envvar, github-actions, buildkite-agent, filesystem, google-workload-identity, google-impersonate, spiffe)' })
+    .option('oidc-redirect-url', {
+      type: 'string',
+      describe: 'Keyless browser login: the loopback redirect URL (default http://127.0.0.1:0/auth/callback, any free port)',
+    })
+    .option('oidc-provider', {
+      type: 'string',
+      describe:
+        'Keyless: take the token only from this ambient provider (envvar, github-actions, buildkite-agent, filesystem, google-workload-identity, google-impersonate, spiffe)',
+    })
     .option('oidc-disable-ambient-providers', { type: 'boolean', describe: 'Keyless: never read ambient CI credentials' })
     .option('fulcio-auth-flow', { type: 'string', describe: 'Keyless login: normal (browser), device, or token (never log in)' })
     .option('signing-config', { type: 'string', describe: 'A signing_config.json naming the Fulcio, Rekor (v1 or v2) and TSAs to use' })
-    .option('use-signing-config', { type: 'boolean', describe: 'Take the services from the signing config of the TUF cache (default: when it has one and no service URL is given)' });
+    .option('use-signing-config', {
+      type: 'boolean',
+      describe: 'Take the services from the signing config of the TUF cache (default: when it has one and no service URL is given)',
+    });
 
 /** The signing flags: --key, --tlog-upload, the keyless ones, and --yes where the command has it. */
 export type SigningFlags = GroupFlags<typeof optionalSigningKeyOption> &

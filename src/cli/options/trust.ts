@@ -16,7 +16,10 @@ export const identityOptions = <T>(y: Argv<T>) =>
     .option('certificate-identity-regexp', { type: 'string', describe: 'Keyless: a regexp the whole identity must match' })
     .option('certificate-oidc-issuer', { type: 'string', describe: 'Keyless: the exact OIDC issuer, e.g. https://token.actions.githubusercontent.com' })
     .option('certificate-oidc-issuer-regexp', { type: 'string', describe: 'Keyless: a regexp the whole issuer must match' })
-    .option('certificate-github-workflow-trigger', { type: 'string', describe: 'Keyless: the exact GitHub Actions event, e.g. push (OID 1.3.6.1.4.1.57264.1.2, else .1.20)' })
+    .option('certificate-github-workflow-trigger', {
+      type: 'string',
+      describe: 'Keyless: the exact GitHub Actions event, e.g. push (OID 1.3.6.1.4.1.57264.1.2, else .1.20)',
+    })
     .option('certificate-github-workflow-sha', { type: 'string', describe: 'Keyless: the exact commit SHA the workflow ran on (OID .1.3, else .1.13)' })
     .option('certificate-github-workflow-name', { type: 'string', describe: 'Keyless: the exact workflow name (OID .1.4)' })
     .option('certificate-github-workflow-repository', { type: 'string', describe: 'Keyless: the exact OWNER/REPO (OID .1.5, else .1.12 on github.com)' })

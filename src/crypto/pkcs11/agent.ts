@@ -70,7 +70,13 @@ function load(modulePath: string): void {
   try {
     m.load(modulePath);
   } catch (err) {
-    throw new Failure({ ckr: 'LOAD', fn: 'dlopen', message: String((err as Error).message ?? err).split('\n')[0]!.slice(0, 300) });
+    throw new Failure({
+      ckr: 'LOAD',
+      fn: 'dlopen',
+      message: String((err as Error).message ?? err)
+        .split('\n')[0]!
+        .slice(0, 300),
+    });
   }
   call('C_Initialize', () => m.C_Initialize());
   p11 = m;
@@ -104,8 +110,7 @@ function selectToken(sel: { token?: string; slotId?: number }): TokenSummary {
   const slots = call('C_GetSlotList', () => m.C_GetSlotList(true));
   const all = tokens();
   // slot-id wins over token, as in cosign.
-  const found =
-    sel.slotId !== undefined ? all.filter((t) => t.slot === sel.slotId) : all.filter((t) => t.label === sel.token);
+  const found = sel.slotId !== undefined ? all.filter((t) => t.slot === sel.slotId) : all.filter((t) => t.label === sel.token);
   if (found.length === 0) {
     throw new Failure({ ckr: 'NO_TOKEN', fn: 'C_GetTokenInfo', message: JSON.stringify(all.map((t) => ({ slot: t.slot, label: t.label }))) });
   }

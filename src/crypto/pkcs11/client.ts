@@ -167,7 +167,8 @@ export class TokenAgent {
 
   #send<T>(req: AgentRequest): Promise<T> {
     if (this.#exit) return Promise.reject(this.#crashed(req.op));
-    if (this.#closed) return Promise.reject(new SealError('input', `PKCS#11 module ${this.modulePath} was stopped after an earlier failure`, { code: 'PKCS11_STOPPED' }));
+    if (this.#closed)
+      return Promise.reject(new SealError('input', `PKCS#11 module ${this.modulePath} was stopped after an earlier failure`, { code: 'PKCS11_STOPPED' }));
     if (this.#signal?.aborted) return Promise.reject(new SealError('interrupted', 'interrupted'));
     return new Promise<T>((resolve, reject) => {
       const started = Date.now();

@@ -168,7 +168,10 @@ async function startAgent(modulePath: string, te: TokenEnv): Promise<TokenAgent>
 
 async function selectToken(agent: TokenAgent, uri: Pkcs11Uri): Promise<TokenSummary> {
   try {
-    return await agent.request<TokenSummary>({ op: 'token', select: { ...(uri.token !== undefined ? { token: uri.token } : {}), ...(uri.slotId !== undefined ? { slotId: uri.slotId } : {}) } });
+    return await agent.request<TokenSummary>({
+      op: 'token',
+      select: { ...(uri.token !== undefined ? { token: uri.token } : {}), ...(uri.slotId !== undefined ? { slotId: uri.slotId } : {}) },
+    });
   } catch (err) {
     if (err instanceof TokenCallError && err.failure.ckr === 'NO_TOKEN') {
       const present = (JSON.parse(err.failure.message) as { slot: number; label: string }[]).map((t) => `'${t.label}' (slot ${t.slot})`);
@@ -219,10 +222,14 @@ export async function openTokenSigner(ref: string, te: TokenEnv): Promise<TokenS
       });
     }
     if (found.matches.length > 1) {
-      throw new SealError('input', `PKCS#11 URI names ${found.matches.length} private keys on token ${tokenName}: ${found.matches.slice(0, 5).map(describeEntry).join('; ')}`, {
-        hint: 'add id=… to the URI to choose one (seal pkcs11-tool list-keys-uris shows each key\'s URI)',
-        code: 'PKCS11_MANY_KEYS',
-      });
+      throw new SealError(
+        'input',
+        `PKCS#11 URI names ${found.matches.length} private keys on token ${tokenName}: ${found.matches.slice(0, 5).map(describeEntry).join('; ')}`,
+        {
+          hint: "add id=… to the URI to choose one (seal pkcs11-tool list-keys-uris shows each key's URI)",
+          code: 'PKCS11_MANY_KEYS',
+        },
+      );
     }
     if (!found.publicKey) {
       throw new SealError('input', `PKCS#11 token ${tokenName} holds no public key or certificate for ${keyName}`, {
@@ -242,9 +249,13 @@ export async function openTokenSigner(ref: string, te: TokenEnv): Promise<TokenS
       throw new SealError('input', `the private key ${source} is not of the type of its public key`, { code: 'PKCS11_KEY' });
     }
     if (!found.mechanisms.includes(mechanism)) {
-      throw new SealError('input', `PKCS#11 token ${tokenName} cannot sign with ${algorithm === 'rsa' ? 'CKM_RSA_PKCS' : 'CKM_ECDSA'}, which the key ${keyName} needs`, {
-        code: 'PKCS11_MECHANISM',
-      });
+      throw new SealError(
+        'input',
+        `PKCS#11 token ${tokenName} cannot sign with ${algorithm === 'rsa' ? 'CKM_RSA_PKCS' : 'CKM_ECDSA'}, which the key ${keyName} needs`,
+        {
+          code: 'PKCS11_MECHANISM',
+        },
+      );
     }
     te.log?.debug(`pkcs11: using ${algorithm} key ${keyName} on token ${tokenName} (slot ${token.slot})`);
     return new TokenSigner(agent, key, algorithm, tokenName, keyName);
@@ -280,11 +291,17 @@ export async function openTokenPublicKey(ref: string, te: TokenEnv): Promise<{ k
       throw tokenError(err, tokenName, keyName);
     }
     if (found.matches > 1) {
-      throw new SealError('input', `PKCS#11 URI names ${found.matches} public keys on token ${tokenName}`, { hint: 'add id=… to the URI to choose one', code: 'PKCS11_MANY_KEYS' });
+      throw new SealError('input', `PKCS#11 URI names ${found.matches} public keys on token ${tokenName}`, {
+        hint: 'add id=… to the URI to choose one',
+        code: 'PKCS11_MANY_KEYS',
+      });
     }
     if (!found.publicKey) {
       throw new SealError('input', `PKCS#11 token ${tokenName} shows no public key or certificate ${keyName}`, {
-        hint: pin === undefined && token.loginRequired ? 'some tokens show public keys only after a login: set COSIGN_PKCS11_PIN' : 'export it with seal public-key and verify with the file',
+        hint:
+          pin === undefined && token.loginRequired
+            ? 'some tokens show public keys only after a login: set COSIGN_PKCS11_PIN'
+            : 'export it with seal public-key and verify with the file',
         code: 'PKCS11_NO_KEY',
       });
     }
@@ -377,12 +394,7 @@ export async function listTokens(modulePath: string, te: TokenEnv): Promise<Toke
 }
 
 /** The private keys on the token in `slotId` (cosign pkcs11-tool list-keys-uris); logs in with `pin`. */
-export async function listKeys(
-  modulePath: string,
-  slotId: number,
-  pin: string | undefined,
-  te: TokenEnv,
-): Promise<{ token: TokenSummary; keys: KeyEntry[] }> {
+export async function listKeys(modulePath: string, slotId: number, pin: string | undefined, te: TokenEnv): Promise<{ token: TokenSummary; keys: KeyEntry[] }> {
   const agent = await startAgent(modulePath, te);
   try {
     const token = await selectToken(agent, { slotId });

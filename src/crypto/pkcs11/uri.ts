@@ -24,8 +24,21 @@ export interface Pkcs11Uri {
   pinSource?: string;
 }
 
-const PATH_ATTRS = new Set(['token', 'object', 'id', 'slot-id', 'type', 'manufacturer', 'serial', 'model',
-  'library-manufacturer', 'library-description', 'library-version', 'slot-description', 'slot-manufacturer']);
+const PATH_ATTRS = new Set([
+  'token',
+  'object',
+  'id',
+  'slot-id',
+  'type',
+  'manufacturer',
+  'serial',
+  'model',
+  'library-manufacturer',
+  'library-description',
+  'library-version',
+  'slot-description',
+  'slot-manufacturer',
+]);
 const QUERY_ATTRS = new Set(['module-path', 'module-name', 'pin-value', 'pin-source']);
 
 const bad = (message: string, hint?: string) =>
@@ -37,7 +50,7 @@ export const isPkcs11Uri = (ref: string): boolean => ref.toLowerCase().startsWit
 function decodeBytes(raw: string, name: string): Uint8Array {
   const out: number[] = [];
   const utf8 = new TextEncoder();
-  for (let i = 0; i < raw.length; ) {
+  for (let i = 0; i < raw.length;) {
     const c = raw[i]!;
     if (c === '%') {
       const hex = raw.slice(i + 1, i + 3);
@@ -148,7 +161,10 @@ export function requireKeyAndToken(uri: Pkcs11Uri): void {
 export function modulePathOf(uri: Pkcs11Uri, env: Readonly<Record<string, string | undefined>>): string {
   const p = uri.modulePath || env.SEAL_PKCS11_MODULE_PATH || env.COSIGN_PKCS11_MODULE_PATH;
   if (!p) {
-    throw bad('module-path or COSIGN_PKCS11_MODULE_PATH must be set to the absolute path of the PKCS11 module', 'e.g. ?module-path=/usr/lib/softhsm/libsofthsm2.so');
+    throw bad(
+      'module-path or COSIGN_PKCS11_MODULE_PATH must be set to the absolute path of the PKCS11 module',
+      'e.g. ?module-path=/usr/lib/softhsm/libsofthsm2.so',
+    );
   }
   return p;
 }

@@ -72,7 +72,11 @@ export class RegistryAuth {
       this.#mode = { kind: 'basic' };
       return [];
     }
-    this.#opts.log.debug(`${this.#opts.registry}: unsupported auth challenge(s): ${parseChallenges(header).map((c) => c.scheme).join(', ')}`);
+    this.#opts.log.debug(
+      `${this.#opts.registry}: unsupported auth challenge(s): ${parseChallenges(header)
+        .map((c) => c.scheme)
+        .join(', ')}`,
+    );
     return null;
   }
 

@@ -34,7 +34,11 @@ const connectionEnv = new WeakMap<object, string>();
 function transportKey(o: RegistryClientOptions): string {
   let env = connectionEnv.get(o.env);
   if (env === undefined) {
-    env = JSON.stringify(Object.entries(o.env).filter(([k]) => /^(ssl_cert_file|node_extra_ca_certs|https?_proxy|no_proxy)$/i.test(k)).sort());
+    env = JSON.stringify(
+      Object.entries(o.env)
+        .filter(([k]) => /^(ssl_cert_file|node_extra_ca_certs|https?_proxy|no_proxy)$/i.test(k))
+        .sort(),
+    );
     connectionEnv.set(o.env, env);
   }
   return JSON.stringify([env, o.allowInsecure ?? false, o.caFiles ?? [], o.clientCertFile, o.clientKeyFile, o.timeoutMs ?? DEFAULT_TIMEOUT_MS]);

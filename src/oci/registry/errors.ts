@@ -60,14 +60,7 @@ export async function responseError(res: HttpResponse, ctx: ErrorContext): Promi
   return errorFor(res.status, res.statusText, errors, text, ctx, attemptsOf(res));
 }
 
-export function errorFor(
-  status: number,
-  statusText: string,
-  errors: DistributionError[],
-  text: string,
-  ctx: ErrorContext,
-  attempts = 1,
-): SealError {
+export function errorFor(status: number, statusText: string, errors: DistributionError[], text: string, ctx: ErrorContext, attempts = 1): SealError {
   const body = describeBody(errors, text);
   const tried = attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
   const base = `${ctx.action} in ${ctx.name} failed: ${status}${statusText ? ' ' + oneLine(statusText) : ''}${tried}${body ? `: ${body}` : ''}`;

@@ -112,7 +112,9 @@ export function withRetry(inner: Transport, opts: RetryLayerOptions): Transport 
       } catch (err) {
         const delay = replayable ? retryDelay(attempt, { error: err }, opts.policy) : null;
         if (delay === null) throw attempt > 1 ? withAttempts(err, attempt) : err;
-        opts.log.debug(`retrying ${req.method} ${redactUrl(req.url)} in ${delay} ms (attempt ${attempt + 1} of ${opts.policy.retries + 1}): ${(err as Error).message}`);
+        opts.log.debug(
+          `retrying ${req.method} ${redactUrl(req.url)} in ${delay} ms (attempt ${attempt + 1} of ${opts.policy.retries + 1}): ${(err as Error).message}`,
+        );
         await wait(delay, req.signal);
         continue;
       }
@@ -122,7 +124,9 @@ export function withRetry(inner: Transport, opts: RetryLayerOptions): Transport 
         return res;
       }
       res.discard();
-      opts.log.debug(`retrying ${req.method} ${redactUrl(req.url)} in ${delay} ms (attempt ${attempt + 1} of ${opts.policy.retries + 1}): status ${res.status}`);
+      opts.log.debug(
+        `retrying ${req.method} ${redactUrl(req.url)} in ${delay} ms (attempt ${attempt + 1} of ${opts.policy.retries + 1}): status ${res.status}`,
+      );
       await wait(delay, req.signal);
     }
   };

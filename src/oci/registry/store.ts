@@ -282,16 +282,18 @@ export class RegistryStore implements ImageStore {
     const wait = this.#opts.sleep ?? sleep;
     let res: HttpResponse;
     for (let retry = 1; ; retry++) {
-      res = await this.#client.request({
-        method: 'PUT',
-        path: this.#manifestPath(reference),
-        headers,
-        body: bytes,
-        scopes: this.#push,
-        ...(opts.once ? { idempotent: false } : {}),
-      }).catch((err: unknown) => {
-        throw opts.once && isRetryableError(err) ? unconfirmed(err, reference, this.name) : err;
-      });
+      res = await this.#client
+        .request({
+          method: 'PUT',
+          path: this.#manifestPath(reference),
+          headers,
+          body: bytes,
+          scopes: this.#push,
+          ...(opts.once ? { idempotent: false } : {}),
+        })
+        .catch((err: unknown) => {
+          throw opts.once && isRetryableError(err) ? unconfirmed(err, reference, this.name) : err;
+        });
       if (res.status === 201 || res.status === 200 || res.status === 202 || res.status === 204) break;
       const text = res.status === 0 ? '' : await res.textPrefix(ERROR_BODY_LIMIT);
       const errors = parseErrorBody(text);
@@ -302,10 +304,12 @@ export class RegistryStore implements ImageStore {
       // blob (distribution rewrites the repository's link file in place: a reader sees it empty
       // and answers DIGEST_INVALID or MANIFEST_BLOB_UNKNOWN). Our digests are computed, not
       // trusted, so these answers are worth a few bounded retries.
-      const delay = res.status === 400 && errors.some((e) => BLOB_RACE_CODES.has(e.code)) && retry <= this.#retryPolicy.retries
-        ? backoffDelay(retry, this.#retryPolicy)
-        : null;
-      if (delay === null) throw errorFor(res.status, res.statusText, errors, text, this.#errorContext(`pushing manifest ${reference}`), Math.max(retry, attemptsOf(res)));
+      const delay =
+        res.status === 400 && errors.some((e) => BLOB_RACE_CODES.has(e.code)) && retry <= this.#retryPolicy.retries
+          ? backoffDelay(retry, this.#retryPolicy)
+          : null;
+      if (delay === null)
+        throw errorFor(res.status, res.statusText, errors, text, this.#errorContext(`pushing manifest ${reference}`), Math.max(retry, attemptsOf(res)));
       this.#client.log.debug(`${this.name}: manifest ${reference} refused (${errors.map((e) => e.code).join(', ')}); trying again in ${delay} ms`);
       await wait(delay, this.#opts.signal);
     }
@@ -575,10 +579,14 @@ export class RegistryStore implements ImageStore {
       pages.entries(index.length);
       out.push(...index);
       if (out.length > MAX_REFERRERS) {
-        throw new SealError('registry', `${this.name} lists more than ${MAX_REFERRERS} referrers of ${digest}; seal reads no more (as the ${MAX_REFERRERS}-layer cap on .sig images)`, {
-          code: 'TOO_MANY_REFERRERS',
-          hint: 'remove old ones with seal clean, then sign again',
-        });
+        throw new SealError(
+          'registry',
+          `${this.name} lists more than ${MAX_REFERRERS} referrers of ${digest}; seal reads no more (as the ${MAX_REFERRERS}-layer cap on .sig images)`,
+          {
+            code: 'TOO_MANY_REFERRERS',
+            hint: 'remove old ones with seal clean, then sign again',
+          },
+        );
       }
       const next = nextLink(res.headers.get('link'));
       path = next ? new URL(next, res.url).href : undefined;

@@ -37,7 +37,9 @@ export function loadCAFiles(files: readonly string[], log: Log): string[] {
   return files.map((file) => {
     const pem = readPem(file, '--registry-cacert');
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new SealError('input', `--registry-cacert ${file} holds no PEM certificate`, { hint: 'give the CA certificate in PEM form (-----BEGIN CERTIFICATE-----)' });
+      throw new SealError('input', `--registry-cacert ${file} holds no PEM certificate`, {
+        hint: 'give the CA certificate in PEM form (-----BEGIN CERTIFICATE-----)',
+      });
     }
     log.debug(`trusting the CA certificates in ${file} (--registry-cacert)`);
     return pem;
@@ -53,7 +55,8 @@ export function loadClientCertificate(certFile: string | undefined, keyFile: str
   const clientCert = readPem(certFile, '--registry-client-cert');
   const clientKey = readPem(keyFile, '--registry-client-key');
   if (!clientCert.includes('-----BEGIN CERTIFICATE-----')) throw new SealError('input', `--registry-client-cert ${certFile} holds no PEM certificate`);
-  if (!/-----BEGIN (EC |RSA |ENCRYPTED )?PRIVATE KEY-----/.test(clientKey)) throw new SealError('input', `--registry-client-key ${keyFile} holds no PEM private key`);
+  if (!/-----BEGIN (EC |RSA |ENCRYPTED )?PRIVATE KEY-----/.test(clientKey))
+    throw new SealError('input', `--registry-client-key ${keyFile} holds no PEM private key`);
   if (clientKey.includes('ENCRYPTED PRIVATE KEY')) {
     throw new SealError('input', `--registry-client-key ${keyFile} is encrypted`, { hint: 'decrypt it first: openssl pkey -in KEY -out PLAIN.key' });
   }

@@ -83,17 +83,16 @@ export async function fetchToken(transport: Transport, req: TokenRequest, now: (
     if (res.status === 401 || res.status === 403) {
       throw new SealError('registry', `the token service for ${req.registry} refused the credentials (${res.status})${detail ? `: ${detail}` : ''}`, {
         code: 'UNAUTHORIZED',
-        hint: credential
-          ? `check the credentials from ${credential.source}`
-          : 'log in with docker login, or pass --registry-username and --registry-password',
+        hint: credential ? `check the credentials from ${credential.source}` : 'log in with docker login, or pass --registry-username and --registry-password',
       });
     }
     throw new SealError('registry', `the token service for ${req.registry} answered ${res.status}${tried}${detail ? `: ${detail}` : ''}`, {
       code: 'TOKEN_FAILED',
     });
   }
-  const body = await res.bytes(ERROR_BODY_LIMIT * 16, () =>
-    new SealError('registry', `the token service for ${req.registry} answered with more than ${ERROR_BODY_LIMIT * 16} bytes`, { code: 'TOKEN_FAILED' }),
+  const body = await res.bytes(
+    ERROR_BODY_LIMIT * 16,
+    () => new SealError('registry', `the token service for ${req.registry} answered with more than ${ERROR_BODY_LIMIT * 16} bytes`, { code: 'TOKEN_FAILED' }),
   );
   let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
   try {
@@ -109,8 +108,7 @@ export async function fetchToken(transport: Transport, req: TokenRequest, now: (
   const token = str(parsed.token) || str(parsed.access_token);
   if (!token) throw new SealError('registry', `the token service for ${req.registry} answered without a token`, { code: 'TOKEN_FAILED' });
   // A day at most: an absurd expires_in (1e308) must not make a token live forever in the cache.
-  const lifetime =
-    typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? Math.min(parsed.expires_in, MAX_LIFETIME_S) : DEFAULT_LIFETIME_S;
+  const lifetime = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? Math.min(parsed.expires_in, MAX_LIFETIME_S) : DEFAULT_LIFETIME_S;
   return { token, expiresAt: started + lifetime * 1000, scopes: [...req.scopes] };
 }
 
@@ -118,7 +116,15 @@ export async function fetchToken(transport: Transport, req: TokenRequest, now: (
 export function parseScope(scope: string): { resource: string; actions: Set<string> } {
   const last = scope.lastIndexOf(':');
   if (last < 0) return { resource: scope, actions: new Set() };
-  return { resource: scope.slice(0, last), actions: new Set(scope.slice(last + 1).split(',').filter(Boolean)) };
+  return {
+    resource: scope.slice(0, last),
+    actions: new Set(
+      scope
+        .slice(last + 1)
+        .split(',')
+        .filter(Boolean),
+    ),
+  };
 }
 
 /** Merges scopes per resource: [`repository:a:pull`, `repository:a:push`] → [`repository:a:pull,push`]. */

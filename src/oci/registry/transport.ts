@@ -277,11 +277,10 @@ function exchange(req: HttpRequest, opts: NodeTransportOptions, agent: http.Agen
 
 function deadlineError(url: URL, timeoutMs: number): SealError {
   const within = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
-  return new SealError(
-    'network',
-    `${url.host} did not finish answering within ${within} (it sent the response too slowly); cut off`,
-    { code: 'DEADLINE', hint: 'raise --registry-timeout if the registry is slow' },
-  );
+  return new SealError('network', `${url.host} did not finish answering within ${within} (it sent the response too slowly); cut off`, {
+    code: 'DEADLINE',
+    hint: 'raise --registry-timeout if the registry is slow',
+  });
 }
 
 function wrapResponse(
@@ -317,8 +316,7 @@ function wrapResponse(
     url,
     body: { [Symbol.asyncIterator]: () => body() },
     bytes: (maxBytes, tooLarge) => {
-      const tooBig =
-        tooLarge ?? (() => new SealError('registry', `response from ${url.host} is larger than ${maxBytes} bytes; refused`));
+      const tooBig = tooLarge ?? (() => new SealError('registry', `response from ${url.host} is larger than ${maxBytes} bytes; refused`));
       const declared = Number(res.headers['content-length'] ?? NaN);
       if (declared > maxBytes) {
         response.discard();
@@ -376,11 +374,7 @@ export const isMidBodyError = (err: unknown): boolean => !!err && typeof err ===
 /** Network error codes (SealError.code) the retry layer may retry. */
 export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set(['TIMEOUT', 'CONNECTION_RESET', 'DNS_TEMPORARY', 'NETWORK']);
 
-export function toNetworkError(
-  err: unknown,
-  url: URL,
-  ctx: { timedOut: boolean; timeoutMs: number; signal?: AbortSignal; midBody?: boolean },
-): SealError {
+export function toNetworkError(err: unknown, url: URL, ctx: { timedOut: boolean; timeoutMs: number; signal?: AbortSignal; midBody?: boolean }): SealError {
   if (err instanceof SealError) return err;
   const host = url.host;
   const e = err as NodeJS.ErrnoException & { reason?: string };
@@ -395,20 +389,24 @@ export function toNetworkError(
     return net('TIMEOUT', `${host} did not answer within ${within}${during}`, 'raise --registry-timeout if the registry is slow');
   }
   if (TLS_UNTRUSTED.has(code)) {
-    return net(
-      'TLS_UNTRUSTED',
-      `TLS certificate for ${host} is not trusted (${e.message})`,
-      'pass --allow-insecure-registry or add the CA with SSL_CERT_FILE',
-    );
+    return net('TLS_UNTRUSTED', `TLS certificate for ${host} is not trusted (${e.message})`, 'pass --allow-insecure-registry or add the CA with SSL_CERT_FILE');
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
     return net('TLS_EXPIRED', `TLS certificate for ${host} is not valid now (${e.message})`, 'pass --allow-insecure-registry to skip the check');
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return net('TLS_HOSTNAME', `TLS certificate for ${host} is for another host (${e.reason ?? e.message})`, 'pass --allow-insecure-registry to skip the check');
+    return net(
+      'TLS_HOSTNAME',
+      `TLS certificate for ${host} is for another host (${e.reason ?? e.message})`,
+      'pass --allow-insecure-registry to skip the check',
+    );
   }
   // The server's alert when it wants a client certificate (mutual TLS) and got none it trusts.
-  if (/ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)|alert (bad certificate|certificate required|unknown ca)/i.test(`${code} ${e?.message ?? ''}`)) {
+  if (
+    /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)|alert (bad certificate|certificate required|unknown ca)/i.test(
+      `${code} ${e?.message ?? ''}`,
+    )
+  ) {
     return net(
       'TLS_CLIENT_CERT',
       `${host} refused the TLS connection: it wants a client certificate it trusts (${(e.message.split('\n')[0] ?? '').replace(/^.*:(ssl\/tls alert [^:]*):.*$/, '$1')})`,
@@ -425,9 +423,7 @@ export function toNetworkError(
     return net(
       'PROXY',
       `the proxy refused the connection to ${host}: ${answer}`,
-      status === 407
-        ? 'check the user and password in HTTPS_PROXY (http://USER:PASSWORD@PROXY:PORT)'
-        : 'check HTTPS_PROXY, or add the registry to NO_PROXY',
+      status === 407 ? 'check the user and password in HTTPS_PROXY (http://USER:PASSWORD@PROXY:PORT)' : 'check HTTPS_PROXY, or add the registry to NO_PROXY',
     );
   }
   switch (code) {

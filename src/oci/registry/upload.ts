@@ -98,14 +98,7 @@ export async function uploadMonolithic(ctx: UploadContext, digest: string, body:
 }
 
 /** POST, PATCH per chunk (resuming after failures), PUT. `onProgress` should be monotonic(). */
-export async function uploadChunked(
-  ctx: UploadContext,
-  digest: string,
-  file: string,
-  size: number,
-  chunkSize: number,
-  onProgress?: OnProgress,
-): Promise<void> {
+export async function uploadChunked(ctx: UploadContext, digest: string, file: string, size: number, chunkSize: number, onProgress?: OnProgress): Promise<void> {
   const started = await startUpload(ctx, digest);
   let location = started.location;
   const chunk = Math.max(chunkSize, started.minChunk ?? 0);
@@ -129,7 +122,8 @@ export async function uploadChunked(
         offset += length;
         continue;
       }
-      if (!isRetryableStatus(res.status) && res.status !== 416) throw await error(ctx, res, `uploading blob ${digest} (bytes ${offset}-${offset + length - 1})`);
+      if (!isRetryableStatus(res.status) && res.status !== 416)
+        throw await error(ctx, res, `uploading blob ${digest} (bytes ${offset}-${offset + length - 1})`);
       res.discard();
       outcome = { status: res.status };
     } catch (err) {

@@ -34,10 +34,7 @@ export async function openSigner(options: SigningOptions, env: OpEnv, opts: Open
     opts.check?.('key');
     const tlog = options.tlogUpload ? rekor : undefined;
     if (tlog && !options.yes) {
-      const [{ isPublicRekor }, { KEY_PUBLIC_LOG_NOTICE }] = await Promise.all([
-        import('../../sigstore/keyless.ts'),
-        import('../../sigstore/key-tlog.ts'),
-      ]);
+      const [{ isPublicRekor }, { KEY_PUBLIC_LOG_NOTICE }] = await Promise.all([import('../../sigstore/keyless.ts'), import('../../sigstore/key-tlog.ts')]);
       if (isPublicRekor(options.rekorUrl)) env.log.warn(KEY_PUBLIC_LOG_NOTICE);
     }
     const load = () => loadKeySigner(ref, env, opts.stdinInUse ? { stdinInUse: opts.stdinInUse } : {});
@@ -90,7 +87,10 @@ async function openKeyless(options: SigningOptions, env: OpEnv, opts: OpenSigner
     // Keep cosign's first words for the case scripts look for.
     if (err instanceof SealError && err.code === 'NO_IDENTITY_TOKEN') {
       const why = err.message.startsWith('no identity token') ? 'seal starts a browser login only on a terminal' : err.message;
-      throw usageError(`${opts.command} needs --key, or an identity token for keyless signing (${why})`, { ...(err.hint ? { hint: err.hint } : {}), code: err.code });
+      throw usageError(`${opts.command} needs --key, or an identity token for keyless signing (${why})`, {
+        ...(err.hint ? { hint: err.hint } : {}),
+        code: err.code,
+      });
     }
     throw err;
   }

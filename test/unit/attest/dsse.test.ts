@@ -1,13 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../../src/attest/statement.ts';
-import {
-  pae,
-  parseEnvelope,
-  signEnvelope,
-  verifyEnvelope,
-  type Envelope,
-} from '../../../src/attest/dsse.ts';
+import { pae, parseEnvelope, signEnvelope, verifyEnvelope, type Envelope } from '../../../src/attest/dsse.ts';
 import { SealError } from '../../../src/errors.ts';
 import { newKeyPair, verifierFromPem } from './test-keys.ts';
 import { cosignFixture, cosignFixtureText, listCosignFixtures } from './shared.ts';
@@ -100,13 +94,16 @@ test('parseEnvelope gives clear errors for malformed envelopes', () => {
     ['{"payloadType":"x","payload":"e30=","signatures":[{"sig":"A"}]}', /signatures\[0\]\.sig is not valid base64/],
   ];
   for (const [text, message] of bad) {
-    assert.throws(() => parseEnvelope(enc.encode(text)), (err: unknown) => {
-      assert.ok(err instanceof SealError, text);
-      assert.equal(err.code, 'DSSE_MALFORMED');
-      assert.equal(err.kind, 'input');
-      assert.match(err.message, message, text);
-      return true;
-    });
+    assert.throws(
+      () => parseEnvelope(enc.encode(text)),
+      (err: unknown) => {
+        assert.ok(err instanceof SealError, text);
+        assert.equal(err.code, 'DSSE_MALFORMED');
+        assert.equal(err.kind, 'input');
+        assert.match(err.message, message, text);
+        return true;
+      },
+    );
   }
 });
 
@@ -155,10 +152,7 @@ test('threshold counts distinct keys, not signatures', async () => {
   const sb = (await signEnvelope(payload, 'text/plain', b.signer)).envelope.signatures[0];
   const base = { payloadType: 'text/plain', payload: Buffer.from(payload).toString('base64') };
   assert.equal(verifyEnvelope({ ...base, signatures: [sa, sb] }, [a.verifier, b.verifier], { threshold: 2 }).recognizedSigners.length, 2);
-  assert.throws(
-    () => verifyEnvelope({ ...base, signatures: [sa, sa] }, [a.verifier, b.verifier], { threshold: 2 }),
-    rejects('DSSE_THRESHOLD'),
-  );
+  assert.throws(() => verifyEnvelope({ ...base, signatures: [sa, sa] }, [a.verifier, b.verifier], { threshold: 2 }), rejects('DSSE_THRESHOLD'));
 });
 
 test('the verified payload is the decoded bytes, returned without re-parsing', async () => {
@@ -172,7 +166,12 @@ test('the verified payload is the decoded bytes, returned without re-parsing', a
 test('a verifier that throws counts as a failed check', async () => {
   const { signer, verifier } = newKeyPair();
   const { envelope } = await signEnvelope(enc.encode('x'), 'text/plain', signer);
-  const throwing = { publicKey: verifier.publicKey, verify: () => { throw new Error('boom'); } };
+  const throwing = {
+    publicKey: verifier.publicKey,
+    verify: () => {
+      throw new Error('boom');
+    },
+  };
   assert.throws(() => verifyEnvelope(envelope, [throwing]), rejects('DSSE_SIGNATURE_INVALID'));
   assert.ok(verifyEnvelope(envelope, [throwing, verifier]));
   assert.throws(() => verifyEnvelope(envelope, []), rejects('DSSE_NO_VERIFIERS'));

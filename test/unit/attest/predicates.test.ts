@@ -1,19 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  CUSTOM_PREDICATE_TYPE,
-  PREDICATE_ALIASES,
-  aliasesFor,
-  buildPredicate,
-  resolvePredicateType,
-} from '../../../src/attest/predicates.ts';
+import { CUSTOM_PREDICATE_TYPE, PREDICATE_ALIASES, aliasesFor, buildPredicate, resolvePredicateType } from '../../../src/attest/predicates.ts';
 import { SealError } from '../../../src/errors.ts';
 import { cosignFixture, localFixture } from './shared.ts';
 
 const enc = new TextEncoder();
 const now = new Date('2024-06-01T12:34:56.789Z');
 
-test('the alias table is cosign\'s (d.1)', () => {
+test("the alias table is cosign's (d.1)", () => {
   assert.deepEqual(PREDICATE_ALIASES, {
     custom: 'https://cosign.sigstore.dev/attestation/v1',
     slsaprovenance: 'https://slsa.dev/provenance/v0.2',

@@ -100,18 +100,27 @@ test('validateStatement: one error code per rule', () => {
 test('parseStatement reports non-JSON and uses the requested error kind', () => {
   assert.throws(() => parseStatement('{'), code('STATEMENT_NOT_JSON'));
   assert.throws(() => parseStatement(new Uint8Array([0xff])), code('STATEMENT_NOT_JSON'));
-  assert.throws(() => parseStatement('{}', 'verification'), (e: unknown) => e instanceof SealError && e.kind === 'verification');
+  assert.throws(
+    () => parseStatement('{}', 'verification'),
+    (e: unknown) => e instanceof SealError && e.kind === 'verification',
+  );
 });
 
 test('subjectMatches compares sha256 case-insensitively, with or without the prefix', () => {
   const st = validateStatement({
     _type: STATEMENT_V1,
-    subject: [{ name: 'a', digest: { sha512: HEX } }, { name: 'b', digest: { sha256: HEX.toUpperCase() } }],
+    subject: [
+      { name: 'a', digest: { sha512: HEX } },
+      { name: 'b', digest: { sha256: HEX.toUpperCase() } },
+    ],
     predicateType: 'x:y',
   });
   assert.ok(subjectMatches(st, { sha256: HEX }));
   assert.ok(subjectMatches(st, { sha256: `sha256:${HEX}` }));
-  assert.deepEqual(matchingSubjects(st, { sha256: HEX }).map((s) => s.name), ['b']);
+  assert.deepEqual(
+    matchingSubjects(st, { sha256: HEX }).map((s) => s.name),
+    ['b'],
+  );
   assert.equal(subjectMatches(st, { sha256: 'b'.repeat(64) }), false);
   assert.equal(subjectMatches(st, { sha256: '' }), false);
 });

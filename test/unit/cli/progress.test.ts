@@ -61,7 +61,10 @@ describe('ProgressBar', () => {
       assert.equal(line.length, 99, 'one column short of the width, so the line never wraps');
       const inside = /\[([^\]]+)\]/.exec(line)![1]!;
       assert.equal(inside.indexOf('>'), Math.floor(inside.length / 4), 'a quarter filled');
-      assert.ok(tty.writes.every((w) => w.startsWith('\r')), 'redrawn in place');
+      assert.ok(
+        tty.writes.every((w) => w.startsWith('\r')),
+        'redrawn in place',
+      );
       assert.ok(!tty.text.includes('\n'), 'never a new line');
     });
 

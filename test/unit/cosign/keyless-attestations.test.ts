@@ -44,6 +44,11 @@ test('bundle-format keyless attestation (cosign v3) verifies by identity', async
 });
 
 test('a key-signed legacy layer has no certificate to verify keylessly', () => {
-  const layer = { mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: 'sha256:x', size: 1, annotations: { 'dev.cosignproject.cosign/signature': 'MEUC' } };
+  const layer = {
+    mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+    digest: 'sha256:x',
+    size: 1,
+    annotations: { 'dev.cosignproject.cosign/signature': 'MEUC' },
+  };
   assert.equal(legacyLayerToBundle(layer, Buffer.from('{}'), 'sig'), undefined);
 });

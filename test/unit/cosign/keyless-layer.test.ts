@@ -56,7 +56,11 @@ describe('legacyKeylessLayer', () => {
     test('reads back as the same certificate, log entry and timestamp', () => {
       const payload = Buffer.from('{"critical":{}}');
       const back = legacyLayerToBundle({ mediaType: 'm', size: 1, digest: 'sha256:00', annotations: out.annotations }, payload, 'sig') as {
-        verificationMaterial: { x509CertificateChain: { certificates: { rawBytes: string }[] }; tlogEntries: Record<string, unknown>[]; timestampVerificationData: unknown };
+        verificationMaterial: {
+          x509CertificateChain: { certificates: { rawBytes: string }[] };
+          tlogEntries: Record<string, unknown>[];
+          timestampVerificationData: unknown;
+        };
         messageSignature: { signature: string };
       };
       assert.deepEqual(back.verificationMaterial.x509CertificateChain.certificates, [{ rawBytes: CERT_DER }]);
@@ -82,7 +86,10 @@ describe('legacyKeylessLayer', () => {
 
     test('refuses when Rekor logged other envelope bytes', () => {
       const b = bundle({ dsseEnvelope: env }, { kind: 'dsse', spec: { envelopeHash: { algorithm: 'sha256', value: '0'.repeat(64) } } });
-      assert.throws(() => legacyKeylessLayer(b), (e: unknown) => e instanceof SealError && /another envelope serialization/.test(e.message));
+      assert.throws(
+        () => legacyKeylessLayer(b),
+        (e: unknown) => e instanceof SealError && /another envelope serialization/.test(e.message),
+      );
     });
   });
 

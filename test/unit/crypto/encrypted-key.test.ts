@@ -115,7 +115,12 @@ describe('cosign encrypted keys: tampering and damage', () => {
   });
 
   test('scrypt parameters outside the three allowed sets are refused before any work', () => {
-    for (const params of [{ N: 1 << 20, r: 8, p: 1 }, { N: 16384, r: 8, p: 1 }, { N: 65536, r: 16, p: 1 }, { N: 65536, r: 8, p: 2 }]) {
+    for (const params of [
+      { N: 1 << 20, r: 8, p: 1 },
+      { N: 16384, r: 8, p: 1 },
+      { N: 65536, r: 16, p: 1 },
+      { N: 65536, r: 8, p: 2 },
+    ]) {
       assert.throws(() => parseEncryptedKey(rewrap({ ...doc, kdf: { ...doc.kdf, params } }), 'k.key'), /unsupported scrypt parameters/);
     }
   });

@@ -112,7 +112,11 @@ describe('loadPrivateKey: references and damaged files', () => {
     ['a truncated PEM', () => file('trunc.key', cosignPem.slice(0, cosignPem.length - 40)), /has no END line/],
     ['garbage base64', () => file('garbage.key', '-----BEGIN PRIVATE KEY-----\nnot*base64*at*all\n-----END PRIVATE KEY-----\n'), /not valid base64/],
     ['binary junk', () => file('junk.key', new Uint8Array([0, 1, 2, 3, 255])), /is not a PEM private key/],
-    ['a PEM that decodes to junk', () => file('junk2.key', '-----BEGIN PRIVATE KEY-----\nAAECAwQ=\n-----END PRIVATE KEY-----\n'), /does not hold a valid PKCS#8 key/],
+    [
+      'a PEM that decodes to junk',
+      () => file('junk2.key', '-----BEGIN PRIVATE KEY-----\nAAECAwQ=\n-----END PRIVATE KEY-----\n'),
+      /does not hold a valid PKCS#8 key/,
+    ],
   ];
   for (const [what, ref, re] of cases) {
     test(`${what}: one clear line (kind input)`, async () => {

@@ -6,13 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { SealError } from '../../../src/errors.ts';
 import { publicKeyFromParts, rawToDer } from '../../../src/crypto/pkcs11/key-parts.ts';
-import {
-  formatPkcs11Uri,
-  modulePathOf,
-  parsePkcs11Uri,
-  redactPkcs11Uri,
-  requireKeyAndToken,
-} from '../../../src/crypto/pkcs11/uri.ts';
+import { formatPkcs11Uri, modulePathOf, parsePkcs11Uri, redactPkcs11Uri, requireKeyAndToken } from '../../../src/crypto/pkcs11/uri.ts';
 
 const cosign = JSON.parse(readFileSync(new URL('../../fixtures/cosign-pkcs11/uris.json', import.meta.url), 'utf8'));
 const text = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('utf8') : undefined);
@@ -157,14 +151,21 @@ describe('token signer parts', () => {
     }
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
     const r = rsa.export({ format: 'jwk' });
-    const parts = { kind: 'rsa' as const, modulus: Buffer.concat([Buffer.from([0]), Buffer.from(r.n!, 'base64url')]), exponent: Buffer.from(r.e!, 'base64url') };
+    const parts = {
+      kind: 'rsa' as const,
+      modulus: Buffer.concat([Buffer.from([0]), Buffer.from(r.n!, 'base64url')]),
+      exponent: Buffer.from(r.e!, 'base64url'),
+    };
     assert.equal(publicKeyFromParts(parts, 'k').export({ format: 'pem', type: 'spki' }), rsa.export({ format: 'pem', type: 'spki' }));
     assert.ok(createPublicKey(publicKeyFromParts(parts, 'k').export({ format: 'pem', type: 'spki' })));
   });
 
   test('publicKeyFromParts refuses other curves and key types with one line', () => {
     // secp256k1
-    refusal(() => publicKeyFromParts({ kind: 'ec', params: Buffer.from('06052b8104000a', 'hex'), point: new Uint8Array(65) }, "'k'"), /elliptic curve seal does not sign with/);
+    refusal(
+      () => publicKeyFromParts({ kind: 'ec', params: Buffer.from('06052b8104000a', 'hex'), point: new Uint8Array(65) }, "'k'"),
+      /elliptic curve seal does not sign with/,
+    );
     refusal(() => publicKeyFromParts({ kind: 'other', keyType: 0x40 }, "'k'"), /of a type seal does not sign with/);
   });
 });

@@ -28,10 +28,16 @@ describe("Kubernetes manifests: cosign's TestGetImagesFromYamlManifest cases", (
         { kind: 'Deployment', spec: { template: { spec: { containers: [{ image: 'a:1' }, { image: 'b:2' }] } } } },
       ],
     });
-    assert.deepEqual(imagesInKubernetesManifest(list), ['debug:1', 'a:1', 'b:2'].sort((x, y) => list.indexOf(x) - list.indexOf(y)));
+    assert.deepEqual(
+      imagesInKubernetesManifest(list),
+      ['debug:1', 'a:1', 'b:2'].sort((x, y) => list.indexOf(x) - list.indexOf(y)),
+    );
   });
   test('invalid YAML is one input error naming the file', () => {
-    assert.throws(() => imagesInKubernetesManifest('a: [1, 2\nb: }', 'deploy.yaml'), (e) => isSealError(e, 'input') && /deploy\.yaml is not valid YAML/.test(e.message));
+    assert.throws(
+      () => imagesInKubernetesManifest('a: [1, 2\nb: }', 'deploy.yaml'),
+      (e) => isSealError(e, 'input') && /deploy\.yaml is not valid YAML/.test(e.message),
+    );
   });
 });
 
@@ -41,14 +47,20 @@ describe("Dockerfiles: cosign's TestGetImagesFromDockerfile cases", () => {
   for (const c of cases) {
     test(`${c.name}${c.error ? ' (an error, as in cosign)' : ''}`, () => {
       if (c.error) {
-        assert.throws(() => imagesInDockerfile(c.dockerfile, c.env), (e) => isSealError(e, 'input'));
+        assert.throws(
+          () => imagesInDockerfile(c.dockerfile, c.env),
+          (e) => isSealError(e, 'input'),
+        );
       } else {
         assert.deepEqual(imagesInDockerfile(c.dockerfile, c.env).images, c.expected);
       }
     });
   }
   test('beyond cosign: continuation lines, COPY --from=<stage index> skipped, bases apart from COPY images', () => {
-    const r = imagesInDockerfile('FROM --platform=$BUILDPLATFORM \\\n  golang:1.23 AS build\nFROM build\nCOPY --from=0 /a /a\nCOPY --from=tools:1 /t /t\nFROM distroless:1\n', {});
+    const r = imagesInDockerfile(
+      'FROM --platform=$BUILDPLATFORM \\\n  golang:1.23 AS build\nFROM build\nCOPY --from=0 /a /a\nCOPY --from=tools:1 /t /t\nFROM distroless:1\n',
+      {},
+    );
     assert.deepEqual(r.images, ['golang:1.23', 'tools:1', 'distroless:1']);
     assert.deepEqual(r.bases, ['golang:1.23', 'distroless:1']);
     assert.deepEqual(r.skipped, ['stage build', 'stage 0']);

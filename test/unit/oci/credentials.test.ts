@@ -42,7 +42,12 @@ describe('normalizeKey', () => {
 describe('resolveCredential', () => {
   it('prefers the flags over every file', async () => {
     const env = await home({ auths: { 'reg.test': { auth: b64('file:pw') } } });
-    assert.deepEqual(await lookup(env, 'reg.test', { username: 'flag', password: 'pw' }), { kind: 'basic', username: 'flag', password: 'pw', source: '--registry-username/--registry-password' });
+    assert.deepEqual(await lookup(env, 'reg.test', { username: 'flag', password: 'pw' }), {
+      kind: 'basic',
+      username: 'flag',
+      password: 'pw',
+      source: '--registry-username/--registry-password',
+    });
   });
 
   it('reads auths: base64 auth, username/password, identity and registry tokens', async () => {
@@ -55,7 +60,12 @@ describe('resolveCredential', () => {
         'e.test': {},
       },
     });
-    assert.deepEqual(await lookup(env, 'a.test'), { kind: 'basic', username: 'alice', password: 'pa:ss', source: `${env.HOME}/.docker/config.json (auths[a.test])` });
+    assert.deepEqual(await lookup(env, 'a.test'), {
+      kind: 'basic',
+      username: 'alice',
+      password: 'pa:ss',
+      source: `${env.HOME}/.docker/config.json (auths[a.test])`,
+    });
     assert.equal((await lookup(env, 'b.test'))?.kind, 'basic');
     assert.deepEqual(await lookup(env, 'c.test'), { kind: 'identity-token', token: 'refresh', source: `${env.HOME}/.docker/config.json (auths[c.test])` });
     assert.equal((await lookup(env, 'd.test'))?.kind, 'registry-token');
@@ -72,7 +82,7 @@ describe('resolveCredential', () => {
     assert.equal(((await lookup(env, 'reg.test:5000')) as { username: string }).username, 'five');
   });
 
-  it('treats Docker Hub names as aliases and prefers docker login\'s key', async () => {
+  it("treats Docker Hub names as aliases and prefers docker login's key", async () => {
     const env = await home({ auths: { 'docker.io': { auth: b64('alias:p') }, 'https://index.docker.io/v1/': { auth: b64('hub:p') } } });
     assert.equal(((await lookup(env, 'index.docker.io')) as { username: string }).username, 'hub');
     const env2 = await home({ auths: { 'registry-1.docker.io': { auth: b64('r1:p') } } });
@@ -85,16 +95,26 @@ describe('resolveCredential', () => {
     assert.equal(((await lookup(env, 'reg.test')) as { username: string }).username, 'alt');
   });
 
-  it('runs credHelpers for their host, then credsStore, with docker\'s server URL', async () => {
+  it("runs credHelpers for their host, then credsStore, with docker's server URL", async () => {
     const asked: string[] = [];
     const runHelper: HelperRunner = async (program, server) => {
       asked.push(`${program} ${server}`);
       if (program === 'docker-credential-ecr') return { code: 0, stdout: JSON.stringify({ ServerURL: server, Username: 'AWS', Secret: 'ecr-pw' }), stderr: '' };
-      if (program === 'docker-credential-desktop' && server === 'https://index.docker.io/v1/') return { code: 0, stdout: JSON.stringify({ Username: '<token>', Secret: 'idtok' }), stderr: '' };
+      if (program === 'docker-credential-desktop' && server === 'https://index.docker.io/v1/')
+        return { code: 0, stdout: JSON.stringify({ Username: '<token>', Secret: 'idtok' }), stderr: '' };
       return { code: 1, stdout: 'credentials not found in native keychain\n', stderr: '' };
     };
-    const env = await home({ credsStore: 'desktop', credHelpers: { '1234.dkr.ecr.test': 'ecr' }, auths: { 'https://index.docker.io/v1/': {}, 'inline.test': { auth: b64('in:p') } } });
-    assert.deepEqual(await lookup(env, '1234.dkr.ecr.test', { runHelper }), { kind: 'basic', username: 'AWS', password: 'ecr-pw', source: `${env.HOME}/.docker/config.json (credHelpers[1234.dkr.ecr.test]: docker-credential-ecr)` });
+    const env = await home({
+      credsStore: 'desktop',
+      credHelpers: { '1234.dkr.ecr.test': 'ecr' },
+      auths: { 'https://index.docker.io/v1/': {}, 'inline.test': { auth: b64('in:p') } },
+    });
+    assert.deepEqual(await lookup(env, '1234.dkr.ecr.test', { runHelper }), {
+      kind: 'basic',
+      username: 'AWS',
+      password: 'ecr-pw',
+      source: `${env.HOME}/.docker/config.json (credHelpers[1234.dkr.ecr.test]: docker-credential-ecr)`,
+    });
     assert.equal((await lookup(env, 'index.docker.io', { runHelper }))?.kind, 'identity-token');
     assert.equal(await lookup(env, 'other.test', { runHelper }), undefined);
     // The store has nothing for it: the inline entry still counts.
@@ -134,12 +154,16 @@ describe('resolveCredential', () => {
     });
     env.REGISTRY_AUTH_FILE = join(env.HOME!, 'podman.json');
     env.XDG_RUNTIME_DIR = join(env.HOME!, 'run');
-    const user = async (registry: string, repository?: string) => ((await resolveCredential({ registry, repository, env, log: silentLog })) as { username?: string } | undefined)?.username;
+    const user = async (registry: string, repository?: string) =>
+      ((await resolveCredential({ registry, repository, env, log: silentLog })) as { username?: string } | undefined)?.username;
     assert.equal(await user('quay.io', 'team/app'), 'app');
     assert.equal(await user('quay.io', 'team/other'), 'team');
     assert.equal(await user('quay.io', 'teammate/x'), 'host');
     assert.equal(await user('xdg.test'), 'xdg');
-    assert.deepEqual(credentialFiles(env).map((f) => f.file), [join(env.HOME!, '.docker/config.json'), env.REGISTRY_AUTH_FILE, join(env.XDG_RUNTIME_DIR, 'containers/auth.json')]);
+    assert.deepEqual(
+      credentialFiles(env).map((f) => f.file),
+      [join(env.HOME!, '.docker/config.json'), env.REGISTRY_AUTH_FILE, join(env.XDG_RUNTIME_DIR, 'containers/auth.json')],
+    );
   });
 
   it('stops on a config file that is not JSON, naming it', async () => {

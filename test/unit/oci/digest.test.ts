@@ -43,7 +43,10 @@ describe('verifyDigest', () => {
     );
   });
   it('refuses a malformed expected digest', () => {
-    assert.throws(() => verifyDigest(data, 'sha256:zz', { what: 'x' }), (e: unknown) => isSealError(e) && e.code === 'DIGEST_INVALID');
+    assert.throws(
+      () => verifyDigest(data, 'sha256:zz', { what: 'x' }),
+      (e: unknown) => isSealError(e) && e.code === 'DIGEST_INVALID',
+    );
   });
 });
 
@@ -52,10 +55,16 @@ describe('verifyingStream', () => {
     assert.equal(await drain(verifyingStream(chunks('hello', ' ', 'seal'), good, { what: 'b', size: data.length })), 'hello seal');
   });
   it('errors at the end on a digest mismatch', async () => {
-    await assert.rejects(drain(verifyingStream(chunks('hello', ' ', 'sea1'), good, { what: 'b' })), (e: unknown) => isSealError(e, 'verification') && e.code === 'DIGEST_MISMATCH');
+    await assert.rejects(
+      drain(verifyingStream(chunks('hello', ' ', 'sea1'), good, { what: 'b' })),
+      (e: unknown) => isSealError(e, 'verification') && e.code === 'DIGEST_MISMATCH',
+    );
   });
   it('errors on a truncated stream when the size is known', async () => {
-    await assert.rejects(drain(verifyingStream(chunks('hello'), good, { what: 'b', size: data.length, kind: 'registry' })), (e: unknown) => isSealError(e, 'registry') && e.code === 'SIZE_MISMATCH' && /truncated/.test(e.message));
+    await assert.rejects(
+      drain(verifyingStream(chunks('hello'), good, { what: 'b', size: data.length, kind: 'registry' })),
+      (e: unknown) => isSealError(e, 'registry') && e.code === 'SIZE_MISMATCH' && /truncated/.test(e.message),
+    );
   });
   it('stops as soon as a stream runs past the expected size', async () => {
     let pulled = 0;
@@ -72,7 +81,10 @@ describe('verifyingStream', () => {
 
 describe('readAll and digestFile', () => {
   it('refuses more than the limit', async () => {
-    await assert.rejects(readAll(chunks('abc', 'def'), 5, () => new Error('too big')), /too big/);
+    await assert.rejects(
+      readAll(chunks('abc', 'def'), 5, () => new Error('too big')),
+      /too big/,
+    );
     assert.equal(Buffer.from(await readAll(chunks('abc', 'de'), 5, () => new Error('x'))).toString(), 'abcde');
   });
   it('hashes a file as a stream', async () => {

@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSealError } from '../../../src/errors.ts';
-import {
-  formatReference,
-  hostnameOf,
-  isLoopbackRegistry,
-  parseReference,
-  repositoryName,
-  repositoryScope,
-} from '../../../src/oci/reference.ts';
+import { formatReference, hostnameOf, isLoopbackRegistry, parseReference, repositoryName, repositoryScope } from '../../../src/oci/reference.ts';
 
 const D = 'sha256:' + 'a'.repeat(64);
 const D512 = 'sha512:' + 'b'.repeat(128);

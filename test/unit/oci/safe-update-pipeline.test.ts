@@ -86,7 +86,9 @@ async function sigUpdate(store: ImageStore, i: number, builds: { n: number }, pr
 }
 
 const sigsOf = async (store: ImageStore) =>
-  layersOf((await store.getManifest('sha256-abc.sig'))!).map((l) => l.annotations?.['dev.cosignproject.cosign/signature']).sort();
+  layersOf((await store.getManifest('sha256-abc.sig'))!)
+    .map((l) => l.annotations?.['dev.cosignproject.cosign/signature'])
+    .sort();
 
 test('a first signature writes the document built before the read: no build and no HEAD between read and write', async () => {
   const base = await layout();

@@ -61,9 +61,7 @@ function sigUpdate(store: ImageStore, i: number): ListUpdate {
 test('16 concurrent writers on a store without compare-and-swap lose nothing', async () => {
   const base = await layout();
   const store = racyStore(base, 30);
-  await Promise.all(
-    Array.from({ length: 16 }, (_, i) => updateTaggedList(store, sigUpdate(store, i), { settleMs: 120 })),
-  );
+  await Promise.all(Array.from({ length: 16 }, (_, i) => updateTaggedList(store, sigUpdate(store, i), { settleMs: 120 })));
   const doc = await base.getManifest('sha256-abc.sig');
   assert.ok(doc);
   const sigs = layersOf(doc).map((l) => l.annotations?.['dev.cosignproject.cosign/signature']);
@@ -105,9 +103,7 @@ test('drop removes only the chosen entries and keeps the others', async () => {
   for (const i of [1, 2, 3]) await updateTaggedList(store, sigUpdate(store, i));
   const u = sigUpdate(store, 4);
   await updateTaggedList(store, { ...u, drop: (d) => d.annotations?.['dev.cosignproject.cosign/signature'] === 'sig-2' });
-  const sigs = layersOf((await store.getManifest('sha256-abc.sig'))!).map(
-    (l) => l.annotations?.['dev.cosignproject.cosign/signature'],
-  );
+  const sigs = layersOf((await store.getManifest('sha256-abc.sig'))!).map((l) => l.annotations?.['dev.cosignproject.cosign/signature']);
   assert.deepEqual(sigs.sort(), ['sig-1', 'sig-3', 'sig-4']);
 });
 
@@ -141,7 +137,10 @@ function registryLike(inner: LayoutStore, hooks: Hooks = {}): ImageStore {
         return (bytes: Uint8Array, mt: string, opts: { tag?: string; ifMatch?: string; once?: boolean } = {}) => {
           // One write at a time, so the If-Match check and the write are one step.
           const turn = lock.then(() => put(bytes, mt, opts));
-          lock = turn.then(() => {}, () => {});
+          lock = turn.then(
+            () => {},
+            () => {},
+          );
           return turn;
         };
       }
@@ -165,7 +164,9 @@ function registryLike(inner: LayoutStore, hooks: Hooks = {}): ImageStore {
 }
 
 const sigsOf = async (store: ImageStore) =>
-  layersOf((await store.getManifest('sha256-abc.sig'))!).map((l) => l.annotations?.['dev.cosignproject.cosign/signature']).sort();
+  layersOf((await store.getManifest('sha256-abc.sig'))!)
+    .map((l) => l.annotations?.['dev.cosignproject.cosign/signature'])
+    .sort();
 
 test('a lone writer settles for a multiple of its own window, not the long period', async () => {
   const base = await layout();

@@ -59,10 +59,7 @@ describe('browser flow (authorization code + PKCE)', () => {
 
   test('through resolveIdentityToken on a terminal, with the source named', async () => {
     const user = userAt('bob@example.com');
-    const r = await resolveIdentityToken(
-      { terminal: true, issuer: op.issuer, disableAmbient: true },
-      { ...user.deps, env: {} },
-    );
+    const r = await resolveIdentityToken({ terminal: true, issuer: op.issuer, disableAmbient: true }, { ...user.deps, env: {} });
     assert.equal(r.source, 'browser login');
     assert.equal(decodeJwt(r.token)!.claims.email, 'bob@example.com');
   });
@@ -143,7 +140,10 @@ describe('browser flow (authorization code + PKCE)', () => {
       const doc = (await r.json()) as Record<string, unknown>;
       return new Response(JSON.stringify({ ...doc, issuer: 'https://evil.example.com' }), { status: 200 });
     };
-    await assert.rejects(browserFlow({ issuer: op.issuer, clientId: 'sigstore' }, { fetch: fakeFetch, tell: () => undefined }), /says it is https:\/\/evil\.example\.com/);
+    await assert.rejects(
+      browserFlow({ issuer: op.issuer, clientId: 'sigstore' }, { fetch: fakeFetch, tell: () => undefined }),
+      /says it is https:\/\/evil\.example\.com/,
+    );
   });
 });
 

@@ -67,7 +67,7 @@ describe('ambient providers', () => {
     assert.equal(seen.length, 0);
   });
 
-  test('GitHub Actions: GET URL&audience=sigstore with the bearer request token; the answer\'s value', async () => {
+  test("GitHub Actions: GET URL&audience=sigstore with the bearer request token; the answer's value", async () => {
     seen.length = 0;
     reply = () => ({ status: 200, body: JSON.stringify({ count: 1, value: 'gh.token.sig' }) });
     const r = await ambientToken(ctx({ ACTIONS_ID_TOKEN_REQUEST_URL: `${base}/_apis/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req-secret' }));
@@ -96,10 +96,7 @@ describe('ambient providers', () => {
   test('GitHub Actions: a redirect is not followed with the credentials', async () => {
     seen.length = 0;
     reply = () => ({ status: 302, body: '' });
-    await assert.rejects(
-      ambientToken(ctx({ ACTIONS_ID_TOKEN_REQUEST_URL: `${base}/gh?v=1`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req-secret' })),
-      /redirect/,
-    );
+    await assert.rejects(ambientToken(ctx({ ACTIONS_ID_TOKEN_REQUEST_URL: `${base}/gh?v=1`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req-secret' })), /redirect/);
     assert.equal(seen.length, 1);
   });
 
@@ -114,7 +111,7 @@ describe('ambient providers', () => {
     assert.deepEqual(JSON.parse(seen[0]!.body), { audience: 'sigstore' });
   });
 
-  test('the token file: cosign\'s path by default, SEAL_OIDC_TOKEN_FILE moves it', async () => {
+  test("the token file: cosign's path by default, SEAL_OIDC_TOKEN_FILE moves it", async () => {
     assert.equal(tokenFilePath({}), FILESYSTEM_TOKEN_PATH);
     assert.equal(FILESYSTEM_TOKEN_PATH, '/var/run/sigstore/cosign/oidc-token');
     const file = path.join(dir, 'oidc-token');
@@ -167,7 +164,10 @@ describe('ambient providers', () => {
   test('--oidc-provider uses only that provider, and says when it fails; an unknown name is a usage error', async () => {
     const file = path.join(dir, 'oidc-token-3');
     await writeFile(file, 'named.token.sig');
-    await assert.rejects(ambientToken(ctx({ SIGSTORE_ID_TOKEN: 'x.y.z', SEAL_OIDC_TOKEN_FILE: file }), { provider: 'github-actions' }), /^SealError: GitHub Actions did not give an identity token: ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not both set/);
+    await assert.rejects(
+      ambientToken(ctx({ SIGSTORE_ID_TOKEN: 'x.y.z', SEAL_OIDC_TOKEN_FILE: file }), { provider: 'github-actions' }),
+      /^SealError: GitHub Actions did not give an identity token: ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not both set/,
+    );
     const r = await ambientToken(ctx({ SIGSTORE_ID_TOKEN: 'x.y.z', SEAL_OIDC_TOKEN_FILE: file }), { provider: 'filesystem' });
     assert.equal(r?.token, 'named.token.sig');
     await assert.rejects(ambientToken(ctx({}), { provider: 'gitlab-ci' }), (e: SealError) => e.kind === 'usage' && /not a provider/.test(e.message));
@@ -183,14 +183,20 @@ describe('resolveIdentityToken', () => {
   });
 
   test('--identity-token wins over ambient providers; a file holding the token works', async () => {
-    assert.deepEqual(await resolveIdentityToken({ identityToken: 'f.l.g', terminal: false }, deps({ SIGSTORE_ID_TOKEN: 'e.n.v' })), { token: 'f.l.g', source: '--identity-token' });
+    assert.deepEqual(await resolveIdentityToken({ identityToken: 'f.l.g', terminal: false }, deps({ SIGSTORE_ID_TOKEN: 'e.n.v' })), {
+      token: 'f.l.g',
+      source: '--identity-token',
+    });
     const file = path.join(dir, 'flag-token');
     await writeFile(file, 'from.the.file\n');
     assert.equal((await resolveIdentityToken({ identityToken: file, terminal: false }, deps({}))).token, 'from.the.file');
   });
 
   test('--oidc-disable-ambient-providers skips SIGSTORE_ID_TOKEN and the rest', async () => {
-    await assert.rejects(resolveIdentityToken({ disableAmbient: true, terminal: false }, deps({ SIGSTORE_ID_TOKEN: 'e.n.v' })), (e: SealError) => e.code === 'NO_IDENTITY_TOKEN');
+    await assert.rejects(
+      resolveIdentityToken({ disableAmbient: true, terminal: false }, deps({ SIGSTORE_ID_TOKEN: 'e.n.v' })),
+      (e: SealError) => e.code === 'NO_IDENTITY_TOKEN',
+    );
   });
 
   test('no terminal: no login, a usage error that says what to set', async () => {
@@ -203,6 +209,9 @@ describe('resolveIdentityToken', () => {
 
   test('an unknown --fulcio-auth-flow and client_credentials are refused', async () => {
     await assert.rejects(resolveIdentityToken({ flow: 'magic', terminal: true }, deps({})), /is not a flow/);
-    await assert.rejects(resolveIdentityToken({ flow: 'client_credentials', terminal: true }, deps({})), /does not implement --fulcio-auth-flow client_credentials/);
+    await assert.rejects(
+      resolveIdentityToken({ flow: 'client_credentials', terminal: true }, deps({})),
+      /does not implement --fulcio-auth-flow client_credentials/,
+    );
   });
 });

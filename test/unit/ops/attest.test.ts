@@ -25,7 +25,10 @@ writeFileSync(custom, JSON.stringify({ builder: 'ci', run: 7 }));
 const attTag = (digest: string) => `${digest.replace(':', '-')}.att`;
 
 function attest(reg: MemoryRegistry, image: string, o: Partial<AttestOptions> = {}, key = alice) {
-  return attestImage({ image, predicate: custom, type: 'custom', replace: false, format: 'legacy', store: reg.storeOptions(), signing: { key: key.file }, ...o }, testOpEnv());
+  return attestImage(
+    { image, predicate: custom, type: 'custom', replace: false, format: 'legacy', store: reg.storeOptions(), signing: { key: key.file }, ...o },
+    testOpEnv(),
+  );
 }
 
 function verify(reg: MemoryRegistry, images: string[], o: Partial<VerifyAttestationOptions> = {}) {
@@ -59,7 +62,10 @@ for (const format of ['legacy', 'bundle'] as const) {
       const again = await attest(reg, ref, { format, replace: true });
       assert.equal(again.replaced, 1);
       const [report] = await verify(reg, [ref]);
-      const types = report!.attestations.filter((a) => a.verified).map((a) => a.predicateType).sort();
+      const types = report!.attestations
+        .filter((a) => a.verified)
+        .map((a) => a.predicateType)
+        .sort();
       assert.deepEqual(types, ['https://cosign.sigstore.dev/attestation/v1', 'https://cosign.sigstore.dev/attestation/vuln/v1'].sort());
     });
 

@@ -28,8 +28,19 @@ const sign = (reg: MemoryRegistry, image: string, format: 'legacy' | 'bundle', k
 const copy = (reg: MemoryRegistry, src: string, dst: string, o: Partial<CopyOptions> = {}) =>
   copyImageWithAttachments({ src, dst, store: reg.storeOptions(), ...o }, testOpEnv());
 async function verifiedFormats(reg: MemoryRegistry, image: string, key = alice): Promise<string[]> {
-  const [r] = await verifyImages({ trust: { verifier: key.verifier, bundle: { publicKeyPem: key.publicKeyPem, tufCacheDir: '/nonexistent' } }, images: [image], annotations: {}, store: reg.storeOptions() }, testOpEnv());
-  return r!.signatures.filter((s) => s.verified).map((s) => s.format).sort();
+  const [r] = await verifyImages(
+    {
+      trust: { verifier: key.verifier, bundle: { publicKeyPem: key.publicKeyPem, tufCacheDir: '/nonexistent' } },
+      images: [image],
+      annotations: {},
+      store: reg.storeOptions(),
+    },
+    testOpEnv(),
+  );
+  return r!.signatures
+    .filter((s) => s.verified)
+    .map((s) => s.format)
+    .sort();
 }
 
 test('the image keeps its digest, and both signature formats and an attestation arrive and verify there', async () => {
@@ -37,7 +48,10 @@ test('the image keeps its digest, and both signature formats and an attestation 
   const { ref, digest } = reg.addImage('src.test/app:v1');
   await sign(reg, ref, 'legacy');
   await sign(reg, ref, 'bundle');
-  await attestImage({ image: ref, predicate, type: 'custom', replace: false, format: 'legacy', store: reg.storeOptions(), signing: { key: alice.file } }, testOpEnv());
+  await attestImage(
+    { image: ref, predicate, type: 'custom', replace: false, format: 'legacy', store: reg.storeOptions(), signing: { key: alice.file } },
+    testOpEnv(),
+  );
   const report = await copy(reg, ref, 'dst.test/mirror:v1');
   assert.equal(report.digest, digest);
   const dst = reg.store('dst.test/mirror');
@@ -90,7 +104,10 @@ test('an index is copied with its children and their signatures (recursive by de
   const src = reg.store('src.test/multi');
   const children = [src.addImage('a'), src.addImage('b')];
   const index = src.addIndex('v1', children);
-  await signImages({ images: ['src.test/multi:v1'], annotations: {}, recursive: true, format: 'legacy', store: reg.storeOptions(), signing: { key: alice.file } }, testOpEnv());
+  await signImages(
+    { images: ['src.test/multi:v1'], annotations: {}, recursive: true, format: 'legacy', store: reg.storeOptions(), signing: { key: alice.file } },
+    testOpEnv(),
+  );
   const report = await copy(reg, 'src.test/multi:v1', 'dst.test/multi:v1');
   assert.equal(report.image.manifests, 3);
   const dst = reg.store('dst.test/multi');

@@ -49,14 +49,28 @@ test('--platform picks the SBOM of that child of an index; without it, the hint 
   await attachSbom({ image: `mem.test/multi@${arm64}`, sbom: CYCLONEDX, filename: 'bom.cyclonedx.json', store: reg.storeOptions() }, testOpEnv());
   const got = await downloadSbom({ image: 'mem.test/multi:v1', platform: 'linux/arm64', store: reg.storeOptions() }, testOpEnv());
   assert.deepEqual(Buffer.from(got.bytes), CYCLONEDX);
-  await assert.rejects(downloadSbom({ image: 'mem.test/multi:v1', store: reg.storeOptions() }, testOpEnv()), (e) => isSealError(e, 'no-signatures') && /--platform/.test(String((e as { hint?: string }).hint)));
+  await assert.rejects(
+    downloadSbom({ image: 'mem.test/multi:v1', store: reg.storeOptions() }, testOpEnv()),
+    (e) => isSealError(e, 'no-signatures') && /--platform/.test(String((e as { hint?: string }).hint)),
+  );
 });
 
 test('no attached SBOM: one from an spdxjson attestation, marked unverified', async () => {
   const reg = new MemoryRegistry();
   const { ref } = reg.addImage('mem.test/app:v1');
   const key = p256KeyPair(dir);
-  await attestImage({ image: ref, predicate: fixture('bom-go-mod.spdx.json'), type: 'spdxjson', replace: false, format: 'legacy', store: reg.storeOptions(), signing: { key: key.file } }, testOpEnv());
+  await attestImage(
+    {
+      image: ref,
+      predicate: fixture('bom-go-mod.spdx.json'),
+      type: 'spdxjson',
+      replace: false,
+      format: 'legacy',
+      store: reg.storeOptions(),
+      signing: { key: key.file },
+    },
+    testOpEnv(),
+  );
   const got = await downloadSbom({ image: ref, store: reg.storeOptions() }, testOpEnv());
   assert.deepEqual(JSON.parse(Buffer.from(got.bytes).toString('utf8')), JSON.parse(SPDX_JSON.toString('utf8')));
   assert.match(got.source, /unverified/);
@@ -65,5 +79,8 @@ test('no attached SBOM: one from an spdxjson attestation, marked unverified', as
 test('no SBOM at all: a no-signatures error naming the image', async () => {
   const reg = new MemoryRegistry();
   const { ref, digest } = reg.addImage('mem.test/app:v1');
-  await assert.rejects(downloadSbom({ image: ref, store: reg.storeOptions() }, testOpEnv()), (e) => isSealError(e, 'no-signatures') && (e as Error).message.includes(digest));
+  await assert.rejects(
+    downloadSbom({ image: ref, store: reg.storeOptions() }, testOpEnv()),
+    (e) => isSealError(e, 'no-signatures') && (e as Error).message.includes(digest),
+  );
 });

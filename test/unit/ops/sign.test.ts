@@ -160,7 +160,13 @@ describe('bundle format', () => {
     await sign(reg, [ref], { format: 'bundle' });
     await sign(reg, [ref], { format: 'legacy' });
     const [report] = await verify(reg, [ref]);
-    assert.deepEqual(report!.signatures.filter((s) => s.verified).map((s) => s.format).sort(), ['bundle', 'legacy']);
+    assert.deepEqual(
+      report!.signatures
+        .filter((s) => s.verified)
+        .map((s) => s.format)
+        .sort(),
+      ['bundle', 'legacy'],
+    );
   });
 });
 

@@ -12,16 +12,34 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const T = '2025-01-01T00:00:00Z';
 const svc = (url: string, v = 1) => `url=${url},api-version=${v},start-time=${T},operator=example.com`;
 const opts = (o: Partial<SigningConfigCreateOptions>): SigningConfigCreateOptions => ({
-  fulcio: [], rekor: [], tsa: [], oidcProvider: [], withDefaultServices: false, withDefaultRekorV2: false, noDefault: {}, tufCacheDir: path.join(dir, 'no-cache'), ...o,
+  fulcio: [],
+  rekor: [],
+  tsa: [],
+  oidcProvider: [],
+  withDefaultServices: false,
+  withDefaultRekorV2: false,
+  noDefault: {},
+  tufCacheDir: path.join(dir, 'no-cache'),
+  ...o,
 });
 
 test('every kind of service, with the selectors', async () => {
   const doc = await createSigningConfig(
-    opts({ fulcio: [svc('https://fulcio.example.com')], rekor: [svc('https://rekor.example.com'), svc('https://log2.example.com', 2)], tsa: [svc('https://tsa.example.com/api/v1/timestamp')], oidcProvider: [svc('https://oauth2.example.com/auth')], rekorConfig: 'EXACT:2', tsaConfig: 'ANY' }),
+    opts({
+      fulcio: [svc('https://fulcio.example.com')],
+      rekor: [svc('https://rekor.example.com'), svc('https://log2.example.com', 2)],
+      tsa: [svc('https://tsa.example.com/api/v1/timestamp')],
+      oidcProvider: [svc('https://oauth2.example.com/auth')],
+      rekorConfig: 'EXACT:2',
+      tsaConfig: 'ANY',
+    }),
   );
   assert.equal(doc.mediaType, 'application/vnd.dev.sigstore.signingconfig.v0.2+json');
   assert.deepEqual(doc.caUrls, [{ url: 'https://fulcio.example.com', majorApiVersion: 1, validFor: { start: T }, operator: 'example.com' }]);
-  assert.deepEqual((doc.rekorTlogUrls as { majorApiVersion: number }[]).map((r) => r.majorApiVersion), [1, 2]);
+  assert.deepEqual(
+    (doc.rekorTlogUrls as { majorApiVersion: number }[]).map((r) => r.majorApiVersion),
+    [1, 2],
+  );
   assert.deepEqual(doc.rekorTlogConfig, { selector: 'EXACT', count: 2 });
   assert.deepEqual(doc.tsaConfig, { selector: 'ANY' });
   assert.equal((doc.oidcUrls as unknown[]).length, 1);
@@ -29,10 +47,23 @@ test('every kind of service, with the selectors', async () => {
 
 test('a base config: its services stay unless a flag gives that kind; --no-default-tsa drops its TSAs', async () => {
   const base = path.join(dir, 'base.json');
-  writeFileSync(base, JSON.stringify(await createSigningConfig(opts({ fulcio: [svc('https://f.old')], rekor: [svc('https://r.old')], rekorConfig: 'ALL', tsa: [svc('https://t.old')], tsaConfig: 'ANY' }))));
+  writeFileSync(
+    base,
+    JSON.stringify(
+      await createSigningConfig(
+        opts({ fulcio: [svc('https://f.old')], rekor: [svc('https://r.old')], rekorConfig: 'ALL', tsa: [svc('https://t.old')], tsaConfig: 'ANY' }),
+      ),
+    ),
+  );
   const doc = await createSigningConfig(opts({ baseConfig: base, rekor: [svc('https://r.new')], rekorConfig: 'ANY', noDefault: { tsa: true } }));
-  assert.deepEqual((doc.caUrls as { url: string }[]).map((s) => s.url), ['https://f.old']);
-  assert.deepEqual((doc.rekorTlogUrls as { url: string }[]).map((s) => s.url), ['https://r.new']);
+  assert.deepEqual(
+    (doc.caUrls as { url: string }[]).map((s) => s.url),
+    ['https://f.old'],
+  );
+  assert.deepEqual(
+    (doc.rekorTlogUrls as { url: string }[]).map((s) => s.url),
+    ['https://r.new'],
+  );
   assert.deepEqual(doc.tsaUrls, []);
 });
 

@@ -17,7 +17,9 @@ function att(id: string, predicateType: string, predicate: unknown, verified = t
     claimedPredicateType: predicateType,
     bytes: new Uint8Array(),
     verified,
-    ...(verified ? { predicateType, statement: { _type: 'https://in-toto.io/Statement/v1', subject: [{ digest: { sha256: 'b'.repeat(64) } }], predicateType, predicate } } : { error: 'signature does not verify' }),
+    ...(verified
+      ? { predicateType, statement: { _type: 'https://in-toto.io/Statement/v1', subject: [{ digest: { sha256: 'b'.repeat(64) } }], predicateType, predicate } }
+      : { error: 'signature does not verify' }),
   };
 }
 
@@ -39,18 +41,37 @@ test('verified OpenVEX attestations of both predicate spellings are used; unveri
   ];
   const log = capture();
   const out = await collectVexSources({ image: 'img', digest: DIGEST, found: checked, checked }, undefined, log);
-  assert.deepEqual(out.sources.map((s) => s.origin), ['attestation sha256:1', 'attestation sha256:2']);
+  assert.deepEqual(
+    out.sources.map((s) => s.origin),
+    ['attestation sha256:1', 'attestation sha256:2'],
+  );
   assert.ok(out.sources.every((s) => s.aboutImage));
   assert.deepEqual([...out.trusted.keys()], ['sha256:1', 'sha256:2']);
-  assert.ok(log.lines.some((l) => /^warn img: ignored VEX attestation sha256:4: statements\[3\]: status not_affected needs a justification/.test(l)), log.lines.join('\n'));
+  assert.ok(
+    log.lines.some((l) => /^warn img: ignored VEX attestation sha256:4: statements\[3\]: status not_affected needs a justification/.test(l)),
+    log.lines.join('\n'),
+  );
   // grype's demo is about alpine@sha256:124c…, not this image: said in --verbose.
-  assert.ok(log.lines.some((l) => /^debug img: attestation sha256:1 is about another image/.test(l)), log.lines.join('\n'));
+  assert.ok(
+    log.lines.some((l) => /^debug img: attestation sha256:1 is about another image/.test(l)),
+    log.lines.join('\n'),
+  );
 });
 
 test('--no-vex uses nothing; --vex files come after the attestations and are not about the image by default', async () => {
   const checked = [att('sha256:1', 'https://openvex.dev/ns', demo)];
   const off = await collectVexSources({ image: 'img', digest: DIGEST, found: checked, checked }, { off: true }, capture());
   assert.equal(off.sources.length, 0);
-  const withFile = await collectVexSources({ image: 'img', digest: DIGEST, found: checked, checked }, { files: [{ name: 'local.json', doc: demo }] }, capture());
-  assert.deepEqual(withFile.sources.map((s) => [s.origin, s.aboutImage]), [['attestation sha256:1', true], ['--vex local.json', false]]);
+  const withFile = await collectVexSources(
+    { image: 'img', digest: DIGEST, found: checked, checked },
+    { files: [{ name: 'local.json', doc: demo }] },
+    capture(),
+  );
+  assert.deepEqual(
+    withFile.sources.map((s) => [s.origin, s.aboutImage]),
+    [
+      ['attestation sha256:1', true],
+      ['--vex local.json', false],
+    ],
+  );
 });

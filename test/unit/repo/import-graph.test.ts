@@ -12,7 +12,10 @@ const src = new URL('../../../src/', import.meta.url).pathname;
 test('src/: no cycles, no upward imports, no process state in libraries', () => {
   const { files, edges, processUses } = importGraph(src);
   assert.deepEqual(cycles(files, edges), []);
-  assert.deepEqual(upwardImports(edges).map((e) => `${e.from} -> ${e.to}`), []);
+  assert.deepEqual(
+    upwardImports(edges).map((e) => `${e.from} -> ${e.to}`),
+    [],
+  );
   assert.deepEqual(processUses, []);
 });
 
@@ -28,6 +31,9 @@ test('the checker finds a lazy cycle, a type-only upward import and process.env 
   put('ops/run.ts', "import { z } from '../oci/layout.ts';\nexport const w = process.env.X ?? z;\n");
   const { files, edges, processUses } = importGraph(dir);
   assert.deepEqual(cycles(files, edges), [['oci/layout.ts', 'oci/store.ts']]);
-  assert.deepEqual(upwardImports(edges).map((e) => `${e.from} -> ${e.to} ${e.kind}`), ['oci/layout.ts -> cosign/layout.ts type']);
+  assert.deepEqual(
+    upwardImports(edges).map((e) => `${e.from} -> ${e.to} ${e.kind}`),
+    ['oci/layout.ts -> cosign/layout.ts type'],
+  );
   assert.deepEqual(processUses, ['oci/layout.ts: process.env']);
 });

@@ -24,9 +24,11 @@ test('no file under src, test, scripts, bench, docs or .ci names the reference c
   for (const top of ['src', 'test', 'scripts', 'bench', 'docs', '.ci', 'bin']) {
     if (!existsSync(join(REPO, top))) continue;
     for (const f of files(join(REPO, top))) {
-      readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
-        if (line.includes(OUTSIDE)) hits.push(`${f.slice(REPO.length)}:${i + 1}`);
-      });
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (line.includes(OUTSIDE)) hits.push(`${f.slice(REPO.length)}:${i + 1}`);
+        });
     }
   }
   assert.deepEqual(hits, []);

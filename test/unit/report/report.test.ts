@@ -42,9 +42,15 @@ test('model: totals, ages and fixed/not fixed', () => {
   const model = buildReportModel(rows(), { now });
   assert.equal(model.generatedAt, '2024-05-23T09:41:27Z');
   assert.deepEqual(model.totals, {
-    images: 4, scanned: 3, unscanned: 1,
+    images: 4,
+    scanned: 3,
+    unscanned: 1,
     counts: { critical: 4, high: 7, medium: 6, low: 2, negligible: 4, unknown: 3 },
-    fixed: 13, notFixed: 13, total: 26, suppressed: 0, gateFailed: 1,
+    fixed: 13,
+    notFixed: 13,
+    total: 26,
+    suppressed: 0,
+    gateFailed: 1,
   });
   assert.equal(model.images[0].scanAge, '2d');
   assert.equal(model.images[0].ageMs, now.getTime() - Date.parse('2024-05-20T09:41:27.336Z'));
@@ -73,7 +79,10 @@ test('csv: RFC 4180 quoting and CRLF record ends', () => {
   input[3] = { image: 'weird,"name"', error: 'failed:\nline two' };
   const out = renderReport(buildReportModel(input, { now }), 'csv');
   const lines = out.split('\r\n');
-  assert.equal(lines[0], 'image,digest,critical,high,medium,low,negligible,unknown,fixed,not_fixed,total,suppressed,scan_finished,age_seconds,scanner,scanner_version,gate,error');
+  assert.equal(
+    lines[0],
+    'image,digest,critical,high,medium,low,negligible,unknown,fixed,not_fixed,total,suppressed,scan_finished,age_seconds,scanner,scanner_version,gate,error',
+  );
   assert.equal(
     lines[1],
     'registry.example.com/team/api:1.4.2,sha256:16eb06ced985216bb14744c43dad833c58f56296d152e580542d0e8630f63316,2,5,3,1,1,1,8,5,13,0,2024-05-20T09:41:27.336721419Z,259199,grype,0.74.7,fail,',
@@ -109,8 +118,10 @@ test('templates: helpers, no HTML escaping', async () => {
 
 test('templates: errors name the template', async () => {
   const model = buildReportModel([], { now });
-  await assert.rejects(renderTemplate('{{#each images}}', model, { now, name: 'mine.hbs' }), (e: unknown) =>
-    e instanceof SealError && e.code === 'TEMPLATE_INVALID' && e.kind === 'input' && /^template mine\.hbs: /.test(e.message));
+  await assert.rejects(
+    renderTemplate('{{#each images}}', model, { now, name: 'mine.hbs' }),
+    (e: unknown) => e instanceof SealError && e.code === 'TEMPLATE_INVALID' && e.kind === 'input' && /^template mine\.hbs: /.test(e.message),
+  );
   await assert.rejects(renderTemplate('{{nosuchhelper 1}}', model, { now }), (e: unknown) => e instanceof SealError && /nosuchhelper/.test(e.message));
 });
 

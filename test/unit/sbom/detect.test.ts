@@ -19,7 +19,7 @@ test('the five SBOM media types', () => {
   ]);
 });
 
-test('content detection for cosign\'s SBOM fixtures', () => {
+test("content detection for cosign's SBOM fixtures", () => {
   const cases: [string, string, string, string][] = [
     ['sbom/bom-go-mod.spdx', 'spdx', 'text', 'text/spdx'],
     ['sbom/bom-go-mod.spdx.json', 'spdx', 'json', 'text/spdx+json'],
@@ -77,7 +77,7 @@ test('explicit --type and --input-format follow cosign, including the .json file
   assert.equal(detectSbom(sample('app.syft.json'), { type: 'syft' }).mediaType, 'application/vnd.syft+json');
 });
 
-test('invalid combinations give cosign\'s errors', () => {
+test("invalid combinations give cosign's errors", () => {
   const any = enc.encode('{}');
   assert.throws(() => detectSbom(any, { type: 'cyclonedx', inputFormat: 'text' }), usage(/^invalid SBOM input format: "text", expected \(json\|xml\)$/));
   assert.throws(() => detectSbom(any, { type: 'spdx', inputFormat: 'xml' }), usage(/^invalid SBOM input format: "xml", expected \(json\|text\)$/));

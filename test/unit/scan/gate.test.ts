@@ -20,22 +20,31 @@ test('the gate fails on severity and names every CVE above the limit', () => {
     'CVE-2023-38545 (critical, libcurl4 7.88.1-10+deb12u3, fixed in 7.88.1-10+deb12u4) is above --max-severity high',
     "CVE-2023-45853 (critical, zlib1g 1:1.2.13.dfsg-1, won't fix) is above --max-severity high",
   ]);
-  assert.deepEqual(r.violations.map((v) => v.id), ['CVE-2023-38545', 'CVE-2023-45853']);
+  assert.deepEqual(
+    r.violations.map((v) => v.id),
+    ['CVE-2023-38545', 'CVE-2023-45853'],
+  );
   assert.equal(r.scanTime?.toISOString(), '2024-05-20T09:41:27.336Z');
 });
 
 test('--ignore-unfixed counts only findings that have a fix', () => {
   const r = evaluateVulnGate([python()], { maxSeverity: 'high', ignoreUnfixed: true, now: soon });
-  assert.deepEqual(r.violations.map((v) => v.id), ['CVE-2023-38545']);
+  assert.deepEqual(
+    r.violations.map((v) => v.id),
+    ['CVE-2023-38545'],
+  );
   const medium = evaluateVulnGate([python()], { maxSeverity: 'medium', ignoreUnfixed: true, now: soon });
-  assert.deepEqual(medium.violations.map((v) => `${v.id} ${v.package}`), [
-    'CVE-2023-38545 libcurl4',
-    'CVE-2023-5363 libssl3',
-    'CVE-2023-5363 openssl',
-    'CVE-2024-2961 libc6',
-    'GHSA-hrfv-mqp8-q5rw werkzeug',
-    'GHSA-qppj-fm5r-hxr3 golang.org/x/net',
-  ]);
+  assert.deepEqual(
+    medium.violations.map((v) => `${v.id} ${v.package}`),
+    [
+      'CVE-2023-38545 libcurl4',
+      'CVE-2023-5363 libssl3',
+      'CVE-2023-5363 openssl',
+      'CVE-2024-2961 libc6',
+      'GHSA-hrfv-mqp8-q5rw werkzeug',
+      'GHSA-qppj-fm5r-hxr3 golang.org/x/net',
+    ],
+  );
   const fixedOnlyLow = evaluateVulnGate([negligible()], { maxSeverity: 'none', ignoreUnfixed: true, now: soon });
   assert.equal(fixedOnlyLow.ok, true);
 });
@@ -76,7 +85,10 @@ test('severity and age reasons are reported together', () => {
 test('only the newest scan counts, whatever the input order', () => {
   const oldDirty = scan('grype/python-debian.json', '2024-05-01T00:00:00Z');
   const newClean = scan('grype/alpine-one-high.json', '2024-05-20T00:00:00Z');
-  for (const order of [[oldDirty, newClean], [newClean, oldDirty]]) {
+  for (const order of [
+    [oldDirty, newClean],
+    [newClean, oldDirty],
+  ]) {
     const r = evaluateVulnGate(order, { maxSeverity: 'high', now: soon });
     assert.equal(r.ok, true);
     assert.equal(r.summary, newClean);
@@ -108,7 +120,11 @@ test('parseDuration', () => {
   assert.equal(parseDuration('1d12h'), 36 * 3_600_000);
   assert.equal(parseDuration(' 45s '), 45_000);
   for (const bad of ['', '14', 'd', '0d', '-1d', '1.5d', '14days', '1y', '1d 2h']) {
-    assert.throws(() => parseDuration(bad), (e: unknown) => e instanceof SealError && e.kind === 'usage' && e.code === 'DURATION_INVALID', bad);
+    assert.throws(
+      () => parseDuration(bad),
+      (e: unknown) => e instanceof SealError && e.kind === 'usage' && e.code === 'DURATION_INVALID',
+      bad,
+    );
   }
 });
 
@@ -127,5 +143,8 @@ test('formatDurationShort and formatAge', () => {
 test('parseMaxSeverity', () => {
   assert.equal(parseMaxSeverity('HIGH'), 'high');
   assert.equal(parseMaxSeverity('none'), 'none');
-  assert.throws(() => parseMaxSeverity('severe'), (e: unknown) => e instanceof SealError && e.kind === 'usage' && /critical/.test(e.hint ?? ''));
+  assert.throws(
+    () => parseMaxSeverity('severe'),
+    (e: unknown) => e instanceof SealError && e.kind === 'usage' && /critical/.test(e.hint ?? ''),
+  );
 });

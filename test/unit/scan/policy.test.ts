@@ -13,8 +13,7 @@ const policyFile = (name: string) => {
   const url = new URL(`../../fixtures/policies/${name}`, import.meta.url);
   return loadPolicy(readFileSync(url, 'utf8'), name);
 };
-const statement = (predicateType: string, predicate: unknown): Statement =>
-  buildStatement({ subject, predicateType, predicate, format: 'legacy' }).statement;
+const statement = (predicateType: string, predicate: unknown): Statement => buildStatement({ subject, predicateType, predicate, format: 'legacy' }).statement;
 const vulnStatement = (file: string, finished: string): Statement =>
   statement(
     'https://cosign.sigstore.dev/attestation/vuln/v1',
@@ -26,7 +25,12 @@ const slsa = (builderId: string, buildType = 'https://slsa-framework.github.io/g
     runDetails: { builder: { id: builderId }, metadata: { invocationId: 'run-1', finishedOn: '2024-05-30T10:00:00Z' } },
   });
 const spdx = (created: string, version = 'SPDX-2.3') =>
-  statement('https://spdx.dev/Document', { spdxVersion: version, SPDXID: 'SPDXRef-DOCUMENT', creationInfo: { created, creators: ['Tool: syft'] }, packages: [] });
+  statement('https://spdx.dev/Document', {
+    spdxVersion: version,
+    SPDXID: 'SPDXRef-DOCUMENT',
+    creationInfo: { created, creators: ['Tool: syft'] },
+    packages: [],
+  });
 const now = new Date('2024-06-01T00:00:00Z');
 const invalid = (re: RegExp) => (e: unknown) => e instanceof SealError && e.code === 'POLICY_INVALID' && re.test(e.message);
 
@@ -64,7 +68,10 @@ test('a missing attestation type fails and lists what was found', () => {
     ok: false,
     message: 'no verified attestation of type https://cosign.sigstore.dev/attestation/vuln/v1 (found: https://slsa.dev/provenance/v1)',
   });
-  assert.equal(evaluatePolicy(policyFile('vuln.yaml'), [], { now }).results[0].message, 'no verified attestation of type https://cosign.sigstore.dev/attestation/vuln/v1');
+  assert.equal(
+    evaluatePolicy(policyFile('vuln.yaml'), [], { now }).results[0].message,
+    'no verified attestation of type https://cosign.sigstore.dev/attestation/vuln/v1',
+  );
 });
 
 test('SLSA builder policy: matches is anchored, oneOf checks build type', () => {
@@ -90,14 +97,23 @@ test('any one passing attestation satisfies a non-vuln rule', () => {
 test('SBOM presence and freshness (JSON policy)', () => {
   const policy = policyFile('sbom-present.json');
   const ok = evaluatePolicy(policy, [spdx('2024-05-20T00:00:00Z')], { now });
-  assert.deepEqual(ok.results.map((r) => [r.rule, r.ok, r.message]), [
-    ['sbom-present', true, 'found 1 verified https://spdx.dev/Document attestation'],
-    ['sbom-fresh', true, 'a verified https://spdx.dev/Document attestation meets 2 condition(s)'],
-  ]);
+  assert.deepEqual(
+    ok.results.map((r) => [r.rule, r.ok, r.message]),
+    [
+      ['sbom-present', true, 'found 1 verified https://spdx.dev/Document attestation'],
+      ['sbom-fresh', true, 'a verified https://spdx.dev/Document attestation meets 2 condition(s)'],
+    ],
+  );
   const cdx = evaluatePolicy(policy, [statement('https://cyclonedx.org/bom', { bomFormat: 'CycloneDX' })], { now });
-  assert.deepEqual(cdx.results.map((r) => r.ok), [true, false]);
+  assert.deepEqual(
+    cdx.results.map((r) => r.ok),
+    [true, false],
+  );
   const stale = evaluatePolicy(policy, [spdx('2024-01-01T00:00:00Z', 'SPDX-2.1')], { now });
-  assert.equal(stale.results[1].message, 'creationInfo.created is 152 days old, older than maxAge 30d; predicate.spdxVersion is "SPDX-2.1", not one of ["SPDX-2.2","SPDX-2.3"]');
+  assert.equal(
+    stale.results[1].message,
+    'creationInfo.created is 152 days old, older than maxAge 30d; predicate.spdxVersion is "SPDX-2.1", not one of ["SPDX-2.2","SPDX-2.3"]',
+  );
 });
 
 test('equals and exists conditions, and paths with dotted keys and indexes', () => {
@@ -120,7 +136,10 @@ test('equals and exists conditions, and paths with dotted keys and indexes', () 
   const st = (pred: unknown) => statement('https://example.com/p/v1', pred);
   assert.equal(evaluatePolicy(p, [st({ invocation: { 'builder.id': 'ci' }, tags: ['a', 'b'] })], { now }).ok, true);
   const r = evaluatePolicy(p, [st({ invocation: { 'builder.id': 'cd' }, debug: true, tags: ['b', 'a'] })], { now });
-  assert.equal(r.results[0].message, 'predicate.invocation["builder.id"] is "cd", expected "ci"; predicate.debug is present but must be absent; predicate.tags is ["b","a"], expected ["a","b"]');
+  assert.equal(
+    r.results[0].message,
+    'predicate.invocation["builder.id"] is "cd", expected "ci"; predicate.debug is present but must be absent; predicate.tags is ["b","a"], expected ["a","b"]',
+  );
   assert.match(evaluatePolicy(p, [st({})], { now }).results[0].message, /^predicate\.invocation\["builder\.id"\] is missing/);
 });
 
@@ -134,7 +153,10 @@ test('paths never read through the prototype', () => {
 
 test('statementTime knows where each predicate type keeps its time', () => {
   assert.equal(statementTime(slsa('x')).field, 'predicate.runDetails.metadata.finishedOn');
-  assert.equal(statementTime(statement('https://cosign.sigstore.dev/attestation/v1', { Data: '', Timestamp: '2024-01-01T00:00:00Z' })).at?.toISOString(), '2024-01-01T00:00:00.000Z');
+  assert.equal(
+    statementTime(statement('https://cosign.sigstore.dev/attestation/v1', { Data: '', Timestamp: '2024-01-01T00:00:00Z' })).at?.toISOString(),
+    '2024-01-01T00:00:00.000Z',
+  );
   assert.deepEqual(statementTime(statement('https://example.com/x', {})), {});
 });
 

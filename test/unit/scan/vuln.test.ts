@@ -97,7 +97,10 @@ test('an already-formed cosign predicate keeps its times and fields', () => {
 });
 
 test('a cosign predicate without times takes them from its grype result; extra fields survive', () => {
-  const built = buildVulnPredicate({ invocation: { uri: 'ci://run/1' }, scanner: { uri: 'https://github.com/anchore/grype', result: grype() }, metadata: {}, note: 'kept' }, { now });
+  const built = buildVulnPredicate(
+    { invocation: { uri: 'ci://run/1' }, scanner: { uri: 'https://github.com/anchore/grype', result: grype() }, metadata: {}, note: 'kept' },
+    { now },
+  );
   assert.equal(built.timeSource, 'scan');
   assert.equal(built.predicate.metadata.scanFinishedOn, '2024-05-20T09:41:27.336721419Z');
   assert.equal((built.predicate as unknown as Record<string, unknown>).note, 'kept');
@@ -110,9 +113,16 @@ test('a cosign predicate without times takes them from its grype result; extra f
 test('what is not a scan is rejected with a hint', () => {
   assert.throws(
     () => buildVulnPredicateFromBytes(new TextEncoder().encode('{"bomFormat":"CycloneDX"}'), { now, filename: 'bom.json' }),
-    (e: unknown) => e instanceof SealError && e.code === 'VULN_FORMAT' && /bom\.json is not a grype or trivy JSON report/.test(e.message) && /grype -o json/.test(e.hint ?? ''),
+    (e: unknown) =>
+      e instanceof SealError &&
+      e.code === 'VULN_FORMAT' &&
+      /bom\.json is not a grype or trivy JSON report/.test(e.message) &&
+      /grype -o json/.test(e.hint ?? ''),
   );
-  assert.throws(() => buildVulnPredicateFromBytes(new TextEncoder().encode('nope'), { now, filename: 'x' }), err('input', /predicate file x is not valid JSON/));
+  assert.throws(
+    () => buildVulnPredicateFromBytes(new TextEncoder().encode('nope'), { now, filename: 'x' }),
+    err('input', /predicate file x is not valid JSON/),
+  );
 });
 
 test('summarizeVulns on grype: deduplicated findings, severity × fix counts, aliases, package types', () => {
@@ -124,8 +134,13 @@ test('summarizeVulns on grype: deduplicated findings, severity × fix counts, al
   assert.deepEqual(s.byFixState, { fixed: 8, 'not-fixed': 4, 'wont-fix': 1, unknown: 0 });
   assert.deepEqual(s.counts.critical, { fixed: 1, 'not-fixed': 0, 'wont-fix': 1, unknown: 0 });
   assert.deepEqual(s.findings[0], {
-    id: 'CVE-2023-38545', severity: 'critical', package: 'libcurl4', version: '7.88.1-10+deb12u3', type: 'deb',
-    fixState: 'fixed', fixedIn: ['7.88.1-10+deb12u4'],
+    id: 'CVE-2023-38545',
+    severity: 'critical',
+    package: 'libcurl4',
+    version: '7.88.1-10+deb12u3',
+    type: 'deb',
+    fixState: 'fixed',
+    fixedIn: ['7.88.1-10+deb12u4'],
     purl: 'pkg:deb/debian/libcurl4@7.88.1-10%2Bdeb12u3?arch=amd64&distro=debian-12&upstream=curl',
   });
   const requests = s.findings.find((f) => f.package === 'requests')!;
@@ -156,12 +171,24 @@ test('trivy reports from before Status existed use FixedVersion', () => {
   const s = summarizeVulns({
     SchemaVersion: 2,
     ArtifactName: 'alpine:3.12',
-    Results: [{ Target: 'alpine', Type: 'alpine', Vulnerabilities: [
-      { VulnerabilityID: 'CVE-1', PkgName: 'a', InstalledVersion: '1', FixedVersion: '2', Severity: 'HIGH' },
-      { VulnerabilityID: 'CVE-2', PkgName: 'b', InstalledVersion: '1', Severity: 'MEDIUM' },
-    ] }],
+    Results: [
+      {
+        Target: 'alpine',
+        Type: 'alpine',
+        Vulnerabilities: [
+          { VulnerabilityID: 'CVE-1', PkgName: 'a', InstalledVersion: '1', FixedVersion: '2', Severity: 'HIGH' },
+          { VulnerabilityID: 'CVE-2', PkgName: 'b', InstalledVersion: '1', Severity: 'MEDIUM' },
+        ],
+      },
+    ],
   });
-  assert.deepEqual(s.findings.map((f) => [f.id, f.fixState, f.type]), [['CVE-1', 'fixed', 'apk'], ['CVE-2', 'not-fixed', 'apk']]);
+  assert.deepEqual(
+    s.findings.map((f) => [f.id, f.fixState, f.type]),
+    [
+      ['CVE-1', 'fixed', 'apk'],
+      ['CVE-2', 'not-fixed', 'apk'],
+    ],
+  );
   assert.equal(s.scanFinishedOn, undefined);
 });
 
@@ -176,7 +203,10 @@ test('summarizeVulns takes a statement, a bare report, or a predicate without a 
   assert.equal(s.scanFinishedOn, '0001-01-01T00:00:00Z');
   assert.equal(s.scanFinishedAt?.getUTCFullYear(), 1);
   assert.equal(summarizeVulns({ scanner: { result: { other: true } } }).result, 'unrecognized');
-  assert.throws(() => summarizeVulns({ spdxVersion: 'SPDX-2.3' }), (e: unknown) => e instanceof SealError && e.code === 'VULN_FORMAT');
+  assert.throws(
+    () => summarizeVulns({ spdxVersion: 'SPDX-2.3' }),
+    (e: unknown) => e instanceof SealError && e.code === 'VULN_FORMAT',
+  );
 });
 
 test('parseRfc3339 accepts RFC 3339 only', () => {

@@ -36,8 +36,10 @@ function realLookup(): ExtensionLookup {
   return (oid) => leaf.extension(oid)?.value;
 }
 /** The same certificate as a future Fulcio might issue it: without the deprecated extensions. */
-const withoutDeprecated = (ext: ExtensionLookup): ExtensionLookup => (oid) =>
-  /^1\.3\.6\.1\.4\.1\.57264\.1\.[1-6]$/.test(oid) ? undefined : ext(oid);
+const withoutDeprecated =
+  (ext: ExtensionLookup): ExtensionLookup =>
+  (oid) =>
+    /^1\.3\.6\.1\.4\.1\.57264\.1\.[1-6]$/.test(oid) ? undefined : ext(oid);
 
 const check = (policy: ExtensionPolicy, ext: ExtensionLookup) => checkExtensions(extensionRequirements(policy), ext);
 const failsWith = (code: string, re: RegExp) => (err: unknown) =>
@@ -72,7 +74,10 @@ describe('checkExtensions on a real GitHub Actions certificate', () => {
       assert.match(made!.oid, /^1\.3\.6\.1\.4\.1\.57264\.1\.[2-6]$/, 'read from the deprecated extension first');
       assert.throws(
         () => check({ github: { [field]: `${value}x` } }, ext),
-        failsWith('EXTENSION_MISMATCH', new RegExp(`is ${JSON.stringify(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, expected ".*x" \\(--certificate-github-workflow-${field}\\)`)),
+        failsWith(
+          'EXTENSION_MISMATCH',
+          new RegExp(`is ${JSON.stringify(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, expected ".*x" \\(--certificate-github-workflow-${field}\\)`),
+        ),
       );
     });
   }
@@ -108,9 +113,15 @@ describe('checkExtensions on a real GitHub Actions certificate', () => {
       [`${F}.20`, `${F}.13`, `${F}.12`, `${F}.14`],
     );
     assert.equal(made[2]!.found, REAL.repository, 'Source Repository URI mapped back to OWNER/REPO');
-    assert.throws(() => check({ github: { ref: 'refs/heads/dev' } }, ext), failsWith('EXTENSION_MISMATCH', /is "refs\/heads\/main", expected "refs\/heads\/dev"/));
+    assert.throws(
+      () => check({ github: { ref: 'refs/heads/dev' } }, ext),
+      failsWith('EXTENSION_MISMATCH', /is "refs\/heads\/main", expected "refs\/heads\/dev"/),
+    );
     // The workflow name has no successor.
-    assert.throws(() => check({ github: { name: REAL.name } }, ext), failsWith('EXTENSION_MISSING', /no extension GitHub Workflow Name \(1\.3\.6\.1\.4\.1\.57264\.1\.4\)/));
+    assert.throws(
+      () => check({ github: { name: REAL.name } }, ext),
+      failsWith('EXTENSION_MISSING', /no extension GitHub Workflow Name \(1\.3\.6\.1\.4\.1\.57264\.1\.4\)/),
+    );
   });
 
   it('does not map a Source Repository URI of another host to OWNER/REPO', () => {
@@ -121,7 +132,10 @@ describe('checkExtensions on a real GitHub Actions certificate', () => {
   });
 
   it('fails when the extension is missing altogether', () => {
-    assert.throws(() => check({ github: { ref: REAL.ref } }, () => undefined), failsWith('EXTENSION_MISSING', /no extension GitHub Workflow Ref \(.*\.6 or .*\.14\); expected "refs\/heads\/main"/));
+    assert.throws(
+      () => check({ github: { ref: REAL.ref } }, () => undefined),
+      failsWith('EXTENSION_MISSING', /no extension GitHub Workflow Ref \(.*\.6 or .*\.14\); expected "refs\/heads\/main"/),
+    );
   });
 
   it('--certificate-extension matches any OID, DER-decoding 1.8+ values', () => {
@@ -135,7 +149,13 @@ describe('checkExtensions on a real GitHub Actions certificate', () => {
         ['Issuer (deprecated)', 'https://token.actions.githubusercontent.com'],
       ],
     );
-    assert.throws(() => check({ oids: { [`${F}.11`]: 'self-hosted' } }, ext), failsWith('EXTENSION_MISMATCH', /Runner Environment \(1\.3\.6\.1\.4\.1\.57264\.1\.11\) is "github-hosted", expected "self-hosted" \(--certificate-extension\)/));
+    assert.throws(
+      () => check({ oids: { [`${F}.11`]: 'self-hosted' } }, ext),
+      failsWith(
+        'EXTENSION_MISMATCH',
+        /Runner Environment \(1\.3\.6\.1\.4\.1\.57264\.1\.11\) is "github-hosted", expected "self-hosted" \(--certificate-extension\)/,
+      ),
+    );
     assert.throws(() => check({ oids: { '1.2.3.4.5': 'x' } }, ext), failsWith('EXTENSION_MISSING', /no extension 1\.2\.3\.4\.5; expected "x"/));
   });
 });
@@ -158,7 +178,10 @@ describe('extension policy parsing', () => {
   });
 
   it('refuses extension checks with a public key', () => {
-    assert.throws(() => signerRequirement({ publicKeyPem: 'PEM', extensions: { github: { ref: 'refs/heads/main' } } }), usage(/checks a certificate, but a public key was given/));
+    assert.throws(
+      () => signerRequirement({ publicKeyPem: 'PEM', extensions: { github: { ref: 'refs/heads/main' } } }),
+      usage(/checks a certificate, but a public key was given/),
+    );
     const req = signerRequirement({ certificateIdentity: 'a', certificateOidcIssuer: 'b', extensions: { oids: { '1.2.3': 'x' } } });
     assert.equal(req.mode === 'identity' && req.extensions.length, 1);
   });

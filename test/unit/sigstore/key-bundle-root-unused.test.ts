@@ -23,10 +23,21 @@ const ROOT = `${FIXTURES}cosign/trust/trusted_root_pgi.json`;
 
 type Outcome = { ok: true; kind: string; warnings: string[] } | { ok: false; kind: string; code: string | undefined; message: string };
 
-async function outcome(bundle: unknown, artifact: BundleArtifact, publicKeyPem: string, trustedRootPath?: string, asKeyObject = false, ignoreTlog = false): Promise<Outcome> {
+async function outcome(
+  bundle: unknown,
+  artifact: BundleArtifact,
+  publicKeyPem: string,
+  trustedRootPath?: string,
+  asKeyObject = false,
+  ignoreTlog = false,
+): Promise<Outcome> {
   try {
     const key = asKeyObject ? { publicKey: createPublicKey(publicKeyPem) } : { publicKeyPem };
-    const r = await verifyBundle(structuredClone(bundle), artifact, { ...key, ...(trustedRootPath ? { trustedRootPath } : {}), ...(ignoreTlog ? { ignoreTlog } : {}) });
+    const r = await verifyBundle(structuredClone(bundle), artifact, {
+      ...key,
+      ...(trustedRootPath ? { trustedRootPath } : {}),
+      ...(ignoreTlog ? { ignoreTlog } : {}),
+    });
     // The root's own warnings (an embedded snapshot) are the one intended difference: filtered.
     return { ok: true, kind: r.kind, warnings: r.warnings.filter((w) => !/trusted root/.test(w)) };
   } catch (err) {
@@ -49,31 +60,43 @@ const mutations: Mutation[] = [
   ['empty timestamp data', (b) => (b.verificationMaterial.timestampVerificationData = { rfc3161Timestamps: [] })],
   ['no key hint', (b) => delete b.verificationMaterial.publicKey.hint],
   ['another key hint', (b) => (b.verificationMaterial.publicKey.hint = 'someone-else')],
-  ['a certificate instead of the key', (b) => {
-    delete b.verificationMaterial.publicKey;
-    b.verificationMaterial.certificate = { rawBytes: 'MIIB' };
-  }],
+  [
+    'a certificate instead of the key',
+    (b) => {
+      delete b.verificationMaterial.publicKey;
+      b.verificationMaterial.certificate = { rawBytes: 'MIIB' };
+    },
+  ],
   ['no verification material content', (b) => delete b.verificationMaterial.publicKey],
-  ['signature bit flipped', (b) => {
-    const c = b.messageSignature ?? b.dsseEnvelope.signatures[0];
-    const field = b.messageSignature ? 'signature' : 'sig';
-    const bytes = Buffer.from(c[field], 'base64');
-    bytes[bytes.length - 1] ^= 1;
-    c[field] = bytes.toString('base64');
-  }],
+  [
+    'signature bit flipped',
+    (b) => {
+      const c = b.messageSignature ?? b.dsseEnvelope.signatures[0];
+      const field = b.messageSignature ? 'signature' : 'sig';
+      const bytes = Buffer.from(c[field], 'base64');
+      bytes[bytes.length - 1] ^= 1;
+      c[field] = bytes.toString('base64');
+    },
+  ],
   ['empty signature', (b) => (b.messageSignature ? (b.messageSignature.signature = '') : (b.dsseEnvelope.signatures[0].sig = ''))],
   ['signature a number', (b) => (b.messageSignature ? (b.messageSignature.signature = 7) : (b.dsseEnvelope.signatures[0].sig = 7))],
   ['signature not base64', (b) => (b.messageSignature ? (b.messageSignature.signature = '!!!') : (b.dsseEnvelope.signatures[0].sig = '!!!'))],
-  ['message digest changed', (b) => {
-    if (b.messageSignature) b.messageSignature.messageDigest.digest = Buffer.alloc(32, 1).toString('base64');
-    else b.dsseEnvelope.payloadType = 'application/vnd.other+json';
-  }],
+  [
+    'message digest changed',
+    (b) => {
+      if (b.messageSignature) b.messageSignature.messageDigest.digest = Buffer.alloc(32, 1).toString('base64');
+      else b.dsseEnvelope.payloadType = 'application/vnd.other+json';
+    },
+  ],
   ['no message digest / no payload', (b) => (b.messageSignature ? delete b.messageSignature.messageDigest : (b.dsseEnvelope.payload = ''))],
   ['digest algorithm SHA2_384', (b) => b.messageSignature && (b.messageSignature.messageDigest.algorithm = 'SHA2_384')],
-  ['two DSSE signatures / two contents', (b) => {
-    if (b.dsseEnvelope) b.dsseEnvelope.signatures.push(b.dsseEnvelope.signatures[0]);
-    else b.dsseEnvelope = { payload: 'e30=', payloadType: 'application/vnd.in-toto+json', signatures: [] };
-  }],
+  [
+    'two DSSE signatures / two contents',
+    (b) => {
+      if (b.dsseEnvelope) b.dsseEnvelope.signatures.push(b.dsseEnvelope.signatures[0]);
+      else b.dsseEnvelope = { payload: 'e30=', payloadType: 'application/vnd.in-toto+json', signatures: [] };
+    },
+  ],
   ['payload changed', (b) => b.dsseEnvelope && (b.dsseEnvelope.payload = Buffer.from('{"_type":"x"}').toString('base64'))],
 ];
 

@@ -32,11 +32,15 @@ describe('checkpoint origin: matched by key hint, as sigstore-go (item 3)', () =
   });
 
   it('seal verifies it: the checkpoint signature is checked with the key the hint names', async () => {
-    const r = await verifyBundle(json(bundle), { digest: { algorithm: 'sha256', hex: digest } }, {
-      certificateIdentity: 'foo!oidc.local',
-      certificateOidcIssuer: 'http://oidc.local:8080',
-      trustedRootPath: F + root,
-    });
+    const r = await verifyBundle(
+      json(bundle),
+      { digest: { algorithm: 'sha256', hex: digest } },
+      {
+        certificateIdentity: 'foo!oidc.local',
+        certificateOidcIssuer: 'http://oidc.local:8080',
+        trustedRootPath: F + root,
+      },
+    );
     assert.deepEqual(r.signer, { identity: 'foo!oidc.local', issuer: 'http://oidc.local:8080' });
     assert.equal(r.tlog, true);
   });
@@ -46,7 +50,11 @@ describe('checkpoint origin: matched by key hint, as sigstore-go (item 3)', () =
     const proof = b.verificationMaterial.tlogEntries[0].inclusionProof;
     proof.checkpoint.envelope = proof.checkpoint.envelope.replace(/(\u2014 \S+ )(\S)/, (_m: string, a: string, c: string) => a + (c === 'A' ? 'B' : 'A'));
     await assert.rejects(
-      verifyBundle(b, { digest: { algorithm: 'sha256', hex: digest } }, { certificateIdentity: 'foo!oidc.local', certificateOidcIssuer: 'http://oidc.local:8080', trustedRootPath: F + root }),
+      verifyBundle(
+        b,
+        { digest: { algorithm: 'sha256', hex: digest } },
+        { certificateIdentity: 'foo!oidc.local', certificateOidcIssuer: 'http://oidc.local:8080', trustedRootPath: F + root },
+      ),
       /invalid checkpoint signature|malformed checkpoint/,
     );
   });
@@ -67,15 +75,28 @@ describe('several RFC 3161 timestamps: the valid ones count (item 4)', () => {
     const r = await verifyBundle(json(bundle), { path: F + 'sigstore-python/tsa/bundle.txt' }, policy);
     assert.deepEqual(
       r.timestamps.map((t) => [t.source, t.index, t.used]),
-      [['tlog', 0, true], ['rfc3161', 0, true], ['rfc3161', 1, false]],
+      [
+        ['tlog', 0, true],
+        ['rfc3161', 0, true],
+        ['rfc3161', 1, false],
+      ],
     );
     assert.match(r.timestamps[2]!.reason ?? '', /could not be verified/);
   });
 
   it('--verbose says which timestamps were used', async () => {
     const r = await sealInProcess([
-      'verify-blob', '--verbose', '--bundle', F + bundle, '--certificate-identity-regexp', '.*', '--certificate-oidc-issuer-regexp', '.*',
-      '--trusted-root', F + root, F + 'sigstore-python/tsa/bundle.txt',
+      'verify-blob',
+      '--verbose',
+      '--bundle',
+      F + bundle,
+      '--certificate-identity-regexp',
+      '.*',
+      '--certificate-oidc-issuer-regexp',
+      '.*',
+      '--trusted-root',
+      F + root,
+      F + 'sigstore-python/tsa/bundle.txt',
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /RFC 3161 timestamp 0 2024-10-31T10:23:39\.000Z: used/);

@@ -22,7 +22,9 @@ describe('Rekor v2 entry requests', () => {
     assert.equal(r.hashedRekordRequestV002.digest, digest.toString('base64'));
     assert.equal(r.hashedRekordRequestV002.signature.content, Buffer.from('sig').toString('base64'));
     assert.equal(r.hashedRekordRequestV002.signature.verifier.keyDetails, 'PKIX_ECDSA_P256_SHA_256');
-    assert.deepEqual(r.hashedRekordRequestV002.signature.verifier.publicKey, { rawBytes: publicKey.export({ format: 'der', type: 'spki' }).toString('base64') });
+    assert.deepEqual(r.hashedRekordRequestV002.signature.verifier.publicKey, {
+      rawBytes: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+    });
   });
 
   test('a DSSE envelope: a hashedrekord over sha256 of the PAE', () => {
@@ -40,7 +42,10 @@ describe('Rekor v2 entry requests', () => {
   test('a DSSE envelope signed with P-384 is hashed with sha384, as the signature was', () => {
     const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
     const payload = Buffer.from('{}');
-    const r = createEntryRequest({ $case: 'dsseEnvelope', dsseEnvelope: { payload, payloadType: 't', signatures: [{ sig: Buffer.from('s'), keyid: '' }] } }, p384) as Req;
+    const r = createEntryRequest(
+      { $case: 'dsseEnvelope', dsseEnvelope: { payload, payloadType: 't', signatures: [{ sig: Buffer.from('s'), keyid: '' }] } },
+      p384,
+    ) as Req;
     const pae = Buffer.concat([Buffer.from('DSSEv1 1 t 2 '), payload]);
     assert.equal(r.hashedRekordRequestV002.digest, createHash('sha384').update(pae).digest('base64'));
     assert.equal(r.hashedRekordRequestV002.signature.verifier.keyDetails, 'PKIX_ECDSA_P384_SHA_384');

@@ -8,8 +8,7 @@ import { describe, test } from 'node:test';
 import { SealError } from '../../../src/errors.ts';
 import { chooseServices, parseSigningConfig, selectServices, type ConfigService } from '../../../src/sigstore/signing-config.ts';
 
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../../fixtures/sigstore-root-signing/${name}`, import.meta.url), 'utf8')) as unknown;
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/sigstore-root-signing/${name}`, import.meta.url), 'utf8')) as unknown;
 const MEDIA = 'application/vnd.dev.sigstore.signingconfig.v0.2+json';
 const svc = (url: string, majorApiVersion: number, start: string, end?: string, operator = 'op') => ({
   url,
@@ -53,7 +52,10 @@ describe('the public-good and staging signing configs (sigstore/root-signing)', 
   });
 
   test('production for the legacy image format: the v1 log', () => {
-    const s = chooseServices(parseSigningConfig(fixture('production-signing_config.v0.2.json'), 'prod'), 'prod', { ...at('2026-12-01T00:00:00Z'), rekorV1Only: true });
+    const s = chooseServices(parseSigningConfig(fixture('production-signing_config.v0.2.json'), 'prod'), 'prod', {
+      ...at('2026-12-01T00:00:00Z'),
+      rekorV1Only: true,
+    });
     assert.deepEqual(summary(s).rekor, ['v1 https://rekor.sigstore.dev']);
   });
 
@@ -72,7 +74,10 @@ describe('choosing services', () => {
 
   test('v2 only, with a TSA', () => {
     const s = chooseServices(
-      config({ rekorTlogUrls: [svc('https://log.example', 2, '2020-01-01T00:00:00Z')], tsaUrls: [svc('https://tsa.example/api/v1/timestamp', 1, '2020-01-01T00:00:00Z')] }),
+      config({
+        rekorTlogUrls: [svc('https://log.example', 2, '2020-01-01T00:00:00Z')],
+        tsaUrls: [svc('https://tsa.example/api/v1/timestamp', 1, '2020-01-01T00:00:00Z')],
+      }),
       'c',
       at('2026-01-01T00:00:00Z'),
     );
@@ -84,12 +89,15 @@ describe('choosing services', () => {
       rekorTlogUrls: [svc('https://log.example', 2, '2020-01-01T00:00:00Z')],
       tsaUrls: [svc('https://old-tsa.example', 1, '2020-01-01T00:00:00Z', '2024-01-01T00:00:00Z')],
     });
-    assert.throws(() => chooseServices(c, 'my.json', at('2026-01-01T00:00:00Z')), (e: SealError) => {
-      assert.equal(e.code, 'SIGNING_CONFIG_NO_TSA');
-      assert.match(e.message, /Rekor v2 \(https:\/\/log\.example\) gives no signed timestamp, and my\.json names no timestamp authority valid now/);
-      assert.match(e.hint ?? '', /--timestamp-server-url/);
-      return true;
-    });
+    assert.throws(
+      () => chooseServices(c, 'my.json', at('2026-01-01T00:00:00Z')),
+      (e: SealError) => {
+        assert.equal(e.code, 'SIGNING_CONFIG_NO_TSA');
+        assert.match(e.message, /Rekor v2 \(https:\/\/log\.example\) gives no signed timestamp, and my\.json names no timestamp authority valid now/);
+        assert.match(e.hint ?? '', /--timestamp-server-url/);
+        return true;
+      },
+    );
     // An explicit TSA fills the gap.
     assert.deepEqual(summary(chooseServices(c, 'my.json', { ...at('2026-01-01T00:00:00Z'), tsaUrl: 'https://tsa.flag' })).tsa, ['https://tsa.flag']);
   });
@@ -119,19 +127,31 @@ describe('choosing services', () => {
   });
 
   test('nothing valid now: refused, naming the kind of service', () => {
-    const c = config({ caUrls: [svc('https://fulcio.example', 1, '2030-01-01T00:00:00Z')], rekorTlogUrls: [svc('https://rekor.example', 1, '2020-01-01T00:00:00Z')] });
+    const c = config({
+      caUrls: [svc('https://fulcio.example', 1, '2030-01-01T00:00:00Z')],
+      rekorTlogUrls: [svc('https://rekor.example', 1, '2020-01-01T00:00:00Z')],
+    });
     assert.throws(() => chooseServices(c, 'c', at('2026-01-01T00:00:00Z')), /c names no Fulcio \(caUrls with API version 1\) valid now/);
     const noLog = config({ rekorTlogUrls: [svc('https://rekor.example', 3, '2020-01-01T00:00:00Z')] });
     assert.throws(() => chooseServices(noLog, 'c', at('2026-01-01T00:00:00Z')), /names no transparency log/);
   });
 
   test('the legacy format with only v2 logs is refused with what to do', () => {
-    const c = config({ rekorTlogUrls: [svc('https://log.example', 2, '2020-01-01T00:00:00Z')], tsaUrls: [svc('https://tsa.example', 1, '2020-01-01T00:00:00Z')] });
-    assert.throws(() => chooseServices(c, 'c', { ...at('2026-01-01T00:00:00Z'), rekorV1Only: true }), /names only Rekor v2 logs, and the legacy signature format needs a Rekor v1 entry/);
+    const c = config({
+      rekorTlogUrls: [svc('https://log.example', 2, '2020-01-01T00:00:00Z')],
+      tsaUrls: [svc('https://tsa.example', 1, '2020-01-01T00:00:00Z')],
+    });
+    assert.throws(
+      () => chooseServices(c, 'c', { ...at('2026-01-01T00:00:00Z'), rekorV1Only: true }),
+      /names only Rekor v2 logs, and the legacy signature format needs a Rekor v1 entry/,
+    );
   });
 
   test('explicit URLs override their kind only', () => {
-    const c = config({ rekorTlogUrls: [svc('https://log.example', 2, '2020-01-01T00:00:00Z')], tsaUrls: [svc('https://tsa.example', 1, '2020-01-01T00:00:00Z')] });
+    const c = config({
+      rekorTlogUrls: [svc('https://log.example', 2, '2020-01-01T00:00:00Z')],
+      tsaUrls: [svc('https://tsa.example', 1, '2020-01-01T00:00:00Z')],
+    });
     const s = chooseServices(c, 'c', { ...at('2026-01-01T00:00:00Z'), fulcioUrl: 'https://fulcio.flag', rekorUrl: 'https://rekor.flag' });
     assert.deepEqual(summary(s), { fulcio: 'https://fulcio.flag', rekor: ['v1 https://rekor.flag'], tsa: ['https://tsa.example'] });
     assert.equal(s.fulcio.from, '--fulcio-url');
@@ -147,13 +167,22 @@ describe('selectors', () => {
   ];
   const now = new Date('2026-01-01');
   test('ALL: the newest of each operator', () => {
-    assert.deepEqual(selectServices(list, { selector: 'ALL' }, [1], now).map((s) => s.url), ['https://a2', 'https://b1']);
+    assert.deepEqual(
+      selectServices(list, { selector: 'ALL' }, [1], now).map((s) => s.url),
+      ['https://a2', 'https://b1'],
+    );
   });
   test('ANY: one (the newest, so a run can be predicted)', () => {
-    assert.deepEqual(selectServices(list, { selector: 'ANY' }, [1], now).map((s) => s.url), ['https://a2']);
+    assert.deepEqual(
+      selectServices(list, { selector: 'ANY' }, [1], now).map((s) => s.url),
+      ['https://a2'],
+    );
   });
   test('EXACT: that many, none when fewer operators', () => {
-    assert.deepEqual(selectServices(list, { selector: 'EXACT', count: 2 }, [1], now).map((s) => s.url), ['https://a2', 'https://b1']);
+    assert.deepEqual(
+      selectServices(list, { selector: 'EXACT', count: 2 }, [1], now).map((s) => s.url),
+      ['https://a2', 'https://b1'],
+    );
     assert.deepEqual(selectServices(list, { selector: 'EXACT', count: 3 }, [1], now), []);
   });
 });
@@ -163,12 +192,19 @@ describe('malformed signing configs', () => {
     ['not an object', [], /not a JSON object/],
     ['wrong media type', { mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.1+json' }, /mediaType is .*v0\.1.*expected/],
     ['a service without a URL', { mediaType: MEDIA, caUrls: [{ majorApiVersion: 1 }] }, /caUrls\[0\]\.url is not an http\(s\) URL/],
-    ['a bad time', { mediaType: MEDIA, tsaUrls: [{ url: 'https://t', majorApiVersion: 1, validFor: { start: 'yesterday' } }] }, /tsaUrls\[0\]\.validFor\.start is not a time/],
+    [
+      'a bad time',
+      { mediaType: MEDIA, tsaUrls: [{ url: 'https://t', majorApiVersion: 1, validFor: { start: 'yesterday' } }] },
+      /tsaUrls\[0\]\.validFor\.start is not a time/,
+    ],
     ['a bad selector', { mediaType: MEDIA, rekorTlogConfig: { selector: 'SOME' } }, /rekorTlogConfig\.selector "SOME" is not ALL, ANY or EXACT/],
     ['EXACT without a count', { mediaType: MEDIA, tsaConfig: { selector: 'EXACT' } }, /tsaConfig\.count must be a positive number/],
   ] as const) {
     test(name, () => {
-      assert.throws(() => parseSigningConfig(doc, 'sc.json'), (e: SealError) => e.code === 'BAD_SIGNING_CONFIG' && problem.test(e.message) && e.message.startsWith('sc.json is not a usable signing config'));
+      assert.throws(
+        () => parseSigningConfig(doc, 'sc.json'),
+        (e: SealError) => e.code === 'BAD_SIGNING_CONFIG' && problem.test(e.message) && e.message.startsWith('sc.json is not a usable signing config'),
+      );
     });
   }
 });

@@ -6,11 +6,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { SealError } from '../../../src/errors.ts';
-import {
-  EMBEDDED_ROOT_WARNING,
-  loadEmbeddedTrustedRoot,
-  loadTrustedRoot,
-} from '../../../src/sigstore/trusted-root.ts';
+import { EMBEDDED_ROOT_WARNING, loadEmbeddedTrustedRoot, loadTrustedRoot } from '../../../src/sigstore/trusted-root.ts';
 import { parseTrustedRoot, trustedRootProblem } from '../../../src/sigstore/trusted-root-json.ts';
 
 const testDir = fileURLToPath(new URL('../../', import.meta.url));

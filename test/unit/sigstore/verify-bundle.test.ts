@@ -83,7 +83,10 @@ describe('verifyBundle: cosign keyless OCI attestation (real public-good bundle)
   });
 
   it('fails against a trusted root that does not hold its CA and log', async () => {
-    await assert.rejects(verifyDsseBundleForDigest(load(), DIGEST, { ...policy(), trustedRootPath: EMPTY_ROOT }), failsWith('verification', /bundle verification failed/));
+    await assert.rejects(
+      verifyDsseBundleForDigest(load(), DIGEST, { ...policy(), trustedRootPath: EMPTY_ROOT }),
+      failsWith('verification', /bundle verification failed/),
+    );
   });
 
   it('fails when the DSSE payload, signature or tlog entry is tampered with', async () => {
@@ -105,10 +108,7 @@ describe('verifyBundle: cosign keyless OCI attestation (real public-good bundle)
   });
 
   it('with ignoreTlog, a keyless bundle without an RFC 3161 timestamp fails (nothing proves when the short-lived cert signed)', async () => {
-    await assert.rejects(
-      verifyDsseBundleForDigest(load(), DIGEST, { ...policy(), ignoreTlog: true }),
-      failsWith('verification', /TIMESTAMP_ERROR/),
-    );
+    await assert.rejects(verifyDsseBundleForDigest(load(), DIGEST, { ...policy(), ignoreTlog: true }), failsWith('verification', /TIMESTAMP_ERROR/));
   });
 
   it('refuses a public key for this certificate-signed bundle', async () => {
@@ -171,7 +171,10 @@ describe('verifyBundle: key-signed bundles with log entries and timestamps', () 
 
   it('verifies the entries against the trusted root instead of skipping them', async () => {
     await verifyBundle(load(), artifact(), { publicKeyPem: key() }); // embedded production root holds the log and TSA
-    await assert.rejects(verifyBundle(load(), artifact(), { publicKeyPem: key(), trustedRootPath: EMPTY_ROOT }), failsWith('verification', /bundle verification failed/));
+    await assert.rejects(
+      verifyBundle(load(), artifact(), { publicKeyPem: key(), trustedRootPath: EMPTY_ROOT }),
+      failsWith('verification', /bundle verification failed/),
+    );
   });
 
   it('with ignoreTlog drops the log entries but still checks an RFC 3161 timestamp that is present', async () => {
@@ -313,7 +316,10 @@ describe('verifyBundle: bad input and contradictory requests', () => {
     );
     await assert.rejects(verifyBundle(bundle, { bytes: art }, { ...policy, publicKeyPem: 'garbage' }), failsWith('input', /cannot parse the public key/));
     await assert.rejects(verifyBundle(bundle, { path: join(tmp, 'missing') }, policy), failsWith('input', /cannot read artifact .*missing: no such file/));
-    await assert.rejects(verifyBundle(bundle, { bytes: art }, { ...policy, trustedRootPath: join(tmp, 'no-root.json') }), failsWith('input', /cannot read trusted root/));
+    await assert.rejects(
+      verifyBundle(bundle, { bytes: art }, { ...policy, trustedRootPath: join(tmp, 'no-root.json') }),
+      failsWith('input', /cannot read trusted root/),
+    );
   });
 
   it('verification error: a structurally broken bundle of a known version', async () => {
@@ -356,7 +362,10 @@ describe('verifyBundle: bad input and contradictory requests', () => {
     assert.ok(!r.warnings.some((w) => /embedded in @sigstore\/tuf/.test(w)), r.warnings.join('; '));
     assert.ok(r.warnings.some((w) => /no transparency log entry and no timestamp/.test(w)));
     // The same bundle changed or signed by another key still fails without the root.
-    await assert.rejects(verifyBundle(bundle, { bytes: Buffer.from('b') }, { publicKeyPem: k.publicKeyPem }), failsWith('verification', /digest does not match/));
+    await assert.rejects(
+      verifyBundle(bundle, { bytes: Buffer.from('b') }, { publicKeyPem: k.publicKeyPem }),
+      failsWith('verification', /digest does not match/),
+    );
     await assert.rejects(verifyBundle(bundle, { bytes: art }, { publicKeyPem: testKey('p256').publicKeyPem }), failsWith('verification', /verif/));
   });
 });

@@ -50,7 +50,10 @@ writeFileSync(ROOT, log.trustedRoot);
 const sigBody = (payload: Buffer, layer: any) => ({
   apiVersion: '0.0.1',
   kind: 'hashedrekord',
-  spec: { data: { hash: { algorithm: 'sha256', value: sha256(payload) } }, signature: { content: layer.annotations[SIG], publicKey: { content: b64(pubPem) } } },
+  spec: {
+    data: { hash: { algorithm: 'sha256', value: sha256(payload) } },
+    signature: { content: layer.annotations[SIG], publicKey: { content: b64(pubPem) } },
+  },
 });
 const attBody = (envelope: Buffer) => {
   const env = JSON.parse(envelope.toString('utf8'));
@@ -68,7 +71,11 @@ const attBody = (envelope: Buffer) => {
 const VARIANTS: [string, EntryOverrides | 'flip-set' | 'edit-time', number][] = [
   ['a genuine entry', {}, 0],
   ['a SET signed by an unknown log', { signer: other.privateKey }, 12],
-  ['a body for other content under a genuine SET', { editBody: (b) => (b.kind === 'dsse' ? (b.spec.payloadHash.value = '0'.repeat(64)) : (b.spec.data.hash.value = '0'.repeat(64))) }, 12],
+  [
+    'a body for other content under a genuine SET',
+    { editBody: (b) => (b.kind === 'dsse' ? (b.spec.payloadHash.value = '0'.repeat(64)) : (b.spec.data.hash.value = '0'.repeat(64))) },
+    12,
+  ],
   ['an integrated time changed after signing', 'edit-time', 12],
   ['a flipped SET', 'flip-set', 12],
 ];
@@ -86,7 +93,10 @@ function annotation(body: Record<string, any>, v: EntryOverrides | 'flip-set' | 
   return JSON.stringify(rb);
 }
 
-for (const [command, kind] of [['verify', 'sig'], ['verify-attestation', 'att']] as const) {
+for (const [command, kind] of [
+  ['verify', 'sig'],
+  ['verify-attestation', 'att'],
+] as const) {
   describe(`${command} --key: the legacy .${kind} layer's Rekor annotation is always verified`, () => {
     const images: Record<string, { ref: string }> = {};
     before(async () => {
@@ -95,9 +105,10 @@ for (const [command, kind] of [['verify', 'sig'], ['verify-attestation', 'att']]
       for (const [name, v] of VARIANTS) {
         const img = await makeImageLayout(join(dir, `${kind}-${name.replace(/\W+/g, '-')}`));
         const ref = `oci:${img.dir}:latest`;
-        const signed = kind === 'sig'
-          ? await sealInProcess(['sign', '--key', keys.key, '--yes', ref])
-          : await sealInProcess(['attest', '--key', keys.key, '--yes', '--predicate', predicate, ref]);
+        const signed =
+          kind === 'sig'
+            ? await sealInProcess(['sign', '--key', keys.key, '--yes', ref])
+            : await sealInProcess(['attest', '--key', keys.key, '--yes', '--predicate', predicate, ref]);
         assert.equal(signed.code, 0, signed.stderr);
         annotate(img.dir, img.digest, kind, (bytes, layer) => annotation(kind === 'sig' ? sigBody(bytes, layer) : attBody(bytes), v));
         images[name] = { ref };

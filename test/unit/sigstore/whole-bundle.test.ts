@@ -32,9 +32,21 @@ const ART = file('artifact.txt', ARTIFACT);
 // Each forgery: what it changes, and the message that must name it.
 const FORGERIES: [string, EntryOverrides, RegExp][] = [
   ['a SET signed by a log the trusted root does not know', { signer: other.privateKey }, /inclusion promise could not be verified/],
-  ['the body swapped after the SET was made', { forgeBody: (b) => (b.spec.signatures ? (b.spec.payloadHash.value = '0'.repeat(64)) : (b.spec.data.hash.value = '0'.repeat(64))) }, /inclusion promise could not be verified/],
-  ['a genuine SET over a body for other content', { editBody: (b) => (b.spec.signatures ? (b.spec.payloadHash.value = '0'.repeat(64)) : (b.spec.data.hash.value = '0'.repeat(64))) }, /mismatch/],
-  ['an integrated time before the log key was valid (SET re-signed by an unknown key)', { integratedTime: 1_000_000, signer: other.privateKey }, /inclusion promise could not be verified/],
+  [
+    'the body swapped after the SET was made',
+    { forgeBody: (b) => (b.spec.signatures ? (b.spec.payloadHash.value = '0'.repeat(64)) : (b.spec.data.hash.value = '0'.repeat(64))) },
+    /inclusion promise could not be verified/,
+  ],
+  [
+    'a genuine SET over a body for other content',
+    { editBody: (b) => (b.spec.signatures ? (b.spec.payloadHash.value = '0'.repeat(64)) : (b.spec.data.hash.value = '0'.repeat(64))) },
+    /mismatch/,
+  ],
+  [
+    'an integrated time before the log key was valid (SET re-signed by an unknown key)',
+    { integratedTime: 1_000_000, signer: other.privateKey },
+    /inclusion promise could not be verified/,
+  ],
 ];
 
 /** The integrated time edited after signing: the SET no longer verifies. */
@@ -88,7 +100,10 @@ describe('verify-blob-attestation --key: the log entry is verified with and with
       });
     }
     it(`${name}: a forged integrated time and a flipped SET fail`, async () => {
-      for (const [tag, bundle] of [['time', withForgedTime(loggedDsseBundle(key, log, [subject]))], ['set', withForgedSet(loggedDsseBundle(key, log, [subject]))]] as const) {
+      for (const [tag, bundle] of [
+        ['time', withForgedTime(loggedDsseBundle(key, log, [subject]))],
+        ['set', withForgedSet(loggedDsseBundle(key, log, [subject]))],
+      ] as const) {
         const b = write(`dsse-${tag}-${name.length}.json`, bundle);
         await expectFail(['verify-blob-attestation', '--key', PUB, ...trusted, '--bundle', b, ...extra], /inclusion promise could not be verified/);
       }
@@ -140,7 +155,10 @@ describe('verify-blob --key --bundle: the log entry is verified for a file and f
       });
     }
     it(`${name}: a forged integrated time and a flipped SET fail`, async () => {
-      for (const [tag, bundle] of [['time', withForgedTime(loggedMessageBundle(key, log, ARTIFACT))], ['set', withForgedSet(loggedMessageBundle(key, log, ARTIFACT))]] as const) {
+      for (const [tag, bundle] of [
+        ['time', withForgedTime(loggedMessageBundle(key, log, ARTIFACT))],
+        ['set', withForgedSet(loggedMessageBundle(key, log, ARTIFACT))],
+      ] as const) {
         const b = write(`msg-${tag}-${name.length}.json`, bundle);
         await expectFail(['verify-blob', '--key', PUB, ...trusted, '--bundle', b, target], /inclusion promise could not be verified/);
       }
@@ -165,20 +183,36 @@ describe('keyless: real public-good bundles with their log entry forged fail on 
   const who = ['--certificate-identity', 'cody@soyland.com', '--certificate-oidc-issuer', 'https://github.com/login/oauth', '--trusted-root', ROOT_PGI];
   const DIGEST = 'sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4';
   const forgeries: [string, (b: any) => void, RegExp][] = [
-    ['integrated time', (b) => (b.verificationMaterial.tlogEntries[0].integratedTime = String(Number(b.verificationMaterial.tlogEntries[0].integratedTime) + 60)), /inclusion promise could not be verified/],
-    ['SET', (b) => {
-      const e = b.verificationMaterial.tlogEntries[0];
-      const set = Buffer.from(e.inclusionPromise.signedEntryTimestamp, 'base64');
-      set[set.length - 1]! ^= 1;
-      e.inclusionPromise.signedEntryTimestamp = set.toString('base64');
-    }, /inclusion promise could not be verified/],
-    ['log index', (b) => (b.verificationMaterial.tlogEntries[0].logIndex = String(Number(b.verificationMaterial.tlogEntries[0].logIndex) + 1)), /inclusion promise could not be verified|inclusion proof/],
-    ['inclusion proof hash', (b) => {
-      const p = b.verificationMaterial.tlogEntries[0].inclusionProof;
-      const h = Buffer.from(p.hashes[0], 'base64');
-      h[0]! ^= 1;
-      p.hashes[0] = h.toString('base64');
-    }, /root hash|inclusion proof|INCLUSION_PROOF/i],
+    [
+      'integrated time',
+      (b) => (b.verificationMaterial.tlogEntries[0].integratedTime = String(Number(b.verificationMaterial.tlogEntries[0].integratedTime) + 60)),
+      /inclusion promise could not be verified/,
+    ],
+    [
+      'SET',
+      (b) => {
+        const e = b.verificationMaterial.tlogEntries[0];
+        const set = Buffer.from(e.inclusionPromise.signedEntryTimestamp, 'base64');
+        set[set.length - 1]! ^= 1;
+        e.inclusionPromise.signedEntryTimestamp = set.toString('base64');
+      },
+      /inclusion promise could not be verified/,
+    ],
+    [
+      'log index',
+      (b) => (b.verificationMaterial.tlogEntries[0].logIndex = String(Number(b.verificationMaterial.tlogEntries[0].logIndex) + 1)),
+      /inclusion promise could not be verified|inclusion proof/,
+    ],
+    [
+      'inclusion proof hash',
+      (b) => {
+        const p = b.verificationMaterial.tlogEntries[0].inclusionProof;
+        const h = Buffer.from(p.hashes[0], 'base64');
+        h[0]! ^= 1;
+        p.hashes[0] = h.toString('base64');
+      },
+      /root hash|inclusion proof|INCLUSION_PROOF/i,
+    ],
   ];
   it('the genuine bundle verifies with the digest and with --check-claims=false', async () => {
     const b = write('oci-genuine.json', OCI);

@@ -52,7 +52,10 @@ test('grype implementation_test: an image product without subcomponents covers e
 });
 
 test('grype implementation_test: a package product covers that package only', () => {
-  assert.deepEqual(kept(alpine, [file(vexDoc('grype/openvex-package-product.json'))]), ALL.filter((k) => k !== 'CVE-2023-1255 libcrypto3'));
+  assert.deepEqual(
+    kept(alpine, [file(vexDoc('grype/openvex-package-product.json'))]),
+    ALL.filter((k) => k !== 'CVE-2023-1255 libcrypto3'),
+  );
 });
 
 test('go-vex v0.2.0.json on the same image: the same outcome as grype’s demo2', () => {
@@ -64,7 +67,10 @@ test('a document about another image changes nothing and says so', () => {
     const out = applyVex(alpine, [file(doc, 'other.json')], OTHER);
     assert.deepEqual(out.kept.map(keyOf).sort(), ALL);
     assert.equal(out.suppressed.length, 0);
-    assert.ok(out.notes.some((n) => n.includes(`is about pkg:oci/alpine@sha256%3A124c7d`) && n.includes(`not ${OTHER}`)), out.notes.join('\n'));
+    assert.ok(
+      out.notes.some((n) => n.includes(`is about pkg:oci/alpine@sha256%3A124c7d`) && n.includes(`not ${OTHER}`)),
+      out.notes.join('\n'),
+    );
   }
 });
 
@@ -99,7 +105,10 @@ test('latest statement wins: an older not_affected superseded by a newer affecte
   // Document order does not matter, only time: the newer statement is listed first here.
   const out = applyVex(cve3817, [file(history(['affected', '2023-07-25T00:00:00Z'], ['not_affected', '2023-07-20T00:00:00Z']))], ALPINE);
   assert.equal(out.suppressed.length, 0);
-  assert.deepEqual(out.affirmed.map((a) => [a.status, a.timestamp]), [['affected', '2023-07-25T00:00:00Z']]);
+  assert.deepEqual(
+    out.affirmed.map((a) => [a.status, a.timestamp]),
+    [['affected', '2023-07-25T00:00:00Z']],
+  );
 });
 
 test('latest statement wins across documents; a tie keeps the finding', () => {
@@ -126,7 +135,10 @@ test('aliases: a statement by CVE covers grype’s GHSA finding whose related id
   byCve.statements.pop();
   byCve.statements[0].vulnerability = { name: 'CVE-2023-46136' };
   const out = applyVex(findings, [{ doc: byCve, origin: 'a', aboutImage: true }], OTHER);
-  assert.deepEqual(out.suppressed.map((s) => keyOf(s.finding)), ['GHSA-hrfv-mqp8-q5rw werkzeug']);
+  assert.deepEqual(
+    out.suppressed.map((s) => keyOf(s.finding)),
+    ['GHSA-hrfv-mqp8-q5rw werkzeug'],
+  );
   assert.match(describeSuppression(out.suppressed[0]), /suppressed as CVE-2023-46136/);
   // A statement naming the GHSA with the CVE as an alias covers a finding reported under the CVE.
   const cveFinding: Finding = { ...werkzeug[0], id: 'CVE-2023-46136', aliases: [] };

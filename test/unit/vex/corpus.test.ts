@@ -25,7 +25,10 @@ function doc(statements: Partial<VexStatement>[], timestamp = '2024-02-25T12:00:
     statements,
   });
 }
-const image = (digest: string, ...subs: string[]) => ({ '@id': `pkg:oci/app@${digest.replace(':', '%3A')}`, ...(subs.length ? { subcomponents: subs.map((s) => ({ '@id': s })) } : {}) });
+const image = (digest: string, ...subs: string[]) => ({
+  '@id': `pkg:oci/app@${digest.replace(':', '%3A')}`,
+  ...(subs.length ? { subcomponents: subs.map((s) => ({ '@id': s })) } : {}),
+});
 
 function decide(scanFile: string, digest: string, max: MaxSeverity, sources: VexSource[]) {
   const s = scan(scanFile);
@@ -42,9 +45,19 @@ const kafkaVex: VexSource = {
   aboutImage: true,
   doc: doc([
     // The critical: cups-libs is a dependency of the base image, never loaded by the connector.
-    { vulnerability: { name: 'CVE-2023-44981' }, products: [image(KAFKA, 'pkg:rpm/rhel/cups-libs')], status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path' },
+    {
+      vulnerability: { name: 'CVE-2023-44981' },
+      products: [image(KAFKA, 'pkg:rpm/rhel/cups-libs')],
+      status: 'not_affected',
+      justification: 'vulnerable_code_not_in_execute_path',
+    },
     // By its GHSA id, for the old avro only: the 1.11.1 jar stays.
-    { vulnerability: { name: 'GHSA-rhrv-645h-fjfh' }, products: [image(KAFKA, 'pkg:maven/org.apache.avro/avro@1.9.2')], status: 'not_affected', justification: 'component_not_present' },
+    {
+      vulnerability: { name: 'GHSA-rhrv-645h-fjfh' },
+      products: [image(KAFKA, 'pkg:maven/org.apache.avro/avro@1.9.2')],
+      status: 'not_affected',
+      justification: 'component_not_present',
+    },
     // An image-wide fixed statement (no subcomponents): every package with that CVE.
     { vulnerability: { name: 'CVE-2023-50387' }, products: [image(KAFKA)], status: 'fixed' },
   ]),
@@ -92,8 +105,18 @@ test('npm/PyPI directory (grype 0.24): package products, a GHSA finding covered 
     origin: '--vex dir.json',
     aboutImage: false,
     doc: doc([
-      { vulnerability: { name: 'CVE-2021-23334' }, products: [{ '@id': 'pkg:npm/static-eval@2.1.0' }], status: 'not_affected', justification: 'vulnerable_code_cannot_be_controlled_by_adversary' },
-      { vulnerability: { name: 'CVE-2021-29940' }, products: [{ '@id': 'pkg:npm/through' }], status: 'affected', action_statement: 'replace through with a maintained stream library' },
+      {
+        vulnerability: { name: 'CVE-2021-23334' },
+        products: [{ '@id': 'pkg:npm/static-eval@2.1.0' }],
+        status: 'not_affected',
+        justification: 'vulnerable_code_cannot_be_controlled_by_adversary',
+      },
+      {
+        vulnerability: { name: 'CVE-2021-29940' },
+        products: [{ '@id': 'pkg:npm/through' }],
+        status: 'affected',
+        action_statement: 'replace through with a maintained stream library',
+      },
     ]),
   };
   const withVex = decide('defectdojo/grype-many_vulns4.json', KAFKA, 'high', [file]);

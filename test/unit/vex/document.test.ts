@@ -26,11 +26,14 @@ const read = (p: string) => readFileSync(dir + p);
 const json = (p: string) => JSON.parse(read(p).toString()) as Record<string, any>;
 
 const refuses = (value: unknown, pattern: RegExp) =>
-  assert.throws(() => validateVexDocument(value, 'doc.json'), (err: unknown) => {
-    assert.ok(isSealError(err, 'input'), String(err));
-    assert.match((err as Error).message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => validateVexDocument(value, 'doc.json'),
+    (err: unknown) => {
+      assert.ok(isSealError(err, 'input'), String(err));
+      assert.match((err as Error).message, pattern);
+      return true;
+    },
+  );
 
 test('the encoded rules are the vendored OpenVEX 0.2.0 schema’s', () => {
   const schema = json('spec/openvex_json_schema.json');
@@ -52,13 +55,23 @@ test('the encoded rules are the vendored OpenVEX 0.2.0 schema’s', () => {
 });
 
 test('real documents that follow the schema parse', () => {
-  for (const f of ['go-vex/v0.2.0.json', 'grype/openvex-demo1.json', 'grype/openvex-demo2.json', 'grype/openvex-debian.json',
-    'grype/openvex-image-no-subcomponents.json', 'grype/openvex-package-product.json', 'grype/under_investigation.openvex.json']) {
+  for (const f of [
+    'go-vex/v0.2.0.json',
+    'grype/openvex-demo1.json',
+    'grype/openvex-demo2.json',
+    'grype/openvex-debian.json',
+    'grype/openvex-image-no-subcomponents.json',
+    'grype/openvex-package-product.json',
+    'grype/under_investigation.openvex.json',
+  ]) {
     const doc = parseVexDocument(read(f), f);
     assert.ok(doc.statements.length > 0, f);
   }
   const demo2 = parseVexDocument(read('grype/openvex-demo2.json'));
-  assert.deepEqual(demo2.statements.map((s) => s.status), ['fixed', 'fixed', 'fixed', 'not_affected', 'not_affected']);
+  assert.deepEqual(
+    demo2.statements.map((s) => s.status),
+    ['fixed', 'fixed', 'fixed', 'not_affected', 'not_affected'],
+  );
 });
 
 test('real documents that break the schema are refused, naming the field', () => {

@@ -31,7 +31,23 @@ const bothParsers = (line: string[], bundled: string[]) => [
 describe('toOptions', () => {
   describe('sign', () => {
     for (const { parser, args } of bothParsers(
-      ['sign', '--key', 'k.key', '-a', 'x=1', '-a', 'y=2', '--output-signature', 'sig.b64', '--registry-username', 'u', '--registry-password', 'p', 'oci:dir', 'oci:other'],
+      [
+        'sign',
+        '--key',
+        'k.key',
+        '-a',
+        'x=1',
+        '-a',
+        'y=2',
+        '--output-signature',
+        'sig.b64',
+        '--registry-username',
+        'u',
+        '--registry-password',
+        'p',
+        'oci:dir',
+        'oci:other',
+      ],
       ['-ry'],
     )) {
       it(`maps the flags (${parser})`, async () => {
@@ -51,7 +67,8 @@ describe('toOptions', () => {
     }
 
     it('takes the storage format from cosign v3 flags and SEAL_SIGNATURE_FORMAT', async () => {
-      const format = async (args: string[], env: Record<string, string> = {}) => (await sign.toOptions(await flags(sign.toOptions, ['sign', '--key', 'k', ...args, 'img']), ctx(env))).format;
+      const format = async (args: string[], env: Record<string, string> = {}) =>
+        (await sign.toOptions(await flags(sign.toOptions, ['sign', '--key', 'k', ...args, 'img']), ctx(env))).format;
       assert.equal(await format(['--new-bundle-format']), 'bundle');
       assert.equal(await format(['--bundle', 'out.json']), 'bundle');
       assert.equal(await format(['--registry-referrers-mode', 'oci-1-1']), 'bundle');
@@ -61,7 +78,17 @@ describe('toOptions', () => {
 
     it('passes keyless flags through to the signing options', async () => {
       const o = await sign.toOptions(
-        await flags(sign.toOptions, ['sign', '--identity-token', 'tok', '--fulcio-url', 'https://f', '--timestamp-server-url', 'https://t', '--oidc-disable-ambient-providers', 'img']),
+        await flags(sign.toOptions, [
+          'sign',
+          '--identity-token',
+          'tok',
+          '--fulcio-url',
+          'https://f',
+          '--timestamp-server-url',
+          'https://t',
+          '--oidc-disable-ambient-providers',
+          'img',
+        ]),
         ctx(),
       );
       assert.deepEqual(o.signing, { identityToken: 'tok', fulcioUrl: 'https://f', tsaUrl: 'https://t', oidcDisableAmbientProviders: true });
@@ -121,7 +148,19 @@ describe('toOptions', () => {
 
   it('attest: --no-upload and the scan times', async () => {
     const o = attest.toOptions(
-      await flags(attest.toOptions, ['attest', '--key', 'k', '--predicate', 'scan.json', '--type', 'vuln', '--no-upload', '--scan-finished', '2024-01-01T00:00:00Z', 'img']),
+      await flags(attest.toOptions, [
+        'attest',
+        '--key',
+        'k',
+        '--predicate',
+        'scan.json',
+        '--type',
+        'vuln',
+        '--no-upload',
+        '--scan-finished',
+        '2024-01-01T00:00:00Z',
+        'img',
+      ]),
       ctx(),
     );
     assert.equal(o.upload, false);

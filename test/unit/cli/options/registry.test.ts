@@ -17,7 +17,18 @@ async function parse(args: string[]) {
 
 describe('registry flags', () => {
   it('maps every flag', async () => {
-    const argv = await parse(['--registry-username', 'u', '--registry-password', 'p', '--allow-insecure-registry', '--allow-http-registry', '--registry-retries', '2', '--registry-timeout', '90s']);
+    const argv = await parse([
+      '--registry-username',
+      'u',
+      '--registry-password',
+      'p',
+      '--allow-insecure-registry',
+      '--allow-http-registry',
+      '--registry-retries',
+      '2',
+      '--registry-timeout',
+      '90s',
+    ]);
     const o = toStoreOptions(argv, ctx());
     assert.equal(o.username, 'u');
     assert.equal(o.password, 'p');
@@ -41,13 +52,26 @@ describe('registry flags', () => {
   });
 
   it('refuses half a pair on the command line', async () => {
-    assert.throws(() => toStoreOptions({ registryPassword: 'p' }, ctx()), (e: unknown) => isSealError(e, 'usage') && /needs --registry-username/.test(e.message));
-    assert.throws(() => toStoreOptions({ registryUsername: 'u' }, ctx()), (e: unknown) => isSealError(e, 'usage') && /SEAL_REGISTRY_PASSWORD/.test(e.message));
+    assert.throws(
+      () => toStoreOptions({ registryPassword: 'p' }, ctx()),
+      (e: unknown) => isSealError(e, 'usage') && /needs --registry-username/.test(e.message),
+    );
+    assert.throws(
+      () => toStoreOptions({ registryUsername: 'u' }, ctx()),
+      (e: unknown) => isSealError(e, 'usage') && /SEAL_REGISTRY_PASSWORD/.test(e.message),
+    );
   });
 
   it('refuses bad retries and timeouts', async () => {
-    for (const r of [-1, 1.5, 21, Number.NaN]) assert.throws(() => toStoreOptions({ registryRetries: r }, ctx()), (e: unknown) => isSealError(e, 'usage'));
-    assert.throws(() => toStoreOptions({ registryTimeout: 'soon' }, ctx()), (e: unknown) => isSealError(e, 'usage') && /--registry-timeout "soon"/.test(e.message));
+    for (const r of [-1, 1.5, 21, Number.NaN])
+      assert.throws(
+        () => toStoreOptions({ registryRetries: r }, ctx()),
+        (e: unknown) => isSealError(e, 'usage'),
+      );
+    assert.throws(
+      () => toStoreOptions({ registryTimeout: 'soon' }, ctx()),
+      (e: unknown) => isSealError(e, 'usage') && /--registry-timeout "soon"/.test(e.message),
+    );
   });
 
   it('parses durations', () => {
@@ -65,6 +89,13 @@ describe('registry flags', () => {
     });
     assert.match(help, /--registry-password/);
     assert.match(help, /Registry:/);
-    assert.ok(!/default/i.test(help.split('\n').filter((l) => l.includes('password')).join('\n')));
+    assert.ok(
+      !/default/i.test(
+        help
+          .split('\n')
+          .filter((l) => l.includes('password'))
+          .join('\n'),
+      ),
+    );
   });
 });

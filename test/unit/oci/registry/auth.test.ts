@@ -79,7 +79,13 @@ describe('RegistryAuth', () => {
     const s = setup(
       () =>
         ++n === 1
-          ? { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://auth.test/token",service="svc",scope="repository:app:pull,push repository:base:pull",error="insufficient_scope"' } }
+          ? {
+              status: 401,
+              headers: {
+                'www-authenticate':
+                  'Bearer realm="https://auth.test/token",service="svc",scope="repository:app:pull,push repository:base:pull",error="insufficient_scope"',
+              },
+            }
           : { status: 201 },
       basic,
     );

@@ -10,7 +10,11 @@ const cases: { name: string; header: string; want: ReturnType<typeof parseChalle
   },
   { name: 'basic with realm', header: 'Basic realm="Registry Realm"', want: [{ scheme: 'basic', params: { realm: 'Registry Realm' } }] },
   { name: 'case-insensitive scheme and names', header: 'BEARER Realm="r", SERVICE=s', want: [{ scheme: 'bearer', params: { realm: 'r', service: 's' } }] },
-  { name: 'unquoted token values and spaces around =', header: 'Bearer realm = "r" , service = reg.io', want: [{ scheme: 'bearer', params: { realm: 'r', service: 'reg.io' } }] },
+  {
+    name: 'unquoted token values and spaces around =',
+    header: 'Bearer realm = "r" , service = reg.io',
+    want: [{ scheme: 'bearer', params: { realm: 'r', service: 'reg.io' } }],
+  },
   {
     name: 'quoted-string escapes and commas inside quotes',
     header: 'Bearer realm="a\\"b,c", scope="repository:x:pull,push"',
@@ -33,7 +37,14 @@ const cases: { name: string; header: string; want: ReturnType<typeof parseChalle
     ],
   },
   { name: 'token68', header: 'Negotiate abc+/def==', want: [{ scheme: 'negotiate', params: {}, token68: 'abc+/def==' }] },
-  { name: 'token68 then another challenge', header: 'Negotiate abc==, Basic realm="x"', want: [{ scheme: 'negotiate', params: {}, token68: 'abc==' }, { scheme: 'basic', params: { realm: 'x' } }] },
+  {
+    name: 'token68 then another challenge',
+    header: 'Negotiate abc==, Basic realm="x"',
+    want: [
+      { scheme: 'negotiate', params: {}, token68: 'abc==' },
+      { scheme: 'basic', params: { realm: 'x' } },
+    ],
+  },
   { name: 'bare scheme', header: 'Basic', want: [{ scheme: 'basic', params: {} }] },
   {
     name: 'error param of an insufficient scope',

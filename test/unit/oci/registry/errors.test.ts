@@ -17,11 +17,23 @@ const ctx = { timedOut: false, timeoutMs: 60_000 };
 
 describe('network errors', () => {
   const cases: [string, Error, { code: string; message: RegExp; hint?: RegExp }][] = [
-    ['self-signed', errno('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), { code: 'TLS_UNTRUSTED', message: /^TLS certificate for 127\.0\.0\.1:5001 is not trusted/, hint: /--allow-insecure-registry or add the CA with SSL_CERT_FILE/ }],
+    [
+      'self-signed',
+      errno('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'),
+      {
+        code: 'TLS_UNTRUSTED',
+        message: /^TLS certificate for 127\.0\.0\.1:5001 is not trusted/,
+        hint: /--allow-insecure-registry or add the CA with SSL_CERT_FILE/,
+      },
+    ],
     ['unknown issuer', errno('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), { code: 'TLS_UNTRUSTED', message: /not trusted/ }],
     ['expired', errno('CERT_HAS_EXPIRED'), { code: 'TLS_EXPIRED', message: /not valid now/ }],
     ['wrong name', errno('ERR_TLS_CERT_ALTNAME_INVALID'), { code: 'TLS_HOSTNAME', message: /for another host/ }],
-    ['plain http server', errno('EPROTO', 'write EPROTO ...:wrong version number:...'), { code: 'TLS_PROTOCOL', message: /TLS handshake with 127\.0\.0\.1:5001 failed/, hint: /--allow-http-registry/ }],
+    [
+      'plain http server',
+      errno('EPROTO', 'write EPROTO ...:wrong version number:...'),
+      { code: 'TLS_PROTOCOL', message: /TLS handshake with 127\.0\.0\.1:5001 failed/, hint: /--allow-http-registry/ },
+    ],
     ['refused', errno('ECONNREFUSED'), { code: 'CONNECTION_REFUSED', message: /^cannot connect to 127\.0\.0\.1:5001: connection refused$/ }],
     ['no such host', errno('ENOTFOUND'), { code: 'DNS', message: /cannot resolve registry host 127\.0\.0\.1/ }],
     ['reset', errno('ECONNRESET'), { code: 'CONNECTION_RESET', message: /reset/ }],
@@ -55,7 +67,9 @@ describe('network errors', () => {
 describe('registry answers', () => {
   const c = { action: 'reading manifest latest', name: 'reg.test/app', credentialsUsed: false };
   it('parses distribution error bodies and ignores anything else', () => {
-    assert.deepEqual(parseErrorBody('{"errors":[{"code":"DENIED","message":"no","detail":{"x":1}},{"bogus":1}]}'), [{ code: 'DENIED', message: 'no', detail: { x: 1 } }]);
+    assert.deepEqual(parseErrorBody('{"errors":[{"code":"DENIED","message":"no","detail":{"x":1}},{"bogus":1}]}'), [
+      { code: 'DENIED', message: 'no', detail: { x: 1 } },
+    ]);
     assert.deepEqual(parseErrorBody('<html>'), []);
     assert.deepEqual(parseErrorBody('{"errors":"x"}'), []);
   });

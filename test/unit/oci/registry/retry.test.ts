@@ -24,12 +24,21 @@ describe('retry policy', () => {
   });
 
   it('backs off exponentially up to the cap', () => {
-    assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, policy, mid)), [100, 200, 400, 800, 1000, 1000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, policy, mid)),
+      [100, 200, 400, 800, 1000, 1000],
+    );
   });
 
   it('jitters within ±20%', () => {
-    assert.equal(backoffDelay(2, policy, () => 0), 160);
-    assert.equal(backoffDelay(2, policy, () => 1), 240);
+    assert.equal(
+      backoffDelay(2, policy, () => 0),
+      160,
+    );
+    assert.equal(
+      backoffDelay(2, policy, () => 1),
+      240,
+    );
   });
 
   it('reads Retry-After as seconds or an HTTP date', () => {
@@ -141,7 +150,9 @@ describe('withRetry', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 20);
     const started = Date.now();
-    await assert.rejects(withRetry(t, { policy, log: silentLog })({ method: 'GET', url, headers: {}, signal: ac.signal }), (e: unknown) => isSealError(e, 'interrupted'));
+    await assert.rejects(withRetry(t, { policy, log: silentLog })({ method: 'GET', url, headers: {}, signal: ac.signal }), (e: unknown) =>
+      isSealError(e, 'interrupted'),
+    );
     assert.ok(Date.now() - started < 2000);
   });
 });

@@ -119,7 +119,10 @@ describe('RegistrySession', () => {
     };
     await assert.rejects(one.capability('if-match', host, ask(new Error('503'))));
     assert.equal(await one.capability('if-match', host, ask(true)), true);
-    assert.equal(await Promise.all([one.capability('if-match', host, ask(false)), one.capability('if-match', host, ask(false))]).then((a) => a.join()), 'true,true');
+    assert.equal(
+      await Promise.all([one.capability('if-match', host, ask(false)), one.capability('if-match', host, ask(false))]).then((a) => a.join()),
+      'true,true',
+    );
     assert.equal(await one.capability('if-match', 'other:5000', ask(false)), false);
     assert.equal(await new RegistrySession().capability('if-match', host, ask(false)), false);
     assert.equal(asked, 4);

@@ -13,7 +13,9 @@ import { RegistryStore, manifestMediaType, nextLink, type RegistryStoreOptions }
 import { fakeTransport, noSleep, recordingLog, silentLog, type FakeAnswer, type Handler } from './fake.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const manifest = enc(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'x', digest: 'sha256:' + '0'.repeat(64), size: 2 }, layers: [] }));
+const manifest = enc(
+  JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'x', digest: 'sha256:' + '0'.repeat(64), size: 2 }, layers: [] }),
+);
 const MD = sha256Digest(manifest);
 const OTHER = 'sha256:' + 'f'.repeat(64);
 
@@ -40,7 +42,11 @@ async function store(route: Route, opts: Partial<RegistryStoreOptions> = {}, ref
 
 describe('manifests', () => {
   it('asks for every manifest type and returns bytes, digest, type and ETag', async () => {
-    const { s, calls } = await store(() => ({ status: 200, headers: { 'content-type': OCI_MANIFEST + '; charset=utf-8', 'docker-content-digest': MD, etag: '"e1"' }, body: manifest }));
+    const { s, calls } = await store(() => ({
+      status: 200,
+      headers: { 'content-type': OCI_MANIFEST + '; charset=utf-8', 'docker-content-digest': MD, etag: '"e1"' },
+      body: manifest,
+    }));
     const m = await s.getManifest('latest');
     assert.deepEqual(m, { digest: MD, mediaType: OCI_MANIFEST, bytes: Buffer.from(manifest), etag: '"e1"' });
     const accept = calls()[0]!.headers.accept!;
@@ -56,7 +62,10 @@ describe('manifests', () => {
 
   it('refuses bytes that do not match the requested digest', async () => {
     const { s } = await store(() => ({ status: 200, headers: { 'content-type': OCI_MANIFEST }, body: manifest }));
-    await assert.rejects(s.getManifest(OTHER), (e: unknown) => isSealError(e, 'registry') && e.code === 'DIGEST_MISMATCH' && /manifest sha256:f+ from reg\.test\/team\/app/.test(e.message));
+    await assert.rejects(
+      s.getManifest(OTHER),
+      (e: unknown) => isSealError(e, 'registry') && e.code === 'DIGEST_MISMATCH' && /manifest sha256:f+ from reg\.test\/team\/app/.test(e.message),
+    );
   });
 
   it('refuses bytes that do not match Docker-Content-Digest (right body, wrong header)', async () => {
@@ -78,7 +87,9 @@ describe('manifests', () => {
   });
 
   it('puts by tag with If-Match and reports OCI-Subject', async () => {
-    const { s, calls } = await store((req) => (req.method === 'PUT' ? { status: 201, headers: { 'docker-content-digest': MD, 'oci-subject': OTHER } } : undefined));
+    const { s, calls } = await store((req) =>
+      req.method === 'PUT' ? { status: 201, headers: { 'docker-content-digest': MD, 'oci-subject': OTHER } } : undefined,
+    );
     assert.deepEqual(await s.putManifest(manifest, OCI_MANIFEST, { tag: 'v1', ifMatch: '"e1"' }), { digest: MD, subjectIndexed: true });
     const put = calls()[0]!;
     assert.equal(new URL(put.url).pathname, '/v2/team/app/manifests/v1');
@@ -96,8 +107,17 @@ describe('manifests', () => {
   it('maps a failed If-Match to a conflict and other refusals to the registry message', async () => {
     const { s } = await store(() => ({ status: 412 }));
     await assert.rejects(s.putManifest(manifest, OCI_MANIFEST, { tag: 'x', ifMatch: '"old"' }), (e: unknown) => isSealError(e, 'conflict'));
-    const { s: s2 } = await store(() => ({ status: 400, body: JSON.stringify({ errors: [{ code: 'MANIFEST_BLOB_UNKNOWN', message: 'blob unknown to registry' }] }) }));
-    await assert.rejects(s2.putManifest(manifest, OCI_MANIFEST, { tag: 'x' }), (e: unknown) => isSealError(e, 'registry') && e.code === 'MANIFEST_BLOB_UNKNOWN' && /pushing manifest x in reg\.test\/team\/app failed: 400 \(gave up after 3 attempts\).*MANIFEST_BLOB_UNKNOWN: blob unknown to registry/.test(e.message));
+    const { s: s2 } = await store(() => ({
+      status: 400,
+      body: JSON.stringify({ errors: [{ code: 'MANIFEST_BLOB_UNKNOWN', message: 'blob unknown to registry' }] }),
+    }));
+    await assert.rejects(
+      s2.putManifest(manifest, OCI_MANIFEST, { tag: 'x' }),
+      (e: unknown) =>
+        isSealError(e, 'registry') &&
+        e.code === 'MANIFEST_BLOB_UNKNOWN' &&
+        /pushing manifest x in reg\.test\/team\/app failed: 400 \(gave up after 3 attempts\).*MANIFEST_BLOB_UNKNOWN: blob unknown to registry/.test(e.message),
+    );
     const { s: s3, calls } = await store(() => ({ status: 400, body: JSON.stringify({ errors: [{ code: 'MANIFEST_INVALID' }] }) }));
     await assert.rejects(s3.putManifest(manifest, OCI_MANIFEST, { tag: 'x' }), (e: unknown) => isSealError(e, 'registry') && e.code === 'MANIFEST_INVALID');
     assert.equal(calls().length, 1, 'an invalid manifest is not sent again');
@@ -106,11 +126,16 @@ describe('manifests', () => {
   it('pushes again when a blob is briefly unreadable because another client is writing it', async () => {
     // distribution rewrites a repository's blob link in place: a concurrent reader sees it empty.
     let n = 0;
-    const race = JSON.stringify({ errors: [{ code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content' }, { code: 'MANIFEST_BLOB_UNKNOWN' }] });
+    const race = JSON.stringify({
+      errors: [{ code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content' }, { code: 'MANIFEST_BLOB_UNKNOWN' }],
+    });
     const { s, calls } = await store(() => (++n <= 2 ? { status: 400, body: race } : { status: 201, headers: { 'docker-content-digest': MD } }));
     assert.deepEqual(await s.putManifest(manifest, OCI_MANIFEST, { tag: 'x' }), { digest: MD });
     assert.equal(calls().length, 3);
-    assert.deepEqual(calls().map((c) => c.method), ['PUT', 'PUT', 'PUT']);
+    assert.deepEqual(
+      calls().map((c) => c.method),
+      ['PUT', 'PUT', 'PUT'],
+    );
   });
 
   it('refuses a registry that stored the manifest under another digest', async () => {
@@ -134,7 +159,14 @@ describe('delete', () => {
     store((req) => {
       const p = req.url.pathname;
       if (req.method === 'HEAD' && p.includes('/manifests/')) {
-        return { status: 200, headers: { 'docker-content-digest': p.endsWith('/latest') || otherTags.some((t) => p.endsWith(`/${t}`)) ? MD : OTHER, 'content-type': OCI_MANIFEST, 'content-length': String(manifest.length) } };
+        return {
+          status: 200,
+          headers: {
+            'docker-content-digest': p.endsWith('/latest') || otherTags.some((t) => p.endsWith(`/${t}`)) ? MD : OTHER,
+            'content-type': OCI_MANIFEST,
+            'content-length': String(manifest.length),
+          },
+        };
       }
       if (req.method === 'HEAD') return { status: 200 }; // the empty blob is there
       if (req.method === 'DELETE' && p.endsWith('/latest')) return { status: 400, body: JSON.stringify({ errors: [{ code: 'DIGEST_INVALID' }] }) };
@@ -180,8 +212,16 @@ describe('delete', () => {
 describe('tags', () => {
   it('follows Link pagination and stops on a self-link', async () => {
     const pages: Record<string, FakeAnswer> = {
-      '/v2/team/app/tags/list?n=2': { status: 200, headers: { link: '</v2/team/app/tags/list?n=2&last=b>; rel="next"' }, body: '{"name":"team/app","tags":["a","b"]}' },
-      '/v2/team/app/tags/list?n=2&last=b': { status: 200, headers: { link: '<https://reg.test/v2/team/app/tags/list?n=2&last=d>; rel=next' }, body: '{"tags":["c","d"]}' },
+      '/v2/team/app/tags/list?n=2': {
+        status: 200,
+        headers: { link: '</v2/team/app/tags/list?n=2&last=b>; rel="next"' },
+        body: '{"name":"team/app","tags":["a","b"]}',
+      },
+      '/v2/team/app/tags/list?n=2&last=b': {
+        status: 200,
+        headers: { link: '<https://reg.test/v2/team/app/tags/list?n=2&last=d>; rel=next' },
+        body: '{"tags":["c","d"]}',
+      },
       '/v2/team/app/tags/list?n=2&last=d': { status: 200, headers: { link: '</v2/team/app/tags/list?n=2&last=d>; rel="next"' }, body: '{"tags":["e"]}' },
     };
     const { s } = await store((req) => pages[req.url.pathname + req.url.search]);
@@ -203,10 +243,19 @@ describe('tags', () => {
 
 describe('referrers', () => {
   const index = (manifests: object[]) => JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests });
-  const d = (artifactType: string) => ({ mediaType: OCI_MANIFEST, digest: 'sha256:' + artifactType.length.toString().padStart(64, '0'), size: 1, artifactType });
+  const d = (artifactType: string) => ({
+    mediaType: OCI_MANIFEST,
+    digest: 'sha256:' + artifactType.length.toString().padStart(64, '0'),
+    size: 1,
+    artifactType,
+  });
 
   it('lists referrers, asking the registry to filter by artifactType', async () => {
-    const { s, calls } = await store(() => ({ status: 200, headers: { 'content-type': OCI_INDEX, 'oci-filters-applied': 'artifactType' }, body: index([d('a/b')]) }));
+    const { s, calls } = await store(() => ({
+      status: 200,
+      headers: { 'content-type': OCI_INDEX, 'oci-filters-applied': 'artifactType' },
+      body: index([d('a/b')]),
+    }));
     assert.deepEqual(await s.referrers(MD, { artifactType: 'a/b' }), [d('a/b')]);
     const u = new URL(calls()[0]!.url);
     assert.equal(u.pathname, `/v2/team/app/referrers/${MD}`);
@@ -221,7 +270,9 @@ describe('referrers', () => {
 
   it('follows pages', async () => {
     const { s } = await store((req) =>
-      req.url.search.includes('page=2') ? { status: 200, body: index([d('x/2')]) } : { status: 200, headers: { link: `</v2/team/app/referrers/${MD}?page=2>; rel="next"` }, body: index([d('x/1')]) },
+      req.url.search.includes('page=2')
+        ? { status: 200, body: index([d('x/2')]) }
+        : { status: 200, headers: { link: `</v2/team/app/referrers/${MD}?page=2>; rel="next"` }, body: index([d('x/1')]) },
     );
     assert.equal((await s.referrers(MD))!.length, 2);
   });
@@ -243,7 +294,10 @@ describe('referrers', () => {
 
   it('throws for denied access and server errors instead of hiding them as "absent"', async () => {
     await assert.rejects((await store(() => ({ status: 403 }))).s.referrers(MD), (e: unknown) => isSealError(e, 'registry'));
-    await assert.rejects((await store(() => ({ status: 503 }))).s.referrers(MD), (e: unknown) => isSealError(e, 'registry') && /gave up after 3 attempts/.test(e.message));
+    await assert.rejects(
+      (await store(() => ({ status: 503 }))).s.referrers(MD),
+      (e: unknown) => isSealError(e, 'registry') && /gave up after 3 attempts/.test(e.message),
+    );
   });
 });
 
@@ -280,13 +334,19 @@ describe('blobs', () => {
   });
 
   it('reports a missing blob as not-found', async () => {
-    await assert.rejects((await store(() => ({ status: 404, body: JSON.stringify({ errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown' }] }) }))).s.getBlob(BD), (e: unknown) => isSealError(e, 'not-found') && /BLOB_UNKNOWN/.test(e.message));
+    await assert.rejects(
+      (await store(() => ({ status: 404, body: JSON.stringify({ errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown' }] }) }))).s.getBlob(BD),
+      (e: unknown) => isSealError(e, 'not-found') && /BLOB_UNKNOWN/.test(e.message),
+    );
   });
 
   it('skips an upload the registry already has', async () => {
     const { s, calls } = await store(() => ({ status: 200 }));
     assert.deepEqual(await s.putBlob(blob), { digest: BD, size: blob.length });
-    assert.deepEqual(calls().map((c) => c.method), ['HEAD']);
+    assert.deepEqual(
+      calls().map((c) => c.method),
+      ['HEAD'],
+    );
   });
 
   it('uploads monolithically: POST, then PUT to the Location with ?digest= kept beside its state', async () => {
@@ -339,7 +399,8 @@ describe('chunked upload from a file', () => {
         received = Buffer.concat([received, Buffer.from(body!)]);
         return { status: 202, headers: { location: `/v2/team/app/blobs/uploads/s?_state=${received.length}`, range: `0-${received.length - 1}` } };
       }
-      if (req.method === 'GET') return { status: 204, headers: { range: `0-${received.length - 1}`, location: `/v2/team/app/blobs/uploads/s?_state=${received.length}` } };
+      if (req.method === 'GET')
+        return { status: 204, headers: { range: `0-${received.length - 1}`, location: `/v2/team/app/blobs/uploads/s?_state=${received.length}` } };
       if (req.method === 'PUT') {
         if (body) received = Buffer.concat([received, Buffer.from(body)]); // monolithic
         finalDigest = req.url.searchParams.get('digest')!;
@@ -356,7 +417,12 @@ describe('chunked upload from a file', () => {
     const { s, calls } = await store(sess.route, { chunkSize: 8 });
     const info = await s.putBlobFile(await file(content));
     assert.deepEqual(info, { digest: sha256Digest(content), size: 20 });
-    assert.deepEqual(calls().filter((c) => c.method === 'PATCH').map((c) => c.headers['content-range']), ['0-7', '8-15', '16-19']);
+    assert.deepEqual(
+      calls()
+        .filter((c) => c.method === 'PATCH')
+        .map((c) => c.headers['content-range']),
+      ['0-7', '8-15', '16-19'],
+    );
     assert.deepEqual(sess.received(), Buffer.from(content));
   });
 
@@ -367,7 +433,12 @@ describe('chunked upload from a file', () => {
     const { s, calls } = await store(sess.route, { chunkSize: 8, log });
     await s.putBlobFile(await file(content));
     assert.deepEqual(sess.received(), Buffer.from(content));
-    assert.deepEqual(calls().filter((c) => c.method === 'PATCH').map((c) => c.headers['content-range']), ['0-7', '8-15', '11-18', '19-19']);
+    assert.deepEqual(
+      calls()
+        .filter((c) => c.method === 'PATCH')
+        .map((c) => c.headers['content-range']),
+      ['0-7', '8-15', '11-18', '19-19'],
+    );
     assert.ok(log.lines.some((l) => /resuming the upload .* at byte 11/.test(l)));
   });
 
@@ -376,7 +447,10 @@ describe('chunked upload from a file', () => {
     const sess = session();
     const { s, calls } = await store(sess.route, { chunkSize: 8 });
     const path = await file(content);
-    await assert.rejects(s.putBlobFile(path, { digest: sha256Digest(content), size: 99 }), (e: unknown) => isSealError(e, 'input') && e.code === 'SIZE_MISMATCH');
+    await assert.rejects(
+      s.putBlobFile(path, { digest: sha256Digest(content), size: 99 }),
+      (e: unknown) => isSealError(e, 'input') && e.code === 'SIZE_MISMATCH',
+    );
     await s.putBlobFile(path, { digest: sha256Digest(content), size: 5 });
     assert.ok(!calls().some((c) => c.method === 'PATCH'));
   });
@@ -392,24 +466,40 @@ describe('mount', () => {
   });
 
   it('returns false and closes the session the registry opened instead', async () => {
-    const { s, calls } = await store((req) => (req.method === 'POST' ? { status: 202, headers: { location: '/v2/team/app/blobs/uploads/x' } } : { status: 204 }));
+    const { s, calls } = await store((req) =>
+      req.method === 'POST' ? { status: 202, headers: { location: '/v2/team/app/blobs/uploads/x' } } : { status: 204 },
+    );
     assert.equal(await s.mountBlob(MD, 'team/base'), false);
-    assert.deepEqual(calls().map((c) => c.method), ['POST', 'DELETE']);
+    assert.deepEqual(
+      calls().map((c) => c.method),
+      ['POST', 'DELETE'],
+    );
   });
 });
 
 describe('errors and the handshake', () => {
   it('hints at logging in on 401 without credentials, at checking them with', async () => {
     const { s } = await store(() => ({ status: 401, body: JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }) }));
-    await assert.rejects(s.getManifest('latest'), (e: unknown) => isSealError(e, 'registry') && /docker login/.test(e.hint ?? '') && /UNAUTHORIZED: authentication required/.test(e.message));
+    await assert.rejects(
+      s.getManifest('latest'),
+      (e: unknown) => isSealError(e, 'registry') && /docker login/.test(e.hint ?? '') && /UNAUTHORIZED: authentication required/.test(e.message),
+    );
   });
 
   it('never puts the password into an error or the debug log', async () => {
     const log = recordingLog();
     const transport = fakeTransport((req) =>
-      req.url.pathname === '/v2/' ? { status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } } : { status: 403, body: '{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}' },
+      req.url.pathname === '/v2/'
+        ? { status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } }
+        : { status: 403, body: '{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}' },
     );
-    const s = await RegistryStore.open(parseReference('reg.test/app') as RegistryReference, { env: {}, log, transport, username: 'bob', password: 'hunter2-secret' });
+    const s = await RegistryStore.open(parseReference('reg.test/app') as RegistryReference, {
+      env: {},
+      log,
+      transport,
+      username: 'bob',
+      password: 'hunter2-secret',
+    });
     const err = await s.getManifest('latest').catch((e: unknown) => e as SealError);
     assert.ok(isSealError(err, 'registry'));
     assert.match(err.hint ?? '', /check the registry credentials/);
@@ -443,10 +533,14 @@ describe('errors and the handshake', () => {
 
   it('never tries http for other hosts, and only http with allowHttp', async () => {
     const tls = fakeTransport(() => new SealError('network', 'handshake', { code: 'TLS_PROTOCOL' }));
-    await assert.rejects((await RegistryStore.open(parseReference('reg.test/app') as RegistryReference, { env: {}, log: silentLog, transport: tls })).listTags());
+    await assert.rejects(
+      (await RegistryStore.open(parseReference('reg.test/app') as RegistryReference, { env: {}, log: silentLog, transport: tls })).listTags(),
+    );
     assert.ok(tls.requests.every((r) => r.url.startsWith('https:')));
     const plain = fakeTransport(() => ({ status: 200, body: '{"tags":[]}' }));
-    await (await RegistryStore.open(parseReference('reg.test/app') as RegistryReference, { env: {}, log: silentLog, transport: plain, allowHttp: true })).listTags();
+    await (
+      await RegistryStore.open(parseReference('reg.test/app') as RegistryReference, { env: {}, log: silentLog, transport: plain, allowHttp: true })
+    ).listTags();
     assert.ok(plain.requests.every((r) => r.url.startsWith('http:')));
   });
 });

@@ -72,7 +72,9 @@ before(async () => {
   const cert = await makeSelfSignedCert(dir, { name: 'reg', commonName: '127.0.0.1', subjectAltName: 'IP:127.0.0.1' });
   plain = await counting(http.createServer(registryAnswer));
   tls = await counting(https.createServer({ cert: cert.certPem, key: cert.keyPem }, registryAnswer));
-  mtls = await counting(https.createServer({ cert: cert.certPem, key: cert.keyPem, requestCert: true, rejectUnauthorized: true, maxVersion: 'TLSv1.2' }, registryAnswer));
+  mtls = await counting(
+    https.createServer({ cert: cert.certPem, key: cert.keyPem, requestCert: true, rejectUnauthorized: true, maxVersion: 'TLSv1.2' }, registryAnswer),
+  );
   hangup = await counting(null);
 });
 after(async () => {

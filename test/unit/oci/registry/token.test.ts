@@ -8,7 +8,10 @@ describe('scopes', () => {
   it('parses and merges per resource', () => {
     assert.deepEqual([...parseScope('repository:a/b:pull,push').actions], ['pull', 'push']);
     assert.equal(parseScope('repository:a/b:pull').resource, 'repository:a/b');
-    assert.deepEqual(mergeScopes(['repository:a:pull', 'repository:b:pull', 'repository:a:push', 'repository:a:pull']), ['repository:a:pull,push', 'repository:b:pull']);
+    assert.deepEqual(mergeScopes(['repository:a:pull', 'repository:b:pull', 'repository:a:push', 'repository:a:pull']), [
+      'repository:a:pull,push',
+      'repository:b:pull',
+    ]);
   });
   it('knows when granted scopes cover needed ones', () => {
     assert.ok(scopesCover(['repository:a:pull,push'], ['repository:a:pull']));
@@ -39,7 +42,11 @@ describe('fetchToken', () => {
 
   it('GETs the realm with service, every scope and Basic credentials', async () => {
     const t = fakeTransport(() => ({ status: 200, body: JSON.stringify({ token: 'tok', expires_in: 300 }) }));
-    const tok = await fetchToken(t, { realm: 'https://auth.test/token', service: 'svc', scopes: ['repository:a:pull', 'repository:b:pull'], credential: creds, registry: 'r' }, () => 1000);
+    const tok = await fetchToken(
+      t,
+      { realm: 'https://auth.test/token', service: 'svc', scopes: ['repository:a:pull', 'repository:b:pull'], credential: creds, registry: 'r' },
+      () => 1000,
+    );
     assert.equal(tok.token, 'tok');
     assert.equal(tok.expiresAt, 301_000);
     const u = new URL(t.requests[0]!.url);
@@ -58,7 +65,13 @@ describe('fetchToken', () => {
 
   it('exchanges an identity token with an OAuth2 refresh_token POST', async () => {
     const t = fakeTransport(() => ({ status: 200, body: JSON.stringify({ access_token: 'at' }) }));
-    await fetchToken(t, { realm: 'https://auth.test/token', service: 's', scopes: ['repository:a:pull'], credential: { kind: 'identity-token', token: 'refresh', source: 'x' }, registry: 'r' });
+    await fetchToken(t, {
+      realm: 'https://auth.test/token',
+      service: 's',
+      scopes: ['repository:a:pull'],
+      credential: { kind: 'identity-token', token: 'refresh', source: 'x' },
+      registry: 'r',
+    });
     const r = t.requests[0]!;
     assert.equal(r.method, 'POST');
     const form = new URLSearchParams(Buffer.from(r.body!).toString());
@@ -79,7 +92,8 @@ describe('fetchToken', () => {
     const t = fakeTransport(() => ({ status: 401, body: 'bad creds' }));
     await assert.rejects(
       fetchToken(t, { realm: 'https://auth.test/token', scopes: [], credential: creds, registry: 'reg.test' }),
-      (e: unknown) => isSealError(e, 'registry') && e.code === 'UNAUTHORIZED' && /reg\.test/.test(e.message) && /test/.test(e.hint ?? '') && !/p@ss/.test(e.message + e.hint),
+      (e: unknown) =>
+        isSealError(e, 'registry') && e.code === 'UNAUTHORIZED' && /reg\.test/.test(e.message) && /test/.test(e.hint ?? '') && !/p@ss/.test(e.message + e.hint),
     );
   });
 
