@@ -94,6 +94,9 @@ function canonicalAnnotations(a: Record<string, string> | undefined): string {
 
 export const DEFAULT_SETTLE_MS = 1500;
 export const DEFAULT_WINDOW_FACTOR = 3;
+/** A build longer than this (and than four reads) is not written: the list is read again. */
+const SLOW_BUILD_MS = 150;
+const MAX_SLOW_BUILD_REREADS = 5;
 
 const isPreconditionFailed = (err: unknown): boolean =>
   err instanceof SealError && (err.code === 'PRECONDITION_FAILED' || err.code === 'HTTP_412' || err.message.includes(': 412'));
@@ -140,6 +143,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
   let checked = false; // the HEAD check before the PUT was made
   let attempted = false; // a write was sent (its answer may have been lost)
   let maxWindow = 0;
+  let slowBuilds = 0;
   let written = false;
   const landed = () => {
     if (written) return;
@@ -160,6 +164,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
     if (opts.signal?.aborted) throw interrupted(u.tag);
     const readAt = performance.now();
     const current = await store.getManifest(u.tag);
+    const readDone = performance.now();
     // Someone replaced our write between our last check and this read.
     if (wrote && current?.digest !== wrote) contend('another writer changed the list');
     const entries = current ? u.entriesOf(current) : [];
@@ -194,6 +199,15 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
           contend('the list changed while the new one was built');
           continue;
         }
+      }
+      // A build that took long (a blob upload retried after a backoff, a pause) would make this
+      // write stale for that long, longer than a quick writer's settle: the entry of a writer that
+      // confirmed meanwhile would be lost with nobody left to restore it. Read again instead, a
+      // few times at most (a registry that is always slow cannot be outwaited).
+      if (!prebuilt && !conditional && slowBuilds < MAX_SLOW_BUILD_REREADS && performance.now() - readDone > Math.max(SLOW_BUILD_MS, 4 * (readDone - readAt))) {
+        slowBuilds++;
+        opts.log?.debug(`${u.tag}: building took ${Math.round(performance.now() - readDone)} ms; reading again rather than writing a stale copy`);
+        continue;
       }
       attempted = true;
       try {
