@@ -137,43 +137,55 @@ export class LayoutStore implements ImageStore {
   private async openLayoutFile(file: string, what: string): Promise<{ handle: fs.FileHandle; stat: Stats }> {
     const real = await fs.realpath(file);
     const root = await this.realDir();
+    this.refuseOutside(real, root, what);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(real, OPEN_FLAGS);
+    } catch (err) {
+      throw this.openError(err, what);
+    }
+    try {
+      const stat = await handle.stat();
+      this.refuseNonFile(stat, what);
+      return { handle, stat };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  // The checks openLayoutFile and openLayoutFileSync share.
+  private refuseOutside(real: string, root: string, what: string): void {
     if (real !== root && !real.startsWith(root + path.sep)) {
       throw new SealError('input', `${what} in ${this.name} is a link to ${flattenControls(real)}, outside the layout; refused`, {
         code: 'LAYOUT_ESCAPE',
         hint: 'blobs of an OCI layout must be regular files inside it',
       });
     }
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(real, OPEN_FLAGS);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
-        throw new SealError('input', `${what} in ${this.name} changed into a symbolic link while it was opened; refused`, { code: 'LAYOUT_ESCAPE' });
-      }
-      throw err;
+  }
+
+  private openError(err: unknown, what: string): unknown {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
+      return new SealError('input', `${what} in ${this.name} changed into a symbolic link while it was opened; refused`, { code: 'LAYOUT_ESCAPE' });
     }
-    try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) {
-        const kind = stat.isFIFO()
-          ? 'a FIFO'
-          : stat.isCharacterDevice() || stat.isBlockDevice()
-            ? 'a device'
-            : stat.isDirectory()
-              ? 'a directory'
-              : stat.isSocket()
-                ? 'a socket'
-                : 'not a regular file';
-        throw new SealError('input', `${what} in ${this.name} is ${kind}, not a regular file; refused`, {
-          code: 'LAYOUT_NOT_A_FILE',
-          hint: 'blobs of an OCI layout must be regular files inside it',
-        });
-      }
-      return { handle, stat };
-    } catch (err) {
-      await handle.close();
-      throw err;
-    }
+    return err;
+  }
+
+  private refuseNonFile(stat: Stats, what: string): void {
+    if (stat.isFile()) return;
+    const kind = stat.isFIFO()
+      ? 'a FIFO'
+      : stat.isCharacterDevice() || stat.isBlockDevice()
+        ? 'a device'
+        : stat.isDirectory()
+          ? 'a directory'
+          : stat.isSocket()
+            ? 'a socket'
+            : 'not a regular file';
+    throw new SealError('input', `${what} in ${this.name} is ${kind}, not a regular file; refused`, {
+      code: 'LAYOUT_NOT_A_FILE',
+      hint: 'blobs of an OCI layout must be regular files inside it',
+    });
   }
 
   #realDir: Promise<string> | undefined;
@@ -192,38 +204,16 @@ export class LayoutStore implements ImageStore {
     const real = realpathSync(file);
     this.#realDirSync ??= realpathSync(this.dir);
     const root = this.#realDirSync;
-    if (real !== root && !real.startsWith(root + path.sep)) {
-      throw new SealError('input', `${what} in ${this.name} is a link to ${flattenControls(real)}, outside the layout; refused`, {
-        code: 'LAYOUT_ESCAPE',
-        hint: 'blobs of an OCI layout must be regular files inside it',
-      });
-    }
+    this.refuseOutside(real, root, what);
     let fd: number;
     try {
       fd = openSync(real, OPEN_FLAGS);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
-        throw new SealError('input', `${what} in ${this.name} changed into a symbolic link while it was opened; refused`, { code: 'LAYOUT_ESCAPE' });
-      }
-      throw err;
+      throw this.openError(err, what);
     }
     try {
       const stat = fstatSync(fd);
-      if (!stat.isFile()) {
-        const kind = stat.isFIFO()
-          ? 'a FIFO'
-          : stat.isCharacterDevice() || stat.isBlockDevice()
-            ? 'a device'
-            : stat.isDirectory()
-              ? 'a directory'
-              : stat.isSocket()
-                ? 'a socket'
-                : 'not a regular file';
-        throw new SealError('input', `${what} in ${this.name} is ${kind}, not a regular file; refused`, {
-          code: 'LAYOUT_NOT_A_FILE',
-          hint: 'blobs of an OCI layout must be regular files inside it',
-        });
-      }
+      this.refuseNonFile(stat, what);
       return { fd, stat };
     } catch (err) {
       closeSync(fd);
