@@ -21,6 +21,7 @@ import { copyImage } from '../src/oci/copy.ts';
 import { LayoutStore } from '../src/oci/layout.ts';
 import { parseReference, type LayoutReference, type RegistryReference } from '../src/oci/reference.ts';
 import { RegistryStore } from '../src/oci/registry/store.ts';
+import { mapPool } from '../src/util/pool.ts';
 import { makeImageLayout, startRegistry } from '../test/harness/index.ts';
 import { parseArgs } from './registry-common.ts';
 
@@ -339,34 +340,28 @@ async function barePush(images: { repo: string; digest: string }[]): Promise<num
     return { digest, size: bytes.length };
   };
   const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < images.length) {
-        const im = images[next++]!;
-        const base = `${reg.url}/v2/${im.repo}`;
-        await (await fetch(`${base}/manifests/v1`, { headers: { accept } })).arrayBuffer();
-        const payload = Buffer.from(JSON.stringify({ critical: { image: { 'docker-manifest-digest': im.digest } }, optional: null }));
-        const layer = await upload(base, payload);
-        const config = await upload(base, Buffer.from(JSON.stringify({ rootfs: { type: 'layers', diff_ids: [layer.digest] } })));
-        const tag = `sha256-${im.digest.slice(7)}.sig`;
-        await (await fetch(`${base}/manifests/${tag}`, { headers: { accept } })).arrayBuffer();
-        const manifest = JSON.stringify({
-          schemaVersion: 2,
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-          layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...layer }],
-        });
-        const put = await fetch(`${base}/manifests/${tag}`, {
-          method: 'PUT',
-          body: manifest,
-          headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
-        });
-        await put.arrayBuffer();
-        if (put.status !== 201) throw new Error(`bare push: manifest PUT answered ${put.status}`);
-      }
-    }),
-  );
+  await mapPool(images, 8, async (im) => {
+    const base = `${reg.url}/v2/${im.repo}`;
+    await (await fetch(`${base}/manifests/v1`, { headers: { accept } })).arrayBuffer();
+    const payload = Buffer.from(JSON.stringify({ critical: { image: { 'docker-manifest-digest': im.digest } }, optional: null }));
+    const layer = await upload(base, payload);
+    const config = await upload(base, Buffer.from(JSON.stringify({ rootfs: { type: 'layers', diff_ids: [layer.digest] } })));
+    const tag = `sha256-${im.digest.slice(7)}.sig`;
+    await (await fetch(`${base}/manifests/${tag}`, { headers: { accept } })).arrayBuffer();
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...layer }],
+    });
+    const put = await fetch(`${base}/manifests/${tag}`, {
+      method: 'PUT',
+      body: manifest,
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+    });
+    await put.arrayBuffer();
+    if (put.status !== 201) throw new Error(`bare push: manifest PUT answered ${put.status}`);
+  });
   return performance.now() - t0;
 }
 
@@ -374,19 +369,13 @@ async function barePush(images: { repo: string; digest: string }[]): Promise<num
 async function bareFetch(images: { repo: string; digest: string }[]): Promise<number> {
   const accept = 'application/vnd.oci.image.manifest.v1+json,application/vnd.oci.image.index.v1+json';
   const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < images.length) {
-        const im = images[next++]!;
-        const base = `${reg.url}/v2/${im.repo}`;
-        await (await fetch(`${base}/manifests/v1`, { headers: { accept } })).arrayBuffer();
-        const sig = (await (await fetch(`${base}/manifests/sha256-${im.digest.slice(7)}.sig`, { headers: { accept } })).json()) as {
-          layers: { digest: string }[];
-        };
-        await (await fetch(`${base}/blobs/${sig.layers[0]!.digest}`)).arrayBuffer();
-      }
-    }),
-  );
+  await mapPool(images, 8, async (im) => {
+    const base = `${reg.url}/v2/${im.repo}`;
+    await (await fetch(`${base}/manifests/v1`, { headers: { accept } })).arrayBuffer();
+    const sig = (await (await fetch(`${base}/manifests/sha256-${im.digest.slice(7)}.sig`, { headers: { accept } })).json()) as {
+      layers: { digest: string }[];
+    };
+    await (await fetch(`${base}/blobs/${sig.layers[0]!.digest}`)).arrayBuffer();
+  });
   return performance.now() - t0;
 }
