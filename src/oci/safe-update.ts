@@ -16,6 +16,11 @@
 //      nobody else wrote meanwhile. A loss, or a write by someone else (the registry's answers
 //      show a concurrent writer), switches this update to the long settle period (at least
 //      1.5 s) and re-checks after it.
+//   5. while its own copy is stale for longer than a quick write takes (its PUT held in the
+//      network, a slow build), reads the tag every few milliseconds; whatever lands meanwhile,
+//      which its PUT may drop, it writes back right after (watchTag). The writer whose write is
+//      late is the one that knows what it may have dropped, so a quick writer's short settle is
+//      enough however long somebody else's PUT was held.
 // A single signer pays no fixed wait, only ~3 round trips' worth; concurrent signers see each
 // other in the registry's answers and keep the long settle period they had before.
 import { SealError } from '../errors.ts';
@@ -94,6 +99,20 @@ function canonicalAnnotations(a: Record<string, string> | undefined): string {
 
 export const DEFAULT_SETTLE_MS = 1500;
 export const DEFAULT_WINDOW_FACTOR = 3;
+/**
+ * The shortest settle before any other writer is seen. It must outlast the part of another
+ * writer's stale window that its watch does not cover: up to WATCH_AFTER_MS (plus a request) before
+ * its first look, WATCH_EVERY_MS between looks (docs/design/safe-update.md, "Watching").
+ */
+export const SETTLE_FLOOR_MS = 60;
+/** A stale copy is watched once it has been stale this long (or twice the writer's fastest read)... */
+const WATCH_AFTER_MS = 25;
+/** ...every this many milliseconds (or the fastest read, up to WATCH_MAX_EVERY_MS)... */
+const WATCH_EVERY_MS = 10;
+const WATCH_MAX_EVERY_MS = 250;
+/** ...with at most this many reads outstanding and this many in all per write. */
+const WATCH_IN_FLIGHT = 3;
+const WATCH_MAX_READS = 400;
 /** A build longer than this (and than four reads) is not written: the list is read again. */
 const SLOW_BUILD_MS = 150;
 const MAX_SLOW_BUILD_REREADS = 5;
@@ -143,6 +162,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
   let checked = false; // the HEAD check before the PUT was made
   let attempted = false; // a write was sent (its answer may have been lost)
   let maxWindow = 0;
+  let fastestRead = Infinity; // ms: the quickest read or HEAD of this update, the registry's pace
   let slowBuilds = 0;
   let written = false;
   const landed = () => {
@@ -165,6 +185,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
     const readAt = performance.now();
     const current = await store.getManifest(u.tag);
     const readDone = performance.now();
+    fastestRead = Math.min(fastestRead, readDone - readAt);
     // Someone replaced our write between our last check and this read.
     if (wrote && current?.digest !== wrote) contend('another writer changed the list');
     const entries = current ? u.entriesOf(current) : [];
@@ -186,33 +207,73 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
       const prebuilt = current === null && u.whenAbsent && required.size === ours.size ? u.whenAbsent : undefined;
       const next = entries.filter((e) => !toDrop.includes(e));
       for (const k of missing) next.push(required.get(k)!);
-      const doc = prebuilt ?? (await u.build(next, current));
-      const conditional = store.atomicTagUpdates === true || (current?.etag !== undefined && (await honoursIfMatch(store, doc, opts.log)));
-      // Building may have uploaded blobs (the config): check that the tag is still where we read
-      // it, so that our own write is stale for at most one HEAD and one PUT.
-      // Once, while no other writer is in sight: under contention the check would starve this
-      // writer (someone always writes during its build), and stale writes are repaired anyway.
-      if (!prebuilt && u.buildUploads !== false && !conditional && store.resolve && !stats.contended && !checked) {
-        checked = true;
-        const now = await store.resolve(u.tag);
-        if ((now?.digest ?? null) !== (current?.digest ?? null)) {
-          contend('the list changed while the new one was built');
+      const writtenKeys = new Set((prebuilt ? u.add : next).map(keyOf));
+      // Without compare-and-swap our copy is stale from the read until our PUT lands: watch the
+      // tag through that time if it drags on (a slow build, a PUT held in the network), and write
+      // back whatever landed meanwhile (docs/design/safe-update.md, "Watching").
+      const watchAgainst = (since: number) =>
+        watchTag(store, u.tag, since, fastestRead, (doc) => {
+          for (const e of u.entriesOf(doc)) if (!drop(e) || ours.has(keyOf(e))) seen.set(keyOf(e), e);
+        }, opts.log);
+      let watch = store.atomicTagUpdates ? undefined : watchAgainst(readDone);
+      try {
+        const doc = prebuilt ?? (await u.build(next, current));
+        const conditional = store.atomicTagUpdates === true || (current?.etag !== undefined && (await honoursIfMatch(store, doc, opts.log)));
+        if (conditional) {
+          await watch?.stop(0);
+          watch = undefined;
+        }
+        // Building may have uploaded blobs (the config): check that the tag is still where we read
+        // it, so that our own write is stale for at most one HEAD and one PUT.
+        // Once, while no other writer is in sight: under contention the check would starve this
+        // writer (someone always writes during its build), and stale writes are repaired anyway.
+        if (!prebuilt && u.buildUploads !== false && !conditional && store.resolve && !stats.contended && !checked) {
+          checked = true;
+          const headAt = performance.now();
+          const now = await store.resolve(u.tag);
+          const headDone = performance.now();
+          fastestRead = Math.min(fastestRead, headDone - headAt);
+          if ((now?.digest ?? null) !== (current?.digest ?? null)) {
+            contend('the list changed while the new one was built');
+            continue;
+          }
+          // Unchanged until the HEAD: the stale time starts again from here.
+          await watch?.stop(0);
+          watch = watchAgainst(headDone);
+        }
+        // A build that took long (a blob upload retried after a backoff, a pause) would make this
+        // write stale for that long: read again instead, a few times at most (a registry that is
+        // always slow cannot be outwaited). The watch would restore what such a write drops; this
+        // saves the writes.
+        if (!prebuilt && !conditional && slowBuilds < MAX_SLOW_BUILD_REREADS && performance.now() - readDone > Math.max(SLOW_BUILD_MS, 4 * (readDone - readAt))) {
+          slowBuilds++;
+          opts.log?.debug(`${u.tag}: building took ${Math.round(performance.now() - readDone)} ms; reading again rather than writing a stale copy`);
           continue;
         }
-      }
-      // A build that took long (a blob upload retried after a backoff, a pause) would make this
-      // write stale for that long, longer than a quick writer's settle: the entry of a writer that
-      // confirmed meanwhile would be lost with nobody left to restore it. Read again instead, a
-      // few times at most (a registry that is always slow cannot be outwaited).
-      if (!prebuilt && !conditional && slowBuilds < MAX_SLOW_BUILD_REREADS && performance.now() - readDone > Math.max(SLOW_BUILD_MS, 4 * (readDone - readAt))) {
-        slowBuilds++;
-        opts.log?.debug(`${u.tag}: building took ${Math.round(performance.now() - readDone)} ms; reading again rather than writing a stale copy`);
-        continue;
-      }
-      attempted = true;
-      try {
-        const ifMatch = store.atomicTagUpdates ? (current?.digest ?? '') : current?.etag;
-        wrote = (await store.putManifest(doc.bytes, doc.mediaType, { tag: u.tag, ifMatch, once: true })).digest;
+        attempted = true;
+        try {
+          const ifMatch = store.atomicTagUpdates ? (current?.digest ?? '') : current?.etag;
+          wrote = (await store.putManifest(doc.bytes, doc.mediaType, { tag: u.tag, ifMatch, once: true })).digest;
+        } finally {
+          // Reads already on their way may have seen the tag before our write landed.
+          await watch?.stop(Math.max(WATCH_AFTER_MS, 2 * fastestRead));
+        }
+        // The window a concurrent writer's stale copy can be in flight: from our read to our PUT's
+        // answer, and for a document built before the read, from the start of that build (a writer
+        // that builds after its read, e.g. one that appends, is stale that long).
+        maxWindow = Math.max(maxWindow, performance.now() - (prebuilt ? Math.min(readAt, prebuilt.startedAt) : readAt));
+        landed();
+        if (conditional) {
+          stats.conditional = true;
+          return done(wrote);
+        }
+        // Entries that landed while our copy was stale, which our write may have dropped: their
+        // writers may already have confirmed and gone. Merge and write them back now.
+        const landedMeanwhile = [...seen.keys()].filter((k) => !writtenKeys.has(k));
+        if (landedMeanwhile.length > 0) {
+          contend(`${landedMeanwhile.length} entr${landedMeanwhile.length === 1 ? 'y' : 'ies'} landed while our write was on its way; writing them back`);
+          continue;
+        }
       } catch (err) {
         if (isPreconditionFailed(err)) {
           contend(`the list changed under us (attempt ${attempt})`);
@@ -227,15 +288,8 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
           continue;
         }
         throw err;
-      }
-      // The window a concurrent writer's stale copy can be in flight: from our read to our PUT's
-      // answer, and for a document built before the read, from the start of that build (a writer
-      // that builds after its read, e.g. one that appends, is stale that long).
-      maxWindow = Math.max(maxWindow, performance.now() - (prebuilt ? Math.min(readAt, prebuilt.startedAt) : readAt));
-      landed();
-      if (conditional) {
-        stats.conditional = true;
-        return done(wrote);
+      } finally {
+        await watch?.stop(0);
       }
     }
 
@@ -244,7 +298,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
     // Once another writer shows, the long settle period applies as well.
     let lost: string[] = [];
     for (;;) {
-      const wait = (stats.contended ? Math.max(longSettle, factor * maxWindow) : factor * maxWindow) * (0.75 + Math.random() * 0.5);
+      const wait = Math.max(stats.contended ? longSettle : SETTLE_FLOOR_MS, factor * maxWindow) * (0.75 + Math.random() * 0.5);
       await sleep(wait, opts.signal);
       stats.settledMs += wait;
       const after = await store.getManifest(u.tag);
@@ -264,6 +318,57 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
   throw new SealError('conflict', `could not update ${store.name}:${u.tag}: other writers kept replacing it`, {
     hint: 'nothing was removed; run the command again',
   });
+}
+
+interface TagWatch {
+  /** Stops looking; waits up to graceMs for reads already on their way (their answers still count). */
+  stop(graceMs: number): Promise<void>;
+}
+
+/**
+ * Reads `tag` now and then while a writer's copy of it is stale: from `since` (when the writer last
+ * saw the tag: its read, or its HEAD check) until stopped (its PUT's answer). Nothing is read when
+ * the write is quick: the first look comes after WATCH_AFTER_MS or two of the writer's fastest
+ * reads, whichever is longer, then one every WATCH_EVERY_MS or fastest read (at most
+ * WATCH_MAX_EVERY_MS). Each version read goes to `onVersion`; failed reads are only logged (the
+ * next look is already due; the store's own retries may make one late, which does no harm).
+ */
+function watchTag(store: ImageStore, tag: string, since: number, fastestRead: number, onVersion: (doc: FetchedManifest) => void, log?: Log): TagWatch {
+  const pace = Number.isFinite(fastestRead) ? fastestRead : 0;
+  const every = Math.min(WATCH_MAX_EVERY_MS, Math.max(WATCH_EVERY_MS, pace));
+  const firstAt = since + Math.max(WATCH_AFTER_MS, 2 * pace);
+  const inFlight = new Set<Promise<void>>();
+  let reads = 0;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const look = () => {
+    timer = undefined;
+    if (stopped) return;
+    if (inFlight.size < WATCH_IN_FLIGHT && reads < WATCH_MAX_READS) {
+      reads++;
+      const read: Promise<void> = store.getManifest(tag).then(
+        (doc) => {
+          if (doc) onVersion(doc);
+        },
+        (err: unknown) => log?.debug(`${tag}: a look while our write was on its way failed: ${(err as Error).message}`),
+      );
+      inFlight.add(read);
+      void read.finally(() => inFlight.delete(read));
+    }
+    if (reads < WATCH_MAX_READS) timer = setTimeout(look, every);
+  };
+  timer = setTimeout(look, Math.max(0, firstAt - performance.now()));
+  return {
+    async stop(graceMs) {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      if (reads > 0) log?.debug(`${tag}: looked ${reads} time(s) while our copy was stale`);
+      if (inFlight.size === 0) return;
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.all(inFlight), new Promise<void>((resolve) => (grace = setTimeout(resolve, graceMs)))]);
+      clearTimeout(grace);
+    },
+  };
 }
 
 // Waits end early on SIGINT/SIGTERM: what was written so far is a whole list (each PUT replaces
