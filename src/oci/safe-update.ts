@@ -110,8 +110,12 @@ const WATCH_AFTER_MS = 25;
 /** ...every this many milliseconds (or the fastest read, up to WATCH_MAX_EVERY_MS)... */
 const WATCH_EVERY_MS = 10;
 const WATCH_MAX_EVERY_MS = 250;
-/** ...with at most this many reads outstanding and this many in all per write. */
-const WATCH_IN_FLIGHT = 3;
+/**
+ * ...with at most this many reads outstanding and this many in all per write. Generous: a read
+ * answered 503 waits out the store's retry backoff (250 ms and more), and reads stuck there must
+ * not stop the next looks (waiting holds no connection).
+ */
+const WATCH_IN_FLIGHT = 16;
 const WATCH_MAX_READS = 400;
 /** A build longer than this (and than four reads) is not written: the list is read again. */
 const SLOW_BUILD_MS = 150;

@@ -116,6 +116,10 @@ interface Hooks {
   conditional?: boolean;
   /** Make the first tag write fail the way a 503 does with `once` (optionally after landing). */
   failFirst?: 'before' | 'after';
+  /** Runs before each of our tag writes lands (a write held in the network). */
+  beforePut?: (n: number) => Promise<void>;
+  /** Counts our reads of the tag. */
+  onRead?: () => void;
 }
 
 /** A registry-like store over a layout: no compare-and-swap unless asked, ETags = digests. */
@@ -129,6 +133,7 @@ function registryLike(inner: LayoutStore, hooks: Hooks = {}): ImageStore {
       if (prop === 'ref') return ref;
       if (prop === 'getManifest') {
         return async (r: string) => {
+          hooks.onRead?.();
           const doc = await target.getManifest(r);
           return doc && { ...doc, etag: `"${doc.digest}"` };
         };
@@ -155,6 +160,7 @@ function registryLike(inner: LayoutStore, hooks: Hooks = {}): ImageStore {
     }
     if (!opts.tag) return inner.putManifest(bytes, mt, {});
     const n = ++puts;
+    await hooks.beforePut?.(n);
     if (n === 1 && hooks.failFirst === 'before') throw new SealError('registry', 'failed: 503', { code: 'WRITE_UNCONFIRMED' });
     const res = await inner.putManifest(bytes, mt, { tag: opts.tag });
     if (n === 1 && hooks.failFirst === 'after') throw new SealError('registry', 'reset', { code: 'WRITE_UNCONFIRMED' });
@@ -238,3 +244,55 @@ for (const when of ['before', 'after'] as const) {
     assert.deepEqual(await sigsOf(base), ['sig-1']);
   });
 }
+
+test('a write held on its way: what landed meanwhile is read while waiting and written back', async () => {
+  const base = await layout();
+  await updateTaggedList(base, sigUpdate(base, 0));
+  let reads = 0;
+  let holding = false;
+  let readsWhileHeld = 0;
+  const quick = registryLike(base);
+  const store = registryLike(base, {
+    onRead: () => {
+      reads++;
+      if (holding) readsWhileHeld++;
+    },
+    beforePut: async (n) => {
+      if (n !== 1) return;
+      // Our PUT is held while a quick writer appends, confirms after its short settle and is gone;
+      // then ours lands, built from the version before sig-2.
+      holding = true;
+      const other = await updateTaggedListWithStats(quick, sigUpdate(quick, 2), { settleMs: 600_000 });
+      assert.equal(other.contended, false, 'the quick writer saw nobody and settled briefly');
+      await new Promise((r) => setTimeout(r, 40)); // a few more of our looks
+      holding = false;
+    },
+  });
+  const stats = await updateTaggedListWithStats(store, sigUpdate(store, 1), { settleMs: 50 });
+  assert.ok(readsWhileHeld >= 1, `looked ${readsWhileHeld} times while held (${reads} reads in all)`);
+  assert.equal(stats.contended, true);
+  assert.ok(stats.attempts >= 2, `${stats.attempts} attempts`);
+  assert.deepEqual(await sigsOf(base), ['sig-0', 'sig-1', 'sig-2']);
+});
+
+test('a write held on its way while nobody else writes: looked at, nothing to write back', async () => {
+  const base = await layout();
+  let holding = false;
+  let readsWhileHeld = 0;
+  const store = registryLike(base, {
+    onRead: () => {
+      if (holding) readsWhileHeld++;
+    },
+    beforePut: async (n) => {
+      if (n !== 1) return;
+      holding = true;
+      await new Promise((r) => setTimeout(r, 120));
+      holding = false;
+    },
+  });
+  const stats = await updateTaggedListWithStats(store, sigUpdate(store, 1), { settleMs: 600_000 });
+  assert.ok(readsWhileHeld >= 1);
+  assert.equal(stats.contended, false);
+  assert.equal(stats.attempts, 1);
+  assert.deepEqual(await sigsOf(base), ['sig-1']);
+});
