@@ -216,9 +216,16 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
       // tag through that time if it drags on (a slow build, a PUT held in the network), and write
       // back whatever landed meanwhile (docs/design/safe-update.md, "Watching").
       const watchAgainst = (since: number) =>
-        watchTag(store, u.tag, since, fastestRead, (doc) => {
-          for (const e of u.entriesOf(doc)) if (!drop(e) || ours.has(keyOf(e))) seen.set(keyOf(e), e);
-        }, opts.log);
+        watchTag(
+          store,
+          u.tag,
+          since,
+          fastestRead,
+          (doc) => {
+            for (const e of u.entriesOf(doc)) if (!drop(e) || ours.has(keyOf(e))) seen.set(keyOf(e), e);
+          },
+          opts.log,
+        );
       let watch = store.atomicTagUpdates ? undefined : watchAgainst(readDone);
       try {
         const doc = prebuilt ?? (await u.build(next, current));
@@ -249,7 +256,12 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
         // write stale for that long: read again instead, a few times at most (a registry that is
         // always slow cannot be outwaited). The watch would restore what such a write drops; this
         // saves the writes.
-        if (!prebuilt && !conditional && slowBuilds < MAX_SLOW_BUILD_REREADS && performance.now() - readDone > Math.max(SLOW_BUILD_MS, 4 * (readDone - readAt))) {
+        if (
+          !prebuilt &&
+          !conditional &&
+          slowBuilds < MAX_SLOW_BUILD_REREADS &&
+          performance.now() - readDone > Math.max(SLOW_BUILD_MS, 4 * (readDone - readAt))
+        ) {
           slowBuilds++;
           opts.log?.debug(`${u.tag}: building took ${Math.round(performance.now() - readDone)} ms; reading again rather than writing a stale copy`);
           continue;

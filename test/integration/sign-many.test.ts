@@ -5,7 +5,15 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeImageLayout, pushWithSkopeo, startFaultProxy, startRegistry, type FaultProxy, type ProxiedRequest, type RunningRegistry } from '../harness/index.ts';
+import {
+  makeImageLayout,
+  pushWithSkopeo,
+  startFaultProxy,
+  startRegistry,
+  type FaultProxy,
+  type ProxiedRequest,
+  type RunningRegistry,
+} from '../harness/index.ts';
 import { runCliInProcess as runCli } from '../helpers/in-process.ts';
 import { workspace } from '../helpers/workspace.ts';
 
@@ -34,8 +42,7 @@ describe('sign many images on a plain registry (counted at the proxy)', () => {
    * the confirming read comes a settle period (>= 45 ms) later.
    */
   const isWatchRead = (r: ProxiedRequest) =>
-    r.method === 'GET' &&
-    proxy.requests.some((put) => put.method === 'PUT' && put.path === r.path && r.at > put.at && r.at < put.at + put.ms + 25);
+    r.method === 'GET' && proxy.requests.some((put) => put.method === 'PUT' && put.path === r.path && r.at > put.at && r.at < put.at + put.ms + 25);
 
   before(async () => {
     reg = await startRegistry('plain');
