@@ -78,6 +78,32 @@ describe('the code cache of the single-file build', () => {
     assert.equal(seal(verifySig).code, 0);
   });
 
+  test('one bit flipped anywhere in the cache is noticed (first, middle and last byte, top bit)', () => {
+    const [file] = cacheFiles();
+    const good = readFileSync(file!);
+    for (const at of [8, Math.floor(good.length / 2), good.length - 1]) {
+      const bytes = Buffer.from(good);
+      bytes[at]! ^= 0x80;
+      writeFileSync(file!, bytes);
+      const r = seal(verifySig);
+      assert.equal(r.code, 0, r.stderr);
+      assert.notDeepEqual(readFileSync(file!), bytes, `flipped at ${at}: rewritten`);
+    }
+  });
+
+  test('without WebAssembly (node --jitless) the build runs without a cache', () => {
+    rmSync(cc, { recursive: true, force: true });
+    const vars: Record<string, string | undefined> = { ...process.env, NODE_COMPILE_CACHE: cc };
+    delete vars.SEAL_FROM_SOURCE;
+    delete vars.NODE_DISABLE_COMPILE_CACHE;
+    const r = spawnSync(process.execPath, ['--jitless', path.join(app, 'bin/seal.js'), ...verifySig], { cwd: w, env: vars, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /Verified OK/);
+    assert.deepEqual(cacheFiles(), []);
+    assert.equal(seal(verifySig).code, 0);
+    assert.equal(cacheFiles().length, 1, 'made by the next ordinary run');
+  });
+
   test('a cache cut short is ignored', () => {
     const [file] = cacheFiles();
     writeFileSync(file!, readFileSync(file!).subarray(0, 3));
