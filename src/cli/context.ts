@@ -35,6 +35,8 @@ export function makeLogger(stderr: Writable, opts: { verbose: boolean; color: bo
 
 export interface ContextOverrides {
   stdout?: Writable;
+  /** Where `stdout` is not given: makes it on first use (default: process.stdout). */
+  openStdout?: () => Writable;
   stderr?: Writable;
   stdin?: CliContext['stdin'];
   env?: Record<string, string | undefined>;
@@ -55,7 +57,7 @@ export function createContext(o: ContextOverrides = {}): CliContext {
   let stdin = o.stdin;
   return {
     get stdout() {
-      return (stdout ??= process.stdout);
+      return (stdout ??= o.openStdout?.() ?? process.stdout);
     },
     stderr,
     get stdin() {
