@@ -7,6 +7,7 @@ import { ANNOTATION, BUNDLE_MEDIA_TYPE, BUNDLE_MEDIA_TYPE_PREFIX } from './layou
 import { EMPTY_CONFIG_DIGEST, OCI_EMPTY, OCI_MANIFEST } from '../oci/media-types.ts';
 import { attachReferrer, listReferrers, type AttachOptions } from '../oci/referrers.ts';
 import { sha256Digest } from '../oci/digest.ts';
+import { embeddedContent, withEmbedded } from '../oci/embedded.ts';
 import { parseImageManifest } from '../oci/manifest.ts';
 import type { ImageStore } from '../oci/store.ts';
 import type { Descriptor } from '../oci/types.ts';
@@ -15,6 +16,13 @@ import { mapPool } from '../util/pool.ts';
 const EMPTY_CONFIG = Buffer.from('{}');
 /** Bytes of one stored bundle (a DSSE bundle with an SBOM predicate can be several MiB). */
 export const MAX_BUNDLE = 16 * 1024 * 1024;
+/**
+ * A bundle up to this size is also embedded in its layer descriptor (`data`, oci/embedded.ts) when
+ * written to a registry: a signature's bundle (a few KiB) then comes with its manifest, which
+ * itself comes with the fallback index (oci/referrers.ts), so a verify reads one document per
+ * image for both. The layer blob is uploaded all the same (cosign and other readers fetch it).
+ */
+export const MAX_EMBEDDED_BUNDLE = 16 * 1024;
 
 export interface StoredBundle {
   /** The referrer manifest. */
@@ -42,7 +50,7 @@ export async function attachBundle(
     schemaVersion: 2 as const,
     mediaType: OCI_MANIFEST,
     config: { mediaType: OCI_EMPTY, size: 2, digest: EMPTY_CONFIG_DIGEST, artifactType: BUNDLE_MEDIA_TYPE },
-    layers: [{ mediaType: BUNDLE_MEDIA_TYPE, size: layer.size, digest: layer.digest }],
+    layers: [embedBundle(store, { mediaType: BUNDLE_MEDIA_TYPE, size: layer.size, digest: layer.digest }, bundleBytes)],
     annotations: {
       [ANNOTATION.bundleContent]: info.content ?? 'dsse-envelope',
       [ANNOTATION.bundlePredicateType]: info.predicateType,
@@ -56,12 +64,17 @@ export async function attachBundle(
   return attachReferrer(store, bytes, manifest, { ...opts, onWritten: opts.onWritten && (() => opts.onWritten!(digest)) });
 }
 
+/** The layer descriptor, with the bundle embedded when it is small and the store a registry. */
+function embedBundle(store: ImageStore, layer: Descriptor, bundleBytes: Uint8Array): Descriptor {
+  return store.ref.kind === 'registry' && bundleBytes.length <= MAX_EMBEDDED_BUNDLE ? withEmbedded(layer, bundleBytes) : layer;
+}
+
 /** A bundle referrer as listed, before its bundle is read. */
 export interface ListedBundle {
   /** The referrer manifest. */
   manifest: Descriptor;
   predicateType?: string;
-  /** The layer holding the bundle. */
+  /** The layer holding the bundle (with `data` when the manifest embeds it). */
   layer: Descriptor;
 }
 
@@ -76,7 +89,10 @@ export async function listBundles(store: ImageStore, digest: string, log?: Log):
   // and a scan pays one round trip, not three. The order of the listing is kept.
   const found = await mapPool(listed, MANIFEST_READS, async (desc): Promise<ListedBundle | undefined> => {
     try {
-      const doc = await store.getManifest(desc.digest);
+      // A manifest embedded in the listing, checked against the listed digest and size, is the
+      // manifest a read by that digest returns (after the same check).
+      const embedded = embeddedContent(desc);
+      const doc = embedded ? { digest: desc.digest, mediaType: desc.mediaType, bytes: embedded } : await store.getManifest(desc.digest);
       if (!doc) return undefined;
       const m = parseImageManifest(doc);
       if (m.subject?.digest !== digest) return undefined; // a fallback index may list anything; trust only the manifest
@@ -85,7 +101,7 @@ export async function listBundles(store: ImageStore, digest: string, log?: Log):
       return {
         manifest: { ...desc, digest: doc.digest },
         predicateType: m.annotations?.[ANNOTATION.bundlePredicateType],
-        layer: { mediaType: layer.mediaType, digest: layer.digest, size: layer.size },
+        layer: { mediaType: layer.mediaType, digest: layer.digest, size: layer.size, ...(typeof layer.data === 'string' ? { data: layer.data } : {}) },
       };
     } catch (err) {
       if (isSealError(err, 'interrupted')) throw err;
@@ -99,9 +115,14 @@ export async function listBundles(store: ImageStore, digest: string, log?: Log):
 /** Referrer manifests read at once per subject. */
 const MANIFEST_READS = 4;
 
-/** The bundle of a listed referrer: at most MAX_BUNDLE bytes, digest checked. */
-export function readBundleBytes(store: ImageStore, listed: ListedBundle): Promise<Uint8Array> {
-  return store.getBlob(listed.layer.digest, { maxBytes: MAX_BUNDLE });
+/**
+ * The bundle of a listed referrer: at most MAX_BUNDLE bytes, digest checked; the copy its manifest
+ * embeds when that one has the layer's digest and size (the same bytes a read would return),
+ * else read from the store.
+ */
+export async function readBundleBytes(store: ImageStore, listed: ListedBundle): Promise<Uint8Array> {
+  const embedded = listed.layer.size <= MAX_BUNDLE ? embeddedContent(listed.layer) : undefined;
+  return embedded ?? store.getBlob(listed.layer.digest, { maxBytes: MAX_BUNDLE });
 }
 
 /**

@@ -2,6 +2,7 @@
 // https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#referrers-tag-schema
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
+import { withEmbedded, withoutEmbedded } from './embedded.ts';
 import { OCI_INDEX } from './media-types.ts';
 import { updateTaggedList } from './safe-update.ts';
 import { isDescriptor } from './manifest.ts';
@@ -15,6 +16,19 @@ export function referrersFallbackTag(digest: string): string {
 
 /** Referrers seal reads for one subject, as cosign's cap of 1000 layers on a `.sig` image. */
 export const MAX_REFERRERS = 1000;
+
+/**
+ * A referrer manifest up to this size is embedded (descriptor `data`, oci/embedded.ts) in its entry
+ * of a registry's fallback index: a reader has it with the index, one round trip fewer per
+ * referrer (a bundle referrer seal writes embeds its bundle too, so a verify reads the index and is
+ * done). Readers that ignore `data` read the manifest by digest as before.
+ */
+export const MAX_EMBEDDED_MANIFEST = 32 * 1024;
+/**
+ * Base64 characters of embedded manifests in one fallback index: beyond this, entries (in index
+ * order) are listed without their manifest, so the index every writer reads and rewrites stays small.
+ */
+export const MAX_EMBEDDED_IN_INDEX = 128 * 1024;
 
 /**
  * The descriptors a fallback-tag document lists. Only an OCI index counts: `cosign copy` puts the
@@ -62,7 +76,9 @@ export async function listReferrers(store: ImageStore, digest: string, opts: { a
   const all = new Map<string, Descriptor>();
   for (const d of [...(api ?? []), ...fromTag]) {
     if (opts.artifactType && d.artifactType !== opts.artifactType) continue;
-    if (!all.has(d.digest)) all.set(d.digest, d);
+    // The fallback entry of a referrer the API lists too may carry its manifest: that one is kept.
+    const listed = all.get(d.digest);
+    if (!listed || (listed.data === undefined && d.data !== undefined)) all.set(d.digest, d);
   }
   if (all.size > MAX_REFERRERS) {
     throw new SealError(
@@ -107,17 +123,25 @@ export async function attachReferrer(store: ImageStore, manifestBytes: Uint8Arra
     return desc;
   }
   const tag = referrersFallbackTag(manifest.subject.digest);
+  const entry = store.ref.kind === 'registry' && manifestBytes.length <= MAX_EMBEDDED_MANIFEST ? withEmbedded(desc, manifestBytes) : desc;
   await updateTaggedList(
     store,
     {
       tag,
       entriesOf: fallbackEntries,
       keyOf: (d) => d.digest,
-      add: [desc],
+      add: [entry],
       buildUploads: false,
       build: async (entries) => {
         const sorted = [...entries].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
-        const index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: sorted };
+        let room = MAX_EMBEDDED_IN_INDEX;
+        const manifests = sorted.map((d) => {
+          if (d.data === undefined) return d;
+          if (typeof d.data !== 'string' || d.data.length > room) return withoutEmbedded(d);
+          room -= d.data.length;
+          return d;
+        });
+        const index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests };
         return { bytes: Buffer.from(JSON.stringify(index)), mediaType: OCI_INDEX };
       },
     },
