@@ -6,7 +6,7 @@ import type { Statement } from '../attest/statement.ts';
 import { VULN_PREDICATE_TYPE, summarizeVulns } from '../scan/vuln.ts';
 import { checkAttestations, findAttestations, type CheckedAttestation } from '../cosign/attestations.ts';
 import { bundleParts } from '../sigstore/bundle-parts.ts';
-import { openImage } from '../cosign/image.ts';
+import { openImageWith } from '../cosign/image.ts';
 import type { TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError } from '../errors.ts';
 import type { StoreOptions } from '../oci/store.ts';
@@ -59,8 +59,8 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, env: Op
   const wanted = opts.type ? resolvePredicateType(opts.type) : undefined;
   const now = opts.now ?? new Date();
   return mapPool(opts.images, 4, async (input) => {
-    const img = await openImage(input, opts.store, log);
-    const found = await findAttestations(img.attachStore, img.digest, log);
+    // With a digest reference the attestations are read alongside the image's manifest (openImageWith).
+    const { img, found } = await openImageWith(input, opts.store, log, (store, digest) => findAttestations(store, digest, log));
     const checkedMain = await checkAttestations(found, img.digest, policy);
     // The gate needs VEX; a separate VEX signer also makes its attestations count as verified when listed.
     const wantVex = (opts.maxSeverity !== undefined || opts.vex?.trust !== undefined) && !opts.vex?.off;

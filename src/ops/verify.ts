@@ -1,7 +1,7 @@
 // seal verify: find an image's signatures in both storage generations and check each one over
 // the exact bytes that were signed, against this image's digest and the required annotations.
 import { createHash } from 'node:crypto';
-import { openImage, type ResolvedImage } from '../cosign/image.ts';
+import { openImageWith, type ResolvedImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
 import { listBundles, readBundleBytes } from '../cosign/referrer-bundles.ts';
 import { matchingSubjects, parseStatement } from '../attest/statement.ts';
@@ -77,15 +77,19 @@ export async function verifyImages(opts: VerifyImagesOptions, env: OpEnv): Promi
 }
 
 async function verifyImage(input: string, opts: VerifyImagesOptions, policy: TrustPolicy, log: Log): Promise<ImageVerification> {
-  const img = await openImage(input, opts.store, log);
+  // Both storage generations are looked up at once (the .sig tag; the referrers API and the
+  // fallback tag), and with the image's manifest when the reference names its digest; when both
+  // lookups fail, the legacy one's error is the one reported, as before. Bundles are listed here
+  // and read one at a time below (item 8 of issue 9: hundreds of large bundles must not be held
+  // at once).
+  const {
+    img,
+    found: [legacyRead, bundlesRead],
+  } = await openImageWith(input, opts.store, log, (store, digest) =>
+    Promise.allSettled([readLegacyLayers(store, digest, 'sig'), listBundles(store, digest, log)]),
+  );
   const result: ImageVerification = { image: input, digest: img.digest, verified: false, signatures: [], ignoredAttestations: 0 };
   const store = img.attachStore;
-
-  // Both storage generations are looked up at once (the .sig tag; the referrers API and the
-  // fallback tag); when both lookups fail, the legacy one's error is the one reported, as before.
-  // Bundles are listed here and read one at a time below (item 8 of issue 9: hundreds of large
-  // bundles must not be held at once).
-  const [legacyRead, bundlesRead] = await Promise.allSettled([readLegacyLayers(store, img.digest, 'sig'), listBundles(store, img.digest, log)]);
   if (legacyRead.status === 'rejected') throw legacyRead.reason;
   if (bundlesRead.status === 'rejected') throw bundlesRead.reason;
   // The bundle verifier loads (CPU) while the bundles are read (network).

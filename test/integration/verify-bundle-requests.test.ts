@@ -120,6 +120,37 @@ describe('bundle-format verify: requests and round trips', () => {
     assert.equal(roundTrips(l.reqs), 2);
   });
 
+  test('a digest reference: the manifest, the .sig tag and the fallback index are read at once, one round trip, both formats', async () => {
+    for (const img of [bundleImg, legacyImg]) {
+      const v = await verify({ ...img, name: `${img.name.split(':')[0]}@${img.digest}` });
+      assert.equal(v.code, 0, v.stderr);
+      assert.equal(v.reports[0]!.verified, true);
+      assert.deepEqual(kinds(v.reqs), ['fallback', 'manifest by digest', 'referrers', 'sig'], v.reqs.map((q) => q.path).join('\n'));
+      assert.equal(roundTrips(v.reqs), 1, v.reqs.map((q) => `${q.at} +${q.ms} ${q.path}`).join('\n'));
+    }
+  });
+
+  test('a digest reference whose manifest read fails is not verified, though its signatures were read alongside', async () => {
+    const name = `${bundleImg.name.split(':')[0]}@${bundleImg.digest}`;
+    proxy.reset();
+    // The manifest arrives altered: it does not hash to the digest asked for.
+    proxy.setFaults([{ method: 'GET', path: /\/manifests\/sha256:/, action: { corrupt: true } }]);
+    try {
+      const v = await runCli(['verify', '--key', pub, '--registry-retries', '0', `${proxy.host}/${name}`]);
+      assert.notEqual(v.code, 0, v.stdout);
+      assert.match(v.stderr, /digest/);
+      assert.ok(
+        proxy.requests.some((q) => kindOf(q) === 'fallback'),
+        'the signatures were looked up alongside',
+      );
+    } finally {
+      proxy.reset();
+    }
+    const missing = await runCli(['verify', '--key', pub, `${proxy.host}/req-bundle@sha256:${'0'.repeat(64)}`]);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /not found/);
+  });
+
   test('a foreign key still fails with the embedded bundle (the whole bundle is verified)', async () => {
     const v = await verify(bundleImg, keys.other!.pub);
     assert.equal(v.code, 12, v.stderr);
