@@ -2,9 +2,10 @@
 # Start-up of every verify command on a small input against `node -e 0`, in one run:
 #   bench/startup.sh [RUNS]      (default 20)
 # Goal (issue 12): each <= 2x `node -e 0`. seal runs from a private copy of what an installed
-# seal runs (bin/ and the single-file build dist/seal.cjs of scripts/dist.mjs), after one warm-up
-# run of each command that writes its code cache (docs/design/startup.md). Medians of wall time
-# and of CPU time (user + sys: steadier than wall time on a loaded machine), commands alternating.
+# seal runs (bin/ and the single-file builds dist/seal.cjs and dist/seal-verify.cjs of
+# scripts/dist.mjs), after one warm-up run of each command that writes its code cache
+# (docs/design/startup.md). Medians of wall time and of CPU time (user + sys: steadier than wall
+# time on a loaded machine), commands alternating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/node.sh

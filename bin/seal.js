@@ -28,10 +28,18 @@ if (args.length === 1 && args[0] === '--version') {
   process.exit(0);
 }
 // The single-file build (npm run dist) when there is one: one cached compile instead of ~100 ESM
-// module loads; it carries its own launcher (scripts/dist-entry.ts).
+// module loads; it carries its own launcher (scripts/dist-entry.ts). The verify commands run the
+// verify build first (dist/seal-verify.cjs: a smaller top level to load), which hands a line its
+// fast path does not take (help, usage errors) to the whole build.
 const bundle = path.join(__dirname, '../dist/seal.cjs');
+const verifyBundle = path.join(__dirname, '../dist/seal-verify.cjs');
+const VERIFY_COMMANDS = ['verify-blob', 'verify', 'verify-attestation'];
 if (existsSync(bundle) && !process.env.SEAL_FROM_SOURCE && !process.env.SEAL_NO_BUNDLE) {
-  runBundle(bundle, args);
+  if (VERIFY_COMMANDS.includes(args[0]) && existsSync(verifyBundle)) {
+    void Promise.resolve(runBundle(verifyBundle, args).ran).then((ran) => ran || runBundle(bundle, args));
+  } else {
+    runBundle(bundle, args);
+  }
 } else {
   nodeModule.enableCompileCache?.();
   const dist = path.join(__dirname, '../dist/cli/main.js');
@@ -60,19 +68,12 @@ function runBundle(file, args) {
   const cacheRoot = env.NODE_DISABLE_COMPILE_CACHE ? undefined : env.NODE_COMPILE_CACHE || path.join(tmpdir(), 'node-compile-cache');
   const vm = require('node:vm');
   const checksum = cacheChecksum();
-  if (!cacheRoot || !checksum || !vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER) {
-    require(file);
-    return;
-  }
+  if (!cacheRoot || !checksum || !vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER) return require(file);
   const MAX_FILES = 64;
   const fs = require('node:fs');
   const bytes = readFileSync(file);
   const dir = path.join(cacheRoot, 'seal');
-  // The build: its file's device, inode, size and change time (ns), as git's index tells files
-  // apart. Writing a file sets its ctime (a new install, an edit, a rebuild), which no one sets
-  // back; hashing the 1.6 MB instead costs ~1.5 ms (CRC-32) on every run.
-  const st = fs.statSync(file, { bigint: true });
-  const build = `${process.version}-${process.arch}-${st.dev.toString(36)}-${st.ino.toString(36)}-${bytes.length}-${st.ctimeNs.toString(36)}`;
+  const build = buildId(fs, file);
   const command = /^[a-z][a-z0-9-]{0,40}$/.test(args[0] ?? '') ? args[0] : 'other';
   // The flags of a run (names only): a run with the same ones calls (nearly) the same functions.
   const shape = [...new Set(args.filter((a) => a.startsWith('-')).map((a) => a.split('=')[0]))].sort().join(' ');
@@ -103,10 +104,12 @@ function runBundle(file, args) {
         const tmp = `${cacheFile}.${process.pid}.tmp`;
         fs.writeFileSync(tmp, stored, { mode: 0o600 });
         fs.renameSync(tmp, cacheFile);
-        // Caches of other builds of this Node, unused for a week (an upgrade, a rebuilt checkout).
+        // Caches of other builds of this Node, unused for a week (an upgrade, a rebuilt checkout);
+        // not those of this installation's other bundle.
         const stale = Date.now() - 7 * 24 * 3600_000;
+        const live = [bundle, verifyBundle].filter((f) => fs.existsSync(f)).map((f) => `${buildId(fs, f)}-`);
         for (const f of names) {
-          if (f.startsWith(`${process.version}-`) && !f.startsWith(`${build}-`) && fs.statSync(path.join(dir, f)).mtimeMs < stale) {
+          if (f.startsWith(`${process.version}-`) && !live.some((b) => f.startsWith(b)) && fs.statSync(path.join(dir, f)).mtimeMs < stale) {
             fs.rmSync(path.join(dir, f), { force: true });
           }
         }
@@ -119,6 +122,17 @@ function runBundle(file, args) {
   m.filename = file;
   m.paths = nodeModule._nodeModulePaths?.(path.dirname(file)) ?? [];
   script.runInThisContext().call(m.exports, m.exports, nodeModule.createRequire(file), m, file, path.dirname(file));
+  return m.exports;
+}
+
+/**
+ * A bundle file's build: Node's version, the file's device, inode, size and change time (ns), as
+ * git's index tells files apart. Writing a file sets its ctime (a new install, an edit, a
+ * rebuild), which no one sets back; hashing the 1.6 MB instead costs ~1.5 ms on every run.
+ */
+function buildId(fs, file) {
+  const st = fs.statSync(file, { bigint: true });
+  return `${process.version}-${process.arch}-${st.dev.toString(36)}-${st.ino.toString(36)}-${st.size}-${st.ctimeNs.toString(36)}`;
 }
 
 /** os.tmpdir() without loading node:os (~0.8M instructions) where it is this simple. */

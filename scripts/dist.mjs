@@ -78,63 +78,94 @@ const rewrites = [
 const esbuild = await import('esbuild');
 const outfile = path.resolve(outdir ?? path.join(root, 'dist'), 'seal.cjs');
 mkdirSync(path.dirname(outfile), { recursive: true });
-const result = await esbuild.build({
-  entryPoints: [path.join(root, 'scripts/dist-entry.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  // Smaller is faster to start: Node reads and hashes the whole file on every run (the compile
-  // cache needs the source). Names are kept for error messages and stack traces.
-  minify: true,
-  keepNames: true,
-  legalComments: 'eof',
-  metafile: true,
-  logLevel: 'warning',
-  banner: { js: `/* seal ${pkg.version}: single-file build (scripts/dist.mjs); licences of the bundled packages at the end */\n${assetRuntime}` },
-  define: { SEAL_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__sealMetaUrl' },
-  inject: [],
-  // Native and optional modules stay outside: PKCS#11 needs pkcs11js installed beside seal;
-  // iconv-lite (540 KiB of code pages) is an optional dependency of minipass-fetch, loaded in a
-  // try/catch and only for textConverted(), which nothing in seal calls.
-  external: ['pkcs11js', 'iconv-lite'],
-  plugins: [
-    {
-      name: 'seal-rewrites',
-      setup(build) {
-        build.onLoad({ filter: /\/src\/.*\.ts$/ }, (a) => {
-          const rel = path.relative(root, a.path);
-          const r = rewrites.filter((x) => x.file === rel);
-          if (r.length === 0) return undefined;
-          let text = readFileSync(a.path, 'utf8');
-          for (const x of r) {
-            if (x.whole) text = x.whole;
-            else if (!text.includes(x.from)) throw new Error(`${rel}: the text to rewrite for the bundle is gone: ${x.from}`);
-            else text = text.replaceAll(x.from, x.to);
-          }
-          return { contents: text, loader: 'ts' };
-        });
-      },
-    },
-  ],
+
+/**
+ * The verify commands' own build, dist/seal-verify.cjs: what `verify-blob`, `verify` and
+ * `verify-attestation` run when the fast path takes their line (bin/seal.js; else the whole
+ * build runs). V8 deserialises a bundle's whole top level from the code cache, and the top level
+ * of the 1.6 MB build (every ES module's functions, hoisted) was ~300 KB of a ~450 KB cache:
+ * ~12M instructions a run (docs/design/startup.md). Same sources, same build step.
+ */
+const VERIFY_COMMANDS = ['verify-blob', 'verify', 'verify-attestation'];
+const verifyOnly = {
+  file: 'src/cli/commands/index.ts',
+  edit: (text) => {
+    const kept = text.split('\n').filter((l) => !/^ {2}'?[a-z0-9-]+'?: \(\) => import\(/.test(l) || VERIFY_COMMANDS.some((c) => l.includes(`'./${c}.ts'`)));
+    if (kept.filter((l) => l.includes('=> import(')).length !== VERIFY_COMMANDS.length)
+      throw new Error('dist: src/cli/commands/index.ts no longer lists the verify commands as this script reads them');
+    return kept.join('\n');
+  },
+};
+
+await bundle(path.join(root, 'scripts/dist-entry.ts'), outfile, rewrites);
+await bundle(path.join(root, 'scripts/dist-entry-verify.ts'), path.join(path.dirname(outfile), 'seal-verify.cjs'), [...rewrites, verifyOnly], {
+  // yargs is for help and usage errors, which the whole build gives (the entry hands them over).
+  yargs: 'export default function yargs() { throw new Error("seal: yargs is not in the verify build"); }',
 });
-// import.meta.url for the few places that still ask (e.g. the PKCS#11 agent's path).
-// ASCII only: esbuild escapes strings but not regular expressions (`µs` in duration units), and
-// one non-ASCII character makes the whole 1.6 MB a two-byte string: slower to decode and to hash,
-// and bin/seal.js reads an ASCII bundle as latin1 (~2 ms less). \uXXXX means the same character
-// in strings, templates, regular expressions and identifiers.
-const code = readFileSync(outfile, 'utf8')
-  .replace(/^("use strict";\n)?/, (m) => `${m}var __sealMetaUrl = require('node:url').pathToFileURL(__filename).href;\n`)
-  .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-  // A lazy `import('node:fs')` left as a real import() in a script bin/seal.js runs through vm
-  // makes Node print an ExperimentalWarning (vm.USE_MAIN_CONTEXT_DEFAULT_LOADER) on stderr;
-  // built-ins are loaded already, so require them.
-  .replace(/\bimport\("(node:[a-z_/]+)"\)/g, 'Promise.resolve(require("$1"))');
-if (/\bimport\("node:/.test(code)) throw new Error('dist: an import() of a Node built-in is left in the bundle');
-writeFileSync(outfile, code);
-const kb = Math.round(Buffer.byteLength(code) / 1024);
-log(`${path.relative(root, outfile)} ${kb} KiB from ${Object.keys(result.metafile.inputs).length} modules`);
+
+/** One esbuild bundle of `entry` at `file`, the rewrites applied; `stubs` replace packages. */
+async function bundle(entry, file, edits, stubs = {}) {
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    // Smaller is faster to start: Node reads and hashes the whole file on every run (the compile
+    // cache needs the source). Names are kept for error messages and stack traces.
+    minify: true,
+    keepNames: true,
+    legalComments: 'eof',
+    metafile: true,
+    logLevel: 'warning',
+    banner: { js: `/* seal ${pkg.version}: single-file build (scripts/dist.mjs); licences of the bundled packages at the end */\n${assetRuntime}` },
+    define: { SEAL_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__sealMetaUrl' },
+    inject: [],
+    // Native and optional modules stay outside: PKCS#11 needs pkcs11js installed beside seal;
+    // iconv-lite (540 KiB of code pages) is an optional dependency of minipass-fetch, loaded in a
+    // try/catch and only for textConverted(), which nothing in seal calls.
+    external: ['pkcs11js', 'iconv-lite'],
+    plugins: [
+      {
+        name: 'seal-rewrites',
+        setup(build) {
+          build.onResolve({ filter: /^[a-z@]/ }, (a) => (Object.hasOwn(stubs, a.path) ? { path: a.path, namespace: 'seal-stub' } : undefined));
+          build.onLoad({ filter: /.*/, namespace: 'seal-stub' }, (a) => ({ contents: stubs[a.path], loader: 'js' }));
+          build.onLoad({ filter: /\/src\/.*\.ts$/ }, (a) => {
+            const rel = path.relative(root, a.path);
+            const r = edits.filter((x) => x.file === rel);
+            if (r.length === 0) return undefined;
+            let text = readFileSync(a.path, 'utf8');
+            for (const x of r) {
+              if (x.whole) text = x.whole;
+              else if (x.edit) text = x.edit(text);
+              else if (!text.includes(x.from)) throw new Error(`${rel}: the text to rewrite for the bundle is gone: ${x.from}`);
+              else text = text.replaceAll(x.from, x.to);
+            }
+            return { contents: text, loader: 'ts' };
+          });
+        },
+      },
+    ],
+  });
+  // import.meta.url for the few places that still ask (e.g. the PKCS#11 agent's path).
+  // ASCII only: esbuild escapes strings but not regular expressions (`µs` in duration units), and
+  // one non-ASCII character makes the whole 1.6 MB a two-byte string: slower to decode and to hash,
+  // and bin/seal.js reads an ASCII bundle as latin1 (~2 ms less). \uXXXX means the same character
+  // in strings, templates, regular expressions and identifiers.
+  const code = readFileSync(file, 'utf8')
+    .replace(/^("use strict";\n)?/, (m) => `${m}var __sealMetaUrl = require('node:url').pathToFileURL(__filename).href;\n`)
+    .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    // A lazy `import('node:fs')` left as a real import() in a script bin/seal.js runs through vm
+    // makes Node print an ExperimentalWarning (vm.USE_MAIN_CONTEXT_DEFAULT_LOADER) on stderr;
+    // built-ins are loaded already, so require them.
+    .replace(/\bimport\("(node:[a-z_/]+)"\)/g, 'Promise.resolve(require("$1"))');
+  if (/\bimport\("node:/.test(code)) throw new Error('dist: an import() of a Node built-in is left in the bundle');
+  writeFileSync(file, code);
+  const kb = Math.round(Buffer.byteLength(code) / 1024);
+  log(`${path.relative(root, file)} ${kb} KiB from ${Object.keys(result.metafile.inputs).length} modules`);
+}
 if (args.has('--bundle-only')) process.exit(0);
 
 // ---- single-executable application (Node 22: --experimental-sea-config + postject) -------------

@@ -118,6 +118,20 @@ export async function runAsProcess(args: string[]): Promise<void> {
 }
 
 /**
+ * Whether the fast path takes this line (src/cli/fast-path.ts): no help, no usage error, nothing
+ * for yargs. For the verify commands' build (scripts/dist-entry-verify.ts), which has no yargs
+ * and hands every other line to the whole build; a line that throws here is handed over too.
+ */
+export async function fastPathTakes(args: string[]): Promise<boolean> {
+  try {
+    const { tryFastPath, canonicalArgs } = await import('./fast-path.ts');
+    return (await tryFastPath(await canonicalArgs(joinLeadingGlobals(args)))) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Parses a command line as a run would, without running it: the command's path and its arguments
  * after cosign's spellings are translated and refused flags refused (both throw as a run would).
  * For tests that walk cosign's flags; no network, no files.

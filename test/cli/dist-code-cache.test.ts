@@ -5,7 +5,7 @@
 // directory; the shared dist/ is neither needed nor touched.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -36,7 +36,7 @@ function seal(args: string[], env: Record<string, string> = {}) {
   delete vars.NODE_DISABLE_COMPILE_CACHE;
   if (env.NODE_DISABLE_COMPILE_CACHE) vars.NODE_DISABLE_COMPILE_CACHE = env.NODE_DISABLE_COMPILE_CACHE;
   const r = spawnSync(process.execPath, [path.join(app, 'bin/seal.js'), ...args], { cwd: w, env: vars, encoding: 'utf8' });
-  return { code: r.status, stderr: r.stderr };
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The seal cache files under the compile-cache directory (Node adds a per-version level). */
@@ -113,7 +113,7 @@ describe('the code cache of the single-file build', () => {
   });
 
   test('a bundle changed in place, same length, runs its new code (the cache is per build)', () => {
-    const bundle = path.join(app, 'dist/seal.cjs');
+    const bundle = path.join(app, 'dist/seal-verify.cjs'); // what verify-blob runs
     const text = readFileSync(bundle, 'latin1');
     assert.ok(text.includes('"Verified OK"'));
     // Same length; the string sits in the bytecode a stale cache would still hold.
@@ -141,6 +141,34 @@ describe('the code cache of the single-file build', () => {
     // Flag values do not count: other files, same flags, no new cache.
     assert.notEqual(seal(['verify-blob', '--key', 'key.pub', '--signature', 'file.sig', 'other.txt']).code, 0);
     assert.equal(cacheFiles().length, before + 2);
+  });
+
+  test('the verify commands run the verify build; a line its fast path does not take runs the whole build', () => {
+    rmSync(cc, { recursive: true, force: true });
+    const verifyBuild = path.join(app, 'dist/seal-verify.cjs');
+    const size = statSync(verifyBuild).size;
+    assert.equal(seal(verifySig).code, 0);
+    assert.equal(cacheFiles().length, 1);
+    assert.ok(path.basename(cacheFiles()[0]!).includes(`-${size}-`), 'the cache of the verify build');
+    // Help, a usage error, a refused flag: the whole build's answer, as if there were no verify build.
+    const lines = [
+      ['verify-blob', '--help'],
+      ['verify', '--no-such-flag', 'oci:x'],
+      ['verify-attestation'],
+      ['verify-blob', '--key', 'key.pub', '--signature', 'file.sig', '--bundle'],
+    ];
+    const twice = lines.map((l) => [seal(l), seal(l)]);
+    renameSync(verifyBuild, `${verifyBuild}.away`);
+    try {
+      lines.forEach((l, i) => {
+        const whole = seal(l);
+        for (const r of twice[i]!) assert.deepEqual(r, whole, l.join(' '));
+        assert.notEqual(whole.code, null);
+      });
+    } finally {
+      renameSync(`${verifyBuild}.away`, verifyBuild);
+    }
+    assert.match(twice[0]![0]!.stdout, /seal verify-blob/);
   });
 
   test('with NODE_DISABLE_COMPILE_CACHE nothing is read or written', () => {
