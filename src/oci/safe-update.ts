@@ -107,15 +107,19 @@ export const DEFAULT_WINDOW_FACTOR = 3;
 export const SETTLE_FLOOR_MS = 60;
 /** A stale copy is watched once it has been stale this long (or twice the writer's fastest read)... */
 const WATCH_AFTER_MS = 25;
-/** ...every this many milliseconds (or the fastest read, up to WATCH_MAX_EVERY_MS)... */
-const WATCH_EVERY_MS = 10;
+/**
+ * ...every this many milliseconds, or as long as the quickest of the last few looks took (a
+ * loaded registry or event loop is not flooded: its other writers are slowed alike), up to
+ * WATCH_MAX_EVERY_MS...
+ */
+const WATCH_EVERY_MS = 20;
 const WATCH_MAX_EVERY_MS = 250;
 /**
- * ...with at most this many reads outstanding and this many in all per write. Generous: a read
- * answered 503 waits out the store's retry backoff (250 ms and more), and reads stuck there must
- * not stop the next looks (waiting holds no connection).
+ * ...with at most this many looks outstanding and this many in all per write. More than one: a
+ * look answered 503 waits out the store's retry backoff (250 ms and more), and one stuck there
+ * must not stop the next looks (waiting holds no connection).
  */
-const WATCH_IN_FLIGHT = 16;
+const WATCH_IN_FLIGHT = 4;
 const WATCH_MAX_READS = 400;
 /** A build longer than this (and than four reads) is not written: the list is read again. */
 const SLOW_BUILD_MS = 150;
@@ -285,10 +289,15 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
         }
         // Entries that landed while our copy was stale, which our write may have dropped: their
         // writers may already have confirmed and gone. Merge and write them back now.
+        // A writer that saw nobody else until now writes them back at once. One that already
+        // contends settles first like any contended writer (the check after the settle restores
+        // them): under heavy contention every write is slow and sees something new, and writing
+        // back at once would have every writer rewrite after every write.
         const landedMeanwhile = [...seen.keys()].filter((k) => !writtenKeys.has(k));
         if (landedMeanwhile.length > 0) {
+          const wasContended = stats.contended;
           contend(`${landedMeanwhile.length} entr${landedMeanwhile.length === 1 ? 'y' : 'ies'} landed while our write was on its way; writing them back`);
-          continue;
+          if (!wasContended) continue;
         }
       } catch (err) {
         if (isPreconditionFailed(err)) {
@@ -319,7 +328,8 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
       stats.settledMs += wait;
       const after = await store.getManifest(u.tag);
       const afterKeys = new Set(after ? u.entriesOf(after).map(keyOf) : []);
-      lost = [...required.keys()].filter((k) => !afterKeys.has(k));
+      // Everything seen so far, including what the watch saw while our write was on its way.
+      lost = [...new Set([...required.keys(), ...seen.keys()])].filter((k) => !afterKeys.has(k));
       if (!after || lost.length > 0) break;
       if (stats.contended || after.digest === wrote || wrote === undefined) return done(after.digest);
       // Everything is there, but someone else wrote after us: a writer whose read came before
@@ -345,15 +355,15 @@ interface TagWatch {
  * Reads `tag` now and then while a writer's copy of it is stale: from `since` (when the writer last
  * saw the tag: its read, or its HEAD check) until stopped (its PUT's answer). Nothing is read when
  * the write is quick: the first look comes after WATCH_AFTER_MS or two of the writer's fastest
- * reads, whichever is longer, then one every WATCH_EVERY_MS or fastest read (at most
- * WATCH_MAX_EVERY_MS). Each version read goes to `onVersion`; failed reads are only logged (the
+ * reads, whichever is longer, then one every WATCH_EVERY_MS, fastest read or quickest of the last
+ * three looks, whichever is longest (at most WATCH_MAX_EVERY_MS). Each version read goes to `onVersion`; failed reads are only logged (the
  * next look is already due; the store's own retries may make one late, which does no harm).
  */
 function watchTag(store: ImageStore, tag: string, since: number, fastestRead: number, onVersion: (doc: FetchedManifest) => void, log?: Log): TagWatch {
   const pace = Number.isFinite(fastestRead) ? fastestRead : 0;
-  const every = Math.min(WATCH_MAX_EVERY_MS, Math.max(WATCH_EVERY_MS, pace));
   const firstAt = since + Math.max(WATCH_AFTER_MS, 2 * pace);
   const inFlight = new Set<Promise<void>>();
+  const lastTook: number[] = []; // the last three looks' round trips
   let reads = 0;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -362,8 +372,11 @@ function watchTag(store: ImageStore, tag: string, since: number, fastestRead: nu
     if (stopped) return;
     if (inFlight.size < WATCH_IN_FLIGHT && reads < WATCH_MAX_READS) {
       reads++;
+      const at = performance.now();
       const read: Promise<void> = store.getManifest(tag).then(
         (doc) => {
+          lastTook.push(performance.now() - at);
+          if (lastTook.length > 3) lastTook.shift();
           if (doc) onVersion(doc);
         },
         (err: unknown) => log?.debug(`${tag}: a look while our write was on its way failed: ${(err as Error).message}`),
@@ -371,6 +384,7 @@ function watchTag(store: ImageStore, tag: string, since: number, fastestRead: nu
       inFlight.add(read);
       void read.finally(() => inFlight.delete(read));
     }
+    const every = Math.min(WATCH_MAX_EVERY_MS, Math.max(WATCH_EVERY_MS, pace, lastTook.length > 0 ? Math.min(...lastTook) : 0));
     if (reads < WATCH_MAX_READS) timer = setTimeout(look, every);
   };
   timer = setTimeout(look, Math.max(0, firstAt - performance.now()));
