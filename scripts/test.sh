@@ -9,18 +9,18 @@ names=() pids=()
 # A failed build ends the run: the checks still running go with it.
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$logs"' EXIT
 
-# The type check and the lint run beside the tests (each is one single-threaded process; the tests
-# spend part of their time waiting on registries and the Sigstore stack, which these fill); their
-# output and verdict come after the tests' output, and either failing fails the run.
-echo "== typecheck (node $(node --version)), lint (typescript-eslint: floating and misused promises) and format (prettier), beside the tests" >&2
+# The type check with the lint, and the format check, run beside the tests (each one single-threaded
+# process; the tests spend part of their time waiting on registries and the Sigstore stack, which
+# these fill); their output and verdict come after the tests' output, and either failing fails the run.
+echo "== typecheck (node $(node --version)) with lint (typescript-eslint: floating and misused promises), and format (prettier), beside the tests" >&2
 step() {
   local name=$1
   shift
   (exec "$@") >"$logs/$name" 2>&1 &
   names+=("$name") pids+=($!)
 }
-step typecheck node_modules/.bin/tsc --noEmit -p tsconfig.json
-step lint node_modules/.bin/eslint .
+# tsc --noEmit -p tsconfig.json and eslint . over one TypeScript program (scripts/check.mjs says why).
+step typecheck-lint node scripts/check.mjs
 # The formatter (prettier, .prettierrc.json): `npm run format` writes what this checks.
 step format node_modules/.bin/prettier --check --log-level warn '**/*.{ts,mjs,js,cjs}'
 

@@ -1,7 +1,9 @@
 // The built CLI (dist/, what `npm install` users run) must work for the key and blob commands, not
 // only the TypeScript sources the other CLI tests run: tsc has left `.ts` dynamic-import paths in
 // emitted files before (see the note in src/cli/commands/sign-blob.ts). Builds into a private
-// directory so the shared dist/ is neither needed nor touched.
+// directory so the shared dist/ is neither needed nor touched; under scripts/test.sh, which has just
+// built dist/ from these sources (SEAL_TEST_BUILT_DIST=1) with the same command, that dist/ is used
+// instead of a second build (its single-file bundle, which another test may be writing, is not).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const w = mkdtempSync(path.join(tmpdir(), 'seal-dist-'));
 const app = path.join(w, 'seal');
+const builtDist = process.env.SEAL_TEST_BUILT_DIST === '1' && existsSync(path.join(repo, 'dist/cli/main.js'));
 after(() => rmSync(w, { recursive: true, force: true }));
 
 before(() => {
@@ -20,6 +23,10 @@ before(() => {
   cpSync(path.join(repo, 'bin'), path.join(app, 'bin'), { recursive: true });
   cpSync(path.join(repo, 'package.json'), path.join(app, 'package.json'));
   symlinkSync(path.join(repo, 'node_modules'), path.join(app, 'node_modules'));
+  if (builtDist) {
+    symlinkSync(path.join(repo, 'dist'), path.join(app, 'dist'));
+    return;
+  }
   const tsc = path.join(repo, 'node_modules/typescript/bin/tsc');
   // Other work in progress may not type-check; what matters here is what gets emitted.
   spawnSync(process.execPath, [tsc, '-p', path.join(repo, 'tsconfig.build.json'), '--noCheck', '--outDir', path.join(app, 'dist')], { stdio: 'ignore' });
@@ -28,6 +35,8 @@ before(() => {
 function seal(args: string[], input?: string) {
   const env: Record<string, string | undefined> = { ...process.env, SEAL_PASSWORD: 'dist-pw', NO_COLOR: '1' };
   delete env.SEAL_FROM_SOURCE;
+  if (builtDist) env.SEAL_NO_BUNDLE = '1';
+  else delete env.SEAL_NO_BUNDLE;
   const r = spawnSync(process.execPath, [path.join(app, 'bin/seal.js'), ...args], { cwd: w, env, input, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
