@@ -26,6 +26,7 @@
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { ImageStore } from './store.ts';
+import { sha256Digest } from './digest.ts';
 import type { Descriptor, FetchedManifest } from './types.ts';
 
 export interface ListUpdate {
@@ -84,6 +85,10 @@ export interface UpdateStats {
   settledMs: number;
   /** The write was a compare-and-swap (layout, or a registry that honours If-Match). */
   conditional: boolean;
+  /** HEAD checks made between a build and its write. */
+  checks: number;
+  /** Looks at the tag while a write of ours was on its way (watchTag). */
+  looks: number;
 }
 
 export const entryKey = (d: Descriptor): string => `${d.digest}|${canonicalAnnotations(d.annotations)}`;
@@ -165,7 +170,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
   const maxAttempts = opts.maxAttempts ?? 30;
   const seen = new Map<string, Descriptor>();
   const ours = new Map(u.add.map((d) => [keyOf(d), d]));
-  const stats: UpdateStats = { attempts: 0, contended: false, settledMs: 0, conditional: false };
+  const stats: UpdateStats = { attempts: 0, contended: false, settledMs: 0, conditional: false, checks: 0, looks: 0 };
   let wrote: string | undefined; // digest of our last write
   let checked = false; // the HEAD check before the PUT was made
   let attempted = false; // a write was sent (its answer may have been lost)
@@ -219,20 +224,25 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
       // Without compare-and-swap our copy is stale from the read until our PUT lands: watch the
       // tag through that time if it drags on (a slow build, a PUT held in the network), and write
       // back whatever landed meanwhile (docs/design/safe-update.md, "Watching").
+      // Versions whose entries we know: the one read, and ours once built.
+      const known = new Set(current ? [current.digest] : []);
       const watchAgainst = (since: number) =>
         watchTag(
           store,
           u.tag,
+          known,
           since,
           fastestRead,
           (doc) => {
             for (const e of u.entriesOf(doc)) if (!drop(e) || ours.has(keyOf(e))) seen.set(keyOf(e), e);
           },
           opts.log,
+          () => stats.looks++,
         );
       let watch = store.atomicTagUpdates ? undefined : watchAgainst(readDone);
       try {
         const doc = prebuilt ?? (await u.build(next, current));
+        known.add(sha256Digest(doc.bytes));
         const conditional = store.atomicTagUpdates === true || (current?.etag !== undefined && (await honoursIfMatch(store, doc, opts.log)));
         if (conditional) {
           await watch?.stop(0);
@@ -244,6 +254,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
         // writer (someone always writes during its build), and stale writes are repaired anyway.
         if (!prebuilt && u.buildUploads !== false && !conditional && store.resolve && !stats.contended && !checked) {
           checked = true;
+          stats.checks++;
           const headAt = performance.now();
           const now = await store.resolve(u.tag);
           const headDone = performance.now();
@@ -359,7 +370,16 @@ interface TagWatch {
  * three looks, whichever is longest (at most WATCH_MAX_EVERY_MS). Each version read goes to `onVersion`; failed reads are only logged (the
  * next look is already due; the store's own retries may make one late, which does no harm).
  */
-function watchTag(store: ImageStore, tag: string, since: number, fastestRead: number, onVersion: (doc: FetchedManifest) => void, log?: Log): TagWatch {
+function watchTag(
+  store: ImageStore,
+  tag: string,
+  known: Set<string>,
+  since: number,
+  fastestRead: number,
+  onVersion: (doc: FetchedManifest) => void,
+  log?: Log,
+  onLook?: () => void,
+): TagWatch {
   const pace = Number.isFinite(fastestRead) ? fastestRead : 0;
   const firstAt = since + Math.max(WATCH_AFTER_MS, 2 * pace);
   const inFlight = new Set<Promise<void>>();
@@ -367,19 +387,36 @@ function watchTag(store: ImageStore, tag: string, since: number, fastestRead: nu
   let reads = 0;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // A HEAD where the store has one: no body, and registries that count pulls (Docker Hub) count
+  // GETs of manifests, not HEADs. A version not seen before is then fetched by its digest.
+  const took = (at: number) => {
+    lastTook.push(performance.now() - at);
+    if (lastTook.length > 3) lastTook.shift();
+  };
+  const lookOnce = async (): Promise<void> => {
+    const at = performance.now();
+    let doc: FetchedManifest | null;
+    if (store.resolve) {
+      const now = await store.resolve(tag);
+      took(at);
+      if (!now || known.has(now.digest)) return;
+      doc = await store.getManifest(now.digest);
+    } else {
+      doc = await store.getManifest(tag);
+      took(at);
+    }
+    if (!doc) return;
+    known.add(doc.digest);
+    onVersion(doc);
+  };
   const look = () => {
     timer = undefined;
     if (stopped) return;
     if (inFlight.size < WATCH_IN_FLIGHT && reads < WATCH_MAX_READS) {
       reads++;
-      const at = performance.now();
-      const read: Promise<void> = store.getManifest(tag).then(
-        (doc) => {
-          lastTook.push(performance.now() - at);
-          if (lastTook.length > 3) lastTook.shift();
-          if (doc) onVersion(doc);
-        },
-        (err: unknown) => log?.debug(`${tag}: a look while our write was on its way failed: ${(err as Error).message}`),
+      onLook?.();
+      const read: Promise<void> = lookOnce().catch((err: unknown) =>
+        log?.debug(`${tag}: a look while our write was on its way failed: ${(err as Error).message}`),
       );
       inFlight.add(read);
       void read.finally(() => inFlight.delete(read));
