@@ -2,6 +2,7 @@
 // https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#referrers-tag-schema
 import { SealError } from '../errors.ts';
 import type { Log } from '../log.ts';
+import { sha256Digest } from './digest.ts';
 import { withEmbedded, withoutEmbedded } from './embedded.ts';
 import { OCI_INDEX } from './media-types.ts';
 import { updateTaggedList } from './safe-update.ts';
@@ -108,19 +109,37 @@ export interface AttachOptions {
  */
 export async function attachReferrer(store: ImageStore, manifestBytes: Uint8Array, manifest: ImageManifest, opts: AttachOptions = {}): Promise<Descriptor> {
   const mediaType = manifest.mediaType ?? 'application/vnd.oci.image.manifest.v1+json';
-  const put = await store.putManifest(manifestBytes, mediaType);
-  const desc: Descriptor = { mediaType, digest: put.digest, size: manifestBytes.length };
+  const putting = store.putManifest(manifestBytes, mediaType);
+  putting.catch(() => {}); // awaited below, at the latest before the fallback index is written
+  const desc: Descriptor = { mediaType, digest: sha256Digest(manifestBytes), size: manifestBytes.length };
   const artifactType = manifest.artifactType ?? manifest.config.mediaType;
   if (artifactType) desc.artifactType = artifactType;
   if (manifest.annotations) desc.annotations = { ...manifest.annotations };
-  if (!manifest.subject) return desc;
-  if (put.subjectIndexed) return desc;
-  // Asked once per registry and command (apiReferrers): a registry found without the API is
-  // not asked again for every write; writing the fallback tag is the safe side of that answer.
-  const api = await apiReferrers(store, manifest.subject.digest, {});
-  if (api !== null) {
-    opts.log?.debug(`${store.name} has the referrers API; no fallback tag needed`);
+  const stored = async () => {
+    const put = await putting;
+    if (put.digest !== desc.digest) {
+      throw new SealError('registry', `${store.name} stored manifest ${desc.digest} as ${put.digest}`, { code: 'DIGEST_CHANGED' });
+    }
+    return put;
+  };
+  if (!manifest.subject) {
+    await stored();
     return desc;
+  }
+  // On a registry this command already found without the referrers API (asked once per registry
+  // and command, apiReferrers), the fallback index is read while the manifest is written (one
+  // round trip fewer per image); the index is written only once the manifest is stored (build,
+  // below), so it never lists a manifest that failed. Otherwise: the registry may index the
+  // subject itself (its answer to the PUT says so), or have the API; writing the fallback tag is
+  // the safe side of either answer.
+  const noApi = store.ref.kind === 'registry' ? (await store.session?.referrersApi(store.ref.registry)) === false : false;
+  if (!noApi) {
+    if ((await stored()).subjectIndexed) return desc;
+    const api = await apiReferrers(store, manifest.subject.digest, {});
+    if (api !== null) {
+      opts.log?.debug(`${store.name} has the referrers API; no fallback tag needed`);
+      return desc;
+    }
   }
   const tag = referrersFallbackTag(manifest.subject.digest);
   const entry = store.ref.kind === 'registry' && manifestBytes.length <= MAX_EMBEDDED_MANIFEST ? withEmbedded(desc, manifestBytes) : desc;
@@ -133,6 +152,7 @@ export async function attachReferrer(store: ImageStore, manifestBytes: Uint8Arra
       add: [entry],
       buildUploads: false,
       build: async (entries) => {
+        await stored();
         const sorted = [...entries].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
         let room = MAX_EMBEDDED_IN_INDEX;
         const manifests = sorted.map((d) => {
@@ -147,6 +167,7 @@ export async function attachReferrer(store: ImageStore, manifestBytes: Uint8Arra
     },
     opts,
   );
+  await stored(); // when the index listed it already, nothing above waited for the write
   return desc;
 }
 

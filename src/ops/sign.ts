@@ -15,7 +15,7 @@ import { sha256Digest } from '../oci/digest.ts';
 import { repositoryName } from '../oci/reference.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { Descriptor } from '../oci/types.ts';
-import { mapPool } from '../util/pool.ts';
+import { mapPoolAhead } from '../util/pool.ts';
 import type { OpEnv } from './op-env.ts';
 import { openSigner } from './signing/open.ts';
 import type { ArtifactSigner, SigningOptions } from './signing/types.ts';
@@ -120,18 +120,24 @@ export async function signImages(options: SignImagesOptions, env: OpEnv): Promis
     // write (safe-update.ts) is a wait, so it runs outside the limit and the settles of many
     // images overlap. Every image's settle is awaited before the command reports success.
     const settles: Promise<unknown>[] = [];
-    const perImage = await mapPool(opts.images, opts.concurrency ?? 4, async (input) => {
-      const img = await openImage(input, opts.store, log);
-      const targets: Descriptor[] = [img.descriptor];
-      if (opts.recursive) targets.push(...childDescriptors(img.manifest));
-      const out: SignedManifest[] = [];
-      for (const target of targets) {
-        const signed = await signOne(img, target, input, opts, signer, log);
-        out.push(signed.result);
-        if (signed.settled) settles.push(signed.settled);
-      }
-      return out;
-    }).finally(() => Promise.allSettled(settles));
+    // Each image's tag is resolved up to `concurrency` images ahead (mapPoolAhead): when a slot
+    // frees, the next image's first round trip is behind it.
+    const perImage = await mapPoolAhead(
+      opts.images,
+      opts.concurrency ?? 4,
+      (input) => openImage(input, opts.store, log),
+      async (img, input) => {
+        const targets: Descriptor[] = [img.descriptor];
+        if (opts.recursive) targets.push(...childDescriptors(img.manifest));
+        const out: SignedManifest[] = [];
+        for (const target of targets) {
+          const signed = await signOne(img, target, input, opts, signer, log);
+          out.push(signed.result);
+          if (signed.settled) settles.push(signed.settled);
+        }
+        return out;
+      },
+    ).finally(() => Promise.allSettled(settles));
     // Every settle has ended by now (finally above); the first failure, if any, is the run's.
     const failed = (await Promise.allSettled(settles)).find((o) => o.status === 'rejected');
     if (failed) throw failed.reason;

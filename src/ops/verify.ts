@@ -1,7 +1,7 @@
 // seal verify: find an image's signatures in both storage generations and check each one over
 // the exact bytes that were signed, against this image's digest and the required annotations.
 import { createHash } from 'node:crypto';
-import { openImageWith, type ResolvedImage } from '../cosign/image.ts';
+import { openImage, openImageWith, type ResolvedImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
 import { listBundles, readBundleBytes } from '../cosign/referrer-bundles.ts';
 import { matchingSubjects, parseStatement } from '../attest/statement.ts';
@@ -12,11 +12,11 @@ import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../cosign/layout.ts';
 import { digestHex, sha256Digest } from '../oci/digest.ts';
-import { repositoryName } from '../oci/reference.ts';
+import { parseReference, repositoryName } from '../oci/reference.ts';
 import type { Descriptor } from '../oci/types.ts';
-import type { StoreOptions } from '../oci/store.ts';
+import type { ImageStore, StoreOptions } from '../oci/store.ts';
 import type { ExtensionCheck } from '../sigstore/cert-extensions.ts';
-import { mapPool } from '../util/pool.ts';
+import { mapPoolAhead } from '../util/pool.ts';
 import type { OpEnv } from './op-env.ts';
 
 // @sigstore/* costs ~40 ms of start-up: loaded when a bundle is actually verified, not for a
@@ -73,21 +73,34 @@ export interface ImageVerification {
 export async function verifyImages(opts: VerifyImagesOptions, env: OpEnv): Promise<ImageVerification[]> {
   const { trust: policy } = opts;
   const { log } = env;
-  return mapPool(opts.images, opts.concurrency ?? 4, (image) => verifyImage(image, opts, policy, log));
+  // A tag is resolved up to `concurrency` images ahead (mapPoolAhead): when a slot frees, the
+  // next image's first round trip is behind it. A digest reference has nothing to resolve: its
+  // manifest is read with its signatures (openImageWith).
+  return mapPoolAhead(
+    opts.images,
+    opts.concurrency ?? 4,
+    (image) => (parseReference(image).digest ? Promise.resolve(undefined) : openImage(image, opts.store, log)),
+    (resolved, image) => verifyImage(image, resolved, opts, policy, log),
+  );
 }
 
-async function verifyImage(input: string, opts: VerifyImagesOptions, policy: TrustPolicy, log: Log): Promise<ImageVerification> {
+async function verifyImage(
+  input: string,
+  resolved: ResolvedImage | undefined,
+  opts: VerifyImagesOptions,
+  policy: TrustPolicy,
+  log: Log,
+): Promise<ImageVerification> {
   // Both storage generations are looked up at once (the .sig tag; the referrers API and the
   // fallback tag), and with the image's manifest when the reference names its digest; when both
   // lookups fail, the legacy one's error is the one reported, as before. Bundles are listed here
   // and read one at a time below (item 8 of issue 9: hundreds of large bundles must not be held
   // at once).
+  const lookup = (store: ImageStore, digest: string) => Promise.allSettled([readLegacyLayers(store, digest, 'sig'), listBundles(store, digest, log)]);
   const {
     img,
     found: [legacyRead, bundlesRead],
-  } = await openImageWith(input, opts.store, log, (store, digest) =>
-    Promise.allSettled([readLegacyLayers(store, digest, 'sig'), listBundles(store, digest, log)]),
-  );
+  } = resolved ? { img: resolved, found: await lookup(resolved.attachStore, resolved.digest) } : await openImageWith(input, opts.store, log, lookup);
   const result: ImageVerification = { image: input, digest: img.digest, verified: false, signatures: [], ignoredAttestations: 0 };
   const store = img.attachStore;
   if (legacyRead.status === 'rejected') throw legacyRead.reason;

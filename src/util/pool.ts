@@ -20,3 +20,41 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (ite
   if (failure) throw failure.err;
   return results;
 }
+
+/**
+ * mapPool for items that begin with a read that can run ahead (resolving an image's tag): when
+ * item i starts, `prepare` of item i + limit starts too, so that when a slot frees, the item taking
+ * it has its first round trip behind it. At most `limit` prepares run ahead of the items; `fn`
+ * gets the prepared value. A prepare's failure is the failure of its item, when that item starts;
+ * prepares of items that never start (the run failed first) are awaited before the promise settles
+ * (nothing keeps running in the background) and their outcome dropped.
+ */
+export async function mapPoolAhead<T, P, R>(
+  items: readonly T[],
+  limit: number,
+  prepare: (item: T, index: number) => Promise<P>,
+  fn: (prepared: P, item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const ahead = new Map<number, Promise<P>>();
+  const prepared = (i: number): Promise<P> => {
+    let p = ahead.get(i);
+    if (!p) {
+      p = prepare(items[i]!, i);
+      p.catch(() => {}); // awaited by its item, or dropped below
+      ahead.set(i, p);
+    }
+    return p;
+  };
+  const step = Math.max(1, limit);
+  try {
+    return await mapPool(items, limit, async (item, i) => {
+      // Items start in order, so item i + step has not started yet.
+      if (i + step < items.length) void prepared(i + step);
+      const p = prepared(i);
+      ahead.delete(i);
+      return fn(await p, item, i);
+    });
+  } finally {
+    await Promise.allSettled(ahead.values());
+  }
+}

@@ -100,6 +100,81 @@ describe('sign many images on a plain registry (counted at the proxy)', () => {
     assert.equal(untouched.code, 10, untouched.stderr);
   });
 
+  test('each image tag is resolved ahead: with --concurrency 1 the next image is resolved before this one is written', async () => {
+    const refs = await images(3);
+    proxy.reset();
+    const s = await runCli(['sign', '--key', key, '--concurrency', '1', ...refs]);
+    assert.equal(s.code, 0, s.stderr);
+    const [a, b, c] = refs.map((r) => r.split('/')[1]!.replace(/:v1$/, ''));
+    const at = (repo: string, f: (r: ProxiedRequest) => boolean) => proxy.requests.findIndex((r) => repoOf(r.path) === repo && f(r));
+    const resolve = (r: ProxiedRequest) => r.method === 'GET' && r.path.endsWith('/manifests/v1');
+    const write = (r: ProxiedRequest) => r.method === 'PUT' && r.path.endsWith('.sig');
+    assert.ok(at(b!, resolve) < at(a!, write), 'image 2 resolved before image 1 is written');
+    assert.ok(at(c!, resolve) < at(b!, write), 'image 3 resolved before image 2 is written');
+    assert.ok(at(c!, resolve) > at(a!, resolve), 'one image ahead, not all of them at once');
+    for (const repo of [a, b, c]) assert.equal(proxy.requests.filter((r) => repoOf(r.path) === repo && resolve(r)).length, 1);
+  });
+
+  test('bundle format: 9 requests per image, no HEAD; the fallback index is read while the referrer manifest is written', async () => {
+    const refs = await images(4);
+    proxy.reset();
+    const s = await runCli(['sign', '--key', key, '--format', 'bundle', '--concurrency', '2', ...refs]);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(proxy.requests.filter((r) => r.method === 'HEAD').length, 0);
+    const isTagRead = (r: ProxiedRequest) => r.method === 'GET' && /\/manifests\/sha256-[a-f0-9]{64}$/.test(r.path);
+    for (const [i, ref] of refs.entries()) {
+      const repo = ref.split('/')[1]!.replace(/:v1$/, '');
+      const reqs = proxy.requests.filter((r) => repoOf(r.path) === repo);
+      const reads = reqs.filter(isTagRead);
+      const watch = reads.slice(1, -1).filter((r) => reqs.some((put) => put.method === 'PUT' && put.path === r.path && r.at < put.at + put.ms + 250));
+      const counted = reqs.filter((r) => !watch.includes(r) && !r.path.includes('/referrers/'));
+      // GET image; POST+PUT bundle; POST (a mount of the empty config from the repository
+      // itself: 202, not there) + PUT config; PUT referrer manifest; GET fallback index (absent);
+      // PUT it; GET (confirm)
+      assert.deepEqual(
+        counted.map((r) => r.method).sort(),
+        ['GET', 'GET', 'GET', 'POST', 'POST', 'PUT', 'PUT', 'PUT', 'PUT'],
+        `${repo}: ${counted.map((r) => `${r.method} ${r.path}`).join('\n')}`,
+      );
+      assert.equal(counted.filter((r) => r.path.includes('?mount=')).length, 1, 'the empty config: a mount from the repository itself');
+      if (i < 2) continue; // the first images start before the registry is known to lack the API
+      const manifestPut = reqs.find((r) => r.method === 'PUT' && /\/manifests\/sha256:/.test(r.path))!;
+      assert.ok(reads[0]!.at < manifestPut.at + manifestPut.ms, `${repo}: the index is read before the manifest write is answered`);
+    }
+    const v = await runCli(['verify', '--key', pub, ...refs]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
+  test('bundle format, a second signature: the empty config is found by the mount (one request, nothing uploaded)', async () => {
+    const [ref] = await images(1);
+    const first = await runCli(['sign', '--key', key, '--format', 'bundle', ref!]);
+    assert.equal(first.code, 0, first.stderr);
+    proxy.reset();
+    const s = await runCli(['sign', '--key', key, '--format', 'bundle', ref!]);
+    assert.equal(s.code, 0, s.stderr);
+    const mount = proxy.requests.filter((r) => r.path.includes('?mount='));
+    assert.deepEqual(
+      mount.map((r) => r.status),
+      [201],
+    );
+    assert.equal(proxy.requests.filter((r) => r.method === 'PUT' && r.path.includes('/blobs/uploads/')).length, 1, 'only the bundle is uploaded');
+  });
+
+  test('a registry that refuses the mount parameters gets a plain upload of the config', async () => {
+    const [ref] = await images(1);
+    proxy.reset();
+    proxy.setFaults([{ method: 'POST', path: /\?mount=/, action: { status: 405 } }]);
+    try {
+      const s = await runCli(['sign', '--key', key, '--format', 'bundle', ref!]);
+      assert.equal(s.code, 0, s.stderr);
+    } finally {
+      proxy.setFaults([]);
+    }
+    assert.equal(proxy.requests.filter((r) => r.method === 'PUT' && r.path.includes('/blobs/uploads/')).length, 2, 'bundle and config uploaded');
+    const v = await runCli(['verify', '--key', pub, ref!]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
   test('bundle format: the referrers API is asked once for all the images, and each gets its fallback entry', async () => {
     const refs = await images(4);
     proxy.reset();

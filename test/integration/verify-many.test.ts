@@ -79,6 +79,24 @@ describe('plain registry behind the counting proxy', () => {
     assert.equal(paths.filter((p) => p === '/v2/').length, 1, paths.join('\n'));
   });
 
+  test('tags are resolved ahead: with --concurrency 1 the next image is resolved while this one is looked up', async () => {
+    proxy.reset();
+    const v = await runCli(['verify', '--key', pub, '--concurrency', '1', ...refs]);
+    assert.equal(v.code, 0, v.stderr);
+    const find = (repo: string, f: (p: string) => boolean) => proxy.requests.find((r) => r.path.startsWith(`/v2/${repo}/`) && f(r.path))!;
+    const resolve = (p: string) => p.endsWith('/manifests/v1');
+    const sig = (p: string) => p.endsWith('.sig');
+    // The next image's tag read arrives before this image's .sig read is answered (it is sent
+    // when this image starts, alongside at the latest).
+    for (const i of [0, 1]) {
+      const next = find(repos[i + 1]!, resolve);
+      const lookup = find(repos[i]!, sig);
+      assert.ok(next.at <= lookup.at + lookup.ms, `image ${i + 2} resolved by the time image ${i + 1} was looked up`);
+    }
+    assert.ok(find(repos[2]!, resolve).at >= find(repos[0]!, sig).at, 'one image ahead, not all at once');
+    for (const repo of repos) assert.equal(proxy.requests.filter((r) => r.path === `/v2/${repo}/manifests/v1`).length, 1);
+  });
+
   test('a tampered or foreign signature on one image fails the run; the others are still reported verified', async () => {
     await pushImage(reg, work, 'many-foreign');
     const s = await runCli(['sign', '--key', otherKey, '--format', 'bundle', `${reg.host}/many-foreign:v1`]);

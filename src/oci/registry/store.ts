@@ -20,7 +20,7 @@ import { errorFor, parseErrorBody, responseError } from './errors.ts';
 import { BLOB_LIMIT, ERROR_BODY_LIMIT, MANIFEST_LIMIT, type HttpResponse } from './http.ts';
 import { DEFAULT_RETRY_POLICY, attemptsOf, backoffDelay, isRetryableError, isRetryableStatus, retryDelay, sleep, type RetryPolicy } from './retry.ts';
 import { isMidBodyError } from './transport.ts';
-import { countedBody, fileBody, mountBlob, uploadChunked, uploadMonolithic, type UploadContext } from './upload.ts';
+import { countedBody, fileBody, mountBlob, uploadChunked, uploadMonolithic, uploadUnlessPresent, type UploadContext } from './upload.ts';
 
 export interface RegistryStoreOptions extends StoreOptions, Pick<RegistryClientOptions, 'transport' | 'retryPolicy' | 'sleep' | 'runHelper'> {
   /** Files larger than this are uploaded in PATCH chunks of this size (default 64 MiB). */
@@ -511,9 +511,10 @@ export class RegistryStore implements ImageStore {
     const digest = sha256Digest(data);
     const info = { digest, size: data.length };
     const onProgress = opts.onProgress && monotonic(opts.onProgress, data.length);
-    if (opts.likelyNew || !(await this.hasBlob(digest))) {
-      await uploadMonolithic(this.#upload(), digest, onProgress ? countedBody(data, onProgress) : data);
-    }
+    const body = onProgress ? countedBody(data, onProgress) : data;
+    if (opts.likelyNew) await uploadMonolithic(this.#upload(), digest, body);
+    // In memory, so small: asking and uploading are one exchange (uploadUnlessPresent).
+    else await uploadUnlessPresent(this.#upload(), digest, body);
     onProgress?.(data.length);
     return info;
   }

@@ -97,6 +97,39 @@ export async function uploadMonolithic(ctx: UploadContext, digest: string, body:
   await finish(ctx, location, digest, body);
 }
 
+/**
+ * Makes sure the repository has a blob, in one request when it has it already and in two when
+ * not: a mount from the repository itself (POST ?mount=<digest>&from=<this repository>) is
+ * answered 201 when the repository holds the blob, and otherwise 202 with an upload session that
+ * the bytes then finish. A HEAD first costs three round trips for a missing blob (HEAD, POST,
+ * PUT), one more than uploading. A registry that refuses the mount parameters gets the plain
+ * upload. True when the registry had the blob.
+ */
+export async function uploadUnlessPresent(ctx: UploadContext, digest: string, body: RequestBody): Promise<boolean> {
+  const q = new URLSearchParams({ mount: digest, from: ctx.repository });
+  const action = `uploading blob ${digest}`;
+  const res = await ctx.client.request({
+    method: 'POST',
+    path: `/v2/${ctx.repository}/blobs/uploads/?${q}`,
+    scopes: ctx.pushScopes,
+    idempotent: true, // an unused session is harmless; the registry expires it
+  });
+  if (res.status === 201) {
+    res.discard();
+    return true;
+  }
+  if (res.status === 202) {
+    res.discard();
+    await finish(ctx, locationOf(ctx, res.headers.get('location'), action), digest, body);
+    return false;
+  }
+  if (res.status === 401 || res.status === 403 || res.status >= 500) throw await error(ctx, res, action);
+  res.discard();
+  ctx.client.log.debug(`${ctx.name}: a mount of ${digest} from the repository itself answered ${res.status}; uploading`);
+  await uploadMonolithic(ctx, digest, body);
+  return false;
+}
+
 /** POST, PATCH per chunk (resuming after failures), PUT. `onProgress` should be monotonic(). */
 export async function uploadChunked(ctx: UploadContext, digest: string, file: string, size: number, chunkSize: number, onProgress?: OnProgress): Promise<void> {
   const started = await startUpload(ctx, digest);

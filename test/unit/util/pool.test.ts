@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mapPool } from '../../../src/util/pool.ts';
+import { mapPool, mapPoolAhead } from '../../../src/util/pool.ts';
 
 test('results keep the input order, with at most `limit` running at once', async () => {
   let running = 0;
@@ -29,4 +29,53 @@ test('after a failure no item starts, and the rejection waits for the items alre
   );
   assert.deepEqual(started, [0, 1, 2], 'items 0-2 had started when 1 failed; nothing after');
   assert.deepEqual(finished.sort(), [0, 2], 'the running items finished before the rejection');
+});
+
+test('mapPoolAhead: the next items are prepared while the slots are busy, at most `limit` ahead, in order', async () => {
+  const events: string[] = [];
+  let preparing = 0;
+  let mostPreparing = 0;
+  const out = await mapPoolAhead(
+    [0, 1, 2, 3, 4, 5],
+    2,
+    async (i) => {
+      events.push(`prepare ${i}`);
+      mostPreparing = Math.max(mostPreparing, ++preparing);
+      await new Promise((r) => setTimeout(r, 5));
+      preparing--;
+      return i * 10;
+    },
+    async (p, i) => {
+      events.push(`start ${i}`);
+      await new Promise((r) => setTimeout(r, 20));
+      events.push(`end ${i}`);
+      return p + i;
+    },
+  );
+  assert.deepEqual(out, [0, 11, 22, 33, 44, 55]);
+  // Item 2 is prepared while items 0 and 1 hold the two slots, before a slot is free for it.
+  assert.ok(events.indexOf('prepare 2') < events.indexOf('end 0'), events.join(', '));
+  assert.ok(events.indexOf('prepare 3') < events.indexOf('end 1'), events.join(', '));
+  assert.equal(events.filter((e) => e.startsWith('prepare')).length, 6, 'each item prepared once');
+  assert.ok(mostPreparing <= 4, `at most limit items plus limit ahead prepared at once (${mostPreparing})`);
+});
+
+test('mapPoolAhead: a failed prepare fails its item; prepares of items that never start are awaited, not reported', async () => {
+  const settled: number[] = [];
+  await assert.rejects(
+    mapPoolAhead(
+      [0, 1, 2, 3, 4],
+      2,
+      async (i) => {
+        await new Promise((r) => setTimeout(r, i === 3 ? 40 : 1));
+        settled.push(i);
+        if (i === 1) throw new Error('cannot resolve item 1');
+        if (i === 3) throw new Error('item 3 never starts; its failure is not the run failure');
+        return i;
+      },
+      async (p) => p,
+    ),
+    /cannot resolve item 1/,
+  );
+  assert.ok(settled.includes(3), 'the prepare of item 3 (started ahead) had settled before the rejection');
 });
