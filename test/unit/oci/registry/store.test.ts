@@ -168,7 +168,8 @@ describe('delete', () => {
           },
         };
       }
-      if (req.method === 'HEAD') return { status: 200 }; // the empty blob is there
+      if (req.method === 'POST' && req.url.searchParams.has('mount')) return { status: 201 }; // the empty blob is there
+      if (req.method === 'HEAD') return { status: 200 };
       if (req.method === 'DELETE' && p.endsWith('/latest')) return { status: 400, body: JSON.stringify({ errors: [{ code: 'DIGEST_INVALID' }] }) };
       if (req.method === 'DELETE') return { status: 202 };
       if (req.method === 'PUT') return { status: 201 };
@@ -340,30 +341,50 @@ describe('blobs', () => {
     );
   });
 
-  it('skips an upload the registry already has', async () => {
-    const { s, calls } = await store(() => ({ status: 200 }));
+  it('skips an upload the registry already has: one mount of the blob from the repository itself, answered 201', async () => {
+    const { s, calls } = await store((req) => (req.method === 'POST' ? { status: 201 } : undefined));
     assert.deepEqual(await s.putBlob(blob), { digest: BD, size: blob.length });
     assert.deepEqual(
       calls().map((c) => c.method),
-      ['HEAD'],
+      ['POST'],
     );
+    const q = new URL(calls()[0]!.url).searchParams;
+    assert.equal(q.get('mount'), BD);
+    assert.equal(q.get('from'), 'team/app');
   });
 
-  it('uploads monolithically: POST, then PUT to the Location with ?digest= kept beside its state', async () => {
+  it('uploads monolithically: the mount answered 202 opens the session, the PUT to its Location keeps ?digest= beside its state', async () => {
     const { s, calls } = await store((req) => {
-      if (req.method === 'HEAD') return { status: 404 };
       if (req.method === 'POST') return { status: 202, headers: { location: '/v2/team/app/blobs/uploads/u1?_state=abc' } };
       if (req.method === 'PUT') return { status: 201, headers: { 'docker-content-digest': BD } };
       return undefined;
     });
     await s.putBlob(blob);
-    const put = calls()[2]!;
+    assert.deepEqual(
+      calls().map((c) => c.method),
+      ['POST', 'PUT'],
+    );
+    const put = calls()[1]!;
     const u = new URL(put.url);
     assert.equal(u.pathname, '/v2/team/app/blobs/uploads/u1');
     assert.equal(u.searchParams.get('_state'), 'abc');
     assert.equal(u.searchParams.get('digest'), BD);
     assert.deepEqual(put.body, blob);
     assert.equal(put.headers['content-type'], 'application/octet-stream');
+  });
+
+  it('a registry that refuses the mount parameters gets a plain POST and PUT', async () => {
+    const { s, calls } = await store((req) => {
+      if (req.method === 'POST' && req.url.searchParams.has('mount')) return { status: 405 };
+      if (req.method === 'POST') return { status: 202, headers: { location: '/v2/team/app/blobs/uploads/u2' } };
+      if (req.method === 'PUT') return { status: 201, headers: { 'docker-content-digest': BD } };
+      return undefined;
+    });
+    await s.putBlob(blob);
+    assert.deepEqual(
+      calls().map((c) => `${c.method} ${new URL(c.url).search.includes('mount') ? 'mount' : new URL(c.url).pathname}`),
+      ['POST mount', 'POST /v2/team/app/blobs/uploads/', 'PUT /v2/team/app/blobs/uploads/u2'],
+    );
   });
 });
 
