@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startSoftHsm } from '../helpers/softhsm.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const w = mkdtempSync(path.join(tmpdir(), 'seal-code-cache-'));
@@ -169,6 +170,21 @@ describe('the code cache of the single-file build', () => {
       renameSync(`${verifyBuild}.away`, verifyBuild);
     }
     assert.match(twice[0]![0]!.stdout, /seal verify-blob/);
+  });
+
+  test('a PKCS#11 key through the verify build: the build forked as the token agent serves it', () => {
+    const hsm = startSoftHsm();
+    try {
+      const key = `pkcs11:token=${encodeURIComponent(hsm.label)};object=k?module-path=${hsm.module}&pin-value=${hsm.pin}`;
+      assert.equal(seal(['generate-key-pair', '--kms', key], hsm.env).code, 0);
+      const sign = seal(['sign-blob', '--key', key, '--output-signature', 'token.sig', 'file.txt'], hsm.env);
+      assert.equal(sign.code, 0, sign.stderr);
+      const r = seal(['verify-blob', '--key', key, '--signature', 'token.sig', 'file.txt'], hsm.env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, 'Verified OK\n');
+    } finally {
+      hsm.cleanup();
+    }
   });
 
   test('with NODE_DISABLE_COMPILE_CACHE nothing is read or written', () => {
