@@ -151,8 +151,11 @@ describe('the code cache of the single-file build', () => {
     assert.equal(seal(verifySig).code, 0);
     assert.equal(cacheFiles().length, 1);
     assert.ok(path.basename(cacheFiles()[0]!).includes(`-${size}-`), 'the cache of the verify build');
-    // Help, a usage error, a refused flag: the whole build's answer, as if there were no verify build.
+    // A line it runs, one that fails, then help, a usage error, a refused flag (the whole build's
+    // answer): all as if there were no verify build.
     const lines = [
+      verifySig,
+      ['verify-blob', '--key', 'key.pub', '--signature', 'file.sig', 'other.txt'],
       ['verify-blob', '--help'],
       ['verify', '--no-such-flag', 'oci:x'],
       ['verify-attestation'],
@@ -169,7 +172,8 @@ describe('the code cache of the single-file build', () => {
     } finally {
       renameSync(`${verifyBuild}.away`, verifyBuild);
     }
-    assert.match(twice[0]![0]!.stdout, /seal verify-blob/);
+    assert.match(twice[0]![0]!.stderr, /^Verified OK\n$/);
+    assert.match(twice[2]![0]!.stdout, /seal verify-blob/);
   });
 
   test('a PKCS#11 key through the verify build: the build forked as the token agent serves it', () => {
