@@ -102,7 +102,7 @@ function runBundle(file, args) {
         stored.writeBigInt64LE(checksum.of(8 + data.length));
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
         const tmp = `${cacheFile}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, stored, { mode: 0o600 });
+        fs.writeFileSync(tmp, stored, { mode: 0o600, flag: 'wx' }); // never through a link someone left there
         fs.renameSync(tmp, cacheFile);
         // Caches of other builds of this Node, unused for a week (an upgrade, a rebuilt checkout);
         // not those of this installation's other bundle.
@@ -193,11 +193,18 @@ function cacheChecksum() {
   };
 }
 
-/** A code-cache file's V8 data (in place, 8-byte aligned), or undefined if its checksum fails. */
+/**
+ * A code-cache file's V8 data (in place, 8-byte aligned), or undefined if its checksum fails or
+ * the file is not a regular file of this user's: V8 runs a cache's bytecode as it finds it, and
+ * the default directory is under the shared tmpdir, where another user may have made it first.
+ */
 function readCache(fs, file, checksum) {
-  const fd = fs.openSync(file, 'r');
+  const { O_RDONLY, O_NONBLOCK = 0, O_NOFOLLOW = 0 } = fs.constants;
+  const fd = fs.openSync(file, O_RDONLY | O_NONBLOCK | O_NOFOLLOW);
   try {
-    const size = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || (process.getuid && st.uid !== process.getuid())) return undefined;
+    const size = st.size;
     if (size <= 8 || size > 512 * 1024 * 1024) return undefined;
     const stored = checksum.buffer(size);
     for (let at = 0, n; at < size; at += n) if ((n = fs.readSync(fd, stored, at, size - at, at)) === 0) return undefined;

@@ -5,7 +5,7 @@
 // directory; the shared dist/ is neither needed nor touched.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -104,6 +104,21 @@ describe('the code cache of the single-file build', () => {
     assert.equal(seal(verifySig).code, 0);
     assert.equal(cacheFiles().length, 1, 'made by the next ordinary run');
   });
+
+  test(
+    "a cache file of another user's is not used, and is replaced by the run's own",
+    { skip: process.getuid?.() !== 0 && 'making a file of another user needs root' },
+    () => {
+      const [file] = cacheFiles();
+      const theirs = `${file}.theirs`;
+      writeFileSync(theirs, readFileSync(file!)); // a valid cache: only its owner differs
+      chownSync(theirs, 65534, 65534);
+      renameSync(theirs, file!);
+      const r = seal(verifySig);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(statSync(file!).uid, process.getuid!(), 'replaced by a file of this user');
+    },
+  );
 
   test('a cache cut short is ignored', () => {
     const [file] = cacheFiles();
