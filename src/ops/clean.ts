@@ -46,8 +46,10 @@ export async function cleanImage({ image, type, store }: CleanOptions, env: OpEn
       if (type === 'signature' && !isSig) continue;
       if (type === 'attestation' && isSig) continue;
       if (protectedDigests.has(b.manifest.digest)) continue;
-      await s.deleteManifest(b.manifest.digest);
+      // Out of the fallback index first: the index may embed the manifest and its bundle
+      // (oci/embedded.ts), which a reader would still verify if a run stopped between the two.
       await detachReferrer(s, img.digest, b.manifest.digest, { log });
+      await s.deleteManifest(b.manifest.digest);
       removed.push(`${s.name}@${b.manifest.digest}`);
       log.info(`Removed referrer ${s.name}@${b.manifest.digest}`);
     }
