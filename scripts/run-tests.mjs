@@ -7,7 +7,7 @@
 // per-test limit of 60 s failed any file whose tests add up to more than a minute. Within a batch
 // the limit stays per test (and per describe group, as for a file alone): files are not wrapped.
 // Batches: a process per file cost about a quarter of a second of CPU each (Node, the test runner,
-// loading the same sources again), 35 s of the suite's 230 s; files run together, about a dozen
+// loading the same sources again), 35 s of the suite's 230 s; files run together, about twenty
 // seconds of them per batch, in path order so that neighbours share their imports. A file with a
 // line `// run-tests: alone (why)` runs in a process of its own (what it measures or changes is
 // process-wide). Files that load test/harness/sigstore-stack.ts (which turns nock on in its
@@ -47,7 +47,7 @@ try {
 const guess = (f) => known[f] ?? (/test\/(integration|hostile|conformance)\//.test(f) ? 6 : /test\/(cli|fuzz)\//.test(f) ? 3 : 0.5);
 
 // Seconds of known duration per batch: small enough that the batches still spread over the slots.
-const BATCH_SECONDS = 12;
+const BATCH_SECONDS = 20;
 const batches = [];
 {
   const open = new Map(); // group -> the batch being filled

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test: type-check, import graph, lint, build, then every file of test/ (unit, CLI, real registries).
+# Every test: build, type check, lint, format, then every file of test/ (unit, CLI, real registries;
+# the import graph's check is test/unit/repo/import-graph.test.ts).
 # Usage: scripts/test.sh [test files or globs...] (default: test/**/*.test.ts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,32 +10,37 @@ names=() pids=()
 # A failed build ends the run: the checks still running go with it.
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$logs"' EXIT
 
-# The type check with the lint, and the format check, run beside the tests (each one single-threaded
-# process; the tests spend part of their time waiting on registries and the Sigstore stack, which
-# these fill); their output and verdict come after the tests' output, and either failing fails the run.
-echo "== typecheck (node $(node --version)) with lint (typescript-eslint: floating and misused promises), and format (prettier), beside the tests" >&2
+# The build, then the type check with the lint, in one process over one TypeScript program
+# (scripts/check.mjs says why): the tests start as soon as dist/ is built (they run it), while the
+# type check, the lint and the format check go on beside them (each one single-threaded process;
+# the tests spend part of their time waiting on registries and the Sigstore stack, which these
+# fill). Their output and verdict come after the tests' output, and any failing fails the run.
+echo "== build, typecheck (node $(node --version)) with lint (typescript-eslint: floating and misused promises), and format (prettier)" >&2
 step() {
   local name=$1
   shift
   (exec "$@") >"$logs/$name" 2>&1 &
   names+=("$name") pids+=($!)
 }
-# tsc --noEmit -p tsconfig.json and eslint . over one TypeScript program (scripts/check.mjs says why).
-step typecheck-lint node scripts/check.mjs
+# The build skips tsc's type check (--noCheck): the type check does it, over src and test.
+step build-typecheck-lint node scripts/check.mjs --build="$logs/built"
 # The formatter (prettier, .prettierrc.json): `npm run format` writes what this checks.
 step format node_modules/.bin/prettier --check --log-level warn '**/*.{ts,mjs,js,cjs}'
-
-# The import graph and the build before the tests, which run the dist/ it makes. The build skips
-# tsc's type check (--noCheck): the typecheck step does it, over src and test.
-echo "== import graph (cycles, layers) and build" >&2
-node scripts/check-imports.ts >&2
-rm -rf dist
-node_modules/.bin/tsc -p tsconfig.build.json --noCheck
-node scripts/check-dist-imports.mjs
+# Until the build is there (check.mjs writes `ok` or `failed` to $logs/built once dist/ is written).
+until [ -s "$logs/built" ]; do
+  kill -0 "${pids[0]}" 2>/dev/null || break
+  sleep 0.1
+done
+if [ "$(cat "$logs/built" 2>/dev/null)" != ok ]; then
+  wait "${pids[0]}" || true
+  cat "$logs/build-typecheck-lint" >&2
+  echo "failed: build" >&2
+  exit 1
+fi
 
 echo "== tests" >&2
-# Each file in a process of its own, longest first, one more at a time than there are CPUs (most
-# files also wait on registries and the Sigstore stack); 60 s per test: one that needs more is a
+# Files in batches of about 20 s, one process each, longest first, one process more at a time than
+# there are CPUs (most files also wait on registries and the Sigstore stack); 60 s per test: one that needs more is a
 # bug to fix, not a limit to raise. scripts/run-tests.mjs says why not plain `node --test`.
 # Spawned seal processes run the dist/ just built from these sources (test/helpers/run-cli.ts:
 # SEAL_RUN_ENV), a third of the start-up CPU of running src/ with type stripping.

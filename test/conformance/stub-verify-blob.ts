@@ -4,9 +4,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-import { exitCodeFor } from '../../src/cli/exit-codes.ts';
-import { messageOf } from '../../src/errors.ts';
-import { verifyBundle } from '../../src/sigstore/verify-bundle.ts';
+import type * as ExitCodes from '../../src/cli/exit-codes.ts';
+import type * as Errors from '../../src/errors.ts';
+import type * as VerifyBundle from '../../src/sigstore/verify-bundle.ts';
+
+// The same modules from the dist/ scripts/test.sh has just built from these sources, when it has
+// (run-cli.ts: SEAL_TEST_BUILT_DIST): no type stripping of every source file at each start.
+const from = process.env.SEAL_TEST_BUILT_DIST === '1' ? '../../dist/' : '../../src/';
+const ext = process.env.SEAL_TEST_BUILT_DIST === '1' ? 'js' : 'ts';
+const { exitCodeFor } = (await import(new URL(`${from}cli/exit-codes.${ext}`, import.meta.url).href)) as typeof ExitCodes;
+const { messageOf } = (await import(new URL(`${from}errors.${ext}`, import.meta.url).href)) as typeof Errors;
+const { verifyBundle } = (await import(new URL(`${from}sigstore/verify-bundle.${ext}`, import.meta.url).href)) as typeof VerifyBundle;
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),

@@ -1,7 +1,8 @@
 // Issue 9 item 10: `seal clean` never deletes a manifest another tag still points to. One SBOM
 // attached to images A and B used to be one `.sbom` manifest behind two tags; distribution 2.8
 // cannot delete a tag, so seal deleted the manifest by digest and B's SBOM was gone. Against
-// the real CNCF distribution registry of the harness.
+// the real CNCF distribution registry of the harness. The commands run in this process (what a
+// process adds, that `clean` exits when done, is cosign-corpus.test.ts's).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { copyImage } from '../../src/oci/copy.ts';
 import { parseReference } from '../../src/oci/reference.ts';
 import { openStore } from '../../src/oci/open-store.ts';
 import { makeImageLayout, registryInstalled, startRegistry, type RunningRegistry } from '../harness/index.ts';
-import { runSeal } from '../harness/seal-process.ts';
+import { runCliInProcess } from '../helpers/in-process.ts';
 
 const skip = registryInstalled() ? false : 'docker-registry not installed: apt-get install -y docker-registry';
 
@@ -39,6 +40,7 @@ async function sbomManifest(ref: string): Promise<string | undefined> {
 }
 
 const env = () => ({ HOME: dir, DOCKER_CONFIG: join(dir, 'docker') });
+const seal = (args: string[], o: { env: Record<string, string> }) => runCliInProcess(args, o);
 
 describe('seal clean and shared attachment manifests (item 10)', { skip }, () => {
   before(async () => {
@@ -57,21 +59,21 @@ describe('seal clean and shared attachment manifests (item 10)', { skip }, () =>
     const v2 = await push('app', 'v2');
     // Docker media types carry no annotations: the manifest is the same for both images, as cosign's is.
     for (const ref of [v1, v2]) {
-      const r = await runSeal(['attach', 'sbom', '--sbom', sbom, ref], { env: { ...env(), SEAL_DOCKER_MEDIA_TYPES: '1' } });
+      const r = await seal(['attach', 'sbom', '--sbom', sbom, ref], { env: { ...env(), SEAL_DOCKER_MEDIA_TYPES: '1' } });
       assert.equal(r.code, 0, r.stderr);
     }
     const shared = await sbomManifest(v1);
     assert.ok(shared);
     assert.equal(await sbomManifest(v2), shared, 'one manifest behind both tags');
-    const c = await runSeal(['clean', '--type', 'sbom', '--yes', v1], { env: env() });
+    const c = await seal(['clean', '--type', 'sbom', '--yes', v1], { env: env() });
     assert.equal(c.code, 0, c.stderr);
     assert.equal(await sbomManifest(v1), undefined, "v1's .sbom tag is gone");
     assert.equal(await sbomManifest(v2), shared, "v2's is still there");
-    const d = await runSeal(['download', 'sbom', v2], { env: env() });
+    const d = await seal(['download', 'sbom', v2], { env: env() });
     assert.equal(d.code, 0, d.stderr);
     assert.equal(d.stdout, SBOM);
     // Cleaning v2 too removes the manifest itself: nothing names it any more.
-    assert.equal((await runSeal(['clean', '--type', 'sbom', '--yes', v2], { env: env() })).code, 0);
+    assert.equal((await seal(['clean', '--type', 'sbom', '--yes', v2], { env: env() })).code, 0);
     assert.equal(await sbomManifest(v2), undefined);
     const store = await openStore(parseReference(`${reg.host}/team/app`), { env: { HOME: dir }, log: silentLog, allowHttp: true });
     assert.equal(await store.getManifest(shared), null, 'the manifest was deleted once unreferenced');
@@ -80,13 +82,13 @@ describe('seal clean and shared attachment manifests (item 10)', { skip }, () =>
   it('seal attach sbom writes a manifest of its own for each image (an annotation names the subject)', async () => {
     const v1 = await push('own', 'v1');
     const v2 = await push('own', 'v2');
-    for (const ref of [v1, v2]) assert.equal((await runSeal(['attach', 'sbom', '--sbom', sbom, ref], { env: env() })).code, 0);
+    for (const ref of [v1, v2]) assert.equal((await seal(['attach', 'sbom', '--sbom', sbom, ref], { env: env() })).code, 0);
     const [m1, m2] = [await sbomManifest(v1), await sbomManifest(v2)];
     assert.ok(m1 && m2);
     assert.notEqual(m1, m2);
-    assert.equal((await runSeal(['clean', '--type', 'sbom', '--yes', v1], { env: env() })).code, 0);
+    assert.equal((await seal(['clean', '--type', 'sbom', '--yes', v1], { env: env() })).code, 0);
     assert.equal(await sbomManifest(v1), undefined);
     assert.equal(await sbomManifest(v2), m2);
-    assert.equal((await runSeal(['download', 'sbom', v2], { env: env() })).stdout, SBOM);
+    assert.equal((await seal(['download', 'sbom', v2], { env: env() })).stdout, SBOM);
   });
 });
