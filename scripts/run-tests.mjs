@@ -7,8 +7,8 @@
 // per-test limit of 60 s failed any file whose tests add up to more than a minute. Within a batch
 // the limit stays per test (and per describe group, as for a file alone): files are not wrapped.
 // Batches: a process per file cost about a quarter of a second of CPU each (Node, the test runner,
-// loading the same sources again), 35 s of the suite's 230 s; files run together, about twenty
-// seconds of them per batch, in path order so that neighbours share their imports. A file with a
+// loading the same sources again), about 40 s of the 230 s the tests took; files run together,
+// about twenty seconds of them per batch, in path order so that neighbours share their imports. A file with a
 // line `// run-tests: alone (why)` runs in a process of its own (what it measures or changes is
 // process-wide). Files that load test/harness/sigstore-stack.ts (which turns nock on in its
 // process) are batched only with each other. `--alone` runs every file alone.
