@@ -24,10 +24,16 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
+/** The response headers seal reads (a WHATWG Headers is one; the transport's own is lighter). */
+export interface ResponseHeaders {
+  get(name: string): string | null;
+  has(name: string): boolean;
+}
+
 export interface HttpResponse {
   status: number;
   statusText: string;
-  headers: Headers;
+  headers: ResponseHeaders;
   /** The URL that answered (after redirects). */
   url: URL;
   /** The body as it arrives; consume it or call `discard()`, or the connection is not reused. */
