@@ -170,6 +170,43 @@ describe('bundle-format verify: requests and round trips', () => {
     assert.equal(roundTrips(v.reqs), 3, 'the manifest embeds the bundle: no blob read');
   });
 
+  test('an index keeps at most 128 KiB of embedded manifests; entries with bogus copies are read by digest or skipped', async () => {
+    const img = await pushImage(reg, work, 'req-cap');
+    const tag = `sha256-${img.digest.slice(7)}`;
+    const s1 = await runCli(['sign', '--key', key, '--format', 'bundle', img.ref]);
+    assert.equal(s1.code, 0, s1.stderr);
+    const index = await getJson(`${reg.url}/v2/req-cap/manifests/${tag}`);
+    const real = JSON.parse(Buffer.from(index.manifests[0]!.data!, 'base64').toString()) as { annotations: Record<string, string> };
+    // 40 more referrers (copies of the first with another creation time), each listed with 4 KiB
+    // of "embedded" bytes that are not the manifest.
+    for (let i = 0; i < 40; i++) {
+      const copy = Buffer.from(
+        JSON.stringify({
+          ...real,
+          annotations: { ...real.annotations, 'org.opencontainers.image.created': `2026-01-01T00:00:${String(i).padStart(2, '0')}Z` },
+        }),
+      );
+      const digest = await put(`${reg.url}/v2/req-cap/manifests/sha256:${sha256(copy)}`, MANIFEST, copy);
+      index.manifests.push({ ...index.manifests[0]!, digest, size: copy.length, data: Buffer.alloc(3072, i).toString('base64') });
+    }
+    await put(`${reg.url}/v2/req-cap/manifests/${tag}`, INDEX, Buffer.from(JSON.stringify(index)));
+    const s2 = await runCli(['sign', '--key', key, '--format', 'bundle', img.ref]);
+    assert.equal(s2.code, 0, s2.stderr);
+    const after = await getJson(`${reg.url}/v2/req-cap/manifests/${tag}`);
+    assert.equal(after.manifests.length, 42, 'every entry kept');
+    const embedded = after.manifests.reduce((n, d) => n + (d.data?.length ?? 0), 0);
+    assert.ok(embedded <= 128 * 1024, `${embedded} characters embedded`);
+    assert.ok(
+      after.manifests.some((d) => d.data === undefined),
+      'entries beyond the budget are listed without their copy',
+    );
+    const v = await runCli(['verify', '--key', pub, '-o', 'json', img.ref]);
+    assert.equal(v.code, 0, v.stderr);
+    const reports = JSON.parse(v.stdout) as Report[];
+    assert.equal(reports[0]!.signatures.length, 42, 'the copies are read by digest and count (their bundle is the first one)');
+    assert.ok(reports[0]!.signatures.every((x) => x.format === 'bundle' && x.verified));
+  });
+
   test('embedded copies that are not the content their digest names are not used: the real ones are read and decide', async () => {
     // The only real referrer is signed by another key; the index entry, then the manifest, embed
     // a good bundle by the trusted key (taken from an earlier signature of this image) under
