@@ -285,15 +285,17 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
         try {
           const ifMatch = store.atomicTagUpdates ? (current?.digest ?? '') : current?.etag;
           wrote = (await store.putManifest(doc.bytes, doc.mediaType, { tag: u.tag, ifMatch, once: true })).digest;
+          // The window a concurrent writer's stale copy can be in flight: from our read to our
+          // PUT's answer, and for a document built before the read, from the start of that build
+          // (a writer that builds after its read, e.g. one that appends, is stale that long).
+          // Measured before the wait for the watch's last looks, which is not part of it; and the
+          // caller's slot is freed before that wait too.
+          maxWindow = Math.max(maxWindow, performance.now() - (prebuilt ? Math.min(readAt, prebuilt.startedAt) : readAt));
+          landed();
         } finally {
-          // Reads already on their way may have seen the tag before our write landed.
+          // Looks already on their way may have seen the tag before our write landed.
           await watch?.stop(Math.max(WATCH_AFTER_MS, 2 * fastestRead));
         }
-        // The window a concurrent writer's stale copy can be in flight: from our read to our PUT's
-        // answer, and for a document built before the read, from the start of that build (a writer
-        // that builds after its read, e.g. one that appends, is stale that long).
-        maxWindow = Math.max(maxWindow, performance.now() - (prebuilt ? Math.min(readAt, prebuilt.startedAt) : readAt));
-        landed();
         if (conditional) {
           stats.conditional = true;
           return done(wrote);
