@@ -60,23 +60,38 @@ let images = 0;
 /** A new image on the registry; its REPO:TAG (reached directly or through the proxy). */
 const newImage = async () => (await pushImage(reg, work, `conc${images++}`)).name;
 
-async function verifiedSignatures(ref: string): Promise<number> {
+/** The `signer=` annotations of the signatures that verify on `ref`. */
+async function verifiedSigners(ref: string): Promise<string[]> {
   const v = await runCliInProcess(['verify', '--key', pub, '-o', 'json', ref]);
   assert.equal(v.code, 0, v.stderr);
-  const out = JSON.parse(v.stdout) as { signatures: { verified: boolean }[] }[];
-  return out[0]!.signatures.filter((s) => s.verified).length;
+  type Payload = { optional?: { signer?: string }; subject?: { annotations?: { signer?: string } }[] };
+  const out = JSON.parse(v.stdout) as { signatures: { verified: boolean; payload?: Payload }[] }[];
+  // Legacy: simple signing's `optional`; bundle: the in-toto statement's subject annotations.
+  return out[0]!.signatures.filter((s) => s.verified).map((s) => s.payload?.optional?.signer ?? s.payload?.subject?.[0]?.annotations?.signer ?? '?');
 }
 
-async function signConcurrently(host: string, repo: string, format: string, n: number, how: 'processes' | 'in-process') {
+/**
+ * n signers at once; every one that reports success must have its signature on the image. Through
+ * the fault proxy a signer may also fail, loudly, when the registry kept failing one request past
+ * the retries (six 503s or resets in a row: about 1 in 10^5 requests at these rates, so now and
+ * then in a run of thousands); never with success and a lost signature.
+ */
+async function signConcurrently(host: string, repo: string, format: string, n: number, how: 'processes' | 'in-process', faults = false) {
   const ref = `${host}/${repo}`;
   const args = (i: number) => ['sign', '--key', key, '--format', format, '-a', `signer=${i}`, ref];
   const runs = await Promise.all(
     Array.from({ length: n }, (_, i) => (how === 'processes' ? runCli(args(i), { timeoutMs: 600_000 }) : runCliInProcess(args(i)))),
   );
-  runs.forEach((r, i) => assert.equal(r.code, 0, `signer ${i}: ${r.stderr}`));
+  const succeeded: string[] = [];
+  runs.forEach((r, i) => {
+    if (r.code === 0) succeeded.push(String(i));
+    else assert.ok(faults && /gave up after \d+ attempts/.test(r.stderr), `signer ${i} (exit ${r.code}): ${r.stderr}`);
+  });
+  assert.ok(succeeded.length >= n - Math.ceil(n / 8), `${n - succeeded.length} of ${n} signers failed`);
   // Verified on the registry directly: the proxy's faults are not what is being checked here.
-  const ok = await verifiedSignatures(`${reg.host}/${repo}`);
-  assert.equal(ok, n, `${format}, ${how}: ${ok} of ${n} signatures survived`);
+  const verified = new Set(await verifiedSigners(`${reg.host}/${repo}`));
+  const lost = succeeded.filter((i) => !verified.has(i));
+  assert.deepEqual(lost, [], `${format}, ${how}: ${lost.length} of ${succeeded.length} signatures of signers that succeeded are gone`);
 }
 
 async function withFaults(fn: () => Promise<void>, faults: FaultRule[] = FAULTS): Promise<void> {
@@ -99,18 +114,18 @@ for (const format of ['legacy', 'bundle'] as const) {
   // writers' settle; it watches the tag while its write is on its way and writes back what landed
   // meanwhile (src/oci/safe-update.ts watchTag). These lost signatures before that, every signer
   // exiting 0 (1-3 of 12 in 3 of 12 runs; 1 of 8 processes once).
-  test(`${format}: ${IN_PROCESS_FAULTS} concurrent signers in one process through 20 % errors and delays: all verify`, async () => {
-    await withFaults(async () => signConcurrently(proxy.host, await newImage(), format, IN_PROCESS_FAULTS, 'in-process'));
+  test(`${format}: ${IN_PROCESS_FAULTS} concurrent signers in one process through 20 % errors and delays: every signer that succeeded verifies`, async () => {
+    await withFaults(async () => signConcurrently(proxy.host, await newImage(), format, IN_PROCESS_FAULTS, 'in-process', true));
   });
 
   // Errors and resets but no held requests: a build slowed by a retried upload is watched too.
-  test(`${format}: ${IN_PROCESS_FAULTS} concurrent signers in one process through 15 % errors and resets, none held: all verify`, async () => {
-    await withFaults(async () => signConcurrently(proxy.host, await newImage(), format, IN_PROCESS_FAULTS, 'in-process'), FAULTS_NOT_HELD);
+  test(`${format}: ${IN_PROCESS_FAULTS} concurrent signers in one process through 15 % errors and resets, none held: every signer that succeeded verifies`, async () => {
+    await withFaults(async () => signConcurrently(proxy.host, await newImage(), format, IN_PROCESS_FAULTS, 'in-process', true), FAULTS_NOT_HELD);
   });
 
-  test(`${format}: ${PROCESSES} concurrent seal sign processes through 20 % errors and delays, ${REPS} repetition(s): all verify`, async () => {
+  test(`${format}: ${PROCESSES} concurrent seal sign processes through 20 % errors and delays, ${REPS} repetition(s): every signer that succeeded verifies`, async () => {
     await withFaults(async () => {
-      for (let rep = 0; rep < REPS; rep++) await signConcurrently(proxy.host, await newImage(), format, PROCESSES, 'processes');
+      for (let rep = 0; rep < REPS; rep++) await signConcurrently(proxy.host, await newImage(), format, PROCESSES, 'processes', true);
     });
   });
 
