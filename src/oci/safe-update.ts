@@ -11,16 +11,17 @@
 //      tag still points where it read, so its own stale window is one HEAD plus one PUT;
 //   3. PUTs, with If-Match; where the registry honours If-Match (probed once per registry and
 //      process) or the store is an OCI layout, that write is a compare-and-swap and it is done;
-//   4. otherwise waits a settle period of three times its measured read-modify-write window,
-//      re-reads, and is done when its own entries and every entry it has seen are present and
+//   4. otherwise waits a settle period of three times its measured read-modify-write window
+//      (at least 60 ms), re-reads, and is done when its own entries and every entry it has seen are present and
 //      nobody else wrote meanwhile. A loss, or a write by someone else (the registry's answers
 //      show a concurrent writer), switches this update to the long settle period (at least
 //      1.5 s) and re-checks after it.
 //   5. while its own copy is stale for longer than a quick write takes (its PUT held in the
-//      network, a slow build), reads the tag every few milliseconds; whatever lands meanwhile,
-//      which its PUT may drop, it writes back right after (watchTag). The writer whose write is
-//      late is the one that knows what it may have dropped, so a quick writer's short settle is
-//      enough however long somebody else's PUT was held.
+//      network, a slow build), looks at the tag (a HEAD) every 20 ms or so; whatever lands
+//      meanwhile, which its PUT may drop, it writes back (watchTag): at once, or after its settle
+//      when it already contends. The writer whose write is late is the one that knows what it may
+//      have dropped, so a quick writer's short settle (at least 60 ms) is enough however long
+//      somebody else's PUT was held.
 // A single signer pays no fixed wait, only ~3 round trips' worth; concurrent signers see each
 // other in the registry's answers and keep the long settle period they had before.
 import { SealError } from '../errors.ts';
@@ -360,7 +361,10 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
 }
 
 interface TagWatch {
-  /** Stops looking; waits up to graceMs for reads already on their way (their answers still count). */
+  /**
+   * Stops looking; waits up to graceMs for looks already on their way (their answers still count).
+   * A second call waits for the first one's wait.
+   */
   stop(graceMs: number): Promise<void>;
 }
 
@@ -369,8 +373,9 @@ interface TagWatch {
  * saw the tag: its read, or its HEAD check) until stopped (its PUT's answer). Nothing is read when
  * the write is quick: the first look comes after WATCH_AFTER_MS or two of the writer's fastest
  * reads, whichever is longer, then one every WATCH_EVERY_MS, fastest read or quickest of the last
- * three looks, whichever is longest (at most WATCH_MAX_EVERY_MS). Each version read goes to `onVersion`; failed reads are only logged (the
- * next look is already due; the store's own retries may make one late, which does no harm).
+ * three looks, whichever is longest (at most WATCH_MAX_EVERY_MS). Each version read goes to
+ * `onVersion`; failed looks are only logged (the next look is already due; the store's own
+ * retries may make one late, which does no harm).
  */
 function watchTag(
   store: ImageStore,
@@ -389,12 +394,12 @@ function watchTag(
   let reads = 0;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  // A HEAD where the store has one: no body, and registries that count pulls (Docker Hub) count
-  // GETs of manifests, not HEADs. A version not seen before is then fetched by its digest.
   const took = (at: number) => {
     lastTook.push(performance.now() - at);
     if (lastTook.length > 3) lastTook.shift();
   };
+  // A HEAD where the store has one: no body, and registries that count pulls (Docker Hub) count
+  // GETs of manifests, not HEADs. A version not seen before is then fetched by its digest.
   const lookOnce = async (): Promise<void> => {
     const at = performance.now();
     let doc: FetchedManifest | null;
@@ -427,17 +432,18 @@ function watchTag(
     if (reads < WATCH_MAX_READS) timer = setTimeout(look, every);
   };
   timer = setTimeout(look, Math.max(0, firstAt - performance.now()));
-  return {
-    async stop(graceMs) {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      if (reads > 0) log?.debug(`${tag}: looked ${reads} time(s) while our copy was stale`);
-      if (inFlight.size === 0) return;
-      let grace: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([Promise.all(inFlight), new Promise<void>((resolve) => (grace = setTimeout(resolve, graceMs)))]);
-      clearTimeout(grace);
-    },
+  // The update stops a watch where the PUT is answered and again on every way out of the attempt.
+  let stopping: Promise<void> | undefined;
+  const stop = async (graceMs: number): Promise<void> => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    if (reads > 0) log?.debug(`${tag}: looked ${reads} time(s) while our copy was stale`);
+    if (inFlight.size === 0) return;
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all(inFlight), new Promise<void>((resolve) => (grace = setTimeout(resolve, graceMs)))]);
+    clearTimeout(grace);
   };
+  return { stop: (graceMs) => (stopping ??= stop(graceMs)) };
 }
 
 // Waits end early on SIGINT/SIGTERM: what was written so far is a whole list (each PUT replaces
