@@ -36,7 +36,7 @@ export interface ProxiedRequest {
   requestBytes: number;
   /** The fault applied, if any: 'status', 'drop', 'truncate', 'corrupt', 'delay'. */
   fault?: string;
-  /** When the request arrived: milliseconds since the proxy started. */
+  /** When the request arrived: milliseconds since the proxy started (fractional: requests on a loopback take less than one). */
   at: number;
   /** Milliseconds from the request's arrival to the end of the response (or the drop). */
   ms: number;
@@ -130,11 +130,11 @@ export async function startFaultProxy(targetUrl: string, opts: FaultProxyOptions
       status: 0,
       bytes: 0,
       requestBytes: 0,
-      at: Math.round(started - startedAt),
+      at: started - startedAt,
       ms: 0,
     };
     requests.push(entry);
-    res.on('close', () => (entry.ms = Math.round(performance.now() - started)));
+    res.on('close', () => (entry.ms = performance.now() - started));
     const rule = pickRule(entry.method, entry.path);
     const action = rule?.action;
 
