@@ -1,5 +1,6 @@
 // The seams between key handling and everything that signs or verifies. Implementations live in
 // src/crypto (files, PEM, cosign's encrypted format); callers never see key formats.
+import type { KeyObject } from 'node:crypto';
 
 export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'rsa' | 'ed25519';
 
@@ -43,6 +44,8 @@ export interface Signer {
 
 export interface Verifier {
   readonly publicKey: PublicKeyInfo;
+  /** The key as node:crypto holds it, when the verifier has one: bundles verify with it, unparsed. */
+  readonly keyObject?: KeyObject;
   /** True when `signature` (DER for ECDSA) is valid over `data`. Never throws on a bad signature. */
   verify(data: Uint8Array, signature: Uint8Array): boolean;
   /** The hash a signature by this key is expected to use; absent for pure Ed25519. */

@@ -7,7 +7,7 @@ import { VULN_PREDICATE_TYPE, summarizeVulns } from '../scan/vuln.ts';
 import { checkAttestations, findAttestations, type CheckedAttestation } from '../cosign/attestations.ts';
 import { bundleParts } from '../sigstore/bundle-parts.ts';
 import { openImageWith } from '../cosign/image.ts';
-import type { TrustPolicy } from '../cosign/trust-policy.ts';
+import { withKeyObject, type TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError } from '../errors.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import { mapPool } from '../util/pool.ts';
@@ -54,7 +54,9 @@ export interface AttestationReport {
 const gateRequested = (o: VerifyAttestationOptions) => o.maxSeverity !== undefined || o.maxAgeMs !== undefined || o.ignoreUnfixed === true;
 
 export async function verifyAttestations(opts: VerifyAttestationOptions, env: OpEnv): Promise<AttestationReport[]> {
-  const policy = opts.trust;
+  // The keys parsed once, not per bundle.
+  const policy = withKeyObject(opts.trust);
+  const vexOptions = opts.vex?.trust ? { ...opts.vex, trust: withKeyObject(opts.vex.trust) } : opts.vex;
   const { log } = env;
   const wanted = opts.type ? resolvePredicateType(opts.type) : undefined;
   const now = opts.now ?? new Date();
@@ -63,8 +65,8 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, env: Op
     const { img, found } = await openImageWith(input, opts.store, log, (store, digest) => findAttestations(store, digest, log));
     const checkedMain = await checkAttestations(found, img.digest, policy);
     // The gate needs VEX; a separate VEX signer also makes its attestations count as verified when listed.
-    const wantVex = (opts.maxSeverity !== undefined || opts.vex?.trust !== undefined) && !opts.vex?.off;
-    const vex = wantVex ? await collectVexSources({ image: input, digest: img.digest, found, checked: checkedMain }, opts.vex, log) : undefined;
+    const wantVex = (opts.maxSeverity !== undefined || vexOptions?.trust !== undefined) && !vexOptions?.off;
+    const vex = wantVex ? await collectVexSources({ image: input, digest: img.digest, found, checked: checkedMain }, vexOptions, log) : undefined;
     // VEX signed by a separate security-team identity verifies with that policy, not the scan key.
     const checked = checkedMain.map((c) => vex?.trusted.get(c.id) ?? c);
     const report: AttestationReport = {

@@ -7,7 +7,7 @@ import { listBundles, readBundleBytes } from '../cosign/referrer-bundles.ts';
 import { matchingSubjects, parseStatement } from '../attest/statement.ts';
 import { buildSimpleSigningPayload, checkSimpleSigningClaims } from '../cosign/simple-signing.ts';
 import { checkLegacyTlog, legacyLayerToBundle } from '../cosign/legacy-bundle.ts';
-import type { TrustPolicy } from '../cosign/trust-policy.ts';
+import { withKeyObject, type TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../cosign/layout.ts';
@@ -71,7 +71,7 @@ export interface ImageVerification {
 }
 
 export async function verifyImages(opts: VerifyImagesOptions, env: OpEnv): Promise<ImageVerification[]> {
-  const { trust: policy } = opts;
+  const policy = withKeyObject(opts.trust); // the key parsed once, not per bundle
   const { log } = env;
   // A tag is resolved up to `concurrency` images ahead (mapPoolAhead): when a slot frees, the
   // next image's first round trip is behind it. A digest reference has nothing to resolve: its
