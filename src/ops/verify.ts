@@ -16,7 +16,7 @@ import { parseReference, repositoryName } from '../oci/reference.ts';
 import type { Descriptor } from '../oci/types.ts';
 import type { ImageStore, StoreOptions } from '../oci/store.ts';
 import type { ExtensionCheck } from '../sigstore/cert-extensions.ts';
-import { mapPoolAhead } from '../util/pool.ts';
+import { concurrencyLimit, mapPoolAhead } from '../util/pool.ts';
 import type { OpEnv } from './op-env.ts';
 
 // @sigstore/* costs ~40 ms of start-up: loaded when a bundle is actually verified, not for a
@@ -78,7 +78,7 @@ export async function verifyImages(opts: VerifyImagesOptions, env: OpEnv): Promi
   // manifest is read with its signatures (openImageWith).
   return mapPoolAhead(
     opts.images,
-    opts.concurrency ?? 4,
+    concurrencyLimit(opts.concurrency),
     (image) => (parseReference(image).digest ? Promise.resolve(undefined) : openImage(image, opts.store, log)),
     (resolved, image) => verifyImage(image, resolved, opts, policy, log),
   );

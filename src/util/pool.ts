@@ -2,6 +2,8 @@
 // failure no further item starts, and the promise rejects (with the first failure) once the
 // items already running have finished: nothing keeps working in the background after the caller
 // has been told the run failed (a signer would otherwise still be writing while the process exits).
+import { SealError } from '../errors.ts';
+
 export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
@@ -57,4 +59,14 @@ export async function mapPoolAhead<T, P, R>(
   } finally {
     await Promise.allSettled(ahead.values());
   }
+}
+
+/**
+ * A command's --concurrency (default 4): a whole number from 1, else a usage error. NaN (yargs'
+ * value for `--concurrency abc`) would start no worker, and every result would be missing.
+ */
+export function concurrencyLimit(given: number | undefined, fallback = 4): number {
+  if (given === undefined) return fallback;
+  if (!Number.isInteger(given) || given < 1) throw new SealError('usage', `invalid --concurrency "${String(given)}": use a whole number from 1`);
+  return given;
 }

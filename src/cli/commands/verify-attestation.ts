@@ -50,7 +50,9 @@ const flags = (y: Argv) =>
       default: 'cosign',
       describe:
         "cosign: each verified DSSE envelope on a line, as cosign prints them; statements: the decoded statements as JSON lines; json: seal's report with the gate verdict",
-    });
+    })
+    // As seal verify's; cosign's --max-workers sets it (options/cosign.ts).
+    .option('concurrency', { type: 'number', default: 4, describe: 'Images verified at once' });
 
 export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: CliContext): Promise<VerifyAttestationOptions> {
   const { parseDuration } = await import('../../scan/gate.ts');
@@ -73,6 +75,7 @@ export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: 
     store: toStoreOptions(argv, ctx),
     vex: await loadVexOptions(argv, ctx),
     trust,
+    concurrency: argv.concurrency,
   };
 }
 

@@ -85,7 +85,10 @@ describe('verify and verify-attestation on several bundles', () => {
     const refs = images.map((i) => reg.addImage(i).ref);
     // Two bundles by alice on each image, and one by bob (which must still fail to verify).
     for (const key of [alice, alice, bob]) {
-      await signImages({ images: refs, annotations: {}, recursive: false, format: 'bundle', store: reg.storeOptions(), signing: { key: key.file } }, testOpEnv());
+      await signImages(
+        { images: refs, annotations: {}, recursive: false, format: 'bundle', store: reg.storeOptions(), signing: { key: key.file } },
+        testOpEnv(),
+      );
       for (const image of refs) {
         await attestImage(
           { image, predicate, type: 'custom', replace: false, format: 'bundle', store: reg.storeOptions(), signing: { key: key.file } },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mapPool, mapPoolAhead } from '../../../src/util/pool.ts';
+import { isSealError } from '../../../src/errors.ts';
+import { concurrencyLimit, mapPool, mapPoolAhead } from '../../../src/util/pool.ts';
 
 test('results keep the input order, with at most `limit` running at once', async () => {
   let running = 0;
@@ -78,4 +79,16 @@ test('mapPoolAhead: a failed prepare fails its item; prepares of items that neve
     /cannot resolve item 1/,
   );
   assert.ok(settled.includes(3), 'the prepare of item 3 (started ahead) had settled before the rejection');
+});
+
+test('concurrencyLimit: a whole number from 1, 4 when not given, else a usage error (NaN would start no worker)', () => {
+  assert.equal(concurrencyLimit(undefined), 4);
+  assert.equal(concurrencyLimit(1), 1);
+  assert.equal(concurrencyLimit(64), 64);
+  for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+    assert.throws(
+      () => concurrencyLimit(bad),
+      (err: unknown) => isSealError(err, 'usage') && /^invalid --concurrency "[^"]+": use a whole number from 1$/.test(err.message),
+    );
+  }
 });
