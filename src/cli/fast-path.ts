@@ -172,16 +172,117 @@ export async function tryFastPath(args: readonly string[]): Promise<{ command: S
 }
 
 /**
- * The line as cosign's parser (Go pflag) reads it, spelled so yargs reads it the same way: a
- * value flag takes the next argument whatever it looks like (`--max-age -1d`), and a boolean never
- * takes one (`--insecure-ignore-tlog IMAGE`: IMAGE stays a positional). Both become
- * `--flag=value`. Throws a usage error naming an unknown flag (with the closest known one). Lines
- * it cannot resolve to a command, or that ask for help, come back unchanged.
+ * A single-dash token as pflag (cosign's parser) reads it: a run of short flags. A boolean one is
+ * set (`-d`, or `-d=false`); the first that takes a value takes the rest of the token (`-t5m`,
+ * `-t=5m`) or, ending the token, the next argument whatever it looks like (`-dt -5s`, `-ra -x`).
+ * The flags come back as whole long-form tokens (`--verbose=true`, `--timeout=-5s`), which yargs
+ * and the fast path read alike; `took` says the next argument was used. A value flag ending the
+ * line stays short (`-t`): yargs says its value is missing. `-h` undeclared is help, as in cobra.
  */
-export async function canonicalArgs(args: readonly string[]): Promise<string[]> {
-  if (args.some((a) => BAIL.includes(a))) return [...args];
+export function readShortFlags(tok: string, next: string | undefined, d: Declared): { flags: string[]; took: boolean } | { unknown: string } | { help: true } {
+  const flags: string[] = [];
+  for (let j = 1; j < tok.length; j++) {
+    const letter = tok[j]!;
+    const name = d.names.get(letter);
+    if (!name) return letter === 'h' ? { help: true } : { unknown: letter };
+    const rest = tok.slice(j + 1);
+    const bool = d.options.get(name)!.type === 'boolean';
+    if (rest.length > 1 && rest.startsWith('='))
+      return { flags: [...flags, `--${name}=${bool ? goBool(rest.slice(1), `-${letter}`) : rest.slice(1)}`], took: false };
+    if (bool) {
+      flags.push(`--${name}=true`);
+      continue;
+    }
+    if (rest) return { flags: [...flags, `--${name}=${rest}`], took: false };
+    if (next === undefined) return { flags: [...flags, `-${letter}`], took: false };
+    return { flags: [...flags, `--${name}=${next}`], took: true };
+  }
+  return { flags, took: false };
+}
+
+const GO_TRUE = ['1', 't', 'T', 'TRUE', 'true', 'True'];
+const GO_FALSE = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
+
+/** A boolean flag's value as Go's strconv.ParseBool (pflag) reads it: `--yes=1`, `-d=F`. yargs reads "1" as false. */
+function goBool(value: string, flag: string): 'true' | 'false' {
+  if (GO_TRUE.includes(value)) return 'true';
+  if (GO_FALSE.includes(value)) return 'false';
+  throw usageError(
+    `invalid value "${value}" for ${flag}: it is a boolean flag; give true or false (or 1, t, T, TRUE, True, 0, f, F, FALSE, False), or leave the value out for true`,
+  );
+}
+
+function unknownShortFlag(letter: string, tok: string, path: readonly string[], d: Declared): SealError {
+  const shorts = [...d.names.keys()].filter((n) => n.length === 1 && !d.options.get(d.names.get(n)!)?.refuse).sort();
+  return usageError(`unknown flag -${letter}${tok.length > 2 ? ` (in ${tok})` : ''} for seal ${path.join(' ')}`, {
+    hint: `its short flags are ${shorts.map((s) => `-${s}`).join(' ')}; see seal ${path.join(' ')} --help`,
+  });
+}
+
+/**
+ * A long flag written with one dash (`-key`): pflag reads it as short flags (-k with the value
+ * "ey", or an unknown -k), so seal refuses it, naming the two-dash form.
+ */
+function singleDashLongFlag(tok: string, d: Declared): SealError | undefined {
+  const body = tok.slice(1).split('=')[0]!;
+  if (body.length < 2) return undefined;
+  const bool = (n: string) => d.options.get(d.names.get(n) ?? '')?.type === 'boolean';
+  if (!d.names.has(body) && !(body.startsWith('no-') && bool(body.slice(3)))) return undefined;
+  return usageError(`${tok.split('=')[0]} has one dash: one dash starts short flags (as in cosign); write --${body}`);
+}
+
+/** The global flags, as main.ts declares them to yargs. */
+const globalsDeclared = (): Declared => declare(undefined);
+
+/**
+ * Global flags before the command (`seal --timeout 5m verify …`, `seal -dt5m verify …`, as
+ * cobra takes cosign's persistent flags) are read as pflag reads them, and move after the
+ * command, where its own parsing (and the fast path) reads them like any other flag. The first
+ * argument that is not a global flag ends them.
+ */
+function joinLeadingGlobals(args: readonly string[]): string[] {
+  const g = globalsDeclared();
+  const globals: string[] = [];
+  let i = 0;
+  for (; i < args.length; i++) {
+    const tok = args[i]!;
+    if (tok.startsWith('--')) {
+      const eq = tok.indexOf('=');
+      const flag = tok.slice(2, eq < 0 ? undefined : eq);
+      const name = flag.length > 1 ? g.names.get(flag) : undefined;
+      if (name === undefined) break;
+      if (eq >= 0) globals.push(`--${name}=${tok.slice(eq + 1)}`);
+      else if (g.options.get(name)!.type === 'boolean') globals.push(`--${name}=true`);
+      else if (i + 1 < args.length) globals.push(`--${name}=${args[++i]!}`);
+      else globals.push(tok);
+      continue;
+    }
+    if (tok.length < 2 || !tok.startsWith('-') || /^-\d/.test(tok)) break;
+    const read = readShortFlags(tok, args[i + 1], g);
+    if (!('flags' in read)) break;
+    globals.push(...read.flags);
+    if (read.took) i++;
+  }
+  const rest = args.slice(i);
+  if (globals.length === 0) return rest;
+  if (rest.length === 0 || !Object.hasOwn(commandLoaders, rest[0]!)) return [...globals, ...rest];
+  const end = rest.indexOf('--');
+  return end < 0 ? [...rest, ...globals] : [...rest.slice(0, end), ...globals, ...rest.slice(end)];
+}
+
+/**
+ * The line as cosign's parser (Go pflag) reads it, spelled so yargs reads it the same way: global
+ * flags before the command move after it; a value flag takes the next argument whatever it looks
+ * like (`--max-age -1d`, `-dt -5s`), and a boolean never takes one (`--insecure-ignore-tlog
+ * IMAGE`: IMAGE stays a positional); bundled short flags are split (readShortFlags). All become
+ * `--flag=value`. Throws a usage error naming an unknown flag (with the closest known one). Lines
+ * it cannot resolve to a command, or that ask for help, come back with only the globals moved.
+ */
+export async function canonicalArgs(given: readonly string[]): Promise<string[]> {
+  const args = joinLeadingGlobals(given);
+  if (args.some((a) => BAIL.includes(a))) return args;
   const resolved = await resolveCommand(args);
-  if (!resolved || !resolved.command.run) return [...args];
+  if (!resolved || !resolved.command.run) return args;
   const { command, path, rest } = resolved;
   const d = declare(command.builder);
   const out = [...path];
@@ -195,23 +296,32 @@ export async function canonicalArgs(args: readonly string[]): Promise<string[]> 
       out.push(tok);
       continue;
     }
-    const dashes = tok.startsWith('--') ? '--' : '-';
-    const body = tok.slice(dashes.length);
-    const eq = body.indexOf('=');
-    const flag = eq >= 0 ? body.slice(0, eq) : body;
-    if (dashes === '-' && flag.length !== 1) {
-      out.push(tok); // -abc: short flags bundled, left to yargs
+    if (!tok.startsWith('--')) {
+      const long = singleDashLongFlag(tok, d);
+      if (long) throw long;
+      const read = readShortFlags(tok, rest[i + 1], d);
+      if ('help' in read) return args;
+      if ('unknown' in read) throw unknownShortFlag(read.unknown, tok, path, d);
+      out.push(...read.flags);
+      if (read.took) i++;
       continue;
     }
+    const body = tok.slice(2);
+    const eq = body.indexOf('=');
+    const flag = eq >= 0 ? body.slice(0, eq) : body;
     let name = d.names.get(flag);
     if (!name && flag.startsWith('no-') && eq < 0) {
       const base = d.names.get(flag.slice(3));
       if (base && d.options.get(base)!.type === 'boolean') name = base;
     }
-    if (!name) throw unknownFlag(dashes + flag, path, d);
+    if (!name) throw unknownFlag(`--${flag}`, path, d);
     const spec = d.options.get(name)!;
-    if (spec.type === 'boolean' && eq < 0 && dashes === '--' && name === d.names.get(flag)) {
+    if (spec.type === 'boolean' && eq < 0 && name === d.names.get(flag)) {
       out.push(`${tok}=true`); // yargs would take a following "true"/"false" as the value; pflag does not
+      continue;
+    }
+    if (spec.type === 'boolean' && eq >= 0) {
+      out.push(`--${flag}=${goBool(body.slice(eq + 1), `--${flag}`)}`);
       continue;
     }
     if (spec.type === 'boolean' || eq >= 0) {
@@ -223,7 +333,7 @@ export async function canonicalArgs(args: readonly string[]): Promise<string[]> 
       out.push(tok); // yargs says the value is missing
       continue;
     }
-    out.push(`--${name}=${next}`); // the long name: `-a=x` is not read alike everywhere
+    out.push(`--${name}=${next}`);
     i++;
   }
   return out;

@@ -5,8 +5,8 @@ import type { Argv } from 'yargs';
 import { SealError, flattenControls, messageOf } from '../errors.ts';
 import { version } from '../version.ts';
 import type { Args, SealCommand } from './command.ts';
-import { createContext, type CliContext, type ContextOverrides } from './context.ts';
-import { commandLoaders, loadAllCommands } from './commands/index.ts';
+import { createContext, makeLogger, type CliContext, type ContextOverrides } from './context.ts';
+import { loadAllCommands } from './commands/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { write } from './output.ts';
 import { processStream } from './stdio.ts';
@@ -18,7 +18,12 @@ export async function main(args: string[], overrides: ContextOverrides = {}): Pr
   let exitCode: number = EXIT.OK;
   try {
     const { tryFastPath, canonicalArgs } = await import('./fast-path.ts');
-    args = await canonicalArgs(joinLeadingGlobals(args));
+    args = await canonicalArgs(args);
+    // Bundled (`-yd`) or spelled `--verbose=true`: seen once the line is read as cosign reads it.
+    if (overrides.verbose === undefined && !ctx.verbose && asksVerbose(args)) {
+      ctx.verbose = true;
+      ctx.log = makeLogger(ctx.stderr, { verbose: true, color: ctx.color });
+    }
     const fast = await tryFastPath(args);
     if (fast) {
       const code = await runCommand(fast.command, fast.argv, ctx);
@@ -125,7 +130,7 @@ export async function runAsProcess(args: string[]): Promise<void> {
 export async function fastPathTakes(args: string[]): Promise<boolean> {
   try {
     const { tryFastPath, canonicalArgs } = await import('./fast-path.ts');
-    return (await tryFastPath(await canonicalArgs(joinLeadingGlobals(args)))) !== undefined;
+    return (await tryFastPath(await canonicalArgs(args))) !== undefined;
   } catch {
     return false;
   }
@@ -138,7 +143,7 @@ export async function fastPathTakes(args: string[]): Promise<boolean> {
  */
 export async function parseCommandLine(args: string[]): Promise<{ path: string[]; argv: Args }> {
   const { tryFastPath, canonicalArgs } = await import('./fast-path.ts');
-  args = await canonicalArgs(joinLeadingGlobals(args));
+  args = await canonicalArgs(args);
   const fast = await tryFastPath(args);
   if (fast) {
     await prepareArgs(fast.command, fast.argv);
@@ -163,44 +168,10 @@ export async function parseCommandLine(args: string[]): Promise<{ path: string[]
   return parsed;
 }
 
-/** The global options (main.ts declares them to yargs; fast-path.ts GLOBAL_OPTIONS), and whether they take a value. */
-const GLOBAL_FLAGS = new Map([
-  ['--timeout', 'timeout'],
-  ['-t', 'timeout'],
-  ['--output-file', 'output-file'],
-  ['--verbose', ''],
-  ['-d', ''],
-]);
-
-/**
- * Global flags before the command (`seal --timeout 5m verify …`, as cobra takes cosign's
- * persistent flags) are read as pflag reads them: a value flag takes the next argument whatever
- * it looks like (yargs would read `--timeout -5s` as the short flags -5 and -s, "Unknown
- * arguments: 5, s"), joined as `--flag=value`. When a command follows, they move after it,
- * where the command's own parsing (and the fast path) reads them like any other flag.
- */
-function joinLeadingGlobals(args: readonly string[]): string[] {
-  const globals: string[] = [];
-  let i = 0;
-  for (; i < args.length; i++) {
-    let tok = args[i]!;
-    // -dt VALUE: the bundled global short flags, as pflag reads them (-d, then -t taking VALUE).
-    if (/^-d+t?$/.test(tok) && tok.length > 2) {
-      globals.push('-d');
-      if (!tok.endsWith('t')) continue;
-      tok = '-t';
-    }
-    const eq = tok.indexOf('=');
-    const name = GLOBAL_FLAGS.get(eq > 0 ? tok.slice(0, eq) : tok);
-    if (name === undefined) break;
-    if (name !== '' && eq < 0 && i + 1 < args.length) globals.push(`--${name}=${args[++i]!}`);
-    else globals.push(name !== '' && eq > 0 ? `--${name}=${tok.slice(eq + 1)}` : tok);
-  }
-  const rest = args.slice(i);
-  if (globals.length === 0) return rest;
-  if (rest.length === 0 || !Object.hasOwn(commandLoaders, rest[0]!)) return [...globals, ...rest];
-  const end = rest.indexOf('--');
-  return end < 0 ? [...rest, ...globals] : [...rest.slice(0, end), ...globals, ...rest.slice(end)];
+/** --verbose among the flags of a line (before any `--`). */
+function asksVerbose(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--verbose' || a === '--verbose=true' || a === '-d');
 }
 
 /**

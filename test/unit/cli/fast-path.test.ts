@@ -78,7 +78,7 @@ const leftToYargs: string[][] = [
   ['tree', 'a', 'b'], // an extra argument
   ['sign', '--key', 'k', '--concurrency', 'many', 'img'], // not a number
   ['download'], // no subcommand
-  ['verify', '-kd', 'k', 'img'], // bundled short flags
+  ['verify', '-kd', 'k', 'img'], // bundled short flags (canonicalArgs splits them before the fast path)
 ];
 for (const line of leftToYargs) {
   test(`left to yargs: seal ${line.join(' ') || '(nothing)'}`, async () => {

@@ -22,10 +22,10 @@ async function flags<F extends (argv: never, ...rest: never[]) => unknown>(_toOp
   return (await parseCommandLine(args)).argv as unknown as Parameters<F>[0];
 }
 
-// `-ry` (bundled short flags) is left to yargs by the fast path: the same line both ways.
+// `-ry` (bundled short flags, split as pflag splits them by canonicalArgs): the same line both ways.
 const bothParsers = (line: string[], bundled: string[]) => [
   { parser: 'fast path', args: line },
-  { parser: 'yargs', args: [...line.slice(0, 1), ...bundled, ...line.slice(1)] },
+  { parser: 'bundled short flags', args: [...line.slice(0, 1), ...bundled, ...line.slice(1)] },
 ];
 
 describe('toOptions', () => {
@@ -61,8 +61,8 @@ describe('toOptions', () => {
         assert.equal(o.outputs?.cwd, '/work');
         assert.equal(o.signing.key, 'k.key');
         assert.deepEqual([o.store.username, o.store.password], ['u', 'p']);
-        assert.equal(o.recursive, parser === 'yargs');
-        assert.equal(o.signing.yes, parser === 'yargs' ? true : undefined);
+        assert.equal(o.recursive, parser === 'bundled short flags');
+        assert.equal(o.signing.yes, parser === 'bundled short flags' ? true : undefined);
       });
     }
 
