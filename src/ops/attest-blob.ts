@@ -58,7 +58,7 @@ export async function attestBlob(opts: AttestBlobOptions, env: OpEnv): Promise<U
       if (hex && !/^[0-9a-f]{64}$/.test(hex)) throw usageError(`--hash ${opts.hash} is not a sha256 hex digest`);
       if (!hex) {
         if (!opts.file) throw usageError('give the file to attest, or --hash');
-        hex = (await digestFile(opts.file, 'sha256')).toString('hex');
+        hex = (await digestFile(path.resolve(env.cwd, opts.file), 'sha256', env.signal)).toString('hex');
       }
       const built = buildPredicate(opts.type, predicate, { now: opts.now ?? new Date(), filename: opts.predicate });
       const note = describeVuln(built);
@@ -150,7 +150,7 @@ export async function verifyBlobAttestation(opts: VerifyBlobAttestationOptions, 
   ) {
     throw usageError(`--digestAlg ${opts.digestAlg} is not supported; use sha256, sha384 or sha512`);
   } else if (opts.file) {
-    artifact = { path: opts.file };
+    artifact = { path: path.resolve(env.cwd, opts.file) };
   } else if (opts.checkClaims) {
     throw usageError('give the file, or --digest, to check the attestation is about it (or --check-claims=false)');
   }
@@ -181,7 +181,7 @@ export async function verifyBlobAttestation(opts: VerifyBlobAttestationOptions, 
       if ('path' in claims) {
         const algs = subjectAlgorithms(payload);
         if (algs.length === 0) algs.push('sha256');
-        const values = await digestFileMulti(claims.path, algs);
+        const values = await digestFileMulti(claims.path, algs, env.signal);
         digests = Object.fromEntries(algs.map((a, i) => [a, values[i]!.toString('hex')]));
       } else {
         digests = { [claims.algorithm]: claims.hex };

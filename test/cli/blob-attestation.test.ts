@@ -1,6 +1,6 @@
 // attest-blob / verify-blob-attestation, including cosign's real DSSE envelopes and bundles.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { runCliInProcess as runCli } from '../helpers/in-process.ts';
@@ -31,6 +31,63 @@ test('attest-blob then verify-blob-attestation round trip; another file or type 
     'replaced',
   );
   assert.equal((await runCli(['verify-blob-attestation', '--key', pub, '--bundle', bundle, '--type', 'vuln', blob])).code, 0);
+});
+
+test("relative paths are read and written in the command's working directory, not the process's", async () => {
+  // runCliInProcess runs the command in `cwd` while this process stays where it is: every file
+  // named below exists only in `rel`, as a shell user in that directory would name them.
+  const rel = path.join(work, 'rel');
+  await mkdir(rel);
+  assert.notEqual(process.cwd(), rel);
+  await copyFile(key, path.join(rel, 'key.pem'));
+  await copyFile(pub, path.join(rel, 'key.pub'));
+  await copyFile(`${fixtures}grype/alpine-one-high.json`, path.join(rel, 'scan.json'));
+  await copyFile(`${cosign}trust/empty-trusted-root.json`, path.join(rel, 'root.json'));
+  await writeFile(path.join(rel, 'app.bin'), 'release bytes');
+  const inRel = (args: string[]) => runCli(args, { cwd: rel });
+  const a = await inRel([
+    'attest-blob',
+    '--key',
+    'key.pem',
+    '--predicate',
+    'scan.json',
+    '--type',
+    'vuln',
+    '--bundle',
+    'app.att.json',
+    '--output-signature',
+    'app.dsse.json',
+    'app.bin',
+  ]);
+  assert.equal(a.code, 0, a.stderr);
+  const fromStatement = await inRel([
+    'attest-blob',
+    '--key',
+    'key.pem',
+    '--output-attestation',
+    'statement.json',
+    '--bundle',
+    'again.json',
+    '--predicate',
+    'scan.json',
+    'app.bin',
+  ]);
+  assert.equal(fromStatement.code, 0, fromStatement.stderr);
+  assert.equal((await inRel(['attest-blob', '--key', 'key.pem', '--statement', 'statement.json', '--bundle', 'restated.json'])).code, 0);
+  for (const args of [
+    ['--bundle', 'app.att.json', '--type', 'vuln', 'app.bin'],
+    ['--bundle', 'app.att.json', '--trusted-root', 'root.json', 'app.bin'],
+    ['--signature', 'app.dsse.json', '--type', 'vuln', 'app.bin'],
+    ['--bundle', 'restated.json', 'app.bin'],
+  ]) {
+    const v = await inRel(['verify-blob-attestation', '--key', 'key.pub', ...args]);
+    assert.equal(v.code, 0, `${args.join(' ')}: ${v.stderr}`);
+    assert.equal(JSON.parse(v.stdout).subject[0].name, 'app.bin');
+  }
+  // A relative file that is not in the command's directory is missing, whatever the process's holds.
+  const missing = await inRel(['verify-blob-attestation', '--key', 'key.pub', '--bundle', 'app.att.json', '--trusted-root', 'nothere.json', 'app.bin']);
+  assert.equal(missing.code, 1, missing.stderr);
+  assert.match(missing.stderr, /nothere\.json/);
 });
 
 describe('cosign DSSE fixtures', () => {

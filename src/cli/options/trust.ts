@@ -1,5 +1,6 @@
 // Who must have signed, for the image verification commands: --key, or (keyless) a certificate
 // identity and issuer matched against a Sigstore trusted root. Identities match the whole value.
+import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { TrustPolicy } from '../../cosign/trust-policy.ts';
 import type { ExtensionPolicy } from '../../sigstore/cert-extensions.ts';
@@ -108,7 +109,7 @@ export async function loadTrustPolicy(argv: TrustFlags, ctx: CliContext): Promis
         get publicKeyPem() {
           return verifier.publicKey.pem;
         },
-        trustedRootPath: argv.trustedRoot,
+        trustedRootPath: trustedRootPath(argv, ctx),
         tufCacheDir: defaultTufCacheDir(ctx.env),
         requireTlog: argv.requireTlog === true,
         ...cosignVerifyPolicy(argv),
@@ -127,12 +128,17 @@ export async function loadTrustPolicy(argv: TrustFlags, ctx: CliContext): Promis
       certificateOidcIssuer: argv.certificateOidcIssuer,
       certificateOidcIssuerRegexp: argv.certificateOidcIssuerRegexp,
       extensions,
-      trustedRootPath: argv.trustedRoot,
+      trustedRootPath: trustedRootPath(argv, ctx),
       tufCacheDir: defaultTufCacheDir(ctx.env),
       requireTlog: argv.requireTlog === true,
       ...cosignVerifyPolicy(argv),
     },
   };
+}
+
+/** --trusted-root, relative to the command's working directory (not the process's: in-process runs differ). */
+function trustedRootPath(argv: TrustFlags, ctx: CliContext): string | undefined {
+  return argv.trustedRoot === undefined ? undefined : path.resolve(ctx.cwd, argv.trustedRoot);
 }
 
 /** cosign's --insecure-ignore-tlog (and --private-infrastructure) and --insecure-ignore-sct. */
