@@ -20,6 +20,11 @@ export interface CliContext {
   log: Logger;
   /** Aborted on SIGINT/SIGTERM; long operations pass it down. */
   signal: AbortSignal;
+  /**
+   * Closes `resource` when the command ends, success or failure (src/cli/main.ts runCommand):
+   * a registry session's connection pools. Absent outside a command run (unit tests).
+   */
+  closeAtEnd?(resource: { close(): void }): void;
 }
 
 export function makeLogger(stderr: Writable, opts: { verbose: boolean; color: boolean }): Logger {

@@ -277,6 +277,11 @@ async function runCommand(cmd: SealCommand, argv: Args, ctx: CliContext): Promis
     Object.defineProperty(ctx, 'stdout', { value: file, configurable: true });
   }
   let timer: NodeJS.Timeout | undefined;
+  const resources: { close(): void }[] = [];
+  let ended = false;
+  // One opened after the end (a run still going when --timeout expired) is closed at once.
+  const closeAtEnd = (r: { close(): void }) => void (ended ? closeQuietly(r, ctx) : resources.push(r));
+  Object.defineProperty(ctx, 'closeAtEnd', { value: closeAtEnd, configurable: true });
   try {
     // Node's timers hold at most 2^31-1 ms (24.8 days); a longer one would fire at once (with a
     // TimeoutOverflowWarning on stderr), so a deadline that far away is no deadline.
@@ -294,11 +299,22 @@ async function runCommand(cmd: SealCommand, argv: Args, ctx: CliContext): Promis
     return await Promise.race([cmd.run!(argv, ctx), expired]);
   } finally {
     if (timer) clearTimeout(timer);
+    // Registry connection pools: their sockets are destroyed now (synchronous, no round trip).
+    ended = true;
+    for (const r of resources.splice(0)) closeQuietly(r, ctx);
     if (file) await new Promise<void>((res) => file!.end(() => res()));
   }
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function closeQuietly(resource: { close(): void }, ctx: CliContext): void {
+  try {
+    resource.close();
+  } catch (err) {
+    ctx.log.debug(`closing at the end of the command: ${messageOf(err)}`);
+  }
+}
 
 /** Set once password.ts is loaded (a run that asked for a password); main.ts does not load it itself. */
 let passwordWasMissing: ((ctx: CliContext) => boolean) | undefined;

@@ -115,7 +115,11 @@ export function toStoreOptions(argv: RegistryFlags, ctx: CliContext): StoreOptio
   if (flagUser !== undefined && password === undefined) {
     throw usageError('--registry-username needs a password: pass --registry-password or set SEAL_REGISTRY_PASSWORD');
   }
-  const opts: StoreOptions = { env: ctx.env, log: ctx.log, signal: ctx.signal, session: new RegistrySession() };
+  const session = new RegistrySession();
+  // Its keep-alive pools would not keep the process alive (main exits), but an in-process run
+  // (tests, a program embedding seal) would keep their sockets open until the server drops them.
+  ctx.closeAtEnd?.(session);
+  const opts: StoreOptions = { env: ctx.env, log: ctx.log, signal: ctx.signal, session };
   const prefix = argv.attachmentTagPrefix;
   // A tag is at most 128 of [A-Za-z0-9_.-], and the prefix comes before `sha256-<64 hex>.sig`.
   if (prefix !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,52}$/.test(prefix)) {
