@@ -54,7 +54,7 @@ for i in "${!pids[@]}"; do
   cat "$logs/${names[$i]}" >&2
 done
 [ "$tests" = 0 ] || failed+=(tests)
-# The tests' closing line (N passed, N failed, N skipped) again, last, for whatever reads the end.
+# The tests' closing line (N passed, N failed, N skipped, N todo) again, last, for whatever reads the end.
 tail -n 1 "$logs/tests"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "failed: ${failed[*]}" >&2
