@@ -40,7 +40,7 @@ export class LayoutStore implements ImageStore {
   }
 
   static async open(ref: LayoutReference, opts: StoreOptions): Promise<LayoutStore> {
-    return new LayoutStore(ref, path.resolve(ref.path), opts.signal);
+    return new LayoutStore(ref, path.resolve(opts.cwd ?? '', ref.path), opts.signal);
   }
 
   /** Creates the layout directory when missing (for writers that start a new layout). */

@@ -113,6 +113,8 @@ export interface StoreOptions {
   open?(ref: ImageReference): Promise<ImageStore>;
   /** cosign's --attachment-tag-prefix for the legacy `.sig`/`.att`/`.sbom` tags (default none). */
   attachmentTagPrefix?: string;
+  /** Where a relative `oci:DIR` is (the command's working directory); default: the process's. */
+  cwd?: string;
   username?: string;
   password?: string;
   /** Skip TLS certificate verification. */

@@ -39,8 +39,8 @@ const command = defineCommand({
     if (argv.template) {
       const { renderTemplate, loadBuiltinTemplate } = await import('../../report/template.ts');
       // A file that exists wins over a built-in template of the same name.
-      const { existsSync } = await import('node:fs');
-      const builtin = existsSync(argv.template) ? undefined : await loadBuiltinTemplate(argv.template);
+      const [{ existsSync }, { resolve }] = await Promise.all([import('node:fs'), import('node:path')]);
+      const builtin = existsSync(resolve(ctx.cwd, argv.template)) ? undefined : await loadBuiltinTemplate(argv.template);
       const source = builtin ?? Buffer.from(await readInput(argv.template, ctx, 'template')).toString('utf8');
       text = await renderTemplate(source, model, { now: options.now, name: argv.template });
     } else {

@@ -119,7 +119,7 @@ export function toStoreOptions(argv: RegistryFlags, ctx: CliContext): StoreOptio
   // Its keep-alive pools would not keep the process alive (main exits), but an in-process run
   // (tests, a program embedding seal) would keep their sockets open until the server drops them.
   ctx.closeAtEnd?.(session);
-  const opts: StoreOptions = { env: ctx.env, log: ctx.log, signal: ctx.signal, session };
+  const opts: StoreOptions = { env: ctx.env, log: ctx.log, signal: ctx.signal, session, cwd: ctx.cwd };
   const prefix = argv.attachmentTagPrefix;
   // A tag is at most 128 of [A-Za-z0-9_.-], and the prefix comes before `sha256-<64 hex>.sig`.
   if (prefix !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,52}$/.test(prefix)) {

@@ -8,7 +8,7 @@ import { isSealError } from '../../../../src/errors.ts';
 import { recordingLog } from '../../oci/registry/fake.ts';
 
 function ctx(env: Record<string, string> = {}): CliContext {
-  return { env, log: recordingLog(), signal: new AbortController().signal } as unknown as CliContext;
+  return { env, log: recordingLog(), signal: new AbortController().signal, cwd: '/work/here' } as unknown as CliContext;
 }
 
 async function parse(args: string[]) {
@@ -40,7 +40,8 @@ describe('registry flags', () => {
 
   it('leaves defaults to the store', async () => {
     const o = toStoreOptions(await parse([]), ctx());
-    assert.deepEqual(Object.keys(o).sort(), ['env', 'log', 'session', 'signal']);
+    assert.deepEqual(Object.keys(o).sort(), ['cwd', 'env', 'log', 'session', 'signal']);
+    assert.equal(o.cwd, '/work/here', 'a relative oci:DIR is in the command directory');
   });
 
   it('takes the password from SEAL_REGISTRY_PASSWORD, and the pair from the environment', async () => {
