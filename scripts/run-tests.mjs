@@ -99,6 +99,11 @@ function childCpuMs() {
 }
 let lastCpu = childCpuMs();
 
+// Without NODE_TEST_CONTEXT (set when this script itself runs under `node --test`): with it, each
+// file's runner reports to a parent runner instead of printing TAP, and every count read here is 0.
+const childEnv = { ...process.env, NODE_COMPILE_CACHE: compileCache };
+delete childEnv.NODE_TEST_CONTEXT;
+
 function runBatch(batch) {
   const file = batch.files.join(' ');
   return new Promise((resolve) => {
@@ -106,7 +111,7 @@ function runBatch(batch) {
     const child = spawn(
       process.execPath,
       ['--test', '--experimental-test-isolation=none', '--test-force-exit', `--test-timeout=${opts.timeout}`, '--test-reporter=tap', ...batch.files],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_COMPILE_CACHE: compileCache } },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv },
     );
     const out = [];
     child.stdout.on('data', (b) => out.push(b));

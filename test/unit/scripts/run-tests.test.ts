@@ -20,9 +20,9 @@ async function run(files: Record<string, string>): Promise<{ code: number; stdou
     paths.push(file);
   }
   try {
-    // Without NODE_TEST_CONTEXT, which this test process has: it would make the inner `node --test`
-    // report to a parent runner instead of printing TAP.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT'));
+    // As under `node --test` (NODE_TEST_CONTEXT set): run-tests.mjs must not hand it to its own
+    // `node --test` children, which would then report to a parent runner instead of printing TAP.
+    const env = { ...process.env, NODE_TEST_CONTEXT: 'child-v8' };
     const { stdout } = await promisify(execFile)(process.execPath, [runTests, '--alone', ...paths], { encoding: 'utf8', env });
     return { code: 0, stdout };
   } catch (err) {
