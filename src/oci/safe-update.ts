@@ -127,9 +127,8 @@ const WATCH_MAX_EVERY_MS = 250;
  */
 const WATCH_IN_FLIGHT = 4;
 const WATCH_MAX_READS = 400;
-/** A build longer than this (and than four reads) is not written: the list is read again. */
-const SLOW_BUILD_MS = 150;
-const MAX_SLOW_BUILD_REREADS = 5;
+/** How many times an update looks again because its copy grew old before its write (then it writes, watched). */
+const MAX_REFRESHES = 5;
 
 const isPreconditionFailed = (err: unknown): boolean =>
   err instanceof SealError && (err.code === 'PRECONDITION_FAILED' || err.code === 'HTTP_412' || err.message.includes(': 412'));
@@ -176,8 +175,14 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
   let checked = false; // the HEAD check before the PUT was made
   let attempted = false; // a write was sent (its answer may have been lost)
   let maxWindow = 0;
-  let fastestRead = Infinity; // ms: the quickest read or HEAD of this update, the registry's pace
-  let slowBuilds = 0;
+  let fastestRead = Infinity; // ms: the quickest read or HEAD of this update
+  // The registry's pace: the quickest answer of this update or of the session (one slow read, from
+  // a starved process or a loaded moment, must not make the watch and the age check lax).
+  const sessionFastest = () => (store.ref.kind === 'registry' ? store.session?.fastestRoundTrip(store.ref.registry) : undefined) ?? Infinity;
+  const pace = () => Math.min(fastestRead, sessionFastest());
+  // How old our copy may grow before it is written: two of the registry's quickest answers.
+  const freshFor = () => Math.max(WATCH_AFTER_MS, 2 * (Number.isFinite(pace()) ? pace() : 0));
+  let refreshes = 0;
   let written = false;
   const landed = () => {
     if (written) return;
@@ -200,6 +205,8 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
     const current = await store.getManifest(u.tag);
     const readDone = performance.now();
     fastestRead = Math.min(fastestRead, readDone - readAt);
+    // When the tag was as we now know it: the read's start (the registry answered it in between).
+    let knownAt = readAt;
     // Someone replaced our write between our last check and this read.
     if (wrote && current?.digest !== wrote) contend('another writer changed the list');
     const entries = current ? u.entriesOf(current) : [];
@@ -233,14 +240,14 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
           u.tag,
           known,
           since,
-          fastestRead,
+          pace(),
           (doc) => {
             for (const e of u.entriesOf(doc)) if (!drop(e) || ours.has(keyOf(e))) seen.set(keyOf(e), e);
           },
           opts.log,
           () => stats.looks++,
         );
-      let watch = store.atomicTagUpdates ? undefined : watchAgainst(readDone);
+      let watch = store.atomicTagUpdates ? undefined : watchAgainst(knownAt);
       try {
         const doc = prebuilt ?? (await u.build(next, current));
         known.add(sha256Digest(doc.bytes));
@@ -249,39 +256,42 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
           await watch?.stop(0);
           watch = undefined;
         }
-        // Building may have uploaded blobs (the config): check that the tag is still where we read
-        // it, so that our own write is stale for at most one HEAD and one PUT.
-        // Once, while no other writer is in sight: under contention the check would starve this
-        // writer (someone always writes during its build), and stale writes are repaired anyway.
-        if (!prebuilt && u.buildUploads !== false && !conditional && store.resolve && !stats.contended && !checked) {
-          checked = true;
+        // Our copy is as old as the request that last showed us the tag (the registry answered it
+        // somewhere between its start and its answer). Before writing it, bring it up to date with
+        // a HEAD:
+        // - once when building uploaded something (the config), while no other writer is in
+        //   sight (under contention the check would starve this writer: someone always writes
+        //   during its build, and stale writes are repaired anyway);
+        // - whenever it has grown older than two of the registry's quickest answers (a process
+        //   starved of CPU, a retried upload, a slow build), a few times at most (a registry that is
+        //   always slow cannot be outwaited): written, it would be stale for longer than a quick
+        //   writer's settle, and only our watch could restore what it drops, if it gets to look.
+        let moved = false;
+        while (!conditional && store.resolve) {
+          const firstCheck = !prebuilt && u.buildUploads !== false && !stats.contended && !checked;
+          const age = performance.now() - knownAt;
+          const old = age > freshFor() && refreshes < MAX_REFRESHES;
+          if (!firstCheck && !old) break;
+          if (firstCheck) checked = true;
+          else {
+            refreshes++;
+            opts.log?.debug(`${u.tag}: our copy is ${Math.round(age)} ms old; looking again before writing it`);
+          }
           stats.checks++;
           const headAt = performance.now();
           const now = await store.resolve(u.tag);
-          const headDone = performance.now();
-          fastestRead = Math.min(fastestRead, headDone - headAt);
+          fastestRead = Math.min(fastestRead, performance.now() - headAt);
           if ((now?.digest ?? null) !== (current?.digest ?? null)) {
             contend('the list changed while the new one was built');
-            continue;
+            moved = true;
+            break;
           }
-          // Unchanged until the HEAD: the stale time starts again from here.
+          // Unchanged until the HEAD: the stale time starts again from there.
+          knownAt = headAt;
           await watch?.stop(0);
-          watch = watchAgainst(headDone);
+          watch = watchAgainst(headAt);
         }
-        // A build that took long (a blob upload retried after a backoff, a pause) would make this
-        // write stale for that long: read again instead, a few times at most (a registry that is
-        // always slow cannot be outwaited). The watch would restore what such a write drops; this
-        // saves the writes.
-        if (
-          !prebuilt &&
-          !conditional &&
-          slowBuilds < MAX_SLOW_BUILD_REREADS &&
-          performance.now() - readDone > Math.max(SLOW_BUILD_MS, 4 * (readDone - readAt))
-        ) {
-          slowBuilds++;
-          opts.log?.debug(`${u.tag}: building took ${Math.round(performance.now() - readDone)} ms; reading again rather than writing a stale copy`);
-          continue;
-        }
+        if (moved) continue;
         attempted = true;
         try {
           const ifMatch = store.atomicTagUpdates ? (current?.digest ?? '') : current?.etag;
@@ -295,7 +305,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
           landed();
         } finally {
           // Looks already on their way may have seen the tag before our write landed.
-          await watch?.stop(Math.max(WATCH_AFTER_MS, 2 * fastestRead));
+          await watch?.stop(Math.max(WATCH_AFTER_MS, 2 * pace()));
         }
         if (conditional) {
           stats.conditional = true;

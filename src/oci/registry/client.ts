@@ -236,7 +236,8 @@ export class RegistryClient {
   async request(r: ApiRequest): Promise<HttpResponse> {
     const origin = await this.origin();
     const url = new URL(r.path, origin); // Location headers may be absolute or origin-relative
-    return this.#layers().api({
+    const at = performance.now();
+    const res = await this.#layers().api({
       method: r.method,
       url,
       headers: r.headers ?? {},
@@ -245,6 +246,9 @@ export class RegistryClient {
       idempotent: r.idempotent,
       signal: this.signal,
     });
+    // The registry's pace for safe-update.ts (retries and token fetches only make one slower).
+    this.session.noteRoundTrip(this.registry, performance.now() - at);
+    return res;
   }
 
   /**

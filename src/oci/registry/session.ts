@@ -30,6 +30,7 @@ export class RegistrySession {
   readonly #schemes = new Map<string, string>();
   readonly #referrersApi = new Map<string, Promise<boolean | undefined>>();
   readonly #capabilities = new Map<string, Promise<boolean>>();
+  readonly #fastest = new Map<string, number>();
 
   /**
    * The transport of `log` and the connection settings `key`, made by `make` the first time (or
@@ -99,6 +100,19 @@ export class RegistrySession {
       asked.catch(() => this.#capabilities.get(key) === asked && this.#capabilities.delete(key));
     }
     return answer;
+  }
+
+  /** Records how long a request to `registry` took until its answer's headers (ms). */
+  noteRoundTrip(registry: string, ms: number): void {
+    if (!(ms >= (this.#fastest.get(registry) ?? Infinity))) this.#fastest.set(registry, ms);
+  }
+
+  /**
+   * The quickest answer `registry` gave in this session (ms), undefined before the first: the
+   * registry's own pace, which one slow request (a starved process, a retry) does not show.
+   */
+  fastestRoundTrip(registry: string): number | undefined {
+    return this.#fastest.get(registry);
   }
 
   /** Closes every connection pool of the session, whoever still uses it; the answers stay. */
