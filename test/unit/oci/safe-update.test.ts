@@ -120,6 +120,8 @@ interface Hooks {
   beforePut?: (n: number) => Promise<void>;
   /** Counts our reads of the tag. */
   onRead?: () => void;
+  /** Offer a HEAD (resolve), as a registry store does. */
+  head?: boolean;
 }
 
 /** A registry-like store over a layout: no compare-and-swap unless asked, ETags = digests. */
@@ -131,6 +133,13 @@ function registryLike(inner: LayoutStore, hooks: Hooks = {}): ImageStore {
     get(target, prop, receiver) {
       if (prop === 'atomicTagUpdates') return false;
       if (prop === 'ref') return ref;
+      if (prop === 'resolve' && hooks.head) {
+        return async (r: string) => {
+          hooks.onRead?.();
+          const doc = await target.getManifest(r);
+          return doc && { mediaType: doc.mediaType, digest: doc.digest, size: doc.bytes.length };
+        };
+      }
       if (prop === 'getManifest') {
         return async (r: string) => {
           hooks.onRead?.();
@@ -295,4 +304,38 @@ test('a write held on its way while nobody else writes: looked at, nothing to wr
   assert.equal(stats.contended, false);
   assert.equal(stats.attempts, 1);
   assert.deepEqual(await sigsOf(base), ['sig-1']);
+});
+
+test('a copy grown old before its write (the writer starved of CPU after its read) is looked at again and merged, not written stale', async () => {
+  const base = await layout();
+  await updateTaggedList(base, sigUpdate(base, 0));
+  let tagWrites = 0;
+  const store = registryLike(base, {
+    head: true,
+    beforePut: async () => {
+      tagWrites++;
+    },
+  });
+  const u = sigUpdate(store, 1);
+  let starved = false;
+  const update: ListUpdate = {
+    ...u,
+    buildUploads: false, // no HEAD check for an upload: only the copy's age calls for one
+    build: async (entries, current) => {
+      const doc = await u.build(entries, current);
+      if (!starved) {
+        starved = true;
+        // Another writer appends, confirms and is gone...
+        await updateTaggedList(base, sigUpdate(base, 2));
+        // ...and this process gets no CPU for a while: no timer of ours runs, the watch cannot look.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 80);
+      }
+      return doc;
+    },
+  };
+  const stats = await updateTaggedListWithStats(store, update, { settleMs: 50 });
+  assert.ok(stats.checks >= 1, 'looked at the tag before writing the old copy');
+  assert.equal(tagWrites, 1, 'one write, with the other entry merged in (not a stale write and a repair)');
+  assert.equal(stats.contended, true);
+  assert.deepEqual(await sigsOf(base), ['sig-0', 'sig-1', 'sig-2']);
 });
