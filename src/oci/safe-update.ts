@@ -180,7 +180,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
   // a starved process or a loaded moment, must not make the watch and the age check lax).
   const sessionFastest = () => (store.ref.kind === 'registry' ? store.session?.fastestRoundTrip(store.ref.registry) : undefined) ?? Infinity;
   const pace = () => Math.min(fastestRead, sessionFastest());
-  // How old our copy may grow before it is written: two of the registry's quickest answers.
+  // How long our copy may lie after the answer that showed it before it is written: two of the registry's quickest answers.
   const freshFor = () => Math.max(WATCH_AFTER_MS, 2 * (Number.isFinite(pace()) ? pace() : 0));
   let refreshes = 0;
   let written = false;
@@ -205,8 +205,10 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
     const current = await store.getManifest(u.tag);
     const readDone = performance.now();
     fastestRead = Math.min(fastestRead, readDone - readAt);
-    // When the tag was as we now know it: the read's start (the registry answered it in between).
+    // When the tag was as we now know it: the read's start (the registry answered it in between);
+    // and when that answer reached us.
     let knownAt = readAt;
+    let answeredAt = readDone;
     // Someone replaced our write between our last check and this read.
     if (wrote && current?.digest !== wrote) contend('another writer changed the list');
     const entries = current ? u.entriesOf(current) : [];
@@ -256,31 +258,31 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
           await watch?.stop(0);
           watch = undefined;
         }
-        // Our copy is as old as the request that last showed us the tag (the registry answered it
-        // somewhere between its start and its answer). Before writing it, bring it up to date with
-        // a HEAD:
+        // Before writing our copy, bring it up to date with a HEAD:
         // - once when building uploaded something (the config), while no other writer is in
         //   sight (under contention the check would starve this writer: someone always writes
         //   during its build, and stale writes are repaired anyway);
-        // - whenever it has grown older than two of the registry's quickest answers (a process
-        //   starved of CPU, a retried upload, a slow build), a few times at most (a registry that is
-        //   always slow cannot be outwaited): written, it would be stale for longer than a quick
-        //   writer's settle, and only our watch could restore what it drops, if it gets to look.
+        // - when it lay here, after the answer that showed it, for longer than two of the
+        //   registry's quickest answers (a process starved of CPU, a retried upload, a slow build):
+        //   written, it would be stale for longer than a quick writer's settle, and only our watch
+        //   could restore what it drops, if it got to look. A few times at most. The time the
+        //   request itself took is not counted: a fresh HEAD would take as long.
         let moved = false;
         while (!conditional && store.resolve) {
           const firstCheck = !prebuilt && u.buildUploads !== false && !stats.contended && !checked;
-          const age = performance.now() - knownAt;
+          const age = performance.now() - answeredAt;
           const old = age > freshFor() && refreshes < MAX_REFRESHES;
           if (!firstCheck && !old) break;
           if (firstCheck) checked = true;
           else {
             refreshes++;
-            opts.log?.debug(`${u.tag}: our copy is ${Math.round(age)} ms old; looking again before writing it`);
+            opts.log?.debug(`${u.tag}: our copy lay ${Math.round(age)} ms since the registry showed it; looking again before writing it`);
           }
           stats.checks++;
           const headAt = performance.now();
           const now = await store.resolve(u.tag);
-          fastestRead = Math.min(fastestRead, performance.now() - headAt);
+          answeredAt = performance.now();
+          fastestRead = Math.min(fastestRead, answeredAt - headAt);
           if ((now?.digest ?? null) !== (current?.digest ?? null)) {
             contend('the list changed while the new one was built');
             moved = true;
