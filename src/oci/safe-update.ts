@@ -8,7 +8,9 @@
 //   1. reads the list and merges: the current entries, every entry it has ever seen in this
 //      run (so it restores entries that another writer's stale PUT dropped), and its own;
 //   2. builds the new document (uploading its config blob), then checks with a HEAD that the
-//      tag still points where it read, so its own stale window is one HEAD plus one PUT;
+//      tag still points where it read, so its own stale window is one HEAD plus one PUT; and
+//      checks again whenever its copy lay idle after the answer that showed it for longer than
+//      two of the registry's quickest answers (a process starved of CPU, a slow build);
 //   3. PUTs, with If-Match; where the registry honours If-Match (probed once per registry and
 //      process) or the store is an OCI layout, that write is a compare-and-swap and it is done;
 //   4. otherwise waits a settle period of three times its measured read-modify-write window
@@ -17,7 +19,8 @@
 //      show a concurrent writer), switches this update to the long settle period (at least
 //      1.5 s) and re-checks after it.
 //   5. while its own copy is stale for longer than a quick write takes (its PUT held in the
-//      network, a slow build), looks at the tag (a HEAD) every 20 ms or so; whatever lands
+//      network, a slow build), counted from the start of the request that showed it, looks at
+//      the tag (a HEAD) every 20 ms or so, paced by the registry's quickest answers; whatever lands
 //      meanwhile, which its PUT may drop, it writes back (watchTag): at once, or after its settle
 //      when it already contends. The writer whose write is late is the one that knows what it may
 //      have dropped, so a quick writer's short settle (at least 60 ms) is enough however long
@@ -381,11 +384,12 @@ interface TagWatch {
 }
 
 /**
- * Reads `tag` now and then while a writer's copy of it is stale: from `since` (when the writer last
- * saw the tag: its read, or its HEAD check) until stopped (its PUT's answer). Nothing is read when
- * the write is quick: the first look comes after WATCH_AFTER_MS or two of the writer's fastest
- * reads, whichever is longer, then one every WATCH_EVERY_MS, fastest read or quickest of the last
- * three looks, whichever is longest (at most WATCH_MAX_EVERY_MS). Each version read goes to
+ * Reads `tag` now and then while a writer's copy of it is stale: from `since` (the start of the
+ * request that last showed the writer the tag: its read, or its HEAD check; the registry answered
+ * somewhere after it) until stopped (its PUT's answer). Nothing is read when the write is quick:
+ * the first look comes after WATCH_AFTER_MS or two of the registry's quickest answers (its pace),
+ * whichever is longer, then one every WATCH_EVERY_MS, pace or quickest of the last three looks,
+ * whichever is longest (at most WATCH_MAX_EVERY_MS). Each version read goes to
  * `onVersion`; failed looks are only logged (the next look is already due; the store's own
  * retries may make one late, which does no harm).
  */
@@ -394,12 +398,12 @@ function watchTag(
   tag: string,
   known: Set<string>,
   since: number,
-  fastestRead: number,
+  registryPace: number,
   onVersion: (doc: FetchedManifest) => void,
   log?: Log,
   onLook?: () => void,
 ): TagWatch {
-  const pace = Number.isFinite(fastestRead) ? fastestRead : 0;
+  const pace = Number.isFinite(registryPace) ? registryPace : 0;
   const firstAt = since + Math.max(WATCH_AFTER_MS, 2 * pace);
   const inFlight = new Set<Promise<void>>();
   const lastTook: number[] = []; // the last three looks' round trips
