@@ -28,6 +28,7 @@
 // A single signer pays no fixed wait, only ~3 round trips' worth; concurrent signers see each
 // other in the registry's answers and keep the long settle period they had before.
 import { SealError } from '../errors.ts';
+import { sleep as sleepFor } from '../util/sleep.ts';
 import type { Log } from '../log.ts';
 import type { ImageStore } from './store.ts';
 import { sha256Digest } from './digest.ts';
@@ -465,21 +466,7 @@ function watchTag(
 // Waits end early on SIGINT/SIGTERM: what was written so far is a whole list (each PUT replaces
 // the tag at once), so stopping between steps loses nothing.
 const interrupted = (tag: string) => new SealError('interrupted', `interrupted while updating ${tag}; what was written before stays`);
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(interrupted('the list'));
-    if (ms <= 0) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(interrupted('the list'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> => sleepFor(ms, signal, () => interrupted('the list'));
 // The registry's own trouble (5xx, resets): back off as the retry layer would, 250 ms doubling.
 const transientBackoff = (attempt: number, signal?: AbortSignal) =>
   sleep(Math.min(8000, 250 * 2 ** Math.min(attempt - 1, 5)) * (0.8 + 0.4 * Math.random()), signal);

@@ -7,6 +7,7 @@ import { SealError } from '../../errors.ts';
 import type { Log } from '../../log.ts';
 import { isReplayable, redactUrl, type HttpRequest, type HttpResponse, type Transport } from './http.ts';
 import { RETRYABLE_NETWORK_CODES } from './transport.ts';
+import { sleep as sleepFor } from '../../util/sleep.ts';
 
 export interface RetryPolicy {
   /** Retries after the first attempt (0 = no retries). */
@@ -71,23 +72,8 @@ export function retryDelay(
   return backoffDelay(retry, policy, random);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new SealError('interrupted', 'interrupted while waiting to retry'));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new SealError('interrupted', 'interrupted while waiting to retry'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  sleepFor(ms, signal, () => new SealError('interrupted', 'interrupted while waiting to retry'));
 
 /** Attempts a response took; upper layers put it into their error messages. */
 export const ATTEMPTS = Symbol('attempts');
