@@ -131,8 +131,14 @@ const WATCH_MAX_EVERY_MS = 250;
  */
 const WATCH_IN_FLIGHT = 4;
 const WATCH_MAX_READS = 400;
-/** How many times an update looks again because its copy grew old before its write (then it writes, watched). */
-const MAX_REFRESHES = 5;
+/**
+ * A copy grown old before its write is looked at again at most this many times per attempt, and
+ * read again (the tag had moved) at most MAX_REREADS times per update: a registry that is always
+ * slow cannot be outwaited, and under contention every look finds the tag moved; then the write
+ * goes out as it is, watched.
+ */
+const MAX_AGE_CHECKS = 2;
+const MAX_REREADS = 5;
 
 const isPreconditionFailed = (err: unknown): boolean =>
   err instanceof SealError && (err.code === 'PRECONDITION_FAILED' || err.code === 'HTTP_412' || err.message.includes(': 412'));
@@ -186,7 +192,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
   const pace = () => Math.min(fastestRead, sessionFastest());
   // How long our copy may lie after the answer that showed it before it is written: two of the registry's quickest answers.
   const freshFor = () => Math.max(WATCH_AFTER_MS, 2 * (Number.isFinite(pace()) ? pace() : 0));
-  let refreshes = 0;
+  let rereads = 0;
   let written = false;
   const landed = () => {
     if (written) return;
@@ -269,18 +275,21 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
         // - when it lay here, after the answer that showed it, for longer than two of the
         //   registry's quickest answers (a process starved of CPU, a retried upload, a slow build):
         //   written, it would be stale for longer than a quick writer's settle, and only our watch
-        //   could restore what it drops, if it got to look. A few times at most. The time the
-        //   request itself took is not counted: a fresh HEAD would take as long.
+        //   could restore what it drops, if it got to look. The time the request itself took
+        //   counts only when it was slow for this registry (more than twice that): a fresh HEAD
+        //   would take as long as a merely loaded registry's answer, and every write would pay one.
         let moved = false;
+        let ageChecks = 0;
         while (!conditional && store.resolve) {
           const firstCheck = !prebuilt && u.buildUploads !== false && !stats.contended && !checked;
-          const age = performance.now() - answeredAt;
-          const old = age > freshFor() && refreshes < MAX_REFRESHES;
+          const since = answeredAt - knownAt > 2 * freshFor() ? knownAt : answeredAt;
+          const age = performance.now() - since;
+          const old = age > freshFor() && ageChecks < MAX_AGE_CHECKS && rereads < MAX_REREADS;
           if (!firstCheck && !old) break;
           if (firstCheck) checked = true;
           else {
-            refreshes++;
-            opts.log?.debug(`${u.tag}: our copy lay ${Math.round(age)} ms since the registry showed it; looking again before writing it`);
+            ageChecks++;
+            opts.log?.debug(`${u.tag}: our copy is ${Math.round(age)} ms old; looking again before writing it`);
           }
           stats.checks++;
           const headAt = performance.now();
@@ -289,6 +298,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
           fastestRead = Math.min(fastestRead, answeredAt - headAt);
           if ((now?.digest ?? null) !== (current?.digest ?? null)) {
             contend('the list changed while the new one was built');
+            rereads++;
             moved = true;
             break;
           }
