@@ -1,49 +1,15 @@
-// `--type` aliases and predicate construction (cosign cmd/cosign/cli/options/predicate.go and
-// pkg/cosign/attestation/attestation.go; spec docs/formats/cosign-formats.md d.1).
+// Predicate construction for `--type` (cosign pkg/cosign/attestation/attestation.go; spec
+// docs/formats/cosign-formats.md d.1); the keywords and their URIs are in predicate-types.ts.
 //
 // Deliberate difference: cosign runs SLSA predicates through in-toto's protobuf types, which drops
 // fields it does not know and rewrites numbers as floats. seal signs the JSON document as given.
-import { inputError, usageError } from '../errors.ts';
+import { inputError } from '../errors.ts';
 import { formatRfc3339, isObject } from '../scan/findings.ts';
-import { type BuildVulnOptions, type TimeSource, VULN_PREDICATE_TYPE, buildVulnPredicateFromBytes } from '../scan/vuln.ts';
+import { type BuildVulnOptions, type TimeSource, buildVulnPredicateFromBytes } from '../scan/vuln.ts';
 import { type VexDocument, isOpenVexPredicateType, validateVexDocument } from '../vex/document.ts';
+import { resolvePredicateType } from './predicate-types.ts';
 
-export const CUSTOM_PREDICATE_TYPE = 'https://cosign.sigstore.dev/attestation/v1';
-
-/** cosign's --type keywords → predicateType URIs. */
-export const PREDICATE_ALIASES: Readonly<Record<string, string>> = Object.freeze({
-  custom: CUSTOM_PREDICATE_TYPE,
-  slsaprovenance: 'https://slsa.dev/provenance/v0.2',
-  slsaprovenance02: 'https://slsa.dev/provenance/v0.2',
-  slsaprovenance1: 'https://slsa.dev/provenance/v1',
-  link: 'https://in-toto.io/Link/v1',
-  spdx: 'https://spdx.dev/Document',
-  spdxjson: 'https://spdx.dev/Document',
-  cyclonedx: 'https://cyclonedx.org/bom',
-  vuln: VULN_PREDICATE_TYPE,
-  openvex: 'https://openvex.dev/ns',
-});
-
-/** An absolute URI: a scheme, a colon, and something after it (RFC 3986 §4.3). */
-const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
-
-/** Maps a --type value to its predicateType URI: a keyword, or any absolute URI verbatim. */
-export function resolvePredicateType(type: string): string {
-  const alias = PREDICATE_ALIASES[type];
-  if (alias) return alias;
-  if (ABSOLUTE_URI.test(type)) return type;
-  throw usageError(`invalid predicate type: ${JSON.stringify(type)}`, {
-    code: 'PREDICATE_TYPE_INVALID',
-    hint: `use one of ${Object.keys(PREDICATE_ALIASES).join(', ')}, or an absolute URI such as https://example.com/my-predicate/v1`,
-  });
-}
-
-/** The keywords that map to a URI, for messages like "found: slsaprovenance1". */
-export function aliasesFor(uri: string): string[] {
-  return Object.entries(PREDICATE_ALIASES)
-    .filter(([, u]) => u === uri)
-    .map(([k]) => k);
-}
+export { CUSTOM_PREDICATE_TYPE, PREDICATE_ALIASES, aliasesFor, resolvePredicateType } from './predicate-types.ts';
 
 const LINK_FIELDS = ['_type', 'name', 'materials', 'products', 'byproducts', 'command', 'environment'];
 

@@ -1,9 +1,8 @@
 // seal verify-attestation: verify an image's attestations, filter by predicate type, and apply
 // the vulnerability gate and a policy file to the verified statements only.
-import { evaluateVulnGate, type GateResult, type MaxSeverity } from '../scan/gate.ts';
-import { resolvePredicateType } from '../attest/predicates.ts';
+import type { MaxSeverity } from '../scan/gate.ts';
+import { resolvePredicateType } from '../attest/predicate-types.ts';
 import type { Statement } from '../attest/statement.ts';
-import { VULN_PREDICATE_TYPE, summarizeVulns } from '../scan/vuln.ts';
 import { checkAttestations, findAttestations, type CheckedAttestation } from '../cosign/attestations.ts';
 import { bundleParts } from '../sigstore/bundle-parts.ts';
 import { openImage, openImageWith, type ResolvedImage } from '../cosign/image.ts';
@@ -12,8 +11,8 @@ import { SealError } from '../errors.ts';
 import { parseReference } from '../oci/reference.ts';
 import type { ImageStore, StoreOptions } from '../oci/store.ts';
 import { concurrencyLimit, mapPoolAhead } from '../util/pool.ts';
-import { applyVex, describeSuppression } from '../vex/apply.ts';
-import { collectVexSources, type VexOptions } from './vex.ts';
+import type { VexOptions } from './vex.ts';
+import type { GateReport } from './verify-attestation-gate.ts';
 import type { OpEnv } from './op-env.ts';
 
 export interface VerifyAttestationOptions {
@@ -48,11 +47,15 @@ export interface AttestationReport {
   statements: Statement[];
   /** The DSSE envelopes of those statements, one JSON text each, as cosign verify-attestation prints them. */
   envelopes: string[];
-  gate?: Omit<GateResult, 'summary'> & { scanner?: string; counts?: unknown };
+  gate?: GateReport;
   policy?: PolicyOutcome;
   ok: boolean;
   failure?: { kind: 'no-signatures' | 'no-matching' | 'policy'; message: string };
 }
+
+// The gate and OpenVEX (scanner reports, findings, VEX documents) are loaded only when a gate or
+// VEX flag asks for them, not at every start-up (docs/design/startup.md).
+const gateModule = () => import('./verify-attestation-gate.ts');
 
 const gateRequested = (o: VerifyAttestationOptions) => o.maxSeverity !== undefined || o.maxAgeMs !== undefined || o.ignoreUnfixed === true;
 
@@ -79,7 +82,9 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, env: Op
       const checkedMain = await checkAttestations(found, img.digest, policy);
       // The gate needs VEX; a separate VEX signer also makes its attestations count as verified when listed.
       const wantVex = (opts.maxSeverity !== undefined || vexOptions?.trust !== undefined) && !vexOptions?.off;
-      const vex = wantVex ? await collectVexSources({ image: input, digest: img.digest, found, checked: checkedMain }, vexOptions, log) : undefined;
+      const vex = wantVex
+        ? await (await gateModule()).collectVexSources({ image: input, digest: img.digest, found, checked: checkedMain }, vexOptions, log)
+        : undefined;
       // VEX signed by a separate security-team identity verifies with that policy, not the scan key.
       const checked = checkedMain.map((c) => vex?.trusted.get(c.id) ?? c);
       const report: AttestationReport = {
@@ -116,26 +121,9 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, env: Op
       }
       const reasons: string[] = [];
       if (gateRequested(opts)) {
-        const scans = verified.filter((c) => c.predicateType === VULN_PREDICATE_TYPE).map((c) => summarizeVulns(c.statement));
-        if (scans.length === 0) {
-          reasons.push(`no verified vulnerability scan (${VULN_PREDICATE_TYPE}) is attached to ${input}`);
-        } else {
-          const sources = vex?.sources ?? [];
-          const gate = evaluateVulnGate(scans, {
-            maxSeverity: opts.maxSeverity,
-            maxAgeMs: opts.maxAgeMs,
-            ignoreUnfixed: opts.ignoreUnfixed,
-            now,
-            ...(vex ? { vex: (findings) => applyVex(findings, sources, img.digest, now) } : {}),
-          });
-          for (const n of gate.vexNotes ?? []) log.debug(`${input}: ${n}`);
-          const { summary, ...rest } = gate;
-          report.gate = { ...rest, scanner: summary ? `${summary.scanner.name} ${summary.scanner.version}`.trim() : undefined, counts: summary?.bySeverity };
-          reasons.push(...gate.reasons.filter(() => !gate.ok));
-          if (!gate.ok && gate.suppressed?.length) {
-            reasons.push(`${gate.suppressed.length} finding(s) suppressed by VEX: ${gate.suppressed.map(describeSuppression).join('; ')}`);
-          }
-        }
+        const judged = (await gateModule()).judgeScans(verified, opts, vex, { input, digest: img.digest }, now, log);
+        if (judged.gate) report.gate = judged.gate;
+        reasons.push(...judged.reasons);
       }
       if (opts.policy) {
         report.policy = opts.policy.evaluate(

@@ -21,7 +21,7 @@ import {
 import { type ScanReportInfo, grypeInfo, isGrypeReport } from './grype.ts';
 import { isTrivyReport, trivyInfo } from './trivy.ts';
 
-export const VULN_PREDICATE_TYPE = 'https://cosign.sigstore.dev/attestation/vuln/v1';
+export { VULN_PREDICATE_TYPE } from '../attest/predicate-types.ts';
 
 export interface VulnPredicate {
   invocation: { parameters: unknown; uri: string; event_id: string; 'builder.id': string };

@@ -55,8 +55,8 @@ const flags = (y: Argv) =>
     .option('concurrency', { type: 'number', default: 4, describe: 'Images verified at once' });
 
 export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: CliContext): Promise<VerifyAttestationOptions> {
-  const { parseDuration } = await import('../../scan/gate.ts');
-  const maxAgeMs = argv.maxAge === undefined ? undefined : parseMaxAge(argv.maxAge, parseDuration);
+  // The gate's module only when --max-age is given (start-up, docs/design/startup.md).
+  const maxAgeMs = argv.maxAge === undefined ? undefined : parseMaxAge(argv.maxAge, (await import('../../scan/gate.ts')).parseDuration);
   const trust = await loadTrustPolicy(argv, ctx);
   let policy: VerifyAttestationOptions['policy'];
   if (argv.policy) {
