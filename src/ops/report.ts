@@ -4,7 +4,7 @@ import { newestScan } from '../scan/gate.ts';
 import { VULN_PREDICATE_TYPE, summarizeVulns, tally } from '../scan/vuln.ts';
 import { checkAttestations, findAttestations } from '../cosign/attestations.ts';
 import { openImage } from '../cosign/image.ts';
-import type { TrustPolicy } from '../cosign/trust-policy.ts';
+import { withKeyObject, type TrustPolicy } from '../cosign/trust-policy.ts';
 import { messageOf } from '../errors.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import { buildReportModel, type ReportInput, type ReportModel } from '../report/model.ts';
@@ -33,7 +33,8 @@ export interface VulnReportOptions {
 }
 
 export async function buildVulnReport(options: VulnReportOptions, env: OpEnv): Promise<ReportModel> {
-  const { images, store, trust: policy, now = new Date(), vex } = options;
+  const { images, store, now = new Date(), vex } = options;
+  const policy = withKeyObject(options.trust); // the key parsed once, not per bundle
   const { log } = env;
   const rows = await mapPool(images, 4, async (image): Promise<ReportInput> => {
     try {

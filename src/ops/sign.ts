@@ -15,7 +15,7 @@ import { sha256Digest } from '../oci/digest.ts';
 import { repositoryName } from '../oci/reference.ts';
 import type { StoreOptions } from '../oci/store.ts';
 import type { Descriptor } from '../oci/types.ts';
-import { mapPoolAhead } from '../util/pool.ts';
+import { concurrencyLimit, mapPoolAhead } from '../util/pool.ts';
 import type { OpEnv } from './op-env.ts';
 import { openSigner } from './signing/open.ts';
 import type { ArtifactSigner, SigningOptions } from './signing/types.ts';
@@ -124,7 +124,7 @@ export async function signImages(options: SignImagesOptions, env: OpEnv): Promis
     // frees, the next image's first round trip is behind it.
     const perImage = await mapPoolAhead(
       opts.images,
-      opts.concurrency ?? 4,
+      concurrencyLimit(opts.concurrency),
       (input) => openImage(input, opts.store, log),
       async (img, input) => {
         const targets: Descriptor[] = [img.descriptor];

@@ -32,6 +32,14 @@ test('missing --key: usage error on one line', async () => {
   );
 });
 
+test('an invalid --concurrency: usage error on one line (was a TypeError)', async () => {
+  for (const value of ['abc', '0', '1.5']) {
+    const r = await runCli(['sign', '--key', 'x', '--concurrency', value, ref]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(oneLine(r.stderr), /invalid --concurrency "[^"]*": use a whole number from 1/);
+  }
+});
+
 test('an invalid --format value: usage error on one line', async () => {
   const r = await runCli(['sign', '--key', 'x', '--format', 'x', ref]);
   assert.equal(r.code, 2);
