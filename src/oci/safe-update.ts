@@ -19,12 +19,12 @@
 //      show a concurrent writer), switches this update to the long settle period (at least
 //      1.5 s) and re-checks after it.
 //   5. while its own copy is stale for longer than a quick write takes (its PUT held in the
-//      network, a slow build), counted from the start of the request that showed it, looks at
-//      the tag (a HEAD) every 20 ms or so, paced by the registry's quickest answers; whatever lands
-//      meanwhile, which its PUT may drop, it writes back (watchTag): at once, or after its settle
-//      when it already contends. The writer whose write is late is the one that knows what it may
-//      have dropped, so a quick writer's short settle (at least 60 ms) is enough however long
-//      somebody else's PUT was held.
+//      network, a slow build), counted from the answer that showed it (from the request's start
+//      when that was slow), looks at the tag (a HEAD) every 20 ms or so, paced by the registry's
+//      quickest answers; whatever lands meanwhile, which its PUT may drop, it writes back
+//      (watchTag): at once, or after its settle when it already contends. The writer whose
+//      write is late is the one that knows what it may have dropped, so a quick writer's short
+//      settle (at least 60 ms) is enough however long somebody else's PUT was held.
 // A single signer pays no fixed wait, only ~3 round trips' worth; concurrent signers see each
 // other in the registry's answers and keep the long settle period they had before.
 import { SealError } from '../errors.ts';
@@ -192,6 +192,10 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
   const pace = () => Math.min(fastestRead, sessionFastest());
   // How long our copy may lie after the answer that showed it before it is written: two of the registry's quickest answers.
   const freshFor = () => Math.max(WATCH_AFTER_MS, 2 * (Number.isFinite(pace()) ? pace() : 0));
+  // Since when our copy may be stale: the answer that showed it; or, when that request was slow
+  // for this registry (more than twice the bound above), its start, since the registry may have
+  // answered right then and the answer lain in a queue or a starved process.
+  const staleSince = (sentAt: number, answeredAt: number) => (answeredAt - sentAt > 2 * freshFor() ? sentAt : answeredAt);
   let rereads = 0;
   let written = false;
   const landed = () => {
@@ -259,7 +263,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
           opts.log,
           () => stats.looks++,
         );
-      let watch = store.atomicTagUpdates ? undefined : watchAgainst(knownAt);
+      let watch = store.atomicTagUpdates ? undefined : watchAgainst(staleSince(knownAt, answeredAt));
       try {
         const doc = prebuilt ?? (await u.build(next, current));
         known.add(sha256Digest(doc.bytes));
@@ -282,8 +286,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
         let ageChecks = 0;
         while (!conditional && store.resolve) {
           const firstCheck = !prebuilt && u.buildUploads !== false && !stats.contended && !checked;
-          const since = answeredAt - knownAt > 2 * freshFor() ? knownAt : answeredAt;
-          const age = performance.now() - since;
+          const age = performance.now() - staleSince(knownAt, answeredAt);
           const old = age > freshFor() && ageChecks < MAX_AGE_CHECKS && rereads < MAX_REREADS;
           if (!firstCheck && !old) break;
           if (firstCheck) checked = true;
@@ -305,7 +308,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
           // Unchanged until the HEAD: the stale time starts again from there.
           knownAt = headAt;
           await watch?.stop(0);
-          watch = watchAgainst(headAt);
+          watch = watchAgainst(staleSince(headAt, answeredAt));
         }
         if (moved) continue;
         attempted = true;
@@ -395,9 +398,9 @@ interface TagWatch {
 }
 
 /**
- * Reads `tag` now and then while a writer's copy of it is stale: from `since` (the start of the
- * request that last showed the writer the tag: its read, or its HEAD check; the registry answered
- * somewhere after it) until stopped (its PUT's answer). Nothing is read when the write is quick:
+ * Reads `tag` now and then while a writer's copy of it is stale: from `since` (when the writer
+ * last saw the tag: the answer to its read or HEAD check, or that request's start when it was
+ * slow) until stopped (its PUT's answer). Nothing is read when the write is quick:
  * the first look comes after WATCH_AFTER_MS or two of the registry's quickest answers (its pace),
  * whichever is longer, then one every WATCH_EVERY_MS, pace or quickest of the last three looks,
  * whichever is longest (at most WATCH_MAX_EVERY_MS). Each version read goes to
