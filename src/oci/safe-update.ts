@@ -190,7 +190,8 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
   // a starved process or a loaded moment, must not make the watch and the age check lax).
   const sessionFastest = () => (store.ref.kind === 'registry' ? store.session?.fastestRoundTrip(store.ref.registry) : undefined) ?? Infinity;
   const pace = () => Math.min(fastestRead, sessionFastest());
-  // How long our copy may lie after the answer that showed it before it is written: two of the registry's quickest answers.
+  // How long our copy may lie after the answer that showed it before it is written: two of the
+  // registry's quickest answers.
   const freshFor = () => Math.max(WATCH_AFTER_MS, 2 * (Number.isFinite(pace()) ? pace() : 0));
   // Since when our copy may be stale: the answer that showed it; or, when that request was slow
   // for this registry (more than twice the bound above), its start, since the registry may have
@@ -400,12 +401,12 @@ interface TagWatch {
 /**
  * Reads `tag` now and then while a writer's copy of it is stale: from `since` (when the writer
  * last saw the tag: the answer to its read or HEAD check, or that request's start when it was
- * slow) until stopped (its PUT's answer). Nothing is read when the write is quick:
- * the first look comes after WATCH_AFTER_MS or two of the registry's quickest answers (its pace),
- * whichever is longer, then one every WATCH_EVERY_MS, pace or quickest of the last three looks,
- * whichever is longest (at most WATCH_MAX_EVERY_MS). Each version read goes to
- * `onVersion`; failed looks are only logged (the next look is already due; the store's own
- * retries may make one late, which does no harm).
+ * slow) until stopped (its PUT's answer). Nothing is read when the write is quick: the first look
+ * comes after WATCH_AFTER_MS or two of the registry's quickest answers (its pace), whichever is
+ * longer, then one every WATCH_EVERY_MS, pace or quickest of the last three looks, whichever is
+ * longest (at most WATCH_MAX_EVERY_MS). Each version read goes to `onVersion`; failed looks are
+ * only logged (the next look is already due; the store's own retries may make one late, which
+ * does no harm).
  */
 function watchTag(
   store: ImageStore,
