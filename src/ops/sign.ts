@@ -107,6 +107,7 @@ export async function signImages(options: SignImagesOptions, env: OpEnv): Promis
     opts.outputs = rest;
   }
   // Refused before a password prompt or a keyless token exchange.
+  const concurrency = concurrencyLimit(opts.concurrency);
   await checkSignOutputs(opts);
   const signer = await openSigner(opts.signing, env, { command: 'sign', legacyFormat: opts.format === 'legacy' });
   try {
@@ -124,7 +125,7 @@ export async function signImages(options: SignImagesOptions, env: OpEnv): Promis
     // frees, the next image's first round trip is behind it.
     const perImage = await mapPoolAhead(
       opts.images,
-      concurrencyLimit(opts.concurrency),
+      concurrency,
       (input) => openImage(input, opts.store, log),
       async (img, input) => {
         const targets: Descriptor[] = [img.descriptor];

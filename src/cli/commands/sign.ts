@@ -6,7 +6,6 @@ import { formatOption, signatureFormat } from '../options/format.ts';
 import { keylessOptions, optionalSigningKeyOption, signingOptions, tlogUploadOption } from '../options/key.ts';
 import { registryOptions, toStoreOptions } from '../options/registry.ts';
 import { writeJSON } from '../output.ts';
-import { concurrencyLimit } from '../../util/pool.ts';
 import { accepted, cosignKeylessFlags, newBundleFormatFlag, refused } from '../options/cosign.ts';
 
 const signCosignFlags = <T>(y: Argv<T>) => {
@@ -67,7 +66,7 @@ export async function toOptions(argv: FlagsOf<typeof flags, typeof usage>, ctx: 
     recursive: argv.recursive,
     format,
     store: toStoreOptions(argv, ctx),
-    concurrency: concurrencyLimit(argv.concurrency), // before a password is asked for
+    concurrency: argv.concurrency,
     upload: argv.upload,
     outputs: {
       signature: argv.outputSignature,
