@@ -24,18 +24,29 @@ export async function openImage(input: string, opts: StoreOptions, log: Log): Pr
 }
 
 /**
- * openImage, then `lookup(attachStore, digest)` (an image's signatures or attestations). When the
- * reference names the digest, the lookup starts at once, alongside the manifest read: one round
- * trip fewer per image. Its result is returned only after the manifest read confirmed that
- * digest (the registry answered it, and the bytes hash to it); on any failure of that read the
- * lookup's result is dropped, as if it had not been made.
+ * What a batch resolves ahead of an image's turn (util/pool.ts mapPoolAhead): a tag reference's
+ * image; nothing for a digest reference, whose manifest openImageWith reads alongside its lookup.
+ */
+export function resolveAhead(input: string, opts: StoreOptions, log: Log): Promise<ResolvedImage | undefined> {
+  return parseReference(input).digest ? Promise.resolve(undefined) : openImage(input, opts, log);
+}
+
+/**
+ * openImage, then `lookup(attachStore, digest)` (an image's signatures or attestations); with
+ * `resolved` (resolveAhead's answer), only the lookup. When the reference names the digest, the
+ * lookup starts at once, alongside the manifest read: one round trip fewer per image. Its result
+ * is returned only after the manifest read confirmed that digest (the registry answered it, and
+ * the bytes hash to it); on any failure of that read the lookup's result is dropped, as if it had
+ * not been made.
  */
 export async function openImageWith<T>(
   input: string,
   opts: StoreOptions,
   log: Log,
   lookup: (store: ImageStore, digest: string) => Promise<T>,
+  resolved?: ResolvedImage,
 ): Promise<{ img: ResolvedImage; found: T }> {
+  if (resolved) return { img: resolved, found: await lookup(resolved.attachStore, resolved.digest) };
   const stores = await openImageStores(input, opts);
   const digest = stores.ref.digest;
   if (!digest) {

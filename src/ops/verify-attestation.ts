@@ -5,10 +5,9 @@ import { resolvePredicateType } from '../attest/predicate-types.ts';
 import type { Statement } from '../attest/statement.ts';
 import { checkAttestations, findAttestations, type CheckedAttestation } from '../cosign/attestations.ts';
 import { bundleParts } from '../sigstore/bundle-parts.ts';
-import { openImage, openImageWith, type ResolvedImage } from '../cosign/image.ts';
+import { openImageWith, resolveAhead } from '../cosign/image.ts';
 import { withKeyObject, type TrustPolicy } from '../cosign/trust-policy.ts';
 import { SealError } from '../errors.ts';
-import { parseReference } from '../oci/reference.ts';
 import type { ImageStore, StoreOptions } from '../oci/store.ts';
 import { concurrencyLimit, mapPoolAhead } from '../util/pool.ts';
 import type { VexOptions } from './vex.ts';
@@ -71,14 +70,12 @@ export async function verifyAttestations(opts: VerifyAttestationOptions, env: Op
   // digest reference there is nothing to resolve, and the attestations are read alongside the
   // image's manifest (openImageWith).
   const lookup = (store: ImageStore, digest: string) => findAttestations(store, digest, log);
-  const open = async (input: string, resolved: ResolvedImage | undefined) =>
-    resolved ? { img: resolved, found: await lookup(resolved.attachStore, resolved.digest) } : openImageWith(input, opts.store, log, lookup);
   return mapPoolAhead(
     opts.images,
     concurrencyLimit(opts.concurrency),
-    (input) => (parseReference(input).digest ? Promise.resolve(undefined) : openImage(input, opts.store, log)),
+    (input) => resolveAhead(input, opts.store, log),
     async (resolved, input) => {
-      const { img, found } = await open(input, resolved);
+      const { img, found } = await openImageWith(input, opts.store, log, lookup, resolved);
       const checkedMain = await checkAttestations(found, img.digest, policy);
       // The gate needs VEX; a separate VEX signer also makes its attestations count as verified when listed.
       const wantVex = (opts.maxSeverity !== undefined || vexOptions?.trust !== undefined) && !vexOptions?.off;

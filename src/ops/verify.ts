@@ -1,7 +1,7 @@
 // seal verify: find an image's signatures in both storage generations and check each one over
 // the exact bytes that were signed, against this image's digest and the required annotations.
 import { createHash } from 'node:crypto';
-import { openImage, openImageWith, type ResolvedImage } from '../cosign/image.ts';
+import { openImageWith, resolveAhead, type ResolvedImage } from '../cosign/image.ts';
 import { readLegacyLayers } from '../cosign/legacy.ts';
 import { listBundles, readBundleBytes } from '../cosign/referrer-bundles.ts';
 import { matchingSubjects, parseStatement } from '../attest/statement.ts';
@@ -12,7 +12,7 @@ import { SealError, messageOf } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ANNOTATION, COSIGN_SIGN_PREDICATE, SIMPLESIGNING_MEDIA_TYPE } from '../cosign/layout.ts';
 import { digestHex, sha256Digest } from '../oci/digest.ts';
-import { parseReference, repositoryName } from '../oci/reference.ts';
+import { repositoryName } from '../oci/reference.ts';
 import type { Descriptor } from '../oci/types.ts';
 import type { ImageStore, StoreOptions } from '../oci/store.ts';
 import type { ExtensionCheck } from '../sigstore/cert-extensions.ts';
@@ -79,7 +79,7 @@ export async function verifyImages(opts: VerifyImagesOptions, env: OpEnv): Promi
   return mapPoolAhead(
     opts.images,
     concurrencyLimit(opts.concurrency),
-    (image) => (parseReference(image).digest ? Promise.resolve(undefined) : openImage(image, opts.store, log)),
+    (image) => resolveAhead(image, opts.store, log),
     (resolved, image) => verifyImage(image, resolved, opts, policy, log),
   );
 }
@@ -100,7 +100,7 @@ async function verifyImage(
   const {
     img,
     found: [legacyRead, bundlesRead],
-  } = resolved ? { img: resolved, found: await lookup(resolved.attachStore, resolved.digest) } : await openImageWith(input, opts.store, log, lookup);
+  } = await openImageWith(input, opts.store, log, lookup, resolved);
   const result: ImageVerification = { image: input, digest: img.digest, verified: false, signatures: [], ignoredAttestations: 0 };
   const store = img.attachStore;
   if (legacyRead.status === 'rejected') throw legacyRead.reason;
