@@ -14,10 +14,10 @@
 //   3. PUTs, with If-Match; where the registry honours If-Match (probed once per registry and
 //      process) or the store is an OCI layout, that write is a compare-and-swap and it is done;
 //   4. otherwise waits a settle period of three times its measured read-modify-write window
-//      (at least 60 ms), re-reads, and is done when its own entries and every entry it has seen are present and
-//      nobody else wrote meanwhile. A loss, or a write by someone else (the registry's answers
-//      show a concurrent writer), switches this update to the long settle period (at least
-//      1.5 s) and re-checks after it.
+//      (at least 60 ms), re-reads, and is done when its own entries and every entry it has seen
+//      are present and nobody else wrote meanwhile. A loss, or a write by someone else (the
+//      registry's answers show a concurrent writer), switches this update to the long settle
+//      period (at least 1.5 s) and re-checks after it.
 //   5. while its own copy is stale for longer than a quick write takes (its PUT held in the
 //      network, a slow build), counted from the answer that showed it (from the request's start
 //      when that was slow), looks at the tag (a HEAD) every 20 ms or so, paced by the registry's
@@ -115,7 +115,7 @@ export const DEFAULT_WINDOW_FACTOR = 3;
  * its first look, WATCH_EVERY_MS between looks (docs/design/safe-update.md, "Watching").
  */
 export const SETTLE_FLOOR_MS = 60;
-/** A stale copy is watched once it has been stale this long (or twice the writer's fastest read)... */
+/** A stale copy is watched once it has been stale this long (or two of the registry's quickest answers)... */
 const WATCH_AFTER_MS = 25;
 /**
  * ...every this many milliseconds, or as long as the quickest of the last few looks took (a
