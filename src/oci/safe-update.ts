@@ -90,8 +90,10 @@ export interface UpdateStats {
   settledMs: number;
   /** The write was a compare-and-swap (layout, or a registry that honours If-Match). */
   conditional: boolean;
-  /** HEAD checks made between a build and its write. */
+  /** HEAD checks made between a build that uploaded something and its write (one at most). */
   checks: number;
+  /** HEAD checks made because our copy lay idle too long before its write (a loaded machine). */
+  ageChecks: number;
   /** Looks at the tag while a write of ours was on its way (watchTag). */
   looks: number;
 }
@@ -180,7 +182,7 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
   const maxAttempts = opts.maxAttempts ?? 30;
   const seen = new Map<string, Descriptor>();
   const ours = new Map(u.add.map((d) => [keyOf(d), d]));
-  const stats: UpdateStats = { attempts: 0, contended: false, settledMs: 0, conditional: false, checks: 0, looks: 0 };
+  const stats: UpdateStats = { attempts: 0, contended: false, settledMs: 0, conditional: false, checks: 0, ageChecks: 0, looks: 0 };
   let wrote: string | undefined; // digest of our last write
   let checked = false; // the HEAD check before the PUT was made
   let attempted = false; // a write was sent (its answer may have been lost)
@@ -290,12 +292,14 @@ export async function updateTaggedListWithStats(store: ImageStore, u: ListUpdate
           const age = performance.now() - staleSince(knownAt, answeredAt);
           const old = age > freshFor() && ageChecks < MAX_AGE_CHECKS && rereads < MAX_REREADS;
           if (!firstCheck && !old) break;
-          if (firstCheck) checked = true;
-          else {
+          if (firstCheck) {
+            checked = true;
+            stats.checks++;
+          } else {
             ageChecks++;
+            stats.ageChecks++;
             opts.log?.debug(`${u.tag}: our copy is ${Math.round(age)} ms old; looking again before writing it`);
           }
-          stats.checks++;
           const headAt = performance.now();
           const now = await store.resolve(u.tag);
           answeredAt = performance.now();

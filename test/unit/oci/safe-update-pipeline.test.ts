@@ -99,7 +99,7 @@ test('a first signature writes the document built before the read: no build and 
   assert.equal(builds.n, 0);
   // HEADs the store saw: only the looks of the watch, if the write was slow (a loaded machine).
   assert.equal(stats.checks, 0);
-  assert.equal(calls.resolve, stats.looks);
+  assert.equal(calls.resolve, stats.ageChecks + stats.looks);
   assert.equal(calls.tagWrites, 1);
   assert.equal(stats.contended, false);
   assert.deepEqual(await sigsOf(base), ['sig-1']);
@@ -124,7 +124,7 @@ test('when the tag exists, the document made in advance is not used: build, HEAD
   const stats = await updateTaggedListWithStats(store, await sigUpdate(store, 1, builds), { settleMs: 600_000 });
   assert.equal(builds.n, 1);
   assert.equal(stats.checks, 1);
-  assert.equal(calls.resolve, 1 + stats.looks);
+  assert.equal(calls.resolve, 1 + stats.ageChecks + stats.looks);
   assert.deepEqual(await sigsOf(base), ['sig-0', 'sig-1']);
 });
 
@@ -136,7 +136,7 @@ test('a build that uploads nothing (buildUploads: false) is written without the 
   const store = registryLike(base, calls);
   const stats = await updateTaggedListWithStats(store, { ...(await sigUpdate(store, 1, builds)), buildUploads: false }, { settleMs: 600_000 });
   assert.equal(stats.checks, 0);
-  assert.equal(calls.resolve, stats.looks);
+  assert.equal(calls.resolve, stats.ageChecks + stats.looks);
   assert.deepEqual(await sigsOf(base), ['sig-0', 'sig-1']);
 });
 

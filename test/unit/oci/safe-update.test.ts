@@ -334,7 +334,7 @@ test('a copy grown old before its write (the writer starved of CPU after its rea
     },
   };
   const stats = await updateTaggedListWithStats(store, update, { settleMs: 50 });
-  assert.ok(stats.checks >= 1, 'looked at the tag before writing the old copy');
+  assert.ok(stats.ageChecks >= 1, 'looked at the tag before writing the old copy');
   assert.equal(tagWrites, 1, 'one write, with the other entry merged in (not a stale write and a repair)');
   assert.equal(stats.contended, true);
   assert.deepEqual(await sigsOf(base), ['sig-0', 'sig-1', 'sig-2']);
